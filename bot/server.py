@@ -1,0 +1,73 @@
+"""HTTP and Socket Mode entry points."""
+
+import json
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import waitress
+from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+from bot.app import Runtime
+from storage.db import ping
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+
+
+def wsgi_app(runtime: Runtime) -> Callable[..., Iterable[bytes]]:
+    """`POST /slack/events` for everything Slack sends; `GET /healthz` while the database answers."""
+    bolt = SlackRequestHandler(runtime.app, path=EVENTS_PATH)
+    engine = runtime.services.engine
+
+    def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+            up = ping(engine)
+            body = json.dumps({"ok": up, "database": "up" if up else "down"}).encode()
+            status = "200 OK" if up else "503 Service Unavailable"
+            start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+            return [body]
+        return bolt(environ, start_response)
+
+    return application
+
+
+class HttpServer:
+    """Waitress serving the app; `port=0` picks a free port (tests, the demo)."""
+
+    def __init__(self, runtime: Runtime, *, host: str = "0.0.0.0", port: int = 3000, threads: int = 16):
+        self.runtime = runtime
+        self._server = waitress.create_server(
+            wsgi_app(runtime), host=host, port=port, threads=threads, ident="checkins", channel_timeout=30
+        )
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        return self._server.effective_port  # type: ignore[union-attr]
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def serve_forever(self) -> None:
+        log.info("checkins listening on port %s (POST %s, GET /healthz)", self.port, EVENTS_PATH)
+        self._server.run()
+
+    def start(self) -> "HttpServer":
+        self._thread = threading.Thread(target=self.serve_forever, name="checkins-http", daemon=True)
+        self._thread.start()
+        return self
+
+    def close(self) -> None:
+        self._server.close()
+        if self._thread:
+            self._thread.join(timeout=5)
+
+
+def serve_socket_mode(runtime: Runtime, app_token: str) -> None:
+    """Development: no public URL needed; each instance holds its own connection."""
+    SocketModeHandler(runtime.app, app_token).start()

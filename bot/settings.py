@@ -1,0 +1,75 @@
+"""Operator settings, read from the environment and `.env`, checked once at start."""
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+from dotenv import dotenv_values
+
+DEFAULT_API_URL = "https://slack.com/api/"
+DEFAULT_DATABASE_URL = "sqlite:///checkins.db"
+
+
+class SettingsError(Exception):
+    """A missing or malformed setting; the message names it in one line."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    slack_bot_token: str
+    slack_signing_secret: str
+    slack_app_token: str | None = None
+    slack_api_url: str = DEFAULT_API_URL
+    database_url: str = DEFAULT_DATABASE_URL
+    port: int = 3000
+
+
+def load_settings(environ: Mapping[str, str] | None = None, *, env_file: str | None = ".env") -> Settings:
+    """The process environment wins over `.env`, as python-dotenv does by default."""
+    values: dict[str, str] = {}
+    if env_file and os.path.exists(env_file):
+        values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    values.update(os.environ if environ is None else environ)
+
+    def get(name: str) -> str | None:
+        value = values.get(name, "").strip()
+        return value or None
+
+    def required(name: str, prefix: str) -> str:
+        value = get(name)
+        if value is None:
+            raise SettingsError(f"{name} is not set (see .env.example)")
+        if not value.startswith(prefix):
+            raise SettingsError(f"{name} is malformed: it should start with '{prefix}'")
+        return value
+
+    bot_token = required("SLACK_BOT_TOKEN", "xoxb-")
+    signing_secret = get("SLACK_SIGNING_SECRET")
+    if signing_secret is None:
+        raise SettingsError("SLACK_SIGNING_SECRET is not set (see .env.example)")
+    app_token = required("SLACK_APP_TOKEN", "xapp-") if get("SLACK_APP_TOKEN") else None
+
+    api_url = get("SLACK_API_URL") or DEFAULT_API_URL
+    parsed = urlparse(api_url)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise SettingsError(f"SLACK_API_URL is malformed: {api_url!r} is not an http(s) URL")
+    if not api_url.endswith("/"):
+        api_url += "/"
+
+    database_url = get("DATABASE_URL") or DEFAULT_DATABASE_URL
+    if not database_url.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:", "postgres:")):
+        raise SettingsError("DATABASE_URL is malformed: use sqlite:///FILE or postgresql://USER@HOST/DB")
+
+    port_text = get("PORT") or "3000"
+    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise SettingsError(f"PORT is malformed: {port_text!r} is not a port number")
+
+    return Settings(
+        slack_bot_token=bot_token,
+        slack_signing_secret=signing_secret,
+        slack_app_token=app_token,
+        slack_api_url=api_url,
+        database_url=database_url,
+        port=int(port_text),
+    )

@@ -1,0 +1,167 @@
+"""The one door to Slack's Web API: retries, rate limits and the escaping rule for user text."""
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+
+log = logging.getLogger(__name__)
+
+RATE_LIMIT_RETRIES = 10
+
+
+def escape(text: str) -> str:
+    """Slack's control characters in user text; `&` first. Nothing else is entity-encoded."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+class SlackError(Exception):
+    """A Web API call that Slack refused; `code` is Slack's error string."""
+
+    def __init__(self, method: str, code: str):
+        super().__init__(f"Slack refused {method}: {code}")
+        self.method = method
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Posted:
+    channel: str
+    ts: str
+
+
+@dataclass(frozen=True)
+class SlackUser:
+    id: str
+    email: str | None
+    name: str
+    tz: str | None
+    deleted: bool
+    is_bot: bool
+
+    @classmethod
+    def from_api(cls, user: dict[str, Any]) -> "SlackUser":
+        profile = user.get("profile") or {}
+        return cls(
+            id=user["id"],
+            email=(profile.get("email") or "").lower() or None,
+            name=user.get("real_name") or profile.get("real_name") or user.get("name") or "",
+            tz=user.get("tz"),
+            deleted=bool(user.get("deleted")),
+            is_bot=bool(user.get("is_bot")) or user.get("id") == "USLACKBOT",
+        )
+
+
+def make_client(token: str, base_url: str) -> WebClient:
+    return WebClient(
+        token=token,
+        base_url=base_url,
+        timeout=30,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
+            ServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+class SlackGateway:
+    """Takes rendered messages and views (see message_templates.render), never raw user text."""
+
+    def __init__(self, client: WebClient):
+        self.client = client
+
+    def _call(self, method: str, **kwargs: Any) -> dict[str, Any]:
+        try:
+            return self.client.api_call(method, json=kwargs).data  # type: ignore[return-value]
+        except SlackApiError as err:
+            raise SlackError(method, str(err.response.get("error", "unknown_error"))) from err
+
+    def _form_call(self, method: str, **params: Any) -> dict[str, Any]:
+        try:
+            return self.client.api_call(method, params=params).data  # type: ignore[return-value]
+        except SlackApiError as err:
+            raise SlackError(method, str(err.response.get("error", "unknown_error"))) from err
+
+    # messages
+    def dm(self, user_id: str, message: dict[str, Any], *, thread_ts: str | None = None) -> Posted:
+        """Posting to a user id reaches their DM with the app, without conversations.open."""
+        return self.post(user_id, message, thread_ts=thread_ts)
+
+    def post(self, channel: str, message: dict[str, Any], *, thread_ts: str | None = None) -> Posted:
+        args = {"channel": channel, **message}
+        if thread_ts:
+            args["thread_ts"] = thread_ts
+        data = self._call("chat.postMessage", **args)
+        return Posted(channel=data["channel"], ts=data["ts"])
+
+    def update(self, channel: str, ts: str, message: dict[str, Any]) -> None:
+        self._call("chat.update", channel=channel, ts=ts, **message)
+
+    def ephemeral(self, channel: str, user_id: str, message: dict[str, Any]) -> None:
+        self._call("chat.postEphemeral", channel=channel, user=user_id, **message)
+
+    # views
+    def open_view(self, trigger_id: str, view: dict[str, Any]) -> str:
+        return self._call("views.open", trigger_id=trigger_id, view=view)["view"]["id"]
+
+    def push_view(self, trigger_id: str, view: dict[str, Any]) -> str:
+        return self._call("views.push", trigger_id=trigger_id, view=view)["view"]["id"]
+
+    def update_view(self, view_id: str, view: dict[str, Any], *, hash: str | None = None) -> None:
+        args: dict[str, Any] = {"view_id": view_id, "view": view}
+        if hash:
+            args["hash"] = hash
+        self._call("views.update", **args)
+
+    def publish_home(self, user_id: str, view: dict[str, Any]) -> None:
+        self._call("views.publish", user_id=user_id, view=view)
+
+    # people
+    def lookup_by_email(self, email: str) -> SlackUser | None:
+        try:
+            return SlackUser.from_api(self._form_call("users.lookupByEmail", email=email)["user"])
+        except SlackError as err:
+            if err.code == "users_not_found":
+                return None
+            raise
+
+    def user_info(self, user_id: str) -> SlackUser | None:
+        try:
+            return SlackUser.from_api(self._form_call("users.info", user=user_id)["user"])
+        except SlackError as err:
+            if err.code == "user_not_found":
+                return None
+            raise
+
+    def iter_users(self, *, page_size: int = 200) -> Iterator[SlackUser]:
+        cursor = ""
+        while True:
+            params: dict[str, Any] = {"limit": page_size}
+            if cursor:
+                params["cursor"] = cursor
+            data = self._form_call("users.list", **params)
+            for member in data.get("members", []):
+                yield SlackUser.from_api(member)
+            cursor = (data.get("response_metadata") or {}).get("next_cursor") or ""
+            if not cursor:
+                return
+
+    # files
+    def upload(
+        self, channel: str, *, filename: str, content: bytes, title: str, comment: str | None = None
+    ) -> None:
+        try:
+            self.client.files_upload_v2(
+                channel=channel, filename=filename, content=content, title=title, initial_comment=comment
+            )
+        except SlackApiError as err:
+            raise SlackError("files_upload_v2", str(err.response.get("error", "unknown_error"))) from err

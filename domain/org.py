@@ -1,0 +1,257 @@
+"""The org: who is who, who manages whom, from an HR CSV and from Slack's directory."""
+
+import csv
+import io
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlmodel import Session
+
+from domain.gateway import SlackGateway, SlackUser
+from domain.performance_file import record
+from storage import people
+from storage.models import EntryKind, Person, Role
+from storage.types import utcnow
+
+COLUMNS = ("email", "manager_email", "team", "role", "timezone")
+ROLES = {r.value for r in Role}
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    email: str
+    message: str
+
+    def __str__(self) -> str:
+        who = f" ({self.email})" if self.email else ""
+        return f"line {self.line}{who}: {self.message}"
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+@dataclass(frozen=True)
+class _Row:
+    line: int
+    email: str
+    manager_email: str
+    team: str
+    role: str
+    timezone: str
+
+
+def valid_timezone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+        return True
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+
+
+def _parse(text: str, report: ImportReport) -> list[_Row]:
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    unknown = [h for h in header if h not in COLUMNS]
+    missing = [c for c in COLUMNS if c not in header]
+    if unknown:
+        report.errors.append(RowError(1, "", f"unknown column(s): {', '.join(unknown)}"))
+    if missing:
+        report.errors.append(RowError(1, "", f"missing column(s): {', '.join(missing)}"))
+    if unknown or missing:
+        return []
+    reader.fieldnames = header
+    rows = []
+    for raw in reader:
+        if None in raw:
+            report.errors.append(RowError(reader.line_num, "", "more fields than the header has"))
+            continue
+        values = {k: (v or "").strip() for k, v in raw.items()}
+        if not any(values.values()):
+            continue
+        rows.append(
+            _Row(
+                line=reader.line_num,
+                email=values["email"].lower(),
+                manager_email=values["manager_email"].lower(),
+                team=values["team"],
+                role=values["role"].lower(),
+                timezone=values["timezone"],
+            )
+        )
+    return rows
+
+
+def _check_rows(rows: list[_Row], known: dict[str, Person], report: ImportReport) -> None:
+    seen: dict[str, int] = {}
+    file_emails = {r.email for r in rows}
+    for row in rows:
+        fail = lambda message, row=row: report.errors.append(RowError(row.line, row.email, message))  # noqa: E731
+        if "@" not in row.email:
+            fail("email is missing or not an email address")
+        elif row.email in seen:
+            fail(f"email appears twice (first on line {seen[row.email]})")
+        else:
+            seen[row.email] = row.line
+        if row.role and row.role not in ROLES:
+            fail(f"unknown role {row.role!r} (use employee, manager or admin)")
+        if row.timezone and not valid_timezone(row.timezone):
+            fail(f"unknown time zone {row.timezone!r} (use an IANA name such as Europe/Paris)")
+        if row.manager_email and row.manager_email not in file_emails and row.manager_email not in known:
+            fail(f"unknown manager {row.manager_email}")
+    _check_cycles(rows, known, report)
+
+
+def _check_cycles(rows: list[_Row], known: dict[str, Person], report: ImportReport) -> None:
+    by_id = {p.id: p for p in known.values()}
+    manager_of = {
+        email: (by_id[p.manager_id].email if p.manager_id in by_id else "") for email, p in known.items()
+    }
+    manager_of.update({r.email: r.manager_email for r in rows})
+    for row in rows:
+        chain, current = [row.email], manager_of.get(row.email, "")
+        while current:
+            if current in chain:
+                loop = " → ".join([*chain[chain.index(current) :], current])
+                report.errors.append(RowError(row.line, row.email, f"cycle in the management chain: {loop}"))
+                break
+            chain.append(current)
+            current = manager_of.get(current, "")
+
+
+def import_csv(session: Session, gateway: SlackGateway, text: str) -> ImportReport:
+    """All or nothing: with any error, nothing is written and every bad row is reported."""
+    report = ImportReport()
+    rows = _parse(text, report)
+    known = {p.email: p for p in people.list_all(session)}
+    _check_rows(rows, known, report)
+
+    slack_users: dict[str, SlackUser] = {}
+    for row in rows:
+        if "@" not in row.email or (row.email in known and known[row.email].slack_user_id):
+            continue
+        user = gateway.lookup_by_email(row.email)
+        if user is None:
+            report.errors.append(RowError(row.line, row.email, "no Slack user has this email"))
+        elif user.is_bot:
+            report.errors.append(RowError(row.line, row.email, "this email belongs to a bot"))
+        else:
+            slack_users[row.email] = user
+    if not report.ok:
+        report.errors.sort(key=lambda e: e.line)
+        return report
+
+    _write(session, rows, known, slack_users, report)
+    return report
+
+
+def _write(
+    session: Session,
+    rows: list[_Row],
+    known: dict[str, Person],
+    slack_users: dict[str, SlackUser],
+    report: ImportReport,
+) -> None:
+    has_reports = {r.manager_email for r in rows if r.manager_email}
+    before: dict[str, tuple] = {}
+    persons: dict[str, Person] = {}
+    for row in rows:
+        person = known.get(row.email)
+        if person is None:
+            user = slack_users[row.email]
+            person = Person(
+                slack_user_id=user.id,
+                email=row.email,
+                name=user.name,
+                active=not user.deleted,
+                timezone="UTC",
+            )
+        else:
+            before[row.email] = (person.manager_id, person.team, person.role, person.timezone)
+        person.team = row.team
+        if row.role:
+            person.role = Role(row.role)
+        elif person.role != Role.admin:
+            person.role = Role.manager if row.email in has_reports else Role.employee
+        if row.timezone:
+            person.timezone, person.timezone_pinned = row.timezone, True
+        else:
+            user = slack_users.get(row.email)
+            if user and user.tz and valid_timezone(user.tz):
+                person.timezone = user.tz
+            person.timezone_pinned = False
+        persons[row.email] = people.save(session, person=person)
+
+    for row in rows:
+        person = persons[row.email]
+        manager = persons.get(row.manager_email) or known.get(row.manager_email)
+        person.manager_id = manager.id if manager else None
+        state = (person.manager_id, person.team, person.role, person.timezone)
+        if row.email not in before:
+            report.created += 1
+            _note_org_change(session, person, manager, "Joined")
+        elif before[row.email] != state:
+            report.updated += 1
+            person.updated_at = utcnow()
+            if before[row.email][:2] != state[:2]:
+                _note_org_change(session, person, manager, "Moved")
+        else:
+            report.unchanged += 1
+        people.save(session, person=person)
+
+
+def _note_org_change(session: Session, person: Person, manager: Person | None, verb: str) -> None:
+    text = f"{verb}: team {person.team or '(none)'}, manager {manager.name if manager else '(none)'}"
+    record(
+        session,
+        person=person,
+        kind=EntryKind.org_change,
+        text=text,
+        data={"team": person.team, "manager_id": manager.id if manager else None},
+    )
+
+
+@dataclass
+class SyncReport:
+    updated: int = 0
+    deactivated: int = 0
+    reactivated: int = 0
+    not_in_slack: int = 0
+
+
+def sync(session: Session, gateway: SlackGateway) -> SyncReport:
+    """Names, time zones and deactivations from Slack's directory (users.list, paginated)."""
+    report = SyncReport()
+    by_slack_id = {p.slack_user_id: p for p in people.list_all(session)}
+    seen: set[str] = set()
+    for user in gateway.iter_users():
+        person = by_slack_id.get(user.id)
+        if person is None:
+            continue
+        seen.add(user.id)
+        changed = False
+        if user.name and user.name != person.name:
+            person.name, changed = user.name, True
+        if not person.timezone_pinned and user.tz and valid_timezone(user.tz) and user.tz != person.timezone:
+            person.timezone, changed = user.tz, True
+        if user.deleted and person.active:
+            person.active, changed = False, True
+            report.deactivated += 1
+        elif not user.deleted and not person.active:
+            person.active, changed = True, True
+            report.reactivated += 1
+        if changed:
+            person.updated_at = utcnow()
+            report.updated += 1
+            people.save(session, person=person)
+    report.not_in_slack = len(set(by_slack_id) - seen)
+    return report

@@ -1,0 +1,29 @@
+"""Events: direct messages to the app."""
+
+import logging
+from typing import Any
+
+from slack_bolt import App
+
+from domain import conversation
+
+log = logging.getLogger(__name__)
+
+
+def register(app: App) -> None:
+    app.event({"type": "message", "channel_type": "im"})(direct_message)
+
+
+def direct_message(event: dict[str, Any], context: dict[str, Any]) -> None:
+    # The bot's own posts and edits come back as events too.
+    if event.get("bot_id") or event.get("subtype"):
+        return
+    with context["services"].session() as session:
+        conversation.record_direct_message(
+            session,
+            slack_user_id=event["user"],
+            text=event.get("text", ""),
+            channel=event["channel"],
+            ts=event["ts"],
+            thread_ts=event.get("thread_ts"),
+        )

@@ -1,0 +1,56 @@
+"""The performance file: appended to, never edited in place."""
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, func, select
+
+from storage.models import FileEntry
+from storage.types import utcnow
+
+
+def append(
+    session: Session,
+    *,
+    person_id: int,
+    kind: str,
+    text: str = "",
+    author_id: int | None = None,
+    data: dict[str, Any] | None = None,
+    slack_channel: str | None = None,
+    slack_ts: str | None = None,
+    at: datetime | None = None,
+) -> FileEntry:
+    entry = FileEntry(
+        person_id=person_id,
+        author_id=author_id,
+        kind=kind,
+        text=text,
+        data=data or {},
+        slack_channel=slack_channel,
+        slack_ts=slack_ts,
+        created_at=at or utcnow(),
+    )
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def list_for(
+    session: Session, *, person_id: int, newest_first: bool = False, limit: int | None = None, offset: int = 0
+) -> Sequence[FileEntry]:
+    order = (
+        (sa.desc(FileEntry.created_at), sa.desc(FileEntry.id))
+        if newest_first
+        else (FileEntry.created_at, FileEntry.id)
+    )
+    query = select(FileEntry).where(FileEntry.person_id == person_id).order_by(*order).offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    return session.exec(query).all()
+
+
+def count_for(session: Session, *, person_id: int) -> int:
+    return session.exec(select(func.count()).where(FileEntry.person_id == person_id)).one()

@@ -1,0 +1,39 @@
+"""Queries on people."""
+
+from collections.abc import Sequence
+
+from sqlmodel import Session, select
+
+from storage.models import Person
+
+
+def get(session: Session, *, person_id: int) -> Person | None:
+    return session.get(Person, person_id)
+
+
+def get_by_slack_id(session: Session, *, slack_user_id: str) -> Person | None:
+    return session.exec(select(Person).where(Person.slack_user_id == slack_user_id)).first()
+
+
+def get_by_email(session: Session, *, email: str) -> Person | None:
+    return session.exec(select(Person).where(Person.email == email.lower())).first()
+
+
+def list_all(session: Session, *, active_only: bool = False) -> Sequence[Person]:
+    query = select(Person).order_by(Person.id)
+    if active_only:
+        query = query.where(Person.active)
+    return session.exec(query).all()
+
+
+def reports_of(session: Session, *, manager_id: int, active_only: bool = True) -> Sequence[Person]:
+    query = select(Person).where(Person.manager_id == manager_id).order_by(Person.name, Person.id)
+    if active_only:
+        query = query.where(Person.active)
+    return session.exec(query).all()
+
+
+def save(session: Session, *, person: Person) -> Person:
+    session.add(person)
+    session.flush()
+    return person
