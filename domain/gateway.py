@@ -154,14 +154,3 @@ class SlackGateway:
             cursor = (data.get("response_metadata") or {}).get("next_cursor") or ""
             if not cursor:
                 return
-
-    # files
-    def upload(
-        self, channel: str, *, filename: str, content: bytes, title: str, comment: str | None = None
-    ) -> None:
-        try:
-            self.client.files_upload_v2(
-                channel=channel, filename=filename, content=content, title=title, initial_comment=comment
-            )
-        except SlackApiError as err:
-            raise SlackError("files_upload_v2", str(err.response.get("error", "unknown_error"))) from err

@@ -15,5 +15,6 @@ def claim(session: Session, *, event_id: str) -> bool:
         insert(ProcessedEvent)
         .values(event_id=event_id, received_at=utcnow())
         .on_conflict_do_nothing(index_elements=["event_id"])
+        .returning(ProcessedEvent.event_id)
     )
-    return session.exec(statement).rowcount == 1  # type: ignore[call-overload]
+    return session.execute(statement).first() is not None

@@ -1,0 +1,61 @@
+"""Helpers shared by tests: an org seeded in Slack (the sandbox) and in the app."""
+
+import csv
+import io
+from collections.abc import Iterable
+
+from domain import org
+from domain.services import Services
+
+HEADER = ["email", "manager_email", "team", "role", "timezone"]
+
+
+def csv_text(rows: Iterable[Iterable[str]], header: Iterable[str] = HEADER) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(list(header))
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def slack_users(sandbox, people: dict[str, str]) -> dict[str, str]:
+    """email -> time zone in; email -> Slack user id out."""
+    return {
+        email: sandbox.add_user(
+            email=email, real_name=email.split("@")[0].title(), name=email.split("@")[0], tz=tz
+        )
+        for email, tz in people.items()
+    }
+
+
+def import_org(services: Services, text: str) -> org.ImportReport:
+    with services.session() as session:
+        report = org.import_csv(session, services.gateway, text)
+        if not report.ok:
+            session.rollback()
+    return report
+
+
+TEAM = {
+    "maria@acme.test": "America/New_York",
+    "ana@acme.test": "America/Sao_Paulo",
+    "bo@acme.test": "Europe/Paris",
+    "chen@acme.test": "Asia/Tokyo",
+    "dee@acme.test": "America/New_York",
+}
+TEAM_CSV = csv_text(
+    [
+        ["maria@acme.test", "", "Platform", "manager", ""],
+        ["ana@acme.test", "maria@acme.test", "Platform", "", ""],
+        ["bo@acme.test", "maria@acme.test", "Platform", "", "Europe/Berlin"],
+        ["chen@acme.test", "maria@acme.test", "Platform", "employee", ""],
+        ["dee@acme.test", "maria@acme.test", "Platform", "admin", ""],
+    ]
+)
+
+
+def seed_team(sandbox, services: Services) -> dict[str, str]:
+    ids = slack_users(sandbox, TEAM)
+    report = import_org(services, TEAM_CSV)
+    assert report.ok, report.errors
+    return ids

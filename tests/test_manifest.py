@@ -1,0 +1,68 @@
+"""app_manifest.yml: valid against Slack's schema, and asking for exactly the scopes the app uses."""
+
+import ast
+import json
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+SCHEMA = ROOT.parent / "shared" / "slack" / "manifest.schema.1.0.0.json"
+
+# Bot scope each Web API method needs (Slack's method reference); views.* and auth.test need none.
+METHOD_SCOPES = {
+    "chat.postMessage": "chat:write",
+    "chat.update": "chat:write",
+    "chat.postEphemeral": "chat:write",
+    "chat.delete": "chat:write",
+    "conversations.open": "im:write",
+    "users.info": "users:read",
+    "users.list": "users:read",
+    "users.lookupByEmail": "users:read.email",
+    "files.getUploadURLExternal": "files:write",
+    "files.completeUploadExternal": "files:write",
+    "files_upload_v2": "files:write",
+}
+NO_SCOPE = {"views.open", "views.update", "views.push", "views.publish", "auth.test"}
+EVENT_SCOPES = {"message.im": "im:history", "app_home_opened": None}
+
+
+def manifest() -> dict:
+    return yaml.safe_load((ROOT / "app_manifest.yml").read_text())
+
+
+def test_manifest_is_valid_against_slacks_schema():
+    schema = json.loads(SCHEMA.read_text())
+    jsonschema.validate(manifest(), schema)
+
+
+def test_manifest_declares_the_surfaces():
+    m = manifest()
+    assert {c["command"] for c in m["features"]["slash_commands"]} == {"/goals", "/feedback", "/checkins"}
+    assert m["features"]["app_home"]["home_tab_enabled"] is True
+    assert m["features"]["app_home"]["messages_tab_enabled"] is True
+    assert set(m["settings"]["event_subscriptions"]["bot_events"]) == {"message.im", "app_home_opened"}
+    assert m["settings"]["interactivity"]["is_enabled"] is True
+    assert m["settings"]["socket_mode_enabled"] is True
+
+
+def _methods_called_by_the_gateway() -> set[str]:
+    """Every Web API method name that appears as a string constant in the gateway (its only door to Slack)."""
+    tree = ast.parse((ROOT / "domain" / "gateway.py").read_text())
+    names = {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)}
+    names |= {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+    return {name for name in names if name in METHOD_SCOPES or name in NO_SCOPE}
+
+
+def test_bot_scopes_are_exactly_those_the_app_uses():
+    methods = _methods_called_by_the_gateway()
+    assert "chat.postMessage" in methods  # the scan itself works
+    needed = {METHOD_SCOPES[m] for m in methods if m in METHOD_SCOPES}
+    needed |= {
+        EVENT_SCOPES[e]
+        for e in manifest()["settings"]["event_subscriptions"]["bot_events"]
+        if EVENT_SCOPES[e]
+    }
+    needed.add("commands")  # slash commands
+    assert set(manifest()["oauth_config"]["scopes"]["bot"]) == needed

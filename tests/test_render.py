@@ -1,0 +1,55 @@
+import json
+from datetime import UTC, datetime
+from types import SimpleNamespace as NS
+
+import pytest
+
+from message_templates.render import BlockKitError, environment, render_message, render_view
+
+
+def _profile(name="Ana", team="Core"):
+    person = NS(name=name, team=team, timezone="Europe/Paris", role="employee", slack_user_id="UANA1")
+    return NS(person=person, manager=NS(slack_user_id="UBOSS1"), reports=[])
+
+
+def test_user_text_is_escaped_and_cannot_ping():
+    message = render_message(
+        "checkins_status.json.j2", profile=_profile(name='<!channel> & <@U999> "quoted"')
+    )
+    fields = message["blocks"][1]["fields"]
+    assert fields[0]["text"] == '*Name*\n&lt;!channel&gt; &amp; &lt;@U999&gt; "quoted"'
+    # our own mention stays a mention
+    assert fields[2]["text"] == "*Manager*\n<@UBOSS1>"
+
+
+def test_mention_filter_refuses_anything_but_a_user_id():
+    template = environment().from_string('"{{ uid | mention }}"')
+    assert template.render(uid="U123ABC") == '"<@U123ABC>"'
+    with pytest.raises(ValueError):
+        template.render(uid="U1> <!channel")
+
+
+def test_clip_never_cuts_an_entity_and_respects_the_limit():
+    template = environment().from_string('"{{ text | clip(10) }}"')
+    out = json.loads(template.render(text="abcdefg&&&&"))
+    assert len(out) <= 10
+    assert out.endswith("…")
+    assert "&amp" not in out.replace("&amp;", "")  # no half entity left
+
+
+def test_date_filter_renders_in_the_readers_zone():
+    template = environment().from_string('"{{ at | date }}"')
+    out = template.render(at=datetime(2026, 3, 1, 12, 0, tzinfo=UTC))
+    assert out == '"<!date^1772366400^{date_short_pretty} {time}|2026-03-01 12:00 UTC>"'
+
+
+def test_home_view_holds_long_entries_within_block_kit_limits():
+    entry = NS(kind="message", created_at=datetime.now(UTC), text="&" * 3000)
+    view = render_view("home.json.j2", profile=_profile(), file=NS(total=1, entries=[entry]))
+    assert all(len(b.get("text", {}).get("text", "")) <= 3000 for b in view["blocks"])
+
+
+def test_a_view_slack_would_refuse_is_refused_before_sending():
+    entry = NS(kind="message", created_at=datetime.now(UTC), text="x")
+    with pytest.raises(BlockKitError, match="over 100"):
+        render_view("home.json.j2", profile=_profile(), file=NS(total=200, entries=[entry] * 120))
