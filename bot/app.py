@@ -27,7 +27,6 @@ class Runtime:
 
 def create_app(settings: Settings, services: Services) -> App:
     app = App(
-        token=settings.slack_bot_token,
         signing_secret=settings.slack_signing_secret,
         client=services.gateway.client,
         # The ack goes back first; listeners go on in Bolt's thread pool.

@@ -3,6 +3,7 @@
 import logging
 import signal
 import sys
+import urllib.error
 from pathlib import Path
 
 import click
@@ -51,14 +52,13 @@ def serve(socket_mode: bool, port: int | None, host: str) -> None:
         serve_socket_mode(runtime, settings.slack_app_token)
         return
     server = HttpServer(runtime, host=host, port=port if port is not None else settings.port)
-    signal.signal(signal.SIGTERM, lambda *_: server.close())
+    signal.signal(signal.SIGTERM, lambda *_: server.stop())
+    signal.signal(signal.SIGINT, lambda *_: server.stop())
     try:
         server.serve_forever()
-    except KeyboardInterrupt:
-        pass
     finally:
-        server.close()
         runtime.close()
+    log.info("checkins stopped")
 
 
 @cli.group(help="Database schema.")
@@ -130,6 +130,9 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(1)
     except BoltError as err:
         click.echo(f"checkins: Slack did not accept the app's credentials: {err}", err=True)
+        sys.exit(1)
+    except urllib.error.URLError as err:
+        click.echo(f"checkins: cannot reach Slack at SLACK_API_URL: {err.reason}", err=True)
         sys.exit(1)
     except sa.exc.OperationalError as err:
         click.echo(f"checkins: cannot use the database: {err.orig}", err=True)

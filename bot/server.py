@@ -44,6 +44,7 @@ class HttpServer:
             wsgi_app(runtime), host=host, port=port, threads=threads, ident="checkins", channel_timeout=30
         )
         self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
 
     @property
     def port(self) -> int:
@@ -54,16 +55,27 @@ class HttpServer:
         return f"http://127.0.0.1:{self.port}"
 
     def serve_forever(self) -> None:
+        """Waitress's own loop, polled in short rounds so that stop() ends it from any thread or signal:
+        closing its sockets from outside while it waits in select() breaks it."""
         log.info("checkins listening on port %s (POST %s, GET /healthz)", self.port, EVENTS_PATH)
-        self._server.run()
+        server = self._server
+        try:
+            while not self._stopping.is_set():
+                server.asyncore.loop(timeout=0.2, map=server._map, use_poll=True, count=1)
+        finally:
+            server.close()
+            server.task_dispatcher.shutdown()
 
     def start(self) -> "HttpServer":
         self._thread = threading.Thread(target=self.serve_forever, name="checkins-http", daemon=True)
         self._thread.start()
         return self
 
+    def stop(self) -> None:
+        self._stopping.set()
+
     def close(self) -> None:
-        self._server.close()
+        self.stop()
         if self._thread:
             self._thread.join(timeout=5)
 

@@ -18,6 +18,7 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
 from domain.gateway import escape
+from message_templates.ids import ActionId
 
 MESSAGE_MAX_BLOCKS = 50
 VIEW_MAX_BLOCKS = 100
@@ -95,6 +96,7 @@ def environment() -> Environment:
         keep_trailing_newline=False,
     )
     env.filters.update(mention=_mention, date=_date, clip=_clip, raw=lambda s: _Raw(s or ""), json=_JSON)
+    env.globals["actions"] = ActionId
     return env
 
 

@@ -45,11 +45,19 @@ def test_date_filter_renders_in_the_readers_zone():
 
 def test_home_view_holds_long_entries_within_block_kit_limits():
     entry = NS(kind="message", created_at=datetime.now(UTC), text="&" * 3000)
-    view = render_view("home.json.j2", profile=_profile(), file=NS(total=1, entries=[entry]))
+    view = render_view(
+        "home.json.j2",
+        profile=_profile(),
+        file=NS(total=1, entries=[entry], page=0, page_size=10, has_more=False),
+    )
     assert all(len(b.get("text", {}).get("text", "")) <= 3000 for b in view["blocks"])
 
 
 def test_a_view_slack_would_refuse_is_refused_before_sending():
     entry = NS(kind="message", created_at=datetime.now(UTC), text="x")
     with pytest.raises(BlockKitError, match="over 100"):
-        render_view("home.json.j2", profile=_profile(), file=NS(total=200, entries=[entry] * 120))
+        render_view(
+            "home.json.j2",
+            profile=_profile(),
+            file=NS(total=200, entries=[entry] * 120, page=0, page_size=120, has_more=True),
+        )

@@ -1,0 +1,557 @@
+"""The Slack Web API over real HTTP (werkzeug), plus upload URLs and response_urls.
+
+Routes:
+  /api/<method>          Web API (POST JSON or form, GET query), bearer token checked, rate limited
+  /upload/<file_id>      the upload_url that files.getUploadURLExternal hands out (raw bytes POST)
+  /response/<token>      response_urls handed out with slash commands and message block_actions
+  /_sandbox/...          read-only debugging aids for `python -m sandbox`
+"""
+
+import base64
+import binascii
+import copy
+import json
+import logging
+import re
+import threading
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from werkzeug.serving import WSGIRequestHandler, make_server
+from werkzeug.wrappers import Request, Response
+
+from sandbox.blockkit import MAX_VIEW_BYTES, message_block_errors, view_errors, view_size
+from sandbox.errors import ApiError
+from sandbox.ratelimits import RateLimiter
+from sandbox.workspace import Call, Workspace
+
+log = logging.getLogger(__name__)
+
+JSON_ARGS = ("blocks", "attachments", "view", "files", "metadata")
+BOT_SCOPES = "chat:write,commands,im:history,im:write,users:read,users:read.email,files:write,channels:read"
+_CHANNEL_ID = re.compile(r"^[CGDZ][A-Z0-9]{8,}$")
+
+
+def _json_response(body: dict, status: int = 200, headers: dict | None = None) -> Response:
+    response = Response(json.dumps(body), status=status, content_type="application/json; charset=utf-8")
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def _truthy(value: Any) -> bool:
+    return value in (True, 1, "1", "true", "True")
+
+
+def _strip(message: dict) -> dict:
+    """A stored message as Slack shows it in API answers (no sandbox bookkeeping)."""
+    return {k: copy.deepcopy(v) for k, v in message.items() if k not in ("channel", "to", "kind")}
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_request(self, *args: Any, **kwargs: Any) -> None:  # one line per call drowns test output
+        pass
+
+
+class ApiServer:
+    def __init__(
+        self,
+        ws: Workspace,
+        limiter: RateLimiter,
+        *,
+        bot_token: str,
+        on_bot_dm: Callable[[dict, dict], None],
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ):
+        self.ws, self.limiter, self.bot_token = ws, limiter, bot_token
+        self.on_bot_dm = on_bot_dm
+        self.host, self.port = host, port
+        self._server = None
+        self._thread: threading.Thread | None = None
+        self.methods: dict[str, Callable[[dict], dict]] = {
+            "api.test": lambda args: {"args": args},
+            "auth.test": self.auth_test,
+            "chat.postMessage": self.chat_post_message,
+            "chat.update": self.chat_update,
+            "chat.postEphemeral": self.chat_post_ephemeral,
+            "chat.delete": self.chat_delete,
+            "conversations.open": self.conversations_open,
+            "conversations.info": self.conversations_info,
+            "views.open": self.views_open,
+            "views.push": self.views_push,
+            "views.update": self.views_update,
+            "views.publish": self.views_publish,
+            "users.info": self.users_info,
+            "users.list": self.users_list,
+            "users.lookupByEmail": self.users_lookup_by_email,
+            "files.getUploadURLExternal": self.files_get_upload_url,
+            "files.completeUploadExternal": self.files_complete_upload,
+            "files.info": self.files_info,
+        }
+
+    # -- lifecycle ------------------------------------------------------------------------------
+    def start(self) -> None:
+        self._server = make_server(
+            self.host, self.port, self.wsgi, threaded=True, request_handler=_QuietHandler
+        )
+        self.port = self._server.server_port
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.01,), name="slack-sandbox", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    # -- routing --------------------------------------------------------------------------------
+    def wsgi(self, environ, start_response):
+        request = Request(environ)
+        path = request.path
+        try:
+            if path.startswith("/api/"):
+                response = self.api(request, path[len("/api/") :])
+            elif path.startswith("/upload/") and request.method == "POST":
+                response = self.upload(request, path[len("/upload/") :])
+            elif path.startswith("/response/") and request.method == "POST":
+                response = self.response_url(request, path[len("/response/") :])
+            elif path.startswith("/_sandbox/"):
+                response = self.debug(path[len("/_sandbox/") :])
+            else:
+                response = Response("not found", status=404)
+        except Exception:  # a sandbox bug must not look like a Slack answer the app could trust
+            self.ws.flag(f"sandbox bug while serving {path}: {traceback.format_exc()}")
+            log.exception("sandbox failed serving %s", path)
+            response = _json_response({"ok": False, "error": "fatal_error"}, status=500)
+        return response(environ, start_response)
+
+    def _args(self, request: Request) -> dict:
+        args: dict[str, Any] = dict(request.args.items())
+        args.update(request.form.items())
+        if request.mimetype == "application/json" and request.get_data():
+            body = request.get_json(silent=True)
+            if not isinstance(body, dict):
+                raise ApiError("invalid_json")
+            args.update(body)
+        for key in JSON_ARGS:
+            if isinstance(args.get(key), str):
+                try:
+                    args[key] = json.loads(args[key])
+                except ValueError:
+                    raise ApiError(
+                        "invalid_blocks_format" if key == "blocks" else "invalid_arguments"
+                    ) from None
+        return args
+
+    def api(self, request: Request, method: str) -> Response:
+        handler = self.methods.get(method)
+        if handler is None:
+            self._record(method, {}, 404, "unknown_method")
+            return _json_response({"ok": False, "error": "unknown_method", "req_method": method}, 404)
+        try:
+            args = self._args(request)
+        except ApiError as exc:
+            self._record(method, {}, 200, exc.error)
+            return _json_response({"ok": False, "error": exc.error})
+        header = request.headers.get("Authorization", "")
+        token = header[len("Bearer ") :] if header.startswith("Bearer ") else args.get("token")
+        args.pop("token", None)
+        if not token:
+            self._record(method, args, 200, "not_authed")
+            return _json_response({"ok": False, "error": "not_authed"})
+        if token != self.bot_token:
+            self._record(method, args, 200, "invalid_auth")
+            return _json_response({"ok": False, "error": "invalid_auth"})
+
+        channel_key = None
+        if method == "chat.postMessage":
+            try:
+                channel_key = self.ws.resolve_channel(args.get("channel"))["id"]
+            except ApiError:
+                channel_key = None
+        verdict = self.limiter.check(method, channel_key)
+        if not verdict.allowed:
+            self._record(method, args, 429, "ratelimited")
+            return _json_response(
+                {"ok": False, "error": "ratelimited"}, 429, {"Retry-After": str(verdict.retry_after)}
+            )
+
+        try:
+            result = handler(args)
+        except ApiError as exc:
+            self._record(method, args, exc.status, exc.error)
+            return _json_response({"ok": False, "error": exc.error, **exc.extra}, exc.status)
+        self._record(method, args, 200, None)
+        return _json_response({"ok": True, **result}, headers={"X-OAuth-Scopes": BOT_SCOPES})
+
+    def _record(self, method: str, args: dict, status: int, error: str | None) -> None:
+        with self.ws.lock:
+            self.ws.calls.append(Call(method=method, args=args, status=status, error=error))
+
+    # -- checks shared by methods ---------------------------------------------------------------
+    @staticmethod
+    def _content(args: dict, *, required: bool = True) -> tuple[str | None, list | None]:
+        text, blocks = args.get("text"), args.get("blocks")
+        if blocks is not None and not isinstance(blocks, list):
+            raise ApiError("invalid_blocks_format")
+        if required and not text and not blocks and not args.get("attachments"):
+            raise ApiError("no_text")
+        if blocks:
+            errors = message_block_errors(blocks)
+            if errors:
+                raise ApiError(
+                    "invalid_blocks",
+                    errors=errors,
+                    response_metadata={"messages": [f"[ERROR] {e}" for e in errors]},
+                )
+        return (str(text) if text is not None else None), blocks
+
+    @staticmethod
+    def _view_spec(args: dict, expected_type: str | None) -> dict:
+        view = args.get("view")
+        if view is None:
+            raise ApiError(
+                "invalid_arguments", response_metadata={"messages": ["[ERROR] missing required field: view"]}
+            )
+        if view_size(view) > MAX_VIEW_BYTES:
+            raise ApiError("view_too_large")
+        errors = view_errors(view, expected_type=expected_type)
+        if errors:
+            raise ApiError(
+                "invalid_arguments", response_metadata={"messages": [f"[ERROR] {e}" for e in errors]}
+            )
+        return view
+
+    def _user(self, uid: Any) -> dict:
+        user = self.ws.users.get(uid) if isinstance(uid, str) else None
+        if user is None:
+            raise ApiError("user_not_found")
+        return user
+
+    # -- methods --------------------------------------------------------------------------------
+    def auth_test(self, args: dict) -> dict:
+        ws = self.ws
+        return {
+            "url": f"https://{ws.team_domain}.slack.com/",
+            "team": "Sandbox",
+            "user": ws.bot_name,
+            "team_id": ws.team_id,
+            "user_id": ws.bot_user_id,
+            "bot_id": ws.bot_id,
+            "is_enterprise_install": False,
+        }
+
+    def chat_post_message(self, args: dict) -> dict:
+        channel = self.ws.resolve_channel(args.get("channel"))
+        text, blocks = self._content(args)
+        message = self.ws.post_message(
+            channel, text=text or "", blocks=blocks, thread_ts=args.get("thread_ts")
+        )
+        if channel["is_im"]:
+            self.on_bot_dm(channel, message)
+        return {"channel": channel["id"], "ts": message["ts"], "message": _strip(message)}
+
+    def chat_update(self, args: dict) -> dict:
+        channel = self.ws.resolve_channel(args.get("channel"))
+        if not args.get("ts"):
+            raise ApiError("message_not_found")
+        text, blocks = self._content(args, required=False)
+        if text is None and blocks is None and not args.get("attachments"):
+            raise ApiError("no_text")
+        message = self.ws.update_message(channel, args["ts"], text=text, blocks=blocks)
+        return {
+            "channel": channel["id"],
+            "ts": message["ts"],
+            "text": message["text"],
+            "message": _strip(message),
+        }
+
+    def chat_post_ephemeral(self, args: dict) -> dict:
+        channel = self.ws.resolve_channel(args.get("channel"))
+        user = self._user(args.get("user"))
+        if not self.ws.is_member(channel, user["id"]):
+            raise ApiError("user_not_in_channel")
+        text, blocks = self._content(args)
+        record = self.ws.post_ephemeral(
+            channel, user["id"], text=text or "", blocks=blocks, thread_ts=args.get("thread_ts")
+        )
+        return {"message_ts": record["ts"]}
+
+    def chat_delete(self, args: dict) -> dict:
+        channel = self.ws.resolve_channel(args.get("channel"))
+        if not args.get("ts"):
+            raise ApiError("message_not_found")
+        self.ws.delete_message(channel, args["ts"])
+        return {"channel": channel["id"], "ts": args["ts"]}
+
+    def conversations_open(self, args: dict) -> dict:
+        if args.get("channel"):
+            channel = self.ws.resolve_channel(args["channel"])
+        else:
+            users = [u for u in str(args.get("users") or "").split(",") if u]
+            if not users:
+                raise ApiError("users_list_not_supplied")
+            if len(users) > 1:
+                raise ApiError("not_supported_by_sandbox")  # group DMs (mpim) are not modelled
+            uid = self._user(users[0])["id"]
+            if uid in (self.ws.bot_user_id, "USLACKBOT"):
+                raise ApiError("cannot_dm_bot")
+            channel = self.ws.channels[self.ws.dm_channel(uid)]
+        if not _truthy(args.get("return_im")):
+            return {"channel": {"id": channel["id"]}}
+        return {"channel": self._channel_object(channel)}
+
+    def _channel_object(self, channel: dict) -> dict:
+        if channel["is_im"]:
+            user = self.ws.users[channel["user"]]
+            return {
+                "id": channel["id"],
+                "created": channel["created"],
+                "is_im": True,
+                "is_org_shared": False,
+                "user": channel["user"],
+                "is_user_deleted": user["deleted"],
+                "priority": 0,
+            }
+        return {
+            "id": channel["id"],
+            "name": channel["name"],
+            "is_channel": not channel["is_private"],
+            "is_group": False,
+            "is_im": False,
+            "is_private": channel["is_private"],
+            "is_archived": False,
+            "created": channel["created"],
+            "is_member": True,
+        }
+
+    def conversations_info(self, args: dict) -> dict:
+        channel = self.ws.resolve_channel(args.get("channel"))
+        return {"channel": self._channel_object(channel)}
+
+    def views_open(self, args: dict) -> dict:
+        spec = self._view_spec(args, "modal")
+        uid = self.ws.exchange_trigger(args.get("trigger_id"))
+        return {"view": copy.deepcopy(self.ws.open_modal(uid, spec))}
+
+    def views_push(self, args: dict) -> dict:
+        spec = self._view_spec(args, "modal")
+        uid = self.ws.exchange_trigger(args.get("trigger_id"))
+        return {"view": copy.deepcopy(self.ws.push_modal(uid, spec))}
+
+    def views_update(self, args: dict) -> dict:
+        if not args.get("view_id") and not args.get("external_id"):
+            raise ApiError(
+                "invalid_arguments",
+                response_metadata={"messages": ["[ERROR] view_id or external_id required"]},
+            )
+        current = self.ws.find_view(args.get("view_id"), args.get("external_id"))
+        spec = self._view_spec(args, current["type"])
+        return {"view": copy.deepcopy(self.ws.update_view(current, spec, args.get("hash")))}
+
+    def views_publish(self, args: dict) -> dict:
+        user = self._user(args.get("user_id"))
+        spec = self._view_spec(args, "home")
+        return {"view": copy.deepcopy(self.ws.publish_home(user["id"], spec, args.get("hash")))}
+
+    def users_info(self, args: dict) -> dict:
+        return {"user": copy.deepcopy(self._user(args.get("user")))}
+
+    def users_list(self, args: dict) -> dict:
+        with self.ws.lock:
+            ids = list(self.ws.users)
+            start = 0
+            cursor = args.get("cursor")
+            if cursor:
+                try:
+                    start = ids.index(base64.b64decode(cursor).decode().removeprefix("user:"))
+                except (ValueError, binascii.Error, UnicodeDecodeError):
+                    raise ApiError("invalid_cursor") from None
+            try:
+                limit = int(args.get("limit") or 0)
+            except ValueError:
+                raise ApiError("invalid_limit") from None
+            page = ids[start : start + limit] if limit > 0 else ids[start:]
+            rest = ids[start + len(page) :]
+            next_cursor = base64.b64encode(f"user:{rest[0]}".encode()).decode() if rest else ""
+            return {
+                "members": [copy.deepcopy(self.ws.users[uid]) for uid in page],
+                "cache_ts": int(self.ws.new_ts().split(".")[0]),
+                "response_metadata": {"next_cursor": next_cursor},
+            }
+
+    def users_lookup_by_email(self, args: dict) -> dict:
+        email = str(args.get("email") or "").lower()
+        with self.ws.lock:
+            for user in self.ws.users.values():
+                if email and user["profile"].get("email", "").lower() == email:
+                    return {"user": copy.deepcopy(user)}
+        raise ApiError("users_not_found")
+
+    def files_get_upload_url(self, args: dict) -> dict:
+        filename, length = args.get("filename"), args.get("length")
+        try:
+            length = int(length)
+        except (TypeError, ValueError):
+            length = None
+        if not filename or length is None or length < 0:
+            raise ApiError(
+                "invalid_arguments",
+                response_metadata={"messages": ["[ERROR] filename and length are required"]},
+            )
+        record = self.ws.create_upload(str(filename), length, args.get("alt_txt"))
+        return {"upload_url": f"{self.base_url}/upload/{record['id']}", "file_id": record["id"]}
+
+    def files_complete_upload(self, args: dict) -> dict:
+        files = args.get("files")
+        if not isinstance(files, list) or not files:
+            raise ApiError("invalid_arguments", response_metadata={"messages": ["[ERROR] files is required"]})
+        targets = []
+        if args.get("channel_id"):
+            targets.append(args["channel_id"])
+        targets += [c for c in str(args.get("channels") or "").split(",") if c]
+        pointer = "[json-pointer:/channel_id]"
+        for target in targets:
+            # Slack refuses user ids here: the app must conversations.open the DM first.
+            if not _CHANNEL_ID.match(target):
+                raise ApiError(
+                    "invalid_arguments",
+                    response_metadata={
+                        "messages": [
+                            f"[ERROR] input must match regex pattern: {_CHANNEL_ID.pattern} {pointer}"
+                        ]
+                    },
+                )
+        channels = [self.ws.resolve_channel(t) for t in targets]
+        with self.ws.lock:
+            records = []
+            for item in files:
+                record = self.ws.files.get(item.get("id")) if isinstance(item, dict) else None
+                if record is None or record["_bytes"] is None:
+                    raise ApiError("file_not_found")
+                records.append((record, item))
+            for record, item in records:
+                if item.get("title"):
+                    record["title"] = item["title"]
+            shared = [self.ws.public_file(record["id"]) for record, _ in records]
+            for channel in channels:
+                message = self.ws.post_message(
+                    channel,
+                    text=str(args.get("initial_comment") or ""),
+                    blocks=None,
+                    thread_ts=args.get("thread_ts"),
+                    files=shared,
+                )
+                for record, _ in records:
+                    record["ims" if channel["is_im"] else "channels"].append(channel["id"])
+                    record.setdefault("_shares", []).append(
+                        {
+                            "channel": channel["id"],
+                            "ts": message["ts"],
+                            "thread_ts": args.get("thread_ts"),
+                            "initial_comment": args.get("initial_comment") or "",
+                        }
+                    )
+        # Slack answers with ids and titles only; the details come from files.info.
+        return {"files": [{"id": r["id"], "title": r["title"]} for r, _ in records]}
+
+    def files_info(self, args: dict) -> dict:
+        with self.ws.lock:
+            return {
+                "file": self.ws.public_file(str(args.get("file") or "")),
+                "comments": [],
+                "response_metadata": {"next_cursor": ""},
+            }
+
+    # -- upload and response_url ----------------------------------------------------------------
+    def upload(self, request: Request, file_id: str) -> Response:
+        data = request.get_data()
+        with self.ws.lock:
+            record = self.ws.files.get(file_id)
+            if record is None:
+                return Response("file not found", status=404)
+            record["_bytes"] = data
+            record["size"] = len(data)
+        return Response(f"OK - {len(data)}", status=200, content_type="text/plain")
+
+    def response_url(self, request: Request, token: str) -> Response:
+        body = request.get_json(silent=True, force=True)
+        try:
+            record = self.ws.use_response_url(token)
+        except ApiError as exc:
+            self._record("response_url", body or {}, exc.status, exc.error)
+            return _json_response({"ok": False, "error": exc.error}, exc.status)
+        if not isinstance(body, dict):
+            self._record("response_url", {}, 400, "invalid_payload")
+            self.ws.flag("response_url: body was not a JSON object")
+            return _json_response({"ok": False, "error": "invalid_payload"}, 400)
+        try:
+            self._respond(record, body)
+        except ApiError as exc:
+            self._record("response_url", body, 400, exc.error)
+            self.ws.flag(f"response_url refused: {exc.error} {exc.extra.get('errors', '')}")
+            return _json_response({"ok": False, "error": exc.error, **exc.extra}, 400)
+        self._record("response_url", body, 200, None)
+        return _json_response({"ok": True})
+
+    def _respond(self, record: dict, body: dict) -> None:
+        ws, uid, source = self.ws, record["user"], record["source"]
+        channel = ws.channels[record["channel"]]
+        original = None
+        if source["kind"] == "message":
+            if source.get("ephemeral"):
+                original = ws.find_ephemeral(uid, source["ts"])
+            else:
+                original = ws.find_message(channel["id"], source["ts"])
+        if _truthy(body.get("delete_original")):
+            if original is None:
+                raise ApiError("message_not_found")
+            if source.get("ephemeral"):
+                ws.delete_ephemeral(original)
+            else:
+                ws.delete_message(channel, original["ts"])
+            return
+        text, blocks = self._content(body)
+        if _truthy(body.get("replace_original")) and original is not None:
+            if source.get("ephemeral"):
+                ws.replace_ephemeral(original, text=text or "", blocks=blocks)
+            else:
+                ws.update_message(channel, original["ts"], text=text or "", blocks=blocks or [])
+            return
+        if body.get("response_type") == "in_channel":
+            message = ws.post_message(
+                channel, text=text or "", blocks=blocks, thread_ts=body.get("thread_ts")
+            )
+            if channel["is_im"]:
+                self.on_bot_dm(channel, message)
+        else:
+            ws.post_ephemeral(
+                channel, uid, text=text or "", blocks=blocks, thread_ts=body.get("thread_ts"), kind="response"
+            )
+
+    # -- debugging ------------------------------------------------------------------------------
+    def debug(self, what: str) -> Response:
+        from sandbox.transcript import render_transcript
+
+        with self.ws.lock:
+            if what == "users":
+                return _json_response({"users": list(self.ws.users.values())})
+            if what == "calls":
+                return _json_response({"calls": [c.__dict__ for c in self.ws.calls]})
+            if what.startswith("transcript/"):
+                uid = what.split("/", 1)[1]
+                if uid not in self.ws.users:
+                    return Response("no such user", status=404)
+                return Response(render_transcript(self.ws, uid), content_type="text/plain; charset=utf-8")
+        return Response("not found", status=404)

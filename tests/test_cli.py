@@ -1,0 +1,133 @@
+"""The `checkins` command as an operator runs it: a real process, real ports, the sandbox as Slack."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from tests.conftest import BOT_TOKEN, SIGNING_SECRET
+from tests.support import TEAM, TEAM_CSV, csv_text, slack_users
+
+CHECKINS = str(Path(sys.executable).with_name("checkins"))
+
+
+def _env(sandbox, database_url, **extra) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL", "PORT"))}
+    env.update(
+        {
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": sandbox.api_url,
+            "DATABASE_URL": database_url,
+            **extra,
+        }
+    )
+    return env
+
+
+def run(args, env, cwd) -> subprocess.CompletedProcess:
+    return subprocess.run([CHECKINS, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=60)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_missing_settings_end_in_one_line_and_status_2(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+    result = run(["serve"], env, tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip() == "checkins: SLACK_BOT_TOKEN is not set (see .env.example)"
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_settings_come_from_dotenv_in_the_working_directory(tmp_path):
+    (tmp_path / ".env").write_text(
+        "SLACK_BOT_TOKEN=xoxb-1\nSLACK_SIGNING_SECRET=s\nDATABASE_URL=mysql://nope\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL"))}
+    result = run(["db", "upgrade"], env, tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.startswith("checkins: DATABASE_URL is malformed")
+
+
+def test_db_upgrade_creates_the_schema(tmp_path, sandbox):
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    result = run(["db", "upgrade"], _env(sandbox, url), tmp_path)
+    assert result.returncode == 0, result.stderr
+    tables = sa.inspect(sa.create_engine(url)).get_table_names()
+    assert {"people", "file_entries", "processed_events", "alembic_version"} <= set(tables)
+
+
+def test_org_import_reports_a_bad_file_row_by_row_without_a_traceback(tmp_path, sandbox, database_url):
+    slack_users(sandbox, TEAM)
+    bad = tmp_path / "people.csv"
+    bad.write_text(
+        TEAM_CSV + csv_text([["zed@acme.test", "nobody@acme.test", "X", "", ""]]).split("\n", 1)[1]
+    )
+    result = run(["org", "import", str(bad)], _env(sandbox, database_url), tmp_path)
+    assert result.returncode == 1
+    assert f"{bad}: line 7 (zed@acme.test): no Slack user has this email" in result.stderr
+    assert f"{bad}: line 7 (zed@acme.test): unknown manager nobody@acme.test" in result.stderr
+    assert "nothing was imported" in result.stderr
+    assert "Traceback" not in result.stderr
+    good = tmp_path / "good.csv"
+    good.write_text(TEAM_CSV)
+    result = run(["org", "import", str(good)], _env(sandbox, database_url), tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "5 added, 0 updated, 0 unchanged" in result.stdout
+    result = run(["org", "sync"], _env(sandbox, database_url), tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "not found in Slack" in result.stdout
+
+
+def test_a_rejected_bot_token_is_one_clear_line(tmp_path, sandbox):
+    env = _env(sandbox, f"sqlite:///{tmp_path / 'x.db'}", SLACK_BOT_TOKEN="xoxb-wrong")
+    result = run(["org", "sync"], env, tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.strip() == "checkins: Slack refused users.list: invalid_auth"
+
+
+def test_serve_migrates_answers_signed_requests_and_refuses_unsigned_ones(tmp_path, sandbox):
+    port = _free_port()
+    url = f"sqlite:///{tmp_path / 'serve.db'}"
+    proc = subprocess.Popen(
+        [CHECKINS, "serve"],
+        env=_env(sandbox, url, PORT=str(port)),
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:
+                    assert response.status == 200
+                    break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"checkins serve did not come up: {proc.stdout.read()}")
+                time.sleep(0.1)
+        assert "people" in sa.inspect(sa.create_engine(url)).get_table_names()  # migrated on start
+        sandbox.set_app_url(f"{base}/slack/events")
+        user = sandbox.add_user(email="solo@acme.test", real_name="Solo", name="solo", tz="UTC")
+        signed = sandbox.slash_command(user, "/checkins", "")
+        assert signed.status == 200 and signed.elapsed < 3
+        assert sandbox.slash_command(user, "/checkins", "", sign=False).status == 401
+        assert sandbox.slash_command(user, "/checkins", "", timestamp=int(time.time()) - 600).status == 401
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=10)
+    assert proc.returncode == 0
