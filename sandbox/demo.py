@@ -1,0 +1,173 @@
+"""`make demo`: the real app, over HTTP, against the sandbox; prints what each person saw.
+
+The app runs as the operator runs it (`checkins org import`, `checkins serve`, on SQLite), in its own
+processes; the sandbox plays Slack and the people. Everything it leaves is in ./demo-output.
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+from sandbox import Sandbox
+
+OUT = Path("demo-output")
+SECRET = "demo-signing-secret"
+TOKEN = "xoxb-demo-token"
+CHECKINS = str(Path(sys.executable).with_name("checkins"))
+
+# A manager and four reports in three time zones.
+PEOPLE = [
+    # email, real name, Slack time zone, manager, role
+    ("maria@acme.test", "Maria Garcia", "America/New_York", "", "manager"),
+    ("ana@acme.test", "Ana Lima", "America/New_York", "maria@acme.test", ""),
+    ("bo@acme.test", "Bo Berg", "Europe/Berlin", "maria@acme.test", ""),
+    ("chen@acme.test", "Chen Wei", "Asia/Tokyo", "maria@acme.test", ""),
+    ("dee@acme.test", "Dee Okafor", "Europe/Berlin", "maria@acme.test", ""),
+]
+
+
+def say(text: str = "") -> None:
+    print(text, flush=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Demo:
+    def __init__(self, sb: Sandbox):
+        self.sb = sb
+        self.ids: dict[str, str] = {}
+        self.db = OUT / "checkins.db"
+        self.env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL", "PORT"))},
+            "SLACK_BOT_TOKEN": TOKEN,
+            "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_API_URL": sb.api_url,
+            "DATABASE_URL": f"sqlite:///{self.db.resolve()}",
+        }
+        self.server: subprocess.Popen | None = None
+
+    def cli(self, *args: str) -> str:
+        say(f"$ checkins {' '.join(args)}")
+        result = subprocess.run([CHECKINS, *args], env=self.env, capture_output=True, text=True, timeout=60)
+        output = (result.stdout + result.stderr).strip()
+        for line in output.splitlines():
+            say(f"  {line}")
+        if result.returncode != 0:
+            raise SystemExit(f"demo: `checkins {' '.join(args)}` failed")
+        return output
+
+    def serve(self) -> None:
+        port = _free_port()
+        log = open(OUT / "app.log", "w")  # noqa: SIM115 (kept open for the app's lifetime)
+        say(f"$ checkins serve --port {port}   (log: {OUT / 'app.log'})")
+        self.server = subprocess.Popen(
+            [CHECKINS, "serve", "--port", str(port), "--host", "127.0.0.1"],
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):
+                    break
+            except OSError:
+                if self.server.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit(f"demo: the app did not start; see {OUT / 'app.log'}") from None
+                time.sleep(0.1)
+        self.sb.set_app_url(f"http://127.0.0.1:{port}/slack/events")
+
+    def stop(self) -> None:
+        if self.server and self.server.poll() is None:
+            self.server.terminate()
+            self.server.wait(timeout=10)
+
+    def settle(self, condition: Callable[[], bool], timeout: float = 5.0) -> None:
+        """The app answers after acking; wait until what a scene expects has arrived."""
+        deadline = time.monotonic() + timeout
+        while not condition() and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+    def person(self, email: str) -> str:
+        return self.ids[email]
+
+
+def scene_org(demo: Demo) -> None:
+    say("== HR sets up the org")
+    for email, name, tz, _, _ in PEOPLE:
+        demo.ids[email] = demo.sb.add_user(email=email, real_name=name, name=email.split("@")[0], tz=tz)
+    csv_path = OUT / "org.csv"
+    lines = ["email,manager_email,team,role,timezone"]
+    lines += [f"{email},{manager},Platform,{role}," for email, _, _, manager, role in PEOPLE]
+    csv_path.write_text("\n".join(lines) + "\n")
+    demo.cli("org", "import", str(csv_path))
+    demo.serve()
+
+
+def scene_first_look(demo: Demo) -> None:
+    say("== Everyone runs /checkins and opens the app's Home tab")
+    for email, *_ in PEOPLE:
+        uid = demo.person(email)
+        demo.sb.slash_command(uid, "/checkins", "")
+        demo.sb.open_home(uid)
+    demo.settle(lambda: all(demo.sb.home(demo.person(e)) for e, *_ in PEOPLE))
+
+
+def scene_direct_message(demo: Demo) -> None:
+    say("== Ana writes to the app; it goes into her performance file")
+    ana = demo.person("ana@acme.test")
+    demo.sb.send_dm(ana, "Shipped the billing migration & unblocked <!channel> deploys")
+    time.sleep(0.3)
+    demo.sb.open_home(ana)
+    demo.settle(lambda: "billing migration" in str(demo.sb.home(ana)))
+
+
+SCENES = [scene_org, scene_first_look, scene_direct_message]
+
+
+def main() -> None:
+    started = time.monotonic()
+    shutil.rmtree(OUT, ignore_errors=True)
+    OUT.mkdir()
+    with Sandbox(signing_secret=SECRET, bot_token=TOKEN) as sb:
+        demo = Demo(sb)
+        try:
+            for scene in SCENES:
+                scene(demo)
+                say()
+        finally:
+            demo.stop()
+        say("=" * 78)
+        say("What each person saw in Slack")
+        say("=" * 78)
+        for email, name, tz, _, _ in PEOPLE:
+            uid = demo.person(email)
+            transcript = sb.transcript(uid)
+            (OUT / f"transcript-{email.split('@')[0]}.txt").write_text(transcript)
+            say(f"\n--- {name} <{email}> ({tz}) ---")
+            say(transcript)
+        problems = sb.problems
+    say()
+    say(f"Performance files: the SQLite database {demo.db} (table file_entries); each person's")
+    say(f"Home tab above shows theirs. Transcripts: {OUT}/transcript-*.txt; the app's log: {OUT}/app.log")
+    if problems:
+        say("Slack would have refused or flagged:")
+        for problem in problems:
+            say(f"  - {problem}")
+    say(f"Demo finished in {time.monotonic() - started:.1f} s.")
+    if problems:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
