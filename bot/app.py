@@ -9,7 +9,7 @@ from bot.middleware import drop_repeated_events, inject_services
 from bot.settings import Settings
 from domain.gateway import SlackGateway, make_client
 from domain.services import Services
-from handlers import commands, events, home
+from handlers import actions, commands, events, home, views
 from storage.db import make_engine, upgrade
 
 log = logging.getLogger(__name__)
@@ -34,7 +34,7 @@ def create_app(settings: Settings, services: Services) -> App:
     )
     app.use(inject_services(services))
     app.use(drop_repeated_events(services))
-    for surface in (commands, events, home):
+    for surface in (commands, actions, views, events, home):
         surface.register(app)
     return app
 
@@ -44,7 +44,8 @@ def build_services(settings: Settings, *, migrate: bool = True) -> Services:
     if migrate:
         upgrade(settings.database_url)
     client = make_client(settings.slack_bot_token, settings.slack_api_url)
-    return Services(engine=make_engine(settings.database_url), gateway=SlackGateway(client))
+    gateway = SlackGateway(client, posts_per_minute=settings.posts_per_minute)
+    return Services(engine=make_engine(settings.database_url), gateway=gateway)
 
 
 def build_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:

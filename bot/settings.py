@@ -23,6 +23,7 @@ class Settings:
     slack_api_url: str = DEFAULT_API_URL
     database_url: str = DEFAULT_DATABASE_URL
     port: int = 3000
+    posts_per_minute: int = 300
 
 
 def load_settings(environ: Mapping[str, str] | None = None, *, env_file: str | None = ".env") -> Settings:
@@ -65,6 +66,12 @@ def load_settings(environ: Mapping[str, str] | None = None, *, env_file: str | N
     if not port_text.isdigit() or not 0 < int(port_text) < 65536:
         raise SettingsError(f"PORT is malformed: {port_text!r} is not a port number")
 
+    rate_text = get("CHECKINS_POSTS_PER_MINUTE") or "300"
+    if not rate_text.isdigit() or not 1 <= int(rate_text) <= 100_000:
+        raise SettingsError(
+            f"CHECKINS_POSTS_PER_MINUTE is malformed: {rate_text!r} is not a whole number >= 1"
+        )
+
     return Settings(
         slack_bot_token=bot_token,
         slack_signing_secret=signing_secret,
@@ -72,4 +79,5 @@ def load_settings(environ: Mapping[str, str] | None = None, *, env_file: str | N
         slack_api_url=api_url,
         database_url=database_url,
         port=int(port_text),
+        posts_per_minute=int(rate_text),
     )

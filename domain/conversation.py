@@ -1,28 +1,130 @@
-"""What people write to the app in their DM is kept in their performance file."""
+"""The two-way conversation around a check-in, and whatever else people write to the app in their DM.
+
+The employee's check-in lives in a thread of their DM with the app; the manager's copy in a thread of theirs.
+What one side writes in their thread reaches the other's, and all of it goes into the employee's file.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session
 
+from domain.access import NotAllowed, can_decide_for
+from domain.checkin_questions import MAX_ANSWER
+from domain.directory import person_for
 from domain.performance_file import record
+from domain.services import Services
+from message_templates.render import render_message
+from storage import checkins as store
 from storage import people
-from storage.models import EntryKind
+from storage.models import Checkin, EntryKind, Person
+from storage.types import utcnow
+
+log = logging.getLogger(__name__)
 
 
-def record_direct_message(
-    session: Session, *, slack_user_id: str, text: str, channel: str, ts: str, thread_ts: str | None
-) -> bool:
-    """False when the writer is not in the org: nothing is kept about strangers."""
-    person = people.get_by_slack_id(session, slack_user_id=slack_user_id)
-    if person is None or not person.active or not text.strip():
-        return False
-    data = {"thread_ts": thread_ts} if thread_ts else {}
+@dataclass(frozen=True)
+class Post:
+    channel: str
+    thread_ts: str | None
+    message: dict[str, Any]
+
+
+def deliver(services: Services, posts: list[Post]) -> None:
+    for post in posts:
+        services.gateway.post(post.channel, post.message, thread_ts=post.thread_ts)
+
+
+def _to_employee(checkin: Checkin, author: Person, text: str) -> list[Post]:
+    if not checkin.prompt_channel:
+        return []
+    message = render_message("thread_message.json.j2", author=author, text=text, about=None)
+    return [Post(checkin.prompt_channel, checkin.prompt_ts, message)]
+
+
+def _to_manager(checkin: Checkin, author: Person, text: str) -> list[Post]:
+    if not checkin.manager_channel:
+        return []
+    message = render_message("thread_message.json.j2", author=author, text=text, about=None)
+    return [Post(checkin.manager_channel, checkin.manager_ts, message)]
+
+
+@dataclass(frozen=True)
+class Reply:
+    errors: dict[str, str]
+    posts: list[Post]
+
+
+def reply_context(session: Session, *, slack_user_id: str, checkin_id: int) -> tuple[Checkin, Person]:
+    """The check-in a manager is about to answer; only the person's manager or an admin may."""
+    replier = person_for(session, slack_user_id)
+    checkin = store.get(session, checkin_id=checkin_id)
+    person = people.get(session, person_id=checkin.person_id) if checkin else None
+    if checkin is None or person is None or not can_decide_for(replier, person):
+        log.warning("%s may not reply to check-in %s", replier.email, checkin_id)
+        raise NotAllowed("Only this person's manager or an HR admin can reply to their check-in.")
+    return checkin, person
+
+
+def reply(session: Session, *, slack_user_id: str, checkin_id: int, text: str, now: datetime) -> Reply:
+    checkin, person = reply_context(session, slack_user_id=slack_user_id, checkin_id=checkin_id)
+    manager = person_for(session, slack_user_id)
+    text = text.strip()
+    if not text:
+        return Reply(errors={"reply": "Write a reply first."}, posts=[])
+    if len(text) > MAX_ANSWER:
+        return Reply(errors={"reply": f"Keep it under {MAX_ANSWER} characters."}, posts=[])
+    checkin.manager_replied_at = checkin.manager_replied_at or now
+    store.save(session, checkin=checkin)
     record(
         session,
         person=person,
-        author=person,
-        kind=EntryKind.message,
+        author=manager,
+        kind=EntryKind.manager_reply,
         text=text,
-        data=data,
-        channel=channel,
-        ts=ts,
+        data={"checkin_id": checkin.id, "period": checkin.period_key},
     )
-    return True
+    return Reply(errors={}, posts=_to_employee(checkin, manager, text) + _to_manager(checkin, manager, text))
+
+
+def on_direct_message(
+    session: Session, *, slack_user_id: str, text: str, channel: str, ts: str, thread_ts: str | None
+) -> list[Post]:
+    """Keeps what someone wrote; in a check-in thread it also reaches the other side. Strangers: nothing."""
+    writer = people.get_by_slack_id(session, slack_user_id=slack_user_id)
+    if writer is None or not writer.active or not text.strip():
+        return []
+    if thread_ts:
+        checkin = store.by_prompt(session, channel=channel, ts=thread_ts)
+        if checkin is not None and checkin.person_id == writer.id:
+            _keep(session, writer, writer, EntryKind.message, text, checkin, channel, ts)
+            return _to_manager(checkin, writer, text)
+        checkin = store.by_manager_thread(session, channel=channel, ts=thread_ts)
+        if checkin is not None:
+            person = people.get(session, person_id=checkin.person_id)
+            if person is not None and can_decide_for(writer, person):
+                _keep(session, person, writer, EntryKind.manager_reply, text, checkin, channel, ts)
+                checkin.manager_replied_at = checkin.manager_replied_at or utcnow()
+                return _to_employee(checkin, writer, text)
+    _keep(session, writer, writer, EntryKind.message, text, None, channel, ts, thread_ts=thread_ts)
+    return []
+
+
+def _keep(
+    session: Session,
+    person: Person,
+    author: Person,
+    kind: EntryKind,
+    text: str,
+    checkin: Checkin | None,
+    channel: str,
+    ts: str,
+    *,
+    thread_ts: str | None = None,
+) -> None:
+    data: dict[str, Any] = {"checkin_id": checkin.id, "period": checkin.period_key} if checkin else {}
+    if thread_ts:
+        data["thread_ts"] = thread_ts
+    record(session, person=person, author=author, kind=kind, text=text, data=data, channel=channel, ts=ts)

@@ -1,6 +1,8 @@
 """The one door to Slack's Web API: retries, rate limits and the escaping rule for user text."""
 
 import logging
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -73,11 +75,40 @@ def make_client(token: str, base_url: str) -> WebClient:
     )
 
 
+class Pacer:
+    """A token bucket for chat.postMessage across the workspace. Bulk sends wait for a token; interactive
+    posts (answers to what someone just did) take one at once, even into debt, so a fan-out never makes
+    the app slow to answer people."""
+
+    def __init__(self, per_minute: float, burst: float | None = None):
+        self.rate = per_minute / 60.0
+        self.capacity = burst if burst is not None else max(1.0, self.rate)
+        self.tokens = self.capacity
+        self.updated = time.monotonic()
+        self.lock = threading.Lock()
+
+    def _refill(self) -> None:
+        now = time.monotonic()
+        self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
+        self.updated = now
+
+    def take(self, *, wait: bool) -> None:
+        while True:
+            with self.lock:
+                self._refill()
+                if self.tokens >= 1 or not wait:
+                    self.tokens -= 1
+                    return
+                delay = (1 - self.tokens) / self.rate
+            time.sleep(delay)
+
+
 class SlackGateway:
     """Takes rendered messages and views (see message_templates.render), never raw user text."""
 
-    def __init__(self, client: WebClient):
+    def __init__(self, client: WebClient, *, posts_per_minute: float = 300):
         self.client = client
+        self.pacer = Pacer(posts_per_minute)
 
     def _call(self, method: str, **kwargs: Any) -> dict[str, Any]:
         try:
@@ -92,11 +123,16 @@ class SlackGateway:
             raise SlackError(method, str(err.response.get("error", "unknown_error"))) from err
 
     # messages
-    def dm(self, user_id: str, message: dict[str, Any], *, thread_ts: str | None = None) -> Posted:
+    def dm(
+        self, user_id: str, message: dict[str, Any], *, thread_ts: str | None = None, bulk: bool = False
+    ) -> Posted:
         """Posting to a user id reaches their DM with the app, without conversations.open."""
-        return self.post(user_id, message, thread_ts=thread_ts)
+        return self.post(user_id, message, thread_ts=thread_ts, bulk=bulk)
 
-    def post(self, channel: str, message: dict[str, Any], *, thread_ts: str | None = None) -> Posted:
+    def post(
+        self, channel: str, message: dict[str, Any], *, thread_ts: str | None = None, bulk: bool = False
+    ) -> Posted:
+        self.pacer.take(wait=bulk)
         args = {"channel": channel, **message}
         if thread_ts:
             args["thread_ts"] = thread_ts

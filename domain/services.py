@@ -1,8 +1,11 @@
 """What the domain needs from the outside world, bundled once per process."""
 
+import os
+import socket
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -11,10 +14,16 @@ from domain.gateway import SlackGateway
 from storage.db import session_scope
 
 
+def _holder_id() -> str:
+    return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
 @dataclass
 class Services:
     engine: Engine
     gateway: SlackGateway
+    # Names this process in the send ledger and the scheduler lease.
+    holder: str = field(default_factory=_holder_id)
 
     @contextmanager
     def session(self) -> Iterator[Session]:

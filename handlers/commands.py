@@ -1,11 +1,21 @@
-"""Slash commands: /checkins, /goals, /feedback."""
+"""Slash commands: /checkins (and its subcommands), /goals, /feedback."""
 
+import re
+from datetime import date
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from domain import directory
+from domain import checkins
+from domain.directory import NotInOrg
 from message_templates.render import render_message
+from storage.types import utcnow
+
+PAUSE = re.compile(r"^pause\s+(?:until\s+)?(\S+)$")
+HELP = (
+    "`/checkins` your check-in and how you are set up · `/checkins skip` skip this period's check-in · "
+    "`/checkins pause until YYYY-MM-DD` · `/checkins resume`"
+)
 
 
 def register(app: App) -> None:
@@ -17,13 +27,45 @@ def register(app: App) -> None:
 def checkins_command(ack: Ack, command: dict[str, Any], respond: Respond, context: dict[str, Any]) -> None:
     ack()
     services = context["services"]
-    with services.session() as session:
-        try:
-            profile = directory.profile(session, command["user_id"])
-        except directory.NotInOrg:
-            respond(render_message("not_in_org.json.j2"))
-            return
-        respond(render_message("checkins_status.json.j2", profile=profile))
+    user_id = command["user_id"]
+    text = " ".join(command.get("text", "").split()).lower()
+    now = utcnow()
+    try:
+        with services.session() as session:
+            if text in ("", "status", "help"):
+                overview = checkins.overview(session, slack_user_id=user_id, now=now)
+                respond(render_message("checkins_status.json.j2", overview=overview))
+                return
+            if text == "skip":
+                label = checkins.skip(session, slack_user_id=user_id, now=now)
+                notice = f"Skipped your check-in of {label}. See you next time."
+            elif match := PAUSE.match(text):
+                until = _date(match.group(1))
+                if until is None:
+                    notice = f"I could not read {match.group(1)!r} as a date: write it as YYYY-MM-DD."
+                else:
+                    checkins.pause(session, slack_user_id=user_id, until=until, now=now)
+                    notice = (
+                        f"Check-ins paused until {until:%A %-d %B %Y}. `/checkins resume` ends the pause."
+                    )
+            elif text == "resume":
+                resumed = checkins.resume(session, slack_user_id=user_id)
+                notice = "Check-ins resumed." if resumed else "Your check-ins were not paused."
+            else:
+                notice = f"I don't know `/checkins {text}`. {HELP}"
+    except NotInOrg:
+        respond(render_message("not_in_org.json.j2"))
+        return
+    except checkins.CheckinError as err:
+        notice = str(err)
+    respond(render_message("notice.json.j2", message=notice))
+
+
+def _date(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 def not_built_yet(ack: Ack, command: dict[str, Any], respond: Respond) -> None:

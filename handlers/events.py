@@ -1,13 +1,10 @@
-"""Events: direct messages to the app."""
+"""Events: direct messages to the app, including answers in check-in threads."""
 
-import logging
 from typing import Any
 
 from slack_bolt import App
 
 from domain import conversation
-
-log = logging.getLogger(__name__)
 
 
 def register(app: App) -> None:
@@ -18,8 +15,9 @@ def direct_message(event: dict[str, Any], context: dict[str, Any]) -> None:
     # The bot's own posts and edits come back as events too.
     if event.get("bot_id") or event.get("subtype"):
         return
-    with context["services"].session() as session:
-        conversation.record_direct_message(
+    services = context["services"]
+    with services.session() as session:
+        posts = conversation.on_direct_message(
             session,
             slack_user_id=event["user"],
             text=event.get("text", ""),
@@ -27,3 +25,4 @@ def direct_message(event: dict[str, Any], context: dict[str, Any]) -> None:
             ts=event["ts"],
             thread_ts=event.get("thread_ts"),
         )
+    conversation.deliver(services, posts)

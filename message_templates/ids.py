@@ -5,3 +5,11 @@ from enum import StrEnum
 
 class ActionId(StrEnum):
     home_file_page = "home_file_page"
+    checkin_open = "checkin_open"
+    checkin_reply = "checkin_reply"
+
+
+class CallbackId(StrEnum):
+    checkin_submit = "checkin_submit"
+    checkin_reply_submit = "checkin_reply_submit"
+    checkins_settings_submit = "checkins_settings_submit"

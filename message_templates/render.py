@@ -18,7 +18,7 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
 from domain.gateway import escape
-from message_templates.ids import ActionId
+from message_templates.ids import ActionId, CallbackId
 
 MESSAGE_MAX_BLOCKS = 50
 VIEW_MAX_BLOCKS = 100
@@ -96,7 +96,7 @@ def environment() -> Environment:
         keep_trailing_newline=False,
     )
     env.filters.update(mention=_mention, date=_date, clip=_clip, raw=lambda s: _Raw(s or ""), json=_JSON)
-    env.globals["actions"] = ActionId
+    env.globals.update(actions=ActionId, callbacks=CallbackId)
     return env
 
 

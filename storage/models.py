@@ -1,6 +1,6 @@
 """SQLModel tables. Alembic migrations (storage/migrations) are the only source of the schema."""
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -56,6 +56,8 @@ class Person(SQLModel, table=True):
     active: bool = Field(
         default=True, sa_column=sa.Column(sa.Boolean, nullable=False, server_default=sa.true())
     )
+    # No prompts or reminders through this day (in the person's own time zone).
+    paused_until: date | None = Field(default=None, sa_column=sa.Column(sa.Date, nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=sa.Column(UTCDateTime, nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=sa.Column(UTCDateTime, nullable=False))
 
@@ -86,3 +88,106 @@ class ProcessedEvent(SQLModel, table=True):
 
     event_id: str = Field(sa_column=sa.Column(sa.String(64), primary_key=True))
     received_at: datetime = Field(default_factory=utcnow, sa_column=sa.Column(UTCDateTime, nullable=False))
+
+
+class TeamCadence(SQLModel, table=True):
+    """A team's check-in rhythm; teams without a row use the default (weekly, Friday 10:00)."""
+
+    __tablename__ = "team_cadences"
+
+    team: str = Field(sa_column=sa.Column(sa.String(100), primary_key=True))
+    frequency: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
+    weekday: int = Field(sa_column=sa.Column(sa.Integer, nullable=False))
+    at_minute: int = Field(sa_column=sa.Column(sa.Integer, nullable=False))  # minutes after local midnight
+    first_reminder_hours: int = Field(sa_column=sa.Column(sa.Integer, nullable=False))
+    last_reminder_hours: int = Field(sa_column=sa.Column(sa.Integer, nullable=False))
+    updated_by_id: int | None = Field(
+        default=None, sa_column=sa.Column(sa.Integer, sa.ForeignKey("people.id"), nullable=True)
+    )
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=sa.Column(UTCDateTime, nullable=False))
+
+
+class CheckinStatus(StrEnum):
+    prompted = "prompted"
+    submitted = "submitted"
+    skipped = "skipped"
+
+
+class Checkin(SQLModel, table=True):
+    """One person's check-in for one period, and where it lives in Slack."""
+
+    __tablename__ = "checkins"
+    __table_args__ = (sa.UniqueConstraint("person_id", "period_key", name="uq_checkins_person_period"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(sa_column=sa.Column(sa.Integer, sa.ForeignKey("people.id"), nullable=False))
+    period_key: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
+    opens_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+    closes_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False, index=True))
+    status: str = Field(
+        default=CheckinStatus.prompted.value, sa_column=sa.Column(sa.String(16), nullable=False)
+    )
+    answers: dict[str, Any] = Field(default_factory=dict, sa_column=sa.Column(JSONData, nullable=False))
+    mood: int | None = Field(default=None, sa_column=sa.Column(sa.Integer, nullable=True))
+    prompt_channel: str | None = Field(default=None, sa_column=sa.Column(sa.String(32), nullable=True))
+    prompt_ts: str | None = Field(default=None, sa_column=sa.Column(sa.String(32), nullable=True))
+    manager_channel: str | None = Field(default=None, sa_column=sa.Column(sa.String(32), nullable=True))
+    manager_ts: str | None = Field(default=None, sa_column=sa.Column(sa.String(32), nullable=True))
+    submitted_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime, nullable=True))
+    edited_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime, nullable=True))
+    manager_replied_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime, nullable=True))
+
+
+class SendKind(StrEnum):
+    prompt = "prompt"
+    first_reminder = "first_reminder"
+    last_reminder = "last_reminder"
+
+
+class Send(SQLModel, table=True):
+    """The ledger: one row per person, period and kind of message, claimed before it is sent."""
+
+    __tablename__ = "sends"
+    __table_args__ = (
+        sa.UniqueConstraint("person_id", "period_key", "kind", name="uq_sends_person_period_kind"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(sa_column=sa.Column(sa.Integer, sa.ForeignKey("people.id"), nullable=False))
+    period_key: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
+    kind: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
+    state: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))  # claimed, sent, failed
+    claimed_by: str = Field(sa_column=sa.Column(sa.String(64), nullable=False))
+    claimed_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+    sent_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime, nullable=True))
+    attempts: int = Field(default=1, sa_column=sa.Column(sa.Integer, nullable=False, server_default="1"))
+    channel: str | None = Field(default=None, sa_column=sa.Column(sa.String(32), nullable=True))
+    ts: str | None = Field(default=None, sa_column=sa.Column(sa.String(32), nullable=True))
+    error: str | None = Field(default=None, sa_column=sa.Column(sa.String(200), nullable=True))
+
+
+class Holiday(SQLModel, table=True):
+    __tablename__ = "holidays"
+
+    day: date = Field(sa_column=sa.Column(sa.Date, primary_key=True))
+    name: str = Field(default="", sa_column=sa.Column(sa.String(200), nullable=False, server_default=""))
+
+
+class SchedulerLease(SQLModel, table=True):
+    """Which process runs the scheduler: APScheduler's job store must never be shared by two."""
+
+    __tablename__ = "scheduler_leases"
+
+    name: str = Field(sa_column=sa.Column(sa.String(32), primary_key=True))
+    holder: str = Field(sa_column=sa.Column(sa.String(64), nullable=False))
+    expires_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+
+
+# APScheduler's job store table, made by our migrations (the job store only creates it when missing).
+apscheduler_jobs = sa.Table(
+    "apscheduler_jobs",
+    SQLModel.metadata,
+    sa.Column("id", sa.Unicode(191), primary_key=True),
+    sa.Column("next_run_time", sa.Float(25), index=True),
+    sa.Column("job_state", sa.LargeBinary, nullable=False),
+)

@@ -41,10 +41,11 @@ def test_signed_slash_command_is_acked_at_once_and_answered(sandbox, team):
     assert reply.status == 200
     assert reply.elapsed < 3  # Slack's own deadline for the ack
     answer = _wait_for(
-        lambda: [s for s in sandbox.seen(team["ana@acme.test"]) if "Platform" in (s.text or "")]
+        lambda: [s for s in sandbox.seen(team["ana@acme.test"]) if "Platform" in str(s.blocks)]
     )
     transcript = sandbox.transcript(team["ana@acme.test"])
     assert "Your check-ins" in transcript
+    assert "every Friday at 10:00" in transcript
     assert f"<@{team['maria@acme.test']}>" in str(answer[-1].blocks)
     assert "America/Sao_Paulo" in transcript
 

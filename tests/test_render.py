@@ -13,13 +13,31 @@ def _profile(name="Ana", team="Core"):
 
 
 def test_user_text_is_escaped_and_cannot_ping():
-    message = render_message(
-        "checkins_status.json.j2", profile=_profile(name='<!channel> & <@U999> "quoted"')
+    from domain.checkin_questions import DEFAULT_QUESTIONS, MOODS
+
+    checkin = NS(
+        id=7,
+        mood=2,
+        edited_at=None,
+        answers={"progress": 'Shipped <!channel> & <@U999> "quoted"', "blockers": "x > y"},
     )
-    fields = message["blocks"][1]["fields"]
-    assert fields[0]["text"] == '*Name*\n&lt;!channel&gt; &amp; &lt;@U999&gt; "quoted"'
-    # our own mention stays a mention
-    assert fields[2]["text"] == "*Manager*\n<@UBOSS1>"
+    person = NS(name="Ana <b>", slack_user_id="UANA1")
+    message = render_message(
+        "checkin_to_manager.json.j2",
+        checkin=checkin,
+        person=person,
+        label="Friday",
+        questions=DEFAULT_QUESTIONS,
+        moods=MOODS,
+    )
+    texts = [b.get("text", {}).get("text", "") for b in message["blocks"]]
+    assert '*What did you make progress on?*\nShipped &lt;!channel&gt; &amp; &lt;@U999&gt; "quoted"' in texts
+    assert ":warning: *Anything blocking you?*\n>x &gt; y" in texts
+    assert message["blocks"][1]["elements"][0]["text"].startswith(
+        "<@UANA1> · Friday"
+    )  # our mention stays live
+    assert "<@U999>" not in str(message) and "<!channel>" not in str(message)
+    assert message["text"].startswith("Ana &lt;b&gt; checked in")
 
 
 def test_mention_filter_refuses_anything_but_a_user_id():

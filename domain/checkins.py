@@ -1,0 +1,398 @@
+"""Check-ins: who is due, prompts and reminders sent through the ledger, answers, skip and pause."""
+
+import logging
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from domain.access import NotAllowed
+from domain.cadence import Cadence, Frequency, Period, period_at
+from domain.checkin_questions import DEFAULT_QUESTIONS, MOODS, Question, clean, validate
+from domain.directory import person_for
+from domain.gateway import SlackError
+from domain.performance_file import record
+from domain.services import Services
+from message_templates.render import render_message
+from storage import checkins as store
+from storage import people, sends
+from storage.models import Checkin, CheckinStatus, EntryKind, Person, SendKind, TeamCadence
+from storage.types import utcnow
+
+log = logging.getLogger(__name__)
+
+# A claim older than this was left by a process that died mid-send: another may take it over.
+STALE_CLAIM = timedelta(minutes=10)
+MAX_PAUSE = timedelta(days=366)
+
+
+class CheckinError(Exception):
+    """Something the person asked for that cannot be done; the message is safe to show them."""
+
+
+def cadence_of(row: TeamCadence | None) -> Cadence:
+    if row is None:
+        return Cadence()
+    return Cadence(
+        frequency=Frequency(row.frequency),
+        weekday=row.weekday,
+        at=time(row.at_minute // 60, row.at_minute % 60),
+        first_reminder_after=timedelta(hours=row.first_reminder_hours),
+        last_reminder_before=timedelta(hours=row.last_reminder_hours),
+    )
+
+
+def cadence_for(session: Session, team: str) -> Cadence:
+    return cadence_of(store.cadences(session).get(team))
+
+
+def local_day(person: Person, now: datetime) -> date:
+    return now.astimezone(ZoneInfo(person.timezone)).date()
+
+
+def is_quiet(person: Person, now: datetime, holidays: set[date]) -> bool:
+    """Paused, or a company holiday where the person is: nothing is sent to them today."""
+    today = local_day(person, now)
+    return (person.paused_until is not None and today <= person.paused_until) or today in holidays
+
+
+def gets_checkins(person: Person) -> bool:
+    """Active people with a manager: a check-in is a conversation with someone."""
+    return person.active and person.manager_id is not None
+
+
+@dataclass(frozen=True)
+class Due:
+    person: Person
+    period: Period
+    kind: SendKind = SendKind.prompt
+
+
+def due_prompts(session: Session, *, now: datetime, emails: Iterable[str] | None = None) -> list[Due]:
+    """Everyone whose current period has opened and who has not had its prompt (nor skipped it)."""
+    wanted = {e.lower() for e in emails} if emails is not None else None
+    cadences = store.cadences(session)
+    holidays = store.holiday_days(session)
+    candidates = []
+    for person in people.list_all(session, active_only=True):
+        if not gets_checkins(person) or (wanted is not None and person.email not in wanted):
+            continue
+        if is_quiet(person, now, holidays):
+            continue
+        candidates.append(Due(person, period_at(cadence_of(cadences.get(person.team)), person.timezone, now)))
+    keys = {d.period.key for d in candidates}
+    settled = sends.settled(session, kind=SendKind.prompt, period_keys=keys)
+    skipped = store.skipped(session, period_keys=keys)
+    return [d for d in candidates if (d.person.id, d.period.key) not in settled | skipped]
+
+
+def due_reminders(session: Session, *, now: datetime) -> list[Due]:
+    """Open, unanswered check-ins past a reminder time. After downtime only the latest reminder goes."""
+    cadences = store.cadences(session)
+    holidays = store.holiday_days(session)
+    candidates = []
+    for checkin in store.unanswered_open(session, now=now):
+        person = people.get(session, person_id=checkin.person_id)
+        if person is None or not gets_checkins(person) or is_quiet(person, now, holidays):
+            continue
+        cadence = cadence_of(cadences.get(person.team))
+        period = Period(key=checkin.period_key, opens=checkin.opens_at, closes=checkin.closes_at)
+        if now >= period.last_reminder_at(cadence):
+            candidates.append(Due(person, period, SendKind.last_reminder))
+        elif now >= period.first_reminder_at(cadence):
+            candidates.append(Due(person, period, SendKind.first_reminder))
+    done = {
+        kind: sends.settled(session, kind=kind, period_keys={d.period.key for d in candidates})
+        for kind in (SendKind.first_reminder, SendKind.last_reminder)
+    }
+    return [d for d in candidates if (d.person.id, d.period.key) not in done[d.kind]]
+
+
+def send(services: Services, due: Due, *, now: datetime) -> bool:
+    """Claims the ledger row, then posts: True when this call sent the message."""
+    person, period = due.person, due.period
+    assert person.id is not None
+    with services.session() as session:  # committed before the post, so every other process sees it
+        send_id = sends.claim(
+            session,
+            person_id=person.id,
+            period_key=period.key,
+            kind=due.kind,
+            holder=services.holder,
+            now=now,
+            stale_after=STALE_CLAIM,
+        )
+    if send_id is None:
+        return False
+    with services.session() as session:
+        checkin = store.ensure(
+            session,
+            person_id=person.id,
+            period_key=period.key,
+            opens_at=period.opens,
+            closes_at=period.closes,
+        )
+        if due.kind != SendKind.prompt and checkin.status != CheckinStatus.prompted:
+            sends.mark_cancelled(session, send_id=send_id)
+            return False
+        template = "checkin_prompt.json.j2" if due.kind == SendKind.prompt else "checkin_reminder.json.j2"
+        message = render_message(
+            template, person=person, checkin=checkin, label=period_label(checkin, person), kind=due.kind.value
+        )
+    try:
+        posted = services.gateway.dm(person.slack_user_id, message, bulk=True)
+    except SlackError as err:
+        log.warning("%s to %s for %s failed: %s", due.kind, person.email, period.key, err.code)
+        with services.session() as session:
+            sends.mark_failed(session, send_id=send_id, error=err.code)
+        return False
+    with services.session() as session:
+        sends.mark_sent(session, send_id=send_id, channel=posted.channel, ts=posted.ts, now=utcnow())
+        if due.kind == SendKind.prompt:
+            checkin = store.get(session, checkin_id=checkin.id)
+            checkin.prompt_channel, checkin.prompt_ts = posted.channel, posted.ts
+            store.save(session, checkin=checkin)
+    return True
+
+
+@dataclass
+class FanOut:
+    due: int = 0
+    sent: int = 0
+    not_sent: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def fan_out(services: Services, dues: list[Due], *, now: datetime, workers: int = 8) -> FanOut:
+    """Sends in parallel; the gateway paces them to Slack's limits. One failure does not stop the rest."""
+    report = FanOut(due=len(dues))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fan-out") as pool:
+        futures = {pool.submit(send, services, due, now=now): due for due in dues}
+        for future, due in futures.items():
+            try:
+                sent = future.result()
+            except (
+                Exception
+            ) as err:  # one person's bug must not stop everyone's check-in; its claim goes stale
+                log.exception("sending %s to %s failed", due.kind, due.person.email)
+                report.errors.append(f"{due.person.email}: {err}")
+                sent = False
+            report.sent += sent
+            report.not_sent += not sent
+    return report
+
+
+def period_label(checkin: Checkin, person: Person) -> str:
+    opens = checkin.opens_at.astimezone(ZoneInfo(person.timezone))
+    return f"{opens:%A %-d %B}"
+
+
+def current_period(session: Session, person: Person, now: datetime) -> Period:
+    return period_at(cadence_for(session, person.team), person.timezone, now)
+
+
+# --- answering ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckinForm:
+    checkin: Checkin
+    person: Person
+    label: str
+    questions: tuple[Question, ...]
+    answers: dict[str, str]
+    moods: dict[int, str]
+    editing: bool
+
+
+def form(session: Session, *, slack_user_id: str, checkin_id: int | None, now: datetime) -> CheckinForm:
+    """The modal's content: the person's own check-in, pre-filled when they edit it."""
+    person = person_for(session, slack_user_id)
+    if checkin_id is None:
+        period = current_period(session, person, now)
+        checkin = store.ensure(
+            session,
+            person_id=person.id,
+            period_key=period.key,
+            opens_at=period.opens,
+            closes_at=period.closes,
+        )
+    else:
+        checkin = _own_checkin(session, person, checkin_id)
+    if now >= checkin.closes_at:
+        raise CheckinError("This check-in's period has closed; the next one will come on schedule.")
+    return CheckinForm(
+        checkin=checkin,
+        person=person,
+        label=period_label(checkin, person),
+        questions=DEFAULT_QUESTIONS,
+        answers={k: str(v) for k, v in checkin.answers.items()},
+        moods=MOODS,
+        editing=checkin.status == CheckinStatus.submitted,
+    )
+
+
+def _own_checkin(session: Session, person: Person, checkin_id: int) -> Checkin:
+    checkin = store.get(session, checkin_id=checkin_id)
+    if checkin is None or checkin.person_id != person.id:
+        log.warning("%s tried to open check-in %s, which is not theirs", person.email, checkin_id)
+        raise NotAllowed("That check-in is not yours.")
+    return checkin
+
+
+@dataclass(frozen=True)
+class Submitted:
+    errors: dict[str, str]
+    checkin_id: int | None = None
+    first: bool = False
+
+
+def submit(
+    session: Session, *, slack_user_id: str, checkin_id: int, answers: dict[str, str], now: datetime
+) -> Submitted:
+    person = person_for(session, slack_user_id)
+    checkin = _own_checkin(session, person, checkin_id)
+    errors = validate(answers)
+    if errors:
+        return Submitted(errors=errors)
+    if now >= checkin.closes_at:
+        return Submitted(
+            errors={"progress": "This check-in's period has closed; your answers were not saved."}
+        )
+    answers = clean(answers)
+    first = checkin.status != CheckinStatus.submitted
+    changed = [k for k, v in answers.items() if checkin.answers.get(k, "") != v]
+    checkin.answers, checkin.mood = answers, int(answers["mood"])
+    checkin.status = CheckinStatus.submitted.value
+    if first:
+        checkin.submitted_at = now
+    else:
+        checkin.edited_at = now
+    store.save(session, checkin=checkin)
+    record(
+        session,
+        person=person,
+        author=person,
+        kind=EntryKind.checkin if first else EntryKind.checkin_edit,
+        text=answers["progress"],
+        data={"checkin_id": checkin.id, "period": checkin.period_key, "answers": answers, "changed": changed},
+        channel=checkin.prompt_channel,
+        ts=checkin.prompt_ts,
+    )
+    return Submitted(errors={}, checkin_id=checkin.id, first=first)
+
+
+def share_with_manager(services: Services, *, checkin_id: int) -> None:
+    """The manager gets the check-in (or its edit) in a DM; the employee's prompt shows it is done."""
+    with services.session() as session:
+        checkin = store.get(session, checkin_id=checkin_id)
+        person = people.get(session, person_id=checkin.person_id)
+        manager = people.get(session, person_id=person.manager_id) if person.manager_id else None
+        label = period_label(checkin, person)
+        context = {"checkin": checkin, "person": person, "label": label, "questions": DEFAULT_QUESTIONS}
+        to_manager = render_message("checkin_to_manager.json.j2", moods=MOODS, **context)
+        done = render_message("checkin_done.json.j2", **context)
+    gateway = services.gateway
+    if checkin.prompt_channel and checkin.prompt_ts:
+        gateway.update(checkin.prompt_channel, checkin.prompt_ts, done)
+    else:  # answered from /checkins before any prompt: the confirmation gets a message of its own
+        posted = gateway.dm(person.slack_user_id, done)
+        with services.session() as session:
+            stored = store.get(session, checkin_id=checkin_id)
+            stored.prompt_channel, stored.prompt_ts = posted.channel, posted.ts
+    if manager is None or not manager.active:
+        return
+    if checkin.manager_channel and checkin.manager_ts:
+        gateway.update(checkin.manager_channel, checkin.manager_ts, to_manager)
+        return
+    posted = gateway.dm(manager.slack_user_id, to_manager)
+    with services.session() as session:
+        stored = store.get(session, checkin_id=checkin_id)
+        stored.manager_channel, stored.manager_ts = posted.channel, posted.ts
+
+
+# --- skip, pause, resume -----------------------------------------------------------------------------------
+
+
+def skip(session: Session, *, slack_user_id: str, now: datetime) -> str:
+    person = person_for(session, slack_user_id)
+    period = current_period(session, person, now)
+    checkin = store.ensure(
+        session, person_id=person.id, period_key=period.key, opens_at=period.opens, closes_at=period.closes
+    )
+    if checkin.status == CheckinStatus.submitted:
+        raise CheckinError("You already checked in for this period; there is nothing to skip.")
+    checkin.status = CheckinStatus.skipped.value
+    store.save(session, checkin=checkin)
+    label = period_label(checkin, person)
+    record(
+        session, person=person, author=person, kind=EntryKind.note, text=f"Skipped the check-in of {label}."
+    )
+    return label
+
+
+def pause(session: Session, *, slack_user_id: str, until: date, now: datetime) -> None:
+    person = person_for(session, slack_user_id)
+    today = local_day(person, now)
+    if until < today:
+        raise CheckinError(f"{until:%Y-%m-%d} has passed; give a date from today on.")
+    if until > today + MAX_PAUSE:
+        raise CheckinError("Pauses last a year at most.")
+    person.paused_until = until
+    people.save(session, person=person)
+    record(
+        session, person=person, author=person, kind=EntryKind.note, text=f"Paused check-ins until {until}."
+    )
+
+
+def resume(session: Session, *, slack_user_id: str) -> bool:
+    person = person_for(session, slack_user_id)
+    if person.paused_until is None:
+        return False
+    person.paused_until = None
+    people.save(session, person=person)
+    record(session, person=person, author=person, kind=EntryKind.note, text="Resumed check-ins.")
+    return True
+
+
+# --- what /checkins shows ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Overview:
+    person: Person
+    manager: Person | None
+    reports: int
+    cadence: str
+    label: str
+    status: str  # not_due, waiting, submitted, skipped
+    closes_at: datetime
+    paused_until: date | None
+
+
+def overview(session: Session, *, slack_user_id: str, now: datetime) -> Overview:
+    person = person_for(session, slack_user_id)
+    manager = people.get(session, person_id=person.manager_id) if person.manager_id else None
+    cadence = cadence_for(session, person.team)
+    period = period_at(cadence, person.timezone, now)
+    checkin = store.get_for(session, person_id=person.id, period_key=period.key)
+    if not gets_checkins(person):
+        status = "not_due"
+    elif checkin is None or checkin.status == CheckinStatus.prompted:
+        status = "waiting"
+    else:
+        status = checkin.status
+    opens = period.opens.astimezone(ZoneInfo(person.timezone))
+    return Overview(
+        person=person,
+        manager=manager,
+        reports=len(people.reports_of(session, manager_id=person.id)),
+        cadence=cadence.describe(),
+        label=f"{opens:%A %-d %B}",
+        status=status,
+        closes_at=period.closes,
+        paused_until=person.paused_until,
+    )

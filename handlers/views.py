@@ -1,0 +1,62 @@
+"""Modal submissions: a check-in, a manager's reply. Errors go back inline, in the modal."""
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App
+
+from domain import checkins, conversation
+from domain.access import NotAllowed
+from domain.directory import NotInOrg
+from handlers.payloads import input_values, int_or_none
+from message_templates.ids import CallbackId
+from storage.types import utcnow
+
+log = logging.getLogger(__name__)
+
+
+def register(app: App) -> None:
+    app.view(CallbackId.checkin_submit)(submit_checkin)
+    app.view(CallbackId.checkin_reply_submit)(submit_reply)
+
+
+def submit_checkin(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: dict) -> None:
+    services = context["services"]
+    try:
+        with services.session() as session:
+            result = checkins.submit(
+                session,
+                slack_user_id=body["user"]["id"],
+                checkin_id=int_or_none(view.get("private_metadata")) or 0,
+                answers=input_values(view),
+                now=utcnow(),
+            )
+    except (NotAllowed, NotInOrg):
+        ack(response_action="errors", errors={"progress": "This check-in is not yours; nothing was saved."})
+        return
+    if result.errors:
+        ack(response_action="errors", errors=result.errors)
+        return
+    ack()
+    checkins.share_with_manager(services, checkin_id=result.checkin_id)
+
+
+def submit_reply(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: dict) -> None:
+    services = context["services"]
+    try:
+        with services.session() as session:
+            result = conversation.reply(
+                session,
+                slack_user_id=body["user"]["id"],
+                checkin_id=int_or_none(view.get("private_metadata")) or 0,
+                text=input_values(view).get("reply", ""),
+                now=utcnow(),
+            )
+    except (NotAllowed, NotInOrg):
+        ack(response_action="errors", errors={"reply": "Only their manager or an HR admin can reply."})
+        return
+    if result.errors:
+        ack(response_action="errors", errors=result.errors)
+        return
+    ack()
+    conversation.deliver(services, result.posts)

@@ -1,0 +1,106 @@
+"""Queries on check-ins, cadences and holidays."""
+
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from sqlmodel import Session, select
+
+from storage.conflicts import insert_if_absent
+from storage.models import Checkin, CheckinStatus, Holiday, TeamCadence
+
+
+def get(session: Session, *, checkin_id: int) -> Checkin | None:
+    return session.get(Checkin, checkin_id)
+
+
+def get_for(session: Session, *, person_id: int, period_key: str) -> Checkin | None:
+    query = select(Checkin).where(Checkin.person_id == person_id, Checkin.period_key == period_key)
+    return session.exec(query).first()
+
+
+def ensure(
+    session: Session, *, person_id: int, period_key: str, opens_at: datetime, closes_at: datetime
+) -> Checkin:
+    """The person's check-in for the period, created if missing (two callers at once get the same row)."""
+    insert_if_absent(
+        session,
+        Checkin,
+        {
+            "person_id": person_id,
+            "period_key": period_key,
+            "opens_at": opens_at,
+            "closes_at": closes_at,
+            "status": CheckinStatus.prompted.value,
+            "answers": {},
+        },
+        key=["person_id", "period_key"],
+    )
+    checkin = get_for(session, person_id=person_id, period_key=period_key)
+    assert checkin is not None
+    return checkin
+
+
+def save(session: Session, *, checkin: Checkin) -> Checkin:
+    session.add(checkin)
+    session.flush()
+    return checkin
+
+
+def by_prompt(session: Session, *, channel: str, ts: str) -> Checkin | None:
+    query = select(Checkin).where(Checkin.prompt_channel == channel, Checkin.prompt_ts == ts)
+    return session.exec(query).first()
+
+
+def unanswered_open(session: Session, *, now: datetime) -> Sequence[Checkin]:
+    query = select(Checkin).where(Checkin.status == CheckinStatus.prompted.value, Checkin.closes_at > now)
+    return session.exec(query.order_by(Checkin.id)).all()
+
+
+def for_person(session: Session, *, person_id: int) -> Sequence[Checkin]:
+    return session.exec(
+        select(Checkin).where(Checkin.person_id == person_id).order_by(Checkin.opens_at)
+    ).all()
+
+
+# cadences
+def cadences(session: Session) -> dict[str, TeamCadence]:
+    return {c.team: c for c in session.exec(select(TeamCadence)).all()}
+
+
+def save_cadence(session: Session, *, cadence: TeamCadence) -> TeamCadence:
+    merged = session.merge(cadence)
+    session.flush()
+    return merged
+
+
+# holidays
+def holidays(session: Session) -> Sequence[Holiday]:
+    return session.exec(select(Holiday).order_by(Holiday.day)).all()
+
+
+def holiday_days(session: Session) -> set[date]:
+    return {h.day for h in holidays(session)}
+
+
+def add_holiday(session: Session, *, day: date, name: str) -> Holiday:
+    return session.merge(Holiday(day=day, name=name))
+
+
+def remove_holiday(session: Session, *, day: date) -> bool:
+    holiday = session.get(Holiday, day)
+    if holiday is None:
+        return False
+    session.delete(holiday)
+    return True
+
+
+def skipped(session: Session, *, period_keys: set[str]) -> set[tuple[int, str]]:
+    query = select(Checkin.person_id, Checkin.period_key).where(
+        Checkin.status == CheckinStatus.skipped.value, Checkin.period_key.in_(sorted(period_keys))
+    )
+    return {(p, k) for p, k in session.exec(query).all()}
+
+
+def by_manager_thread(session: Session, *, channel: str, ts: str) -> Checkin | None:
+    query = select(Checkin).where(Checkin.manager_channel == channel, Checkin.manager_ts == ts)
+    return session.exec(query).first()

@@ -1,0 +1,93 @@
+"""The send ledger: a message to a person for a period is claimed in the database before it is sent."""
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from storage.conflicts import insert_if_absent
+from storage.models import Send
+
+MAX_ATTEMPTS = 3
+
+
+def claim(
+    session: Session,
+    *,
+    person_id: int,
+    period_key: str,
+    kind: str,
+    holder: str,
+    now: datetime,
+    stale_after: timedelta,
+) -> int | None:
+    """The ledger row's id when this caller may send; None when someone has sent it or is sending it.
+
+    A claim left by a process that died mid-send is taken over once stale; a failed send is retried up to
+    MAX_ATTEMPTS times. Commit before sending, so that every other process sees the claim.
+    """
+    key = {"person_id": person_id, "period_key": period_key, "kind": kind}
+    send_id = insert_if_absent(
+        session,
+        Send,
+        {**key, "state": "claimed", "claimed_by": holder, "claimed_at": now, "attempts": 1},
+        key=["person_id", "period_key", "kind"],
+    )
+    if send_id is not None:
+        return send_id
+    retake = (
+        sa.update(Send)
+        .where(
+            Send.person_id == person_id,
+            Send.period_key == period_key,
+            Send.kind == kind,
+            sa.or_(
+                sa.and_(Send.state == "claimed", Send.claimed_at < now - stale_after),
+                sa.and_(Send.state == "failed", Send.attempts < MAX_ATTEMPTS),
+            ),
+        )
+        .values(state="claimed", claimed_by=holder, claimed_at=now, attempts=Send.attempts + 1, error=None)
+        .returning(Send.id)
+    )
+    row = session.execute(retake).first()
+    return row[0] if row else None
+
+
+def mark_sent(session: Session, *, send_id: int, channel: str, ts: str, now: datetime) -> None:
+    session.execute(
+        sa.update(Send).where(Send.id == send_id).values(state="sent", channel=channel, ts=ts, sent_at=now)
+    )
+
+
+def mark_failed(session: Session, *, send_id: int, error: str) -> None:
+    session.execute(sa.update(Send).where(Send.id == send_id).values(state="failed", error=error[:200]))
+
+
+def settled(session: Session, *, kind: str, period_keys: Iterable[str]) -> set[tuple[int, str]]:
+    """(person_id, period_key) pairs for which this kind is sent, or failed for good."""
+    query = select(Send.person_id, Send.period_key).where(
+        Send.kind == kind,
+        Send.period_key.in_(sorted(set(period_keys))),
+        sa.or_(
+            Send.state.in_(["sent", "cancelled"]),
+            sa.and_(Send.state == "failed", Send.attempts >= MAX_ATTEMPTS),
+        ),
+    )
+    return {(p, k) for p, k in session.exec(query).all()}
+
+
+def for_person(session: Session, *, person_id: int) -> list[Send]:
+    return list(session.exec(select(Send).where(Send.person_id == person_id).order_by(Send.id)).all())
+
+
+def count(session: Session, *, kind: str, state: str | None = None) -> int:
+    query = select(sa.func.count()).select_from(Send).where(Send.kind == kind)
+    if state:
+        query = query.where(Send.state == state)
+    return session.exec(query).one()
+
+
+def mark_cancelled(session: Session, *, send_id: int) -> None:
+    """Claimed, then not needed (answered meanwhile): settled without a message."""
+    session.execute(sa.update(Send).where(Send.id == send_id).values(state="cancelled"))
