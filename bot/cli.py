@@ -40,23 +40,32 @@ def cli(verbose: bool) -> None:
 )
 @click.option("--port", type=int, default=None, help="HTTP port (default: PORT, else 3000).")
 @click.option("--host", default="0.0.0.0", show_default=True, help="HTTP interface to listen on.")
-def serve(socket_mode: bool, port: int | None, host: str) -> None:
+@click.option(
+    "--no-scheduler",
+    is_flag=True,
+    help="Never run the scheduler here (it runs in one instance at a time anyway).",
+)
+def serve(socket_mode: bool, port: int | None, host: str, no_scheduler: bool) -> None:
     from bot.app import build_runtime
     from bot.server import HttpServer, serve_socket_mode
+    from schedules.runner import SchedulerRunner
 
     settings = _settings()
     if socket_mode and not settings.slack_app_token:
         raise SettingsError("SLACK_APP_TOKEN is not set: Socket Mode needs an app-level token (xapp-...)")
     runtime = build_runtime(settings)
-    if settings.slack_app_token:
-        serve_socket_mode(runtime, settings.slack_app_token)
-        return
-    server = HttpServer(runtime, host=host, port=port if port is not None else settings.port)
-    signal.signal(signal.SIGTERM, lambda *_: server.stop())
-    signal.signal(signal.SIGINT, lambda *_: server.stop())
+    runner = None if no_scheduler else SchedulerRunner(runtime.services).start()
     try:
+        if settings.slack_app_token:
+            serve_socket_mode(runtime, settings.slack_app_token)
+            return
+        server = HttpServer(runtime, host=host, port=port if port is not None else settings.port)
+        signal.signal(signal.SIGTERM, lambda *_: server.stop())
+        signal.signal(signal.SIGINT, lambda *_: server.stop())
         server.serve_forever()
     finally:
+        if runner:
+            runner.stop()
         runtime.close()
     log.info("checkins stopped")
 
@@ -116,6 +125,85 @@ def org_sync() -> None:
         f"synced: {report.updated} updated, {report.deactivated} deactivated, "
         f"{report.reactivated} reactivated, {report.not_in_slack} not found in Slack"
     )
+
+
+@cli.group("checkin", help="Check-in prompts.")
+def checkin_group() -> None:
+    pass
+
+
+@checkin_group.command(
+    "send", help="Send the current period's prompt now, once per person (the send ledger)."
+)
+@click.option("--user", "emails", multiple=True, metavar="EMAIL", help="Only these people (repeatable).")
+def checkin_send(emails: tuple[str, ...]) -> None:
+    from bot.app import build_services
+    from domain import checkins
+    from storage import people
+    from storage.types import utcnow
+
+    services = build_services(_settings())
+    now = utcnow()
+    with services.session() as session:
+        for email in emails:
+            person = people.get_by_email(session, email=email)
+            if person is None:
+                raise click.ClickException(f"{email} is not in the org (checkins org import)")
+            if not checkins.gets_checkins(person):
+                raise click.ClickException(f"{email} gets no check-ins: inactive, or has no manager")
+        due = checkins.due_prompts(session, now=now, emails=emails or None, send_now=True)
+    report = checkins.fan_out(services, due, now=now)
+    click.echo(
+        f"{report.sent} prompt(s) sent; {report.not_sent} not sent (already sent, or failed: see the log)"
+    )
+    if report.errors:
+        raise click.ClickException(f"{len(report.errors)} failed: " + "; ".join(report.errors[:5]))
+
+
+@cli.group("holiday", help="Company holidays: no prompts or reminders on these days.")
+def holiday_group() -> None:
+    pass
+
+
+@holiday_group.command("add")
+@click.argument("day", type=click.DateTime(formats=["%Y-%m-%d"]))
+@click.argument("name", nargs=-1)
+def holiday_add(day, name: tuple[str, ...]) -> None:
+    from bot.app import build_services
+    from storage import checkins as store
+
+    services = build_services(_settings())
+    with services.session() as session:
+        store.add_holiday(session, day=day.date(), name=" ".join(name))
+    click.echo(f"holiday on {day:%Y-%m-%d} added")
+
+
+@holiday_group.command("remove")
+@click.argument("day", type=click.DateTime(formats=["%Y-%m-%d"]))
+def holiday_remove(day) -> None:
+    from bot.app import build_services
+    from storage import checkins as store
+
+    services = build_services(_settings())
+    with services.session() as session:
+        removed = store.remove_holiday(session, day=day.date())
+    if not removed:
+        raise click.ClickException(f"no holiday on {day:%Y-%m-%d}")
+    click.echo(f"holiday on {day:%Y-%m-%d} removed")
+
+
+@holiday_group.command("list")
+def holiday_list() -> None:
+    from bot.app import build_services
+    from storage import checkins as store
+
+    services = build_services(_settings())
+    with services.session() as session:
+        days = store.holidays(session)
+    for holiday in days:
+        click.echo(f"{holiday.day:%Y-%m-%d}  {holiday.name}")
+    if not days:
+        click.echo("no holidays")
 
 
 def main(argv: list[str] | None = None) -> None:

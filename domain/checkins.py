@@ -71,8 +71,14 @@ class Due:
     kind: SendKind = SendKind.prompt
 
 
-def due_prompts(session: Session, *, now: datetime, emails: Iterable[str] | None = None) -> list[Due]:
-    """Everyone whose current period has opened and who has not had its prompt (nor skipped it)."""
+def due_prompts(
+    session: Session, *, now: datetime, emails: Iterable[str] | None = None, send_now: bool = False
+) -> list[Due]:
+    """Everyone whose current period has opened and who has not had its prompt (nor skipped it).
+
+    Someone who joined after their period opened missed nothing: their first prompt comes with the next
+    period, unless an admin sends it now.
+    """
     wanted = {e.lower() for e in emails} if emails is not None else None
     cadences = store.cadences(session)
     holidays = store.holiday_days(session)
@@ -82,7 +88,9 @@ def due_prompts(session: Session, *, now: datetime, emails: Iterable[str] | None
             continue
         if is_quiet(person, now, holidays):
             continue
-        candidates.append(Due(person, period_at(cadence_of(cadences.get(person.team)), person.timezone, now)))
+        period = period_at(cadence_of(cadences.get(person.team)), person.timezone, now)
+        if send_now or person.created_at <= period.opens:
+            candidates.append(Due(person, period))
     keys = {d.period.key for d in candidates}
     settled = sends.settled(session, kind=SendKind.prompt, period_keys=keys)
     skipped = store.skipped(session, period_keys=keys)
@@ -111,12 +119,19 @@ def due_reminders(session: Session, *, now: datetime) -> list[Due]:
     return [d for d in candidates if (d.person.id, d.period.key) not in done[d.kind]]
 
 
+SEND_EVENT = "checkins_send"
+
+
 def send(services: Services, due: Due, *, now: datetime) -> bool:
-    """Claims the ledger row, then posts: True when this call sent the message."""
+    """Claims the ledger row, then posts: True when this call sent the message.
+
+    Each message carries its ledger id as Slack metadata. A claim taken over from a process that died
+    mid-send first looks for that id in the person's DM, so a message Slack already has is not sent again.
+    """
     person, period = due.person, due.period
     assert person.id is not None
     with services.session() as session:  # committed before the post, so every other process sees it
-        send_id = sends.claim(
+        claim = sends.claim(
             session,
             person_id=person.id,
             period_key=period.key,
@@ -125,7 +140,7 @@ def send(services: Services, due: Due, *, now: datetime) -> bool:
             now=now,
             stale_after=STALE_CLAIM,
         )
-    if send_id is None:
+    if claim is None:
         return False
     with services.session() as session:
         checkin = store.ensure(
@@ -136,26 +151,35 @@ def send(services: Services, due: Due, *, now: datetime) -> bool:
             closes_at=period.closes,
         )
         if due.kind != SendKind.prompt and checkin.status != CheckinStatus.prompted:
-            sends.mark_cancelled(session, send_id=send_id)
+            sends.mark_cancelled(session, send_id=claim.id)
             return False
         template = "checkin_prompt.json.j2" if due.kind == SendKind.prompt else "checkin_reminder.json.j2"
         message = render_message(
             template, person=person, checkin=checkin, label=period_label(checkin, person), kind=due.kind.value
         )
+    gateway = services.gateway
+    metadata = {"event_type": SEND_EVENT, "event_payload": {"send_id": claim.id}}
     try:
-        posted = services.gateway.dm(person.slack_user_id, message, bulk=True)
+        landed = claim.retaken and gateway.find_in_dm(
+            person.slack_user_id,
+            event_type=SEND_EVENT,
+            key="send_id",
+            value=claim.id,
+            oldest=period.opens.timestamp(),
+        )
+        posted = landed or gateway.dm(person.slack_user_id, message, bulk=True, metadata=metadata)
     except SlackError as err:
         log.warning("%s to %s for %s failed: %s", due.kind, person.email, period.key, err.code)
         with services.session() as session:
-            sends.mark_failed(session, send_id=send_id, error=err.code)
+            sends.mark_failed(session, send_id=claim.id, error=err.code)
         return False
     with services.session() as session:
-        sends.mark_sent(session, send_id=send_id, channel=posted.channel, ts=posted.ts, now=utcnow())
+        sends.mark_sent(session, send_id=claim.id, channel=posted.channel, ts=posted.ts, now=utcnow())
         if due.kind == SendKind.prompt:
             checkin = store.get(session, checkin_id=checkin.id)
             checkin.prompt_channel, checkin.prompt_ts = posted.channel, posted.ts
             store.save(session, checkin=checkin)
-    return True
+    return not landed
 
 
 @dataclass

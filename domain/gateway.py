@@ -124,20 +124,56 @@ class SlackGateway:
 
     # messages
     def dm(
-        self, user_id: str, message: dict[str, Any], *, thread_ts: str | None = None, bulk: bool = False
+        self,
+        user_id: str,
+        message: dict[str, Any],
+        *,
+        thread_ts: str | None = None,
+        bulk: bool = False,
+        metadata: dict[str, Any] | None = None,
     ) -> Posted:
         """Posting to a user id reaches their DM with the app, without conversations.open."""
-        return self.post(user_id, message, thread_ts=thread_ts, bulk=bulk)
+        return self.post(user_id, message, thread_ts=thread_ts, bulk=bulk, metadata=metadata)
 
     def post(
-        self, channel: str, message: dict[str, Any], *, thread_ts: str | None = None, bulk: bool = False
+        self,
+        channel: str,
+        message: dict[str, Any],
+        *,
+        thread_ts: str | None = None,
+        bulk: bool = False,
+        metadata: dict[str, Any] | None = None,
     ) -> Posted:
         self.pacer.take(wait=bulk)
         args = {"channel": channel, **message}
         if thread_ts:
             args["thread_ts"] = thread_ts
+        if metadata:
+            args["metadata"] = metadata
         data = self._call("chat.postMessage", **args)
         return Posted(channel=data["channel"], ts=data["ts"])
+
+    def find_in_dm(
+        self, user_id: str, *, event_type: str, key: str, value: Any, oldest: float
+    ) -> Posted | None:
+        """The app's own DM message carrying this metadata, if Slack has it: did an interrupted send land?"""
+        channel = self._form_call("conversations.open", users=user_id)["channel"]["id"]
+        cursor = ""
+        for _ in range(5):  # the last 1,000 messages are plenty within one period
+            params: dict[str, Any] = {"channel": channel, "oldest": f"{oldest:.6f}", "limit": 200}
+            params.update(include_all_metadata="true", **({"cursor": cursor} if cursor else {}))
+            data = self._form_call("conversations.history", **params)
+            for message in data.get("messages", []):
+                meta = message.get("metadata") or {}
+                if (
+                    meta.get("event_type") == event_type
+                    and (meta.get("event_payload") or {}).get(key) == value
+                ):
+                    return Posted(channel=channel, ts=message["ts"])
+            cursor = (data.get("response_metadata") or {}).get("next_cursor") or ""
+            if not cursor:
+                return None
+        return None
 
     def update(self, channel: str, ts: str, message: dict[str, Any]) -> None:
         self._call("chat.update", channel=channel, ts=ts, **message)

@@ -372,8 +372,10 @@ class Driver:
         surface: str | None = None,
         sign: bool = True,
         timestamp: int | None = None,
+        forge_value: str | None = None,
     ) -> Reply:
-        """Click the newest visible element with `action_id` (a button; for selects, `value` picks)."""
+        """Click the newest visible element with `action_id` (a button; for selects, `value` picks).
+        `forge_value` sends another value than the button carries, as a tampered client could."""
         self.ws.person(uid)
         kind, holder, channel, block, el = self._find(
             uid, action_id, value, block_id, surface, by_option=False
@@ -392,9 +394,31 @@ class Driver:
         for key in ("value", "style", "url"):
             if key in el:
                 action[key] = el[key]
+        if forge_value is not None:
+            action["value"] = forge_value
         if self._genuine(sign, timestamp):
             self.ws.did(uid, f"clicked [{el.get('text', {}).get('text', action_id)}]")
         return self._send_action(uid, kind, holder, channel, action, sign=sign, timestamp=timestamp)
+
+    def forge_action(self, uid: str, action_id: str, value: str | None = None) -> Reply:
+        """A signed block_actions for a button the person never saw, sent from their DM's newest message:
+        what a tampered client could send. For tests of who may do what."""
+        ws = self.ws
+        with ws.lock:
+            did = ws.dm_by_user.get(uid)
+            channel = ws.channels[did] if did else None
+            holder = copy.deepcopy(channel["messages"][-1]) if channel and channel["messages"] else None
+        if holder is None:
+            raise SandboxError(f"{uid} has no DM message to forge an action from")
+        action = {
+            "action_id": action_id,
+            "block_id": "forged",
+            "type": "button",
+            "action_ts": f"{time.time():.6f}",
+        }
+        if value is not None:
+            action["value"] = value
+        return self._send_action(uid, "message", holder, channel, action, sign=True, timestamp=None)
 
     def select(
         self,
@@ -500,8 +524,10 @@ class Driver:
         *,
         sign: bool = True,
         timestamp: int | None = None,
+        forge_metadata: str | None = None,
     ) -> Reply:
-        """Press the modal's submit button with `values` ({action_id or block_id: value}) entered."""
+        """Press the modal's submit button with `values` ({action_id or block_id: value}) entered.
+        `forge_metadata` replaces the view's private_metadata, as a tampered client could."""
         ws = self.ws
         ws.person(uid)
         values = dict(values or {})
@@ -556,6 +582,8 @@ class Driver:
             ws.show(uid, Seen(kind="error", text=f"{title}: {client_errors}", view_id=view["id"]))
             return Reply(status=0, error="client_validation", json=client_errors)
         view["state"] = {"values": state}
+        if forge_metadata is not None:
+            view["private_metadata"] = forge_metadata
         payload = {
             "type": "view_submission",
             "team": self._team(),

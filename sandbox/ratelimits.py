@@ -22,6 +22,7 @@ DEFAULT_PER_MINUTE: dict[str, int] = {
     "chat.scheduleMessage": TIER3,
     "conversations.open": TIER3,
     "conversations.info": TIER3,
+    "conversations.history": TIER3,
     "views.open": TIER4,
     "views.update": TIER4,
     "views.push": TIER4,

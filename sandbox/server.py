@@ -79,6 +79,7 @@ class ApiServer:
             "chat.delete": self.chat_delete,
             "conversations.open": self.conversations_open,
             "conversations.info": self.conversations_info,
+            "conversations.history": self.conversations_history,
             "views.open": self.views_open,
             "views.push": self.views_push,
             "views.update": self.views_update,
@@ -255,8 +256,15 @@ class ApiServer:
     def chat_post_message(self, args: dict) -> dict:
         channel = self.ws.resolve_channel(args.get("channel"))
         text, blocks = self._content(args)
+        metadata = args.get("metadata")
+        if metadata is not None and not (
+            isinstance(metadata, dict)
+            and isinstance(metadata.get("event_type"), str)
+            and "event_payload" in metadata
+        ):
+            raise ApiError("invalid_metadata_format")
         message = self.ws.post_message(
-            channel, text=text or "", blocks=blocks, thread_ts=args.get("thread_ts")
+            channel, text=text or "", blocks=blocks, thread_ts=args.get("thread_ts"), metadata=metadata
         )
         if channel["is_im"]:
             self.on_bot_dm(channel, message)
@@ -339,6 +347,35 @@ class ApiServer:
     def conversations_info(self, args: dict) -> dict:
         channel = self.ws.resolve_channel(args.get("channel"))
         return {"channel": self._channel_object(channel)}
+
+    def conversations_history(self, args: dict) -> dict:
+        """Top-level messages, newest first; metadata only with include_all_metadata, as Slack does."""
+        channel = self.ws.resolve_channel(args.get("channel"))
+        limit = min(int(args.get("limit") or 100), 999)
+        oldest = float(args.get("oldest") or 0)
+        latest = float(args.get("latest") or "inf")
+        with_metadata = _truthy(args.get("include_all_metadata"))
+        with self.ws.lock:
+            top = [
+                m
+                for m in channel["messages"]
+                if m.get("thread_ts") in (None, m["ts"]) and oldest < float(m["ts"]) <= latest
+            ]
+        top.sort(key=lambda m: float(m["ts"]), reverse=True)
+        offset = int(args.get("cursor") or 0)
+        page = top[offset : offset + limit]
+        messages = []
+        for stored in page:
+            message = _strip(stored)
+            if not with_metadata:
+                message.pop("metadata", None)
+            messages.append(message)
+        more = offset + limit < len(top)
+        return {
+            "messages": messages,
+            "has_more": more,
+            "response_metadata": {"next_cursor": str(offset + limit) if more else ""},
+        }
 
     def views_open(self, args: dict) -> dict:
         spec = self._view_spec(args, "modal")

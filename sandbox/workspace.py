@@ -356,6 +356,7 @@ class Workspace:
         thread_ts: str | None = None,
         user: str | None = None,
         files: list | None = None,
+        metadata: dict | None = None,
     ) -> dict:
         """Store a message (the bot's unless `user` is given) and show it to the channel's audience."""
         with self.lock:
@@ -369,6 +370,8 @@ class Workspace:
                     message["blocks"] = copy.deepcopy(blocks)
             if files:
                 message.update(files=files, upload=True, display_as_bot=False)
+            if metadata:
+                message["metadata"] = copy.deepcopy(metadata)
             if thread_ts:
                 message["thread_ts"] = thread_ts
                 parent = self.find_message(channel["id"], thread_ts)

@@ -1,6 +1,7 @@
 """The send ledger: a message to a person for a period is claimed in the database before it is sent."""
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -12,6 +13,13 @@ from storage.models import Send
 MAX_ATTEMPTS = 3
 
 
+@dataclass(frozen=True)
+class Claim:
+    id: int
+    # Taken over from a process that died or failed mid-send: the message may have reached Slack already.
+    retaken: bool
+
+
 def claim(
     session: Session,
     *,
@@ -21,8 +29,8 @@ def claim(
     holder: str,
     now: datetime,
     stale_after: timedelta,
-) -> int | None:
-    """The ledger row's id when this caller may send; None when someone has sent it or is sending it.
+) -> Claim | None:
+    """A claim when this caller may send; None when someone has sent it or is sending it.
 
     A claim left by a process that died mid-send is taken over once stale; a failed send is retried up to
     MAX_ATTEMPTS times. Commit before sending, so that every other process sees the claim.
@@ -35,7 +43,7 @@ def claim(
         key=["person_id", "period_key", "kind"],
     )
     if send_id is not None:
-        return send_id
+        return Claim(id=send_id, retaken=False)
     retake = (
         sa.update(Send)
         .where(
@@ -51,7 +59,7 @@ def claim(
         .returning(Send.id)
     )
     row = session.execute(retake).first()
-    return row[0] if row else None
+    return Claim(id=row[0], retaken=True) if row else None
 
 
 def mark_sent(session: Session, *, send_id: int, channel: str, ts: str, now: datetime) -> None:

@@ -17,6 +17,7 @@ METHOD_SCOPES = {
     "chat.postEphemeral": "chat:write",
     "chat.delete": "chat:write",
     "conversations.open": "im:write",
+    "conversations.history": "im:history",  # only the app's DMs
     "users.info": "users:read",
     "users.list": "users:read",
     "users.lookupByEmail": "users:read.email",

@@ -1,0 +1,50 @@
+"""Job functions. APScheduler stores jobs by reference, so they take no live objects: the runner binds."""
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from domain import checkins
+from domain.services import Services
+from storage.types import utcnow
+
+log = logging.getLogger(__name__)
+
+_services: Services | None = None
+
+
+def bind(services: Services) -> None:
+    global _services
+    _services = services
+
+
+def tick() -> None:
+    """Every minute, in the one process holding the scheduler lease."""
+    if _services is None:
+        raise RuntimeError("schedules.jobs.bind(services) was not called")
+    run_tick(_services, now=utcnow())
+
+
+@dataclass(frozen=True)
+class TickReport:
+    prompts: checkins.FanOut
+    reminders: checkins.FanOut
+
+
+def run_tick(services: Services, *, now: datetime) -> TickReport:
+    """Idempotent: who is due comes from the database, and the send ledger decides every send."""
+    with services.session() as session:
+        prompts = checkins.due_prompts(session, now=now)
+    sent_prompts = checkins.fan_out(services, prompts, now=now)
+    with services.session() as session:
+        reminders = checkins.due_reminders(session, now=now)
+    sent_reminders = checkins.fan_out(services, reminders, now=now)
+    if prompts or reminders:
+        log.info(
+            "tick: %d/%d prompts and %d/%d reminders sent",
+            sent_prompts.sent,
+            len(prompts),
+            sent_reminders.sent,
+            len(reminders),
+        )
+    return TickReport(prompts=sent_prompts, reminders=sent_reminders)

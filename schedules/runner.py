@@ -1,0 +1,111 @@
+"""APScheduler, run by one process at a time: the holder of a lease in the database.
+
+APScheduler's job store must never be shared by two schedulers (its FAQ), so every instance of the app runs
+this runner, and only the lease holder starts a scheduler. If the holder dies, its lease expires and
+another instance takes over. The send ledger keeps sends exactly-once even at the hand-over.
+"""
+
+import logging
+import threading
+from datetime import UTC, timedelta
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from domain.services import Services
+from schedules import jobs
+from storage import leases
+from storage.types import utcnow
+
+log = logging.getLogger(__name__)
+
+LEASE = "scheduler"
+TICK_JOB = "checkins.tick"
+
+
+class SchedulerRunner:
+    def __init__(
+        self,
+        services: Services,
+        *,
+        lease_ttl: timedelta = timedelta(seconds=90),
+        renew_every: float = 30.0,
+        tick_every: float = 60.0,
+    ):
+        self.services = services
+        self.lease_ttl = lease_ttl
+        self.renew_every = renew_every
+        self.tick_every = tick_every
+        self.scheduler: BackgroundScheduler | None = None
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def leading(self) -> bool:
+        return self.scheduler is not None
+
+    def start(self) -> "SchedulerRunner":
+        self._thread = threading.Thread(target=self._run, name="scheduler-lease", daemon=True)
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        while True:
+            self.step()
+            if self._stopping.wait(self.renew_every):
+                return
+
+    def step(self) -> None:
+        """Take or renew the lease; start or stop the scheduler to match."""
+        with self.services.session() as session:
+            held = leases.acquire(
+                session, name=LEASE, holder=self.services.holder, now=utcnow(), ttl=self.lease_ttl
+            )
+        if held and self.scheduler is None:
+            self._start_scheduler()
+        elif not held and self.scheduler is not None:
+            log.warning("lost the scheduler lease; stopping the scheduler here")
+            self._stop_scheduler()
+
+    def _start_scheduler(self) -> None:
+        jobs.bind(self.services)
+        scheduler = BackgroundScheduler(
+            jobstores={
+                "default": SQLAlchemyJobStore(engine=self.services.engine, tablename="apscheduler_jobs")
+            },
+            executors={"default": ThreadPoolExecutor(2)},
+            # A tick missed during a restart runs once when the app is back (coalesce), within 5 minutes;
+            # later than that the next tick catches up anyway, since due-ness comes from the database.
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
+            timezone=UTC,
+        )
+        scheduler.add_job(
+            "schedules.jobs:tick",
+            IntervalTrigger(seconds=self.tick_every, timezone=UTC),
+            id=TICK_JOB,
+            name="send due check-in prompts and reminders",
+            replace_existing=True,
+            next_run_time=utcnow(),
+        )
+        scheduler.start()
+        self.scheduler = scheduler
+        log.info(
+            "holding the scheduler lease as %s; ticking every %ss", self.services.holder, self.tick_every
+        )
+
+    def _stop_scheduler(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=True)
+            self.scheduler = None
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._thread:
+            self._thread.join(timeout=10)
+        was_leading = self.leading
+        self._stop_scheduler()
+        if was_leading:
+            with self.services.session() as session:
+                leases.release(session, name=LEASE, holder=self.services.holder)

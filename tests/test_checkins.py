@@ -1,0 +1,407 @@
+"""Check-ins through the sandbox: schedule, exactly-once, the conversation, reminders, who may do what."""
+
+import threading
+import time
+from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
+
+import pytest
+
+from bot.app import build_services
+from domain import checkins
+from domain.services import Services
+from schedules.jobs import run_tick
+from storage import checkins as store
+from storage import file_entries, people, sends
+from storage.types import utcnow
+from tests.support import seed_team
+
+REPORTS = ["ana@acme.test", "bo@acme.test", "chen@acme.test", "dee@acme.test"]
+
+
+@pytest.fixture
+def world(sandbox, runtime, app_server):
+    ids = seed_team(sandbox, runtime.services)
+    joined(runtime.services, utc(2026, 11, 14))  # after last week's prompts, before this week's
+    return SimpleNamespace(sb=sandbox, services=runtime.services, ids=ids, settings=runtime.settings)
+
+
+def prompts(sb, uid):
+    return [
+        m for m in sb.dm_messages(uid) if m.get("bot_id") and m["text"].startswith("Time for your check-in")
+    ]
+
+
+def bot_messages(sb, uid, starts):
+    return [m for m in sb.dm_messages(uid) if m.get("bot_id") and m["text"].startswith(starts)]
+
+
+def wait_for(predicate, timeout=5.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if result := predicate():
+            return result
+        time.sleep(0.02)
+    raise AssertionError("condition not met in time")
+
+
+def file_of(services, email):
+    with services.session() as session:
+        person = people.get_by_email(session, email=email)
+        return list(file_entries.list_for(session, person_id=person.id))
+
+
+def utc(*args):
+    return datetime(*args, tzinfo=UTC)
+
+
+def joined(services, when):
+    """When the team joined the org: prompts of periods that opened before that were never missed."""
+    with services.session() as session:
+        for person in people.list_all(session):
+            person.created_at = when
+
+
+# --- the schedule ------------------------------------------------------------------------------------------
+
+
+def test_prompts_go_out_at_10_local_in_each_time_zone(world):
+    sb, ids = world.sb, world.ids
+    run_tick(world.services, now=utc(2026, 11, 20, 0, 59))  # Friday 09:59 in Tokyo: nobody yet
+    assert all(prompts(sb, ids[e]) == [] for e in REPORTS)
+    run_tick(world.services, now=utc(2026, 11, 20, 1, 0))  # 10:00 in Tokyo
+    assert len(prompts(sb, ids["chen@acme.test"])) == 1
+    assert all(prompts(sb, ids[e]) == [] for e in REPORTS if e != "chen@acme.test")
+    run_tick(world.services, now=utc(2026, 11, 20, 9, 0))  # 10:00 in Berlin (pinned by the CSV)
+    assert len(prompts(sb, ids["bo@acme.test"])) == 1
+    run_tick(world.services, now=utc(2026, 11, 20, 13, 0))  # 10:00 in São Paulo
+    run_tick(world.services, now=utc(2026, 11, 20, 15, 0))  # 10:00 in New York (EST)
+    assert [len(prompts(sb, ids[e])) for e in REPORTS] == [1, 1, 1, 1]
+    # the manager at the top has nobody to check in with
+    assert prompts(sb, ids["maria@acme.test"]) == []
+    assert sb.problems == []
+
+
+def test_prompt_time_follows_daylight_saving_in_new_york(world):
+    sb, dee = world.sb, world.ids["dee@acme.test"]
+    joined(world.services, utc(2026, 10, 29))
+    run_tick(world.services, now=utc(2026, 10, 30, 13, 59))  # EDT: 10:00 is 14:00 UTC
+    assert prompts(sb, dee) == []
+    run_tick(world.services, now=utc(2026, 10, 30, 14, 0))
+    assert len(prompts(sb, dee)) == 1
+    run_tick(world.services, now=utc(2026, 11, 6, 14, 30))  # after the change: 10:00 EST is 15:00 UTC
+    assert len(prompts(sb, dee)) == 1
+    run_tick(world.services, now=utc(2026, 11, 6, 15, 0))
+    assert len(prompts(sb, dee)) == 2
+
+
+def test_a_prompt_missed_while_down_goes_out_on_return_while_its_period_is_open(world):
+    sb, ana = world.sb, world.ids["ana@acme.test"]
+    run_tick(world.services, now=utc(2026, 11, 24, 12, 0))  # back on Tuesday: this week's still open
+    assert len(prompts(sb, ana)) == 1
+    with world.services.session() as session:
+        (checkin,) = store.for_person(
+            session, person_id=people.get_by_email(session, email="ana@acme.test").id
+        )
+    assert checkin.period_key == "2026-W47"
+
+
+# --- exactly once -------------------------------------------------------------------------------------------
+
+
+def test_ticks_repeated_and_in_two_processes_at_once_send_each_prompt_once(world, database_url):
+    now = utc(2026, 11, 20, 16, 0)
+    other = build_services(world.settings, migrate=False)  # a second app process on the same database
+    assert other.holder != world.services.holder
+    threads = [
+        threading.Thread(target=run_tick, args=(s,), kwargs={"now": now}) for s in (world.services, other)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    run_tick(world.services, now=now + timedelta(minutes=1))
+    assert [len(prompts(world.sb, world.ids[e])) for e in REPORTS] == [1, 1, 1, 1]
+    other.engine.dispose()
+
+
+def test_a_send_interrupted_after_slack_took_it_is_not_repeated(world):
+    """A process claimed Ana's prompt, Slack accepted it, and the process died before recording it."""
+    sb, services = world.sb, world.services
+    now = utc(2026, 11, 20, 16, 0)
+    with services.session() as session:
+        ana = people.get_by_email(session, email="ana@acme.test")
+        bo = people.get_by_email(session, email="bo@acme.test")
+        period = checkins.current_period(session, ana, now)
+        ana_claim = sends.claim(
+            session,
+            person_id=ana.id,
+            period_key=period.key,
+            kind="prompt",
+            holder="dead",
+            now=now,
+            stale_after=checkins.STALE_CLAIM,
+        )
+        bo_period = checkins.current_period(session, bo, now)
+        sends.claim(
+            session,
+            person_id=bo.id,
+            period_key=bo_period.key,
+            kind="prompt",
+            holder="dead",
+            now=now,
+            stale_after=checkins.STALE_CLAIM,
+        )
+    # Slack has Ana's (with the ledger id in its metadata); Bo's never left the dead process
+    services.gateway.dm(
+        ana.slack_user_id,
+        {"text": "Time for your check-in (from the dead process)"},
+        metadata={"event_type": checkins.SEND_EVENT, "event_payload": {"send_id": ana_claim.id}},
+    )
+    run_tick(services, now=now + timedelta(minutes=1))  # claims still fresh: nobody touches them
+    assert len(prompts(sb, ana.slack_user_id)) == 1 and prompts(sb, bo.slack_user_id) == []
+    run_tick(services, now=now + checkins.STALE_CLAIM + timedelta(minutes=1))
+    assert len(prompts(sb, ana.slack_user_id)) == 1  # found in Slack, not sent again
+    assert len(prompts(sb, bo.slack_user_id)) == 1  # never reached Slack: sent now
+    with services.session() as session:
+        assert {s.state for s in sends.for_person(session, person_id=ana.id)} == {"sent"}
+
+
+def test_a_429_storm_delays_prompts_but_loses_and_repeats_none(world):
+    world.sb.inject_ratelimit("chat.postMessage", count=6, retry_after=1)
+    report = run_tick(world.services, now=utc(2026, 11, 20, 16, 0))
+    assert report.prompts.sent == 4
+    assert [len(prompts(world.sb, world.ids[e])) for e in REPORTS] == [1, 1, 1, 1]
+    assert sum(1 for c in world.sb.calls_to("chat.postMessage") if c.status == 429) == 6
+
+
+# --- the conversation ---------------------------------------------------------------------------------------
+
+
+def _prompt_now(world):
+    """This period's prompt, whatever today's date: the handlers check periods against the real clock."""
+    run_tick(world.services, now=utcnow())
+
+
+def test_check_in_reply_and_answer_back_all_kept_in_order(world):
+    sb, services = world.sb, world.services
+    ana, maria = world.ids["ana@acme.test"], world.ids["maria@acme.test"]
+    _prompt_now(world)
+    (prompt,) = prompts(sb, ana)
+    assert sb.click(ana, "checkin_open").status == 200
+    wait_for(lambda: sb.open_views(ana))
+    reply = sb.submit_view(
+        ana,
+        {
+            "mood": "2",
+            "progress": "Billing migration & tests",
+            "blockers": "Waiting on <!here> DBA",
+            "help": "A review from someone on Data",
+        },
+    )
+    assert reply.status == 200 and sb.open_views(ana) == []
+    to_maria = wait_for(lambda: bot_messages(sb, maria, "Ana checked in"))[0]
+    assert "needs attention" in to_maria["text"]
+    shown = str(to_maria["blocks"])
+    assert ":warning: *Anything blocking you?*\\n>Waiting on &lt;!here&gt; DBA" in shown
+    assert "2 · rough week" in shown
+    wait_for(lambda: "You checked in" in str(sb.dm_messages(ana)[0]["blocks"]))  # the prompt now says so
+
+    assert sb.click(maria, "checkin_reply").status == 200
+    wait_for(lambda: sb.open_views(maria))
+    assert sb.submit_view(maria, {"reply": "Thanks! I'll ping the DBA today."}).status == 200
+    in_ana_thread = wait_for(
+        lambda: [m for m in sb.dm_messages(ana)[1:] if m.get("thread_ts") == prompt["ts"] and m.get("bot_id")]
+    )
+    assert "I'll ping the DBA today" in in_ana_thread[0]["text"]
+
+    sb.send_dm(ana, "Thank you, that unblocks me", thread_ts=prompt["ts"])
+    wait_for(lambda: [m for m in sb.dm_messages(maria) if "that unblocks me" in m["text"]])
+    maria_thread = to_maria["ts"]
+    sb.send_dm(maria, "Great, let's pair Monday", thread_ts=maria_thread)
+    wait_for(lambda: [m for m in sb.dm_messages(ana) if "pair Monday" in m["text"]])
+
+    kinds = [(e.kind, e.text[:20]) for e in file_of(services, "ana@acme.test")]
+    assert kinds[1:] == [
+        ("checkin", "Billing migration & "),
+        ("manager_reply", "Thanks! I'll ping th"),
+        ("message", "Thank you, that unbl"),
+        ("manager_reply", "Great, let's pair Mo"),
+    ]
+    with services.session() as session:
+        authors = [e.author_id for e in file_of(services, "ana@acme.test")[1:]]
+        maria_id = people.get_by_email(session, email="maria@acme.test").id
+        ana_id = people.get_by_email(session, email="ana@acme.test").id
+    assert authors == [ana_id, maria_id, ana_id, maria_id]
+    assert sb.problems == []
+
+
+def test_editing_comes_prefilled_updates_the_managers_copy_and_is_kept(world):
+    sb = world.sb
+    bo, maria = world.ids["bo@acme.test"], world.ids["maria@acme.test"]
+    _prompt_now(world)
+    sb.click(bo, "checkin_open")
+    wait_for(lambda: sb.open_views(bo))
+    sb.submit_view(bo, {"mood": "4", "progress": "First draft"})
+    wait_for(lambda: bot_messages(sb, maria, "Bo checked in"))
+    wait_for(lambda: "Edit check-in" in str(sb.dm_messages(bo)[0]["blocks"]))
+    sb.click(bo, "checkin_open")
+    view = wait_for(lambda: sb.open_views(bo))[-1]
+    progress = next(b for b in view["blocks"] if b.get("block_id") == "progress")
+    assert progress["element"]["initial_value"] == "First draft"
+    mood = next(b for b in view["blocks"] if b.get("block_id") == "mood")
+    assert mood["element"]["initial_option"]["value"] == "4"
+    sb.submit_view(bo, {"progress": "Second draft & final"})
+    wait_for(lambda: "Second draft &amp; final" in str(bot_messages(sb, maria, "Bo checked in")[0]["blocks"]))
+    assert len(bot_messages(sb, maria, "Bo checked in")) == 1  # updated in place
+    entries = [e for e in file_of(world.services, "bo@acme.test") if e.kind.startswith("checkin")]
+    assert [(e.kind, e.data["changed"]) for e in entries] == [
+        ("checkin", ["mood", "progress"]),  # unanswered optional questions are no change
+        ("checkin_edit", ["progress"]),
+    ]
+
+
+def test_bad_answers_get_inline_errors_and_nothing_is_lost(world):
+    sb, chen = world.sb, world.ids["chen@acme.test"]
+    _prompt_now(world)
+    sb.click(chen, "checkin_open")
+    wait_for(lambda: sb.open_views(chen))
+    reply = sb.submit_view(chen, {"mood": "3", "progress": "   "})
+    assert reply.json == {"response_action": "errors", "errors": {"progress": "Please answer this one."}}
+    assert sb.open_views(chen)  # the modal stays open with the error
+    assert [e for e in file_of(world.services, "chen@acme.test") if e.kind == "checkin"] == []
+
+
+def test_mentions_in_answers_cannot_ping_and_long_answers_fit(world):
+    sb, dee, maria = world.sb, world.ids["dee@acme.test"], world.ids["maria@acme.test"]
+    _prompt_now(world)
+    sb.click(dee, "checkin_open")
+    wait_for(lambda: sb.open_views(dee))
+    long = "<!channel> <@" + maria + "> " + "&" * 2970
+    assert len(long) <= 3000
+    sb.submit_view(dee, {"mood": "5", "progress": long, "wins": "<!everyone> shipped"})
+    to_maria = wait_for(lambda: bot_messages(sb, maria, "Dee checked in"))[0]
+    shown = str(to_maria["blocks"])
+    assert "<!channel>" not in shown and "<!everyone>" not in shown and f"<@{maria}> " not in shown
+    assert "&lt;!channel&gt;" in shown
+    assert sb.problems == []  # Slack took every block as sent
+    (entry,) = [e for e in file_of(world.services, "dee@acme.test") if e.kind == "checkin"]
+    assert entry.text == long  # the file keeps exactly what was written
+
+
+# --- who may do what ----------------------------------------------------------------------------------------
+
+
+def test_nobody_opens_answers_or_replies_to_someone_elses_check_in(world):
+    sb, services = world.sb, world.services
+    bo = world.ids["bo@acme.test"]
+    _prompt_now(world)
+    with services.session() as session:
+        ana_checkin = store.for_person(
+            session, person_id=people.get_by_email(session, email="ana@acme.test").id
+        )[0]
+    # Bo's client sends Ana's check-in id on his own button
+    assert sb.click(bo, "checkin_open", forge_value=str(ana_checkin.id)).status == 200
+    wait_for(lambda: "That check-in is not yours." in sb.transcript(bo))
+    assert sb.open_views(bo) == []
+    # Bo opens his own, then submits it with Ana's id
+    sb.click(bo, "checkin_open")
+    wait_for(lambda: sb.open_views(bo))
+    reply = sb.submit_view(bo, {"mood": "1", "progress": "forged"}, forge_metadata=str(ana_checkin.id))
+    assert reply.json["response_action"] == "errors"
+    # Bo is not Ana's manager: a Reply on her check-in is refused
+    assert sb.forge_action(bo, "checkin_reply", str(ana_checkin.id)).status == 200
+    wait_for(lambda: "Only this person's manager or an HR admin" in sb.transcript(bo))
+    assert [e for e in file_of(services, "ana@acme.test") if e.kind in ("checkin", "manager_reply")] == []
+    with services.session() as session:
+        assert store.get(session, checkin_id=ana_checkin.id).status == "prompted"
+
+
+# --- reminders, skip, pause, holidays -----------------------------------------------------------------------
+
+
+def test_reminders_reach_only_those_who_have_not_answered(world):
+    sb, services, ids = world.sb, world.services, world.ids
+    opened = utc(2026, 11, 20, 16, 0)  # everyone's Friday prompt is out
+    run_tick(services, now=opened)
+    with services.session() as session:
+        checkins.skip(session, slack_user_id=ids["ana@acme.test"], now=opened)
+        checkins.pause(session, slack_user_id=ids["bo@acme.test"], until=date(2026, 11, 22), now=opened)
+        chen = people.get_by_email(session, email="chen@acme.test")
+        checkin = store.for_person(session, person_id=chen.id)[0]
+        checkin.status = "submitted"
+    first = run_tick(services, now=opened + timedelta(hours=4, minutes=1))
+    assert first.reminders.sent == 1  # only Dee: Ana skipped, Bo paused, Chen answered
+    assert len(bot_messages(sb, ids["dee@acme.test"], "A reminder")) == 1
+    run_tick(services, now=opened + timedelta(hours=5))
+    assert len(bot_messages(sb, ids["dee@acme.test"], "A reminder")) == 1  # once
+    # Bo's pause ends; his last call comes before the period closes, as does Dee's
+    run_tick(services, now=utc(2026, 11, 26, 16, 0))
+    assert len(bot_messages(sb, ids["dee@acme.test"], "Last call")) == 1
+    assert len(bot_messages(sb, ids["bo@acme.test"], "Last call")) == 1
+    assert bot_messages(sb, ids["ana@acme.test"], "Last call") == []
+    assert bot_messages(sb, ids["chen@acme.test"], "Last call") == []
+
+
+def test_no_prompts_on_a_holiday_or_to_deactivated_people(world):
+    sb, services, ids = world.sb, world.services, world.ids
+    with services.session() as session:
+        store.add_holiday(session, day=date(2026, 11, 20), name="Company day off")
+        dee = people.get_by_email(session, email="dee@acme.test")
+        dee.active = False
+    # Friday the 20th where each person is: Tokyo, Berlin and São Paulo are past 10:00, all on holiday
+    run_tick(services, now=utc(2026, 11, 20, 14, 30))
+    assert all(prompts(sb, ids[e]) == [] for e in REPORTS)
+    # 16:00 UTC is Saturday 01:00 in Tokyo: Chen's holiday is over, the others' is not
+    run_tick(services, now=utc(2026, 11, 20, 16, 0))
+    assert [len(prompts(sb, ids[e])) for e in REPORTS] == [0, 0, 1, 0]
+    # the next day the others get theirs, but never Dee, who left
+    run_tick(services, now=utc(2026, 11, 21, 16, 0))
+    assert [len(prompts(sb, ids[e])) for e in REPORTS] == [1, 1, 1, 0]
+
+
+def test_skip_pause_and_resume_from_slack(world):
+    sb, services, ana = world.sb, world.services, world.ids["ana@acme.test"]
+    sb.slash_command(ana, "/checkins", "pause until 2099-01-01")
+    wait_for(lambda: "Pauses last a year at most." in sb.transcript(ana))
+    sb.slash_command(ana, "/checkins", "pause until someday")
+    wait_for(lambda: "could not read" in sb.transcript(ana))
+    until = (utcnow() + timedelta(days=10)).date()
+    sb.slash_command(ana, "/checkins", f"pause until {until}")
+    wait_for(lambda: "Check-ins paused until" in sb.transcript(ana))
+    run_tick(services, now=utcnow())
+    assert prompts(sb, ana) == []
+    sb.slash_command(ana, "/checkins", "resume")
+    wait_for(lambda: "Check-ins resumed." in sb.transcript(ana))
+    sb.slash_command(ana, "/checkins", "skip")
+    wait_for(lambda: "Skipped your check-in" in sb.transcript(ana))
+    run_tick(services, now=utcnow())
+    assert prompts(sb, ana) == []  # skipped this period
+    sb.slash_command(ana, "/checkins", "")
+    wait_for(lambda: "You skipped the check-in" in sb.transcript(ana))
+    notes = [e.text for e in file_of(services, "ana@acme.test") if e.kind == "note"]
+    assert notes[0].startswith("Paused check-ins until") and notes[1] == "Resumed check-ins."
+    assert notes[2].startswith("Skipped the check-in")
+
+
+# --- the scheduler ------------------------------------------------------------------------------------------
+
+
+def test_only_one_of_two_schedulers_runs_and_the_other_takes_over(world):
+    from schedules.runner import SchedulerRunner
+
+    second = Services(engine=world.services.engine, gateway=world.services.gateway)
+    first = SchedulerRunner(world.services, lease_ttl=timedelta(seconds=1), tick_every=3600)
+    other = SchedulerRunner(second, lease_ttl=timedelta(seconds=1), tick_every=3600)
+    try:
+        first.step()
+        other.step()
+        assert first.leading and not other.leading
+        job = first.scheduler.get_job("checkins.tick")
+        assert job is not None and job.trigger.interval == timedelta(hours=1)
+        first.stop()  # releases the lease
+        other.step()
+        assert other.leading and not first.leading
+    finally:
+        first.stop()
+        other.stop()
