@@ -6,15 +6,16 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from domain import checkins
+from domain import cadence_settings, checkins
+from domain.access import NotAllowed
 from domain.directory import NotInOrg
-from message_templates.render import render_message
+from message_templates.render import render_message, render_view
 from storage.types import utcnow
 
 PAUSE = re.compile(r"^pause\s+(?:until\s+)?(\S+)$")
 HELP = (
     "`/checkins` your check-in and how you are set up · `/checkins skip` skip this period's check-in · "
-    "`/checkins pause until YYYY-MM-DD` · `/checkins resume`"
+    "`/checkins pause until YYYY-MM-DD` · `/checkins resume` · `/checkins settings` (managers, HR admins)"
 )
 
 
@@ -35,6 +36,17 @@ def checkins_command(ack: Ack, command: dict[str, Any], respond: Respond, contex
             if text in ("", "status", "help"):
                 overview = checkins.overview(session, slack_user_id=user_id, now=now)
                 respond(render_message("checkins_status.json.j2", overview=overview))
+                return
+            if text == "settings":
+                try:
+                    view = render_view(
+                        "checkins_settings_modal.json.j2",
+                        form=cadence_settings.form(session, slack_user_id=user_id),
+                    )
+                except NotAllowed as err:
+                    respond(render_message("notice.json.j2", message=str(err)))
+                    return
+                services.gateway.open_view(command["trigger_id"], view)
                 return
             if text == "skip":
                 label = checkins.skip(session, slack_user_id=user_id, now=now)

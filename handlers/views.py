@@ -5,7 +5,7 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from domain import checkins, conversation
+from domain import cadence_settings, checkins, conversation
 from domain.access import NotAllowed
 from domain.directory import NotInOrg
 from handlers.payloads import input_values, int_or_none
@@ -18,6 +18,7 @@ log = logging.getLogger(__name__)
 def register(app: App) -> None:
     app.view(CallbackId.checkin_submit)(submit_checkin)
     app.view(CallbackId.checkin_reply_submit)(submit_reply)
+    app.view(CallbackId.checkins_settings_submit)(submit_settings)
 
 
 def submit_checkin(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: dict) -> None:
@@ -60,3 +61,18 @@ def submit_reply(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: 
         return
     ack()
     conversation.deliver(services, result.posts)
+
+
+def submit_settings(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: dict) -> None:
+    services = context["services"]
+    try:
+        with services.session() as session:
+            errors = cadence_settings.save(
+                session, slack_user_id=body["user"]["id"], values=input_values(view)
+            )
+    except NotInOrg:
+        errors = {"team": "You are not set up in checkins."}
+    if errors:
+        ack(response_action="errors", errors=errors)
+    else:
+        ack()

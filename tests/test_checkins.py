@@ -405,3 +405,29 @@ def test_only_one_of_two_schedulers_runs_and_the_other_takes_over(world):
     finally:
         first.stop()
         other.stop()
+
+
+def test_a_manager_sets_the_teams_cadence_and_prompts_follow_it(world):
+    sb, services, ids = world.sb, world.services, world.ids
+    ana, maria = ids["ana@acme.test"], ids["maria@acme.test"]
+    sb.slash_command(ana, "/checkins", "settings")
+    wait_for(lambda: "Only managers and HR admins" in sb.transcript(ana))
+    assert sb.open_views(ana) == []
+
+    assert sb.slash_command(maria, "/checkins", "settings").status == 200
+    view = wait_for(lambda: sb.open_views(maria))[-1]
+    assert "every Friday at 10:00" in str(view["blocks"][0])
+    reply = sb.submit_view(
+        maria, {"frequency": "weekly", "weekday": "mon", "time": "09:00", "first_reminder": "2"}
+    )
+    assert reply.status == 200 and sb.open_views(maria) == []
+    sb.slash_command(ana, "/checkins", "")
+    wait_for(lambda: "every Monday at 09:00" in sb.transcript(ana))
+
+    joined(services, utc(2026, 11, 17))  # after the previous Monday's prompt time
+    run_tick(services, now=utc(2026, 11, 23, 11, 59))  # Monday 08:59 in São Paulo
+    assert prompts(sb, ana) == []
+    run_tick(services, now=utc(2026, 11, 23, 12, 0))
+    assert len(prompts(sb, ana)) == 1
+    run_tick(services, now=utc(2026, 11, 23, 14, 1))  # the first reminder now comes after 2 hours
+    assert len(bot_messages(sb, ana, "A reminder")) == 1

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -131,3 +132,68 @@ def test_serve_migrates_answers_signed_requests_and_refuses_unsigned_ones(tmp_pa
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=10)
     assert proc.returncode == 0
+
+
+def test_a_fan_out_killed_midway_and_run_again_sends_everyone_exactly_one_prompt(
+    tmp_path, sandbox, database_url
+):
+    from bot.app import build_services
+    from bot.settings import Settings
+    from domain import checkins
+    from storage import sends
+    from storage.types import utcnow
+
+    people = {"boss@acme.test": "UTC", **{f"e{n:02d}@acme.test": "UTC" for n in range(40)}}
+    ids = slack_users(sandbox, people)
+    org = tmp_path / "org.csv"
+    org.write_text(
+        csv_text([[e, "" if e.startswith("boss") else "boss@acme.test", "T", "", ""] for e in people])
+    )
+    env = _env(sandbox, database_url, CHECKINS_POSTS_PER_MINUTE="600")
+    assert run(["org", "import", str(org)], env, tmp_path).returncode == 0
+    sandbox.set_rate_limit("chat.postMessage", per_minute=600, burst=1)  # 10 a second: 4 s for everyone
+
+    def delivered() -> int:
+        return sum(1 for c in sandbox.calls_to("chat.postMessage") if c.status == 200)
+
+    proc = subprocess.Popen(
+        [CHECKINS, "checkin", "send"],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while delivered() < 10 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    proc.kill()  # no cleanup, no ledger update for what was in flight
+    proc.wait()
+    killed_at = delivered()
+    assert 10 <= killed_at < 40
+    sandbox.set_rate_limit("chat.postMessage", per_minute=6000, burst=100)  # the rest need not crawl
+
+    again = run(["checkin", "send"], env, tmp_path)  # the admin runs it again at once
+    assert again.returncode == 0, again.stderr
+    # Claims the dead process held are taken over once stale (here, 11 minutes later)
+    settings = Settings(
+        slack_bot_token=BOT_TOKEN,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=sandbox.api_url,
+        database_url=database_url,
+        posts_per_minute=6000,
+    )
+    services = build_services(settings, migrate=False)
+    later = utcnow() + checkins.STALE_CLAIM + timedelta(minutes=1)
+    with services.session() as session:
+        due = checkins.due_prompts(session, now=later, send_now=True)
+    checkins.fan_out(services, due, now=later)
+
+    counts = [
+        sum(1 for m in sandbox.dm_messages(ids[e]) if m["text"].startswith("Time for your check-in"))
+        for e in people
+    ]
+    assert counts == [0] + [1] * 40  # the boss has no manager: no check-in
+    with services.session() as session:
+        assert sends.count(session, kind="prompt", state="sent") == 40
+        assert sends.count(session, kind="prompt") == 40
+    services.engine.dispose()

@@ -1,0 +1,122 @@
+"""A team's check-in cadence, set by its manager or an admin from `/checkins settings`."""
+
+import logging
+from dataclasses import dataclass
+from datetime import time
+
+from sqlmodel import Session
+
+from domain.access import NotAllowed, is_admin
+from domain.cadence import WEEKDAYS, Cadence, Frequency
+from domain.checkins import cadence_of
+from domain.directory import person_for
+from storage import checkins as store
+from storage import people
+from storage.models import Person, Role, TeamCadence
+from storage.types import utcnow
+
+log = logging.getLogger(__name__)
+
+FIRST_REMINDER_HOURS = (2, 4, 8, 24, 48)
+LAST_REMINDER_HOURS = (4, 12, 24, 48)
+TIMES = tuple(f"{h:02d}:{m:02d}" for h in range(6, 21) for m in (0, 30))
+
+
+DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+FREQUENCY_NAMES = {"weekly": "Every week", "biweekly": "Every two weeks", "monthly": "Every month"}
+
+
+@dataclass(frozen=True)
+class Choice:
+    block_id: str
+    label: str
+    options: list[tuple[str, str]]  # (value, label)
+    current: str
+
+
+@dataclass(frozen=True)
+class SettingsForm:
+    now: str
+    fields: list[Choice]
+
+
+def _hours(n: int) -> str:
+    return f"{n} hours" if n < 48 else f"{n // 24} days"
+
+
+def _fields(teams: list[str], team: str, cadence: Cadence) -> list[Choice]:
+    return [
+        Choice("team", "Team", [(t, t) for t in teams], team),
+        Choice("frequency", "How often", list(FREQUENCY_NAMES.items()), cadence.frequency.value),
+        Choice("weekday", "On", list(zip(WEEKDAYS, DAY_NAMES, strict=True)), WEEKDAYS[cadence.weekday]),
+        Choice("time", "At (each person's local time)", [(t, t) for t in TIMES], f"{cadence.at:%H:%M}"),
+        Choice(
+            "first_reminder",
+            "First reminder, if unanswered, after",
+            [(str(h), _hours(h)) for h in FIRST_REMINDER_HOURS],
+            str(int(cadence.first_reminder_after.total_seconds() // 3600)),
+        ),
+        Choice(
+            "last_reminder",
+            "Last call, before the check-in closes",
+            [(str(h), _hours(h)) for h in LAST_REMINDER_HOURS],
+            str(int(cadence.last_reminder_before.total_seconds() // 3600)),
+        ),
+    ]
+
+
+def teams_for(session: Session, person: Person) -> list[str]:
+    """Admins set any team's cadence; a manager their own team's."""
+    if is_admin(person):
+        return sorted({p.team for p in people.list_all(session, active_only=True) if p.team})
+    if person.role == Role.manager and person.team:
+        return [person.team]
+    return []
+
+
+def form(session: Session, *, slack_user_id: str) -> SettingsForm:
+    person = person_for(session, slack_user_id)
+    teams = teams_for(session, person)
+    if not teams:
+        raise NotAllowed("Only managers and HR admins can change the check-in schedule.")
+    team = person.team if person.team in teams else teams[0]
+    cadence = cadence_of(store.cadences(session).get(team))
+    return SettingsForm(now=f"team {team}: {cadence.describe()}", fields=_fields(teams, team, cadence))
+
+
+def save(session: Session, *, slack_user_id: str, values: dict[str, str]) -> dict[str, str]:
+    """Errors by field; none means saved. Checked again here: the modal's options can be forged."""
+    person = person_for(session, slack_user_id)
+    errors: dict[str, str] = {}
+    team = values.get("team", "")
+    if team not in teams_for(session, person):
+        errors["team"] = "You can set the schedule of your own team only."
+    if values.get("frequency") not in {f.value for f in Frequency}:
+        errors["frequency"] = "Pick weekly, every two weeks or monthly."
+    if values.get("weekday") not in WEEKDAYS:
+        errors["weekday"] = "Pick a day of the week."
+    if values.get("time") not in TIMES:
+        errors["time"] = "Pick a time between 06:00 and 20:30."
+    first, last = values.get("first_reminder", ""), values.get("last_reminder", "")
+    if not first.isdigit() or int(first) not in FIRST_REMINDER_HOURS:
+        errors["first_reminder"] = "Pick when the first reminder goes."
+    if not last.isdigit() or int(last) not in LAST_REMINDER_HOURS:
+        errors["last_reminder"] = "Pick when the last call goes."
+    if errors:
+        return errors
+    at = time.fromisoformat(values["time"])
+    store.save_cadence(
+        session,
+        cadence=TeamCadence(
+            team=team,
+            frequency=values["frequency"],
+            weekday=WEEKDAYS.index(values["weekday"]),
+            at_minute=at.hour * 60 + at.minute,
+            first_reminder_hours=int(first),
+            last_reminder_hours=int(last),
+            updated_by_id=person.id,
+            updated_at=utcnow(),
+        ),
+    )
+    log.info("%s set the check-in cadence of team %s", person.email, team)
+    return {}
