@@ -20,7 +20,6 @@ from message_templates.render import render_message
 from storage import checkins as store
 from storage import people, sends
 from storage.models import Checkin, CheckinStatus, EntryKind, Person, SendKind, TeamCadence
-from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -98,19 +97,29 @@ def due_prompts(
 
 
 def due_reminders(session: Session, *, now: datetime) -> list[Due]:
-    """Open, unanswered check-ins past a reminder time. After downtime only the latest reminder goes."""
+    """Open, unanswered check-ins past a reminder time. After downtime only the latest reminder goes.
+
+    Reminders count from when the prompt actually went out: a prompt sent late is not chased at once.
+    """
     cadences = store.cadences(session)
     holidays = store.holiday_days(session)
+    open_checkins = store.unanswered_open(session, now=now)
+    by_id = {p.id: p for p in people.list_all(session, active_only=True)}
+    prompted = sends.sent_times(
+        session, kind=SendKind.prompt, period_keys={c.period_key for c in open_checkins}
+    )
     candidates = []
-    for checkin in store.unanswered_open(session, now=now):
-        person = people.get(session, person_id=checkin.person_id)
-        if person is None or not gets_checkins(person) or is_quiet(person, now, holidays):
+    for checkin in open_checkins:
+        person = by_id.get(checkin.person_id)
+        sent_at = prompted.get((checkin.person_id, checkin.period_key))
+        if person is None or sent_at is None or not gets_checkins(person) or is_quiet(person, now, holidays):
             continue
         cadence = cadence_of(cadences.get(person.team))
         period = Period(key=checkin.period_key, opens=checkin.opens_at, closes=checkin.closes_at)
-        if now >= period.last_reminder_at(cadence):
+        first_at = max(period.first_reminder_at(cadence), sent_at + cadence.first_reminder_after)
+        if now >= max(period.last_reminder_at(cadence), first_at):
             candidates.append(Due(person, period, SendKind.last_reminder))
-        elif now >= period.first_reminder_at(cadence):
+        elif now >= first_at:
             candidates.append(Due(person, period, SendKind.first_reminder))
     done = {
         kind: sends.settled(session, kind=kind, period_keys={d.period.key for d in candidates})
@@ -174,7 +183,7 @@ def send(services: Services, due: Due, *, now: datetime) -> bool:
             sends.mark_failed(session, send_id=claim.id, error=err.code)
         return False
     with services.session() as session:
-        sends.mark_sent(session, send_id=claim.id, channel=posted.channel, ts=posted.ts, now=utcnow())
+        sends.mark_sent(session, send_id=claim.id, channel=posted.channel, ts=posted.ts, now=now)
         if due.kind == SendKind.prompt:
             checkin = store.get(session, checkin_id=checkin.id)
             checkin.prompt_channel, checkin.prompt_ts = posted.channel, posted.ts

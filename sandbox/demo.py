@@ -132,7 +132,97 @@ def scene_direct_message(demo: Demo) -> None:
     demo.settle(lambda: "billing migration" in str(demo.sb.home(ana)))
 
 
-SCENES = [scene_org, scene_first_look, scene_direct_message]
+def _prompt(demo: Demo, email: str) -> dict:
+    """The person's check-in prompt: the app's DM message carrying its send ledger's metadata."""
+    uid = demo.person(email)
+    return next(m for m in demo.sb.dm_messages(uid) if (m.get("metadata") or {}).get("event_type"))
+
+
+def _button_value(demo: Demo, email: str, text_start: str, action_id: str) -> str:
+    for message in demo.sb.dm_messages(demo.person(email)):
+        if message.get("bot_id") and message["text"].startswith(text_start):
+            for block in message.get("blocks", []):
+                for element in block.get("elements", []):
+                    if element.get("action_id") == action_id:
+                        return element["value"]
+    raise SystemExit(f"demo: no {action_id} button on {text_start!r} for {email}")
+
+
+def _check_in(demo: Demo, email: str, answers: dict[str, str]) -> None:
+    uid = demo.person(email)
+    demo.sb.click(uid, "checkin_open")
+    demo.settle(lambda: bool(demo.sb.open_views(uid)))
+    demo.sb.submit_view(uid, answers)
+
+
+def scene_checkin_round(demo: Demo) -> None:
+    say("== Friday: this week's check-in prompts go out")
+    demo.cli("checkin", "send")
+    reports = [e for e, *_ in PEOPLE if e != "maria@acme.test"]
+    demo.settle(
+        lambda: all(any(m.get("bot_id") for m in demo.sb.dm_messages(demo.person(e))) for e in reports)
+    )
+    say("== Ana, Bo and Chen answer; Dee does not")
+    _check_in(
+        demo,
+        "ana@acme.test",
+        {
+            "mood": "2",
+            "progress": "Billing migration is 80% done; the data backfill ran on staging.",
+            "blockers": "Waiting two days on DBA access for production.",
+            "help": "Could someone from Data review the backfill script?",
+        },
+    )
+    _check_in(
+        demo,
+        "bo@acme.test",
+        {
+            "mood": "4",
+            "progress": "Shipped the new onboarding emails.",
+            "wins": "Signup conversion up 3% in the first test cohort & no complaints <!channel>",
+        },
+    )
+    demo.sb.slash_command(demo.person("chen@acme.test"), "/checkins", "skip")
+    maria = demo.person("maria@acme.test")
+    demo.settle(
+        lambda: (
+            sum(m["text"].endswith(")") or "checked in" in m["text"] for m in demo.sb.dm_messages(maria)) >= 2
+        )
+    )
+
+    say("== Maria replies to Ana; they go back and forth in their threads")
+    ana_checkin = _button_value(demo, "maria@acme.test", "Ana Lima checked in", "checkin_reply")
+    demo.sb.click(maria, "checkin_reply", ana_checkin)
+    demo.settle(lambda: bool(demo.sb.open_views(maria)))
+    demo.sb.submit_view(
+        maria, {"reply": "Thanks Ana. I'll get you DBA access today, and I asked Dee to review."}
+    )
+    ana = demo.person("ana@acme.test")
+    demo.settle(lambda: "DBA access today" in str(demo.sb.dm_messages(ana)))
+    demo.sb.send_dm(
+        ana, "Thank you! That unblocks the production run.", thread_ts=_prompt(demo, "ana@acme.test")["ts"]
+    )
+    demo.settle(lambda: "unblocks the production run" in str(demo.sb.dm_messages(maria)))
+    maria_thread = next(
+        m["ts"] for m in demo.sb.dm_messages(maria) if m["text"].startswith("Ana Lima checked in")
+    )
+    demo.sb.send_dm(maria, "Great. Ping me if it slips again.", thread_ts=maria_thread)
+    demo.settle(lambda: "Ping me if it slips" in str(demo.sb.dm_messages(ana)))
+
+    say("== Bo edits his check-in; Maria's copy follows")
+    _check_in(demo, "bo@acme.test", {"progress": "Shipped the new onboarding emails and the welcome tour."})
+    demo.settle(lambda: "welcome tour" in str(demo.sb.dm_messages(maria)))
+
+
+def scene_files(demo: Demo) -> None:
+    say("== Everyone opens the Home tab: their performance file")
+    for email, *_ in PEOPLE:
+        demo.sb.open_home(demo.person(email))
+    ana = demo.person("ana@acme.test")
+    demo.settle(lambda: "Manager's reply" in str(demo.sb.home(ana)))
+
+
+SCENES = [scene_org, scene_first_look, scene_direct_message, scene_checkin_round, scene_files]
 
 
 def main() -> None:

@@ -85,6 +85,14 @@ def settled(session: Session, *, kind: str, period_keys: Iterable[str]) -> set[t
     return {(p, k) for p, k in session.exec(query).all()}
 
 
+def sent_times(session: Session, *, kind: str, period_keys: Iterable[str]) -> dict[tuple[int, str], datetime]:
+    """When each (person_id, period_key) got this kind of message."""
+    query = select(Send.person_id, Send.period_key, Send.sent_at).where(
+        Send.kind == kind, Send.state == "sent", Send.period_key.in_(sorted(set(period_keys)))
+    )
+    return {(p, k): at for p, k, at in session.exec(query).all()}
+
+
 def for_person(session: Session, *, person_id: int) -> list[Send]:
     return list(session.exec(select(Send).where(Send.person_id == person_id).order_by(Send.id)).all())
 

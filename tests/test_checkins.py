@@ -431,3 +431,15 @@ def test_a_manager_sets_the_teams_cadence_and_prompts_follow_it(world):
     assert len(prompts(sb, ana)) == 1
     run_tick(services, now=utc(2026, 11, 23, 14, 1))  # the first reminder now comes after 2 hours
     assert len(bot_messages(sb, ana, "A reminder")) == 1
+
+
+def test_a_prompt_sent_late_is_not_chased_at_once(world):
+    sb, services, chen = world.sb, world.services, world.ids["chen@acme.test"]
+    saturday = utc(2026, 11, 21, 12, 0)  # the Friday prompt goes out a day late (an admin's `checkin send`)
+    with services.session() as session:
+        due = checkins.due_prompts(session, now=saturday, emails=["chen@acme.test"], send_now=True)
+    checkins.fan_out(services, due, now=saturday)
+    run_tick(services, now=saturday + timedelta(minutes=5))
+    assert bot_messages(sb, chen, "A reminder") == []
+    run_tick(services, now=saturday + timedelta(hours=4, minutes=1))
+    assert len(bot_messages(sb, chen, "A reminder")) == 1
