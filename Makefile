@@ -34,6 +34,7 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/ack_latency.py
+	$(BIN)/python bench/fanout.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info demo-output
