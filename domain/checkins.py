@@ -152,13 +152,7 @@ def send(services: Services, due: Due, *, now: datetime) -> bool:
     if claim is None:
         return False
     with services.session() as session:
-        checkin = store.ensure(
-            session,
-            person_id=person.id,
-            period_key=period.key,
-            opens_at=period.opens,
-            closes_at=period.closes,
-        )
+        checkin = _checkin_for(session, person, period)
         if due.kind != SendKind.prompt and checkin.status != CheckinStatus.prompted:
             sends.mark_cancelled(session, send_id=claim.id)
             return False
@@ -218,6 +212,13 @@ def fan_out(services: Services, dues: list[Due], *, now: datetime, workers: int 
     return report
 
 
+def _checkin_for(session: Session, person: Person, period: Period) -> Checkin:
+    assert person.id is not None
+    return store.ensure(
+        session, person_id=person.id, period_key=period.key, opens_at=period.opens, closes_at=period.closes
+    )
+
+
 def period_label(checkin: Checkin, person: Person) -> str:
     opens = checkin.opens_at.astimezone(ZoneInfo(person.timezone))
     return f"{opens:%A %-d %B}"
@@ -246,13 +247,7 @@ def form(session: Session, *, slack_user_id: str, checkin_id: int | None, now: d
     person = person_for(session, slack_user_id)
     if checkin_id is None:
         period = current_period(session, person, now)
-        checkin = store.ensure(
-            session,
-            person_id=person.id,
-            period_key=period.key,
-            opens_at=period.opens,
-            closes_at=period.closes,
-        )
+        checkin = _checkin_for(session, person, period)
     else:
         checkin = _own_checkin(session, person, checkin_id)
     if now >= checkin.closes_at:
@@ -353,9 +348,7 @@ def share_with_manager(services: Services, *, checkin_id: int) -> None:
 def skip(session: Session, *, slack_user_id: str, now: datetime) -> str:
     person = person_for(session, slack_user_id)
     period = current_period(session, person, now)
-    checkin = store.ensure(
-        session, person_id=person.id, period_key=period.key, opens_at=period.opens, closes_at=period.closes
-    )
+    checkin = _checkin_for(session, person, period)
     if checkin.status == CheckinStatus.submitted:
         raise CheckinError("You already checked in for this period; there is nothing to skip.")
     checkin.status = CheckinStatus.skipped.value
