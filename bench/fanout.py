@@ -27,6 +27,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections import Counter
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -236,8 +237,12 @@ def ledger(database_url: str) -> str:
     engine = sa.create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
     try:
         with engine.connect() as conn:
-            rows = conn.execute(sa.text("SELECT state, count(*) FROM sends GROUP BY state ORDER BY state"))
-            return ", ".join(f"{state} {n}" for state, n in rows) or "empty"
+            query = "SELECT state, error, count(*) FROM sends GROUP BY state, error ORDER BY state, error"
+            rows = conn.execute(sa.text(query))
+            return (
+                ", ".join(f"{state}{f' ({error})' if error else ''} {n}" for state, error, n in rows)
+                or "empty"
+            )
     finally:
         engine.dispose()
 
@@ -332,22 +337,33 @@ def main() -> int:
         sent, duplicates, lost, unexpected = count_prompts(sb, org)
         posts = sb.calls_to("chat.postMessage")
         limited = sum(1 for c in posts if c.status == 429)
+        per_post = Counter(str(c.args.get("channel")) for c in posts if c.status == 429)
         accepted = sorted(c.time for c in posts if c.ok)
         window = accepted[-1] - accepted[0] if accepted else 0.0
         ratio = wall / floor if floor else math.inf
-        summary = [line for line in output.splitlines() if "prompt(s) sent" in line or "failed" in line]
+        summary = [line for line in output.splitlines() if "prompt(s) sent" in line]
+        warnings = [line for line in output.splitlines() if " WARNING " in line or " ERROR " in line]
 
         print()
         print(f"checkin send      exit {status}: {summary[-1] if summary else output[-500:]}")
+        for line in warnings[:3]:
+            print(f"  {line[:200]}")
+        if len(warnings) > 3:
+            print(f"  ... {len(warnings) - 3} more warning(s)")
         print(f"ledger            {ledger(env['DATABASE_URL'])}")
         print(f"employees         {args.employees} (+{expected - args.employees} managers)")
         print(f"limit             {args.limit}/min, burst {burst:g}")
         print(f"sent              {sent} of {expected}")
         print(f"duplicates        {duplicates}")
         print(f"lost              {lost}")
+        for problem in sb.problems[:3]:  # what Slack would have refused: should be none
+            print(f"sandbox problem   {problem[:300]}")
         if unexpected:
             print(f"unexpected        {unexpected} message(s) to the top person, who has no manager")
-        print(f"429s              {limited} ({args.inject_429} injected)")
+        print(
+            f"429s              {limited} ({args.inject_429} injected), on {len(per_post)} prompt(s),"
+            f" at most {max(per_post.values(), default=0)} on one"
+        )
         print(f"wall time         {wall:.1f} s (the whole command; first to last post {window:.1f} s)")
         print(f"floor             {floor:.1f} s = max(0, {expected} - {burst:g}) / {rate:g} per s")
         print(f"ratio             {ratio:.3f}")

@@ -1,7 +1,8 @@
 """Check-ins: who is due, prompts and reminders sent through the ledger, answers, skip and pause."""
 
 import logging
-from collections.abc import Iterable
+import time as clock_time
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -23,8 +24,19 @@ from storage.models import Checkin, CheckinStatus, EntryKind, Person, SendKind, 
 
 log = logging.getLogger(__name__)
 
-# A claim older than this was left by a process that died mid-send: another may take it over.
-STALE_CLAIM = timedelta(minutes=10)
+# A claim older than this was left by a process that died mid-send: another may take it over. Longer than
+# one post can take (the gateway rides out up to 10 Retry-After waits), and refreshed just before posting.
+STALE_CLAIM = timedelta(minutes=30)
+# Slack errors worth another try later; any other (user_not_found, account_inactive, ...) is final.
+TRANSIENT_ERRORS = {
+    "ratelimited",
+    "internal_error",
+    "fatal_error",
+    "service_unavailable",
+    "request_timeout",
+    "connection_error",
+    "unknown_error",
+}
 MAX_PAUSE = timedelta(days=366)
 
 
@@ -131,13 +143,16 @@ def due_reminders(session: Session, *, now: datetime) -> list[Due]:
 SEND_EVENT = "checkins_send"
 
 
-def send(services: Services, due: Due, *, now: datetime) -> bool:
+def send(services: Services, due: Due, *, now: datetime, clock: Callable[[], datetime] | None = None) -> bool:
     """Claims the ledger row, then posts: True when this call sent the message.
 
-    Each message carries its ledger id as Slack metadata. A claim taken over from a process that died
-    mid-send first looks for that id in the person's DM, so a message Slack already has is not sent again.
+    `now` is the tick's time; `clock` tells the time as a long fan-out goes on. Each message carries its
+    ledger id as Slack metadata. A claim taken over from a process that died mid-send first looks for that
+    id in the person's DM, so a message Slack already has is not sent again; and a claim is confirmed as
+    still ours just before the post, so two senders never both post.
     """
-    person, period = due.person, due.period
+    at = clock or (lambda: now)
+    person, period, holder = due.person, due.period, services.holder
     assert person.id is not None
     with services.session() as session:  # committed before the post, so every other process sees it
         claim = sends.claim(
@@ -145,16 +160,17 @@ def send(services: Services, due: Due, *, now: datetime) -> bool:
             person_id=person.id,
             period_key=period.key,
             kind=due.kind,
-            holder=services.holder,
-            now=now,
+            holder=holder,
+            now=at(),
             stale_after=STALE_CLAIM,
         )
     if claim is None:
         return False
     with services.session() as session:
         checkin = _checkin_for(session, person, period)
-        if due.kind != SendKind.prompt and checkin.status != CheckinStatus.prompted:
-            sends.mark_cancelled(session, send_id=claim.id)
+        # Answered or skipped meanwhile, or (for a prompt) already prompted: nothing to send.
+        if checkin.status != CheckinStatus.prompted or (due.kind == SendKind.prompt and checkin.prompt_ts):
+            sends.mark_cancelled(session, send_id=claim.id, holder=holder)
             return False
         template = "checkin_prompt.json.j2" if due.kind == SendKind.prompt else "checkin_reminder.json.j2"
         message = render_message(
@@ -170,18 +186,26 @@ def send(services: Services, due: Due, *, now: datetime) -> bool:
             value=claim.id,
             oldest=period.opens.timestamp(),
         )
+        if not landed:
+            with services.session() as session:
+                if not sends.confirm(session, send_id=claim.id, holder=holder, now=at()):
+                    return False  # taken over meanwhile: the new holder sends it
         posted = landed or gateway.dm(person.slack_user_id, message, bulk=True, metadata=metadata)
     except SlackError as err:
+        permanent = err.code not in TRANSIENT_ERRORS
         log.warning("%s to %s for %s failed: %s", due.kind, person.email, period.key, err.code)
         with services.session() as session:
-            sends.mark_failed(session, send_id=claim.id, error=err.code)
+            sends.mark_failed(session, send_id=claim.id, holder=holder, error=err.code, permanent=permanent)
         return False
     with services.session() as session:
-        sends.mark_sent(session, send_id=claim.id, channel=posted.channel, ts=posted.ts, now=now)
+        sends.mark_sent(
+            session, send_id=claim.id, holder=holder, channel=posted.channel, ts=posted.ts, now=at()
+        )
         if due.kind == SendKind.prompt:
             checkin = store.get(session, checkin_id=checkin.id)
-            checkin.prompt_channel, checkin.prompt_ts = posted.channel, posted.ts
-            store.save(session, checkin=checkin)
+            if not checkin.prompt_ts:  # the thread the conversation lives in never moves
+                checkin.prompt_channel, checkin.prompt_ts = posted.channel, posted.ts
+                store.save(session, checkin=checkin)
     return not landed
 
 
@@ -196,14 +220,17 @@ class FanOut:
 def fan_out(services: Services, dues: list[Due], *, now: datetime, workers: int = 8) -> FanOut:
     """Sends in parallel; the gateway paces them to Slack's limits. One failure does not stop the rest."""
     report = FanOut(due=len(dues))
+    started = clock_time.monotonic()
+
+    def clock() -> datetime:
+        return now + timedelta(seconds=clock_time.monotonic() - started)
+
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fan-out") as pool:
-        futures = {pool.submit(send, services, due, now=now): due for due in dues}
+        futures = {pool.submit(send, services, due, now=now, clock=clock): due for due in dues}
         for future, due in futures.items():
             try:
                 sent = future.result()
-            except (
-                Exception
-            ) as err:  # one person's bug must not stop everyone's check-in; its claim goes stale
+            except Exception as err:  # a bug for one person must not stop everyone's; their claim goes stale
                 log.exception("sending %s to %s failed", due.kind, due.person.email)
                 report.errors.append(f"{due.person.email}: {err}")
                 sent = False
@@ -212,20 +239,24 @@ def fan_out(services: Services, dues: list[Due], *, now: datetime, workers: int 
     return report
 
 
+def day_label(moment: datetime, timezone: str) -> str:
+    local = moment.astimezone(ZoneInfo(timezone))
+    return f"{local:%A} {local.day} {local:%B}"
+
+
+def period_label(checkin: Checkin, person: Person) -> str:
+    return day_label(checkin.opens_at, person.timezone)
+
+
+def current_period(session: Session, person: Person, now: datetime) -> Period:
+    return period_at(cadence_for(session, person.team), person.timezone, now)
+
+
 def _checkin_for(session: Session, person: Person, period: Period) -> Checkin:
     assert person.id is not None
     return store.ensure(
         session, person_id=person.id, period_key=period.key, opens_at=period.opens, closes_at=period.closes
     )
-
-
-def period_label(checkin: Checkin, person: Person) -> str:
-    opens = checkin.opens_at.astimezone(ZoneInfo(person.timezone))
-    return f"{opens:%A %-d %B}"
-
-
-def current_period(session: Session, person: Person, now: datetime) -> Period:
-    return period_at(cadence_for(session, person.team), person.timezone, now)
 
 
 # --- answering ---------------------------------------------------------------------------------------------
@@ -411,13 +442,12 @@ def overview(session: Session, *, slack_user_id: str, now: datetime) -> Overview
         status = "waiting"
     else:
         status = checkin.status
-    opens = period.opens.astimezone(ZoneInfo(person.timezone))
     return Overview(
         person=person,
         manager=manager,
         reports=len(people.reports_of(session, manager_id=person.id)),
         cadence=cadence.describe(),
-        label=f"{opens:%A %-d %B}",
+        label=day_label(period.opens, person.timezone),
         status=status,
         closes_at=period.closes,
         paused_until=person.paused_until,

@@ -29,7 +29,12 @@ class SlackError(Exception):
     """A Web API call that Slack refused; `code` is Slack's error string."""
 
     def __init__(self, method: str, code: str):
-        super().__init__(f"Slack refused {method}: {code}")
+        what = (
+            f"cannot reach Slack for {method}"
+            if code == "connection_error"
+            else f"Slack refused {method}: {code}"
+        )
+        super().__init__(what)
         self.method = method
         self.code = code
 
@@ -111,16 +116,18 @@ class SlackGateway:
         self.pacer = Pacer(posts_per_minute)
 
     def _call(self, method: str, **kwargs: Any) -> dict[str, Any]:
-        try:
-            return self.client.api_call(method, json=kwargs).data  # type: ignore[return-value]
-        except SlackApiError as err:
-            raise SlackError(method, str(err.response.get("error", "unknown_error"))) from err
+        return self._api(method, json=kwargs)
 
     def _form_call(self, method: str, **params: Any) -> dict[str, Any]:
+        return self._api(method, params=params)
+
+    def _api(self, method: str, **request: Any) -> dict[str, Any]:
         try:
-            return self.client.api_call(method, params=params).data  # type: ignore[return-value]
+            return self.client.api_call(method, **request).data  # type: ignore[return-value]
         except SlackApiError as err:
             raise SlackError(method, str(err.response.get("error", "unknown_error"))) from err
+        except OSError as err:  # unreachable after the client's own retries (URLError is an OSError)
+            raise SlackError(method, "connection_error") from err
 
     # messages
     def dm(

@@ -117,7 +117,11 @@ class Checkin(SQLModel, table=True):
     """One person's check-in for one period, and where it lives in Slack."""
 
     __tablename__ = "checkins"
-    __table_args__ = (sa.UniqueConstraint("person_id", "period_key", name="uq_checkins_person_period"),)
+    __table_args__ = (
+        sa.UniqueConstraint("person_id", "period_key", name="uq_checkins_person_period"),
+        sa.Index("ix_checkins_prompt", "prompt_channel", "prompt_ts"),
+        sa.Index("ix_checkins_manager_thread", "manager_channel", "manager_ts"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(sa_column=sa.Column(sa.Integer, sa.ForeignKey("people.id"), nullable=False))
@@ -133,6 +137,13 @@ class Checkin(SQLModel, table=True):
     prompt_ts: str | None = Field(default=None, sa_column=sa.Column(sa.String(32), nullable=True))
     manager_channel: str | None = Field(default=None, sa_column=sa.Column(sa.String(32), nullable=True))
     manager_ts: str | None = Field(default=None, sa_column=sa.Column(sa.String(32), nullable=True))
+    # The manager the check-in went to: after a reorg, nothing more reaches them.
+    manager_id: int | None = Field(
+        default=None,
+        sa_column=sa.Column(
+            sa.Integer, sa.ForeignKey("people.id", name="fk_checkins_manager_id_people"), nullable=True
+        ),
+    )
     submitted_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime, nullable=True))
     edited_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime, nullable=True))
     manager_replied_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime, nullable=True))
@@ -150,13 +161,14 @@ class Send(SQLModel, table=True):
     __tablename__ = "sends"
     __table_args__ = (
         sa.UniqueConstraint("person_id", "period_key", "kind", name="uq_sends_person_period_kind"),
+        sa.Index("ix_sends_kind_period_state", "kind", "period_key", "state"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(sa_column=sa.Column(sa.Integer, sa.ForeignKey("people.id"), nullable=False))
     period_key: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
     kind: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
-    state: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))  # claimed, sent, failed
+    state: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))  # claimed, sent, failed, cancelled
     claimed_by: str = Field(sa_column=sa.Column(sa.String(64), nullable=False))
     claimed_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
     sent_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime, nullable=True))

@@ -10,7 +10,9 @@ from sqlmodel import Session, select
 from storage.conflicts import insert_if_absent
 from storage.models import Send
 
-MAX_ATTEMPTS = 3
+# A transient failure is tried again after a back-off, this many times in all (about an hour).
+MAX_ATTEMPTS = 12
+RETRY_AFTER_FAILURE = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -30,10 +32,10 @@ def claim(
     now: datetime,
     stale_after: timedelta,
 ) -> Claim | None:
-    """A claim when this caller may send; None when someone has sent it or is sending it.
+    """A claim when this caller may send; None when someone has sent it, is sending it, or it failed for good.
 
-    A claim left by a process that died mid-send is taken over once stale; a failed send is retried up to
-    MAX_ATTEMPTS times. Commit before sending, so that every other process sees the claim.
+    A claim left by a process that died mid-send is taken over once stale; a transient failure is retried
+    after a back-off. Commit before sending, so that every other process sees the claim.
     """
     key = {"person_id": person_id, "period_key": period_key, "kind": kind}
     send_id = insert_if_absent(
@@ -52,7 +54,11 @@ def claim(
             Send.kind == kind,
             sa.or_(
                 sa.and_(Send.state == "claimed", Send.claimed_at < now - stale_after),
-                sa.and_(Send.state == "failed", Send.attempts < MAX_ATTEMPTS),
+                sa.and_(
+                    Send.state == "failed",
+                    Send.attempts < MAX_ATTEMPTS,
+                    Send.claimed_at < now - RETRY_AFTER_FAILURE,
+                ),
             ),
         )
         .values(state="claimed", claimed_by=holder, claimed_at=now, attempts=Send.attempts + 1, error=None)
@@ -62,18 +68,38 @@ def claim(
     return Claim(id=row[0], retaken=True) if row else None
 
 
-def mark_sent(session: Session, *, send_id: int, channel: str, ts: str, now: datetime) -> None:
+def _mine(send_id: int, holder: str) -> sa.ColumnElement[bool]:
+    return sa.and_(Send.id == send_id, Send.claimed_by == holder, Send.state == "claimed")
+
+
+def confirm(session: Session, *, send_id: int, holder: str, now: datetime) -> bool:
+    """Just before posting: still ours? Refreshes the claim, so it cannot go stale while it is sent."""
+    statement = sa.update(Send).where(_mine(send_id, holder)).values(claimed_at=now).returning(Send.id)
+    return session.execute(statement).first() is not None
+
+
+def mark_sent(session: Session, *, send_id: int, holder: str, channel: str, ts: str, now: datetime) -> None:
     session.execute(
-        sa.update(Send).where(Send.id == send_id).values(state="sent", channel=channel, ts=ts, sent_at=now)
+        sa.update(Send)
+        .where(_mine(send_id, holder))
+        .values(state="sent", channel=channel, ts=ts, sent_at=now)
     )
 
 
-def mark_failed(session: Session, *, send_id: int, error: str) -> None:
-    session.execute(sa.update(Send).where(Send.id == send_id).values(state="failed", error=error[:200]))
+def mark_failed(session: Session, *, send_id: int, holder: str, error: str, permanent: bool) -> None:
+    values: dict = {"state": "failed", "error": error[:200]}
+    if permanent:
+        values["attempts"] = MAX_ATTEMPTS
+    session.execute(sa.update(Send).where(_mine(send_id, holder)).values(**values))
+
+
+def mark_cancelled(session: Session, *, send_id: int, holder: str) -> None:
+    """Claimed, then not needed (answered meanwhile): settled without a message."""
+    session.execute(sa.update(Send).where(_mine(send_id, holder)).values(state="cancelled"))
 
 
 def settled(session: Session, *, kind: str, period_keys: Iterable[str]) -> set[tuple[int, str]]:
-    """(person_id, period_key) pairs for which this kind is sent, or failed for good."""
+    """(person_id, period_key) pairs for which this kind is sent, not needed, or failed for good."""
     query = select(Send.person_id, Send.period_key).where(
         Send.kind == kind,
         Send.period_key.in_(sorted(set(period_keys))),
@@ -102,8 +128,3 @@ def count(session: Session, *, kind: str, state: str | None = None) -> int:
     if state:
         query = query.where(Send.state == state)
     return session.exec(query).one()
-
-
-def mark_cancelled(session: Session, *, send_id: int) -> None:
-    """Claimed, then not needed (answered meanwhile): settled without a message."""
-    session.execute(sa.update(Send).where(Send.id == send_id).values(state="cancelled"))
