@@ -74,10 +74,9 @@ def _start_day(cadence: Cadence, local_day: date, offset: int) -> date:
 
 
 def _key(cadence: Cadence, start: date) -> str:
-    if cadence.frequency is Frequency.monthly:
-        return f"{start:%Y-%m}"
-    iso = start.isocalendar()
-    return f"{iso.year}-W{iso.week:02d}"
+    """Names the cadence and the local start day: periods of different cadences never share a key."""
+    prefix = {Frequency.weekly: "w", Frequency.biweekly: "b", Frequency.monthly: "m"}[cadence.frequency]
+    return f"{prefix}:{start.isoformat()}"
 
 
 def period_at(cadence: Cadence, timezone: str, now: datetime) -> Period:

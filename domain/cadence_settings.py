@@ -2,7 +2,7 @@
 
 import logging
 from dataclasses import dataclass
-from datetime import time
+from datetime import datetime, time
 
 from sqlmodel import Session
 
@@ -13,7 +13,6 @@ from domain.directory import person_for
 from storage import checkins as store
 from storage import people
 from storage.models import Person, Role, TeamCadence
-from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +83,7 @@ def form(session: Session, *, slack_user_id: str) -> SettingsForm:
     return SettingsForm(now=f"team {team}: {cadence.describe()}", fields=_fields(teams, team, cadence))
 
 
-def save(session: Session, *, slack_user_id: str, values: dict[str, str]) -> dict[str, str]:
+def save(session: Session, *, slack_user_id: str, values: dict[str, str], now: datetime) -> dict[str, str]:
     """Errors by field; none means saved. Checked again here: the modal's options can be forged."""
     person = person_for(session, slack_user_id)
     errors: dict[str, str] = {}
@@ -115,8 +114,12 @@ def save(session: Session, *, slack_user_id: str, values: dict[str, str]) -> dic
             first_reminder_hours=int(first),
             last_reminder_hours=int(last),
             updated_by_id=person.id,
-            updated_at=utcnow(),
+            updated_at=now,
         ),
     )
-    log.info("%s set the check-in cadence of team %s", person.email, team)
+    # Check-ins opened under the old cadence close now: the new cadence's periods take over.
+    closed = store.close_open_checkins(
+        session, person_ids=[p.id for p in people.in_team(session, team=team)], now=now
+    )
+    log.info("%s set the check-in cadence of team %s (%d open check-ins closed)", person.email, team, closed)
     return {}

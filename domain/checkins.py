@@ -88,7 +88,7 @@ def due_prompts(
     """Everyone whose current period has opened and who has not had its prompt (nor skipped it).
 
     Someone who joined after their period opened missed nothing: their first prompt comes with the next
-    period, unless an admin sends it now.
+    period, unless an admin sends it now. The same goes after a change of their team's cadence.
     """
     wanted = {e.lower() for e in emails} if emails is not None else None
     cadences = store.cadences(session)
@@ -99,8 +99,11 @@ def due_prompts(
             continue
         if is_quiet(person, now, holidays):
             continue
-        period = period_at(cadence_of(cadences.get(person.team)), person.timezone, now)
-        if send_now or person.created_at <= period.opens:
+        row = cadences.get(person.team)
+        period = period_at(cadence_of(row), person.timezone, now)
+        # A period that opened before they joined, or before their team's cadence changed, was not missed.
+        since = max(person.created_at, row.updated_at) if row else person.created_at
+        if send_now or since <= period.opens:
             candidates.append(Due(person, period))
     keys = {d.period.key for d in candidates}
     settled = sends.settled(session, kind=SendKind.prompt, period_keys=keys)
@@ -364,13 +367,14 @@ def share_with_manager(services: Services, *, checkin_id: int) -> None:
             stored.prompt_channel, stored.prompt_ts = posted.channel, posted.ts
     if manager is None or not manager.active:
         return
-    if checkin.manager_channel and checkin.manager_ts:
+    if checkin.manager_id == manager.id and checkin.manager_channel and checkin.manager_ts:
         gateway.update(checkin.manager_channel, checkin.manager_ts, to_manager)
         return
+    # First share, or the manager changed since: the current manager gets it; the former one nothing more.
     posted = gateway.dm(manager.slack_user_id, to_manager)
     with services.session() as session:
         stored = store.get(session, checkin_id=checkin_id)
-        stored.manager_channel, stored.manager_ts = posted.channel, posted.ts
+        stored.manager_channel, stored.manager_ts, stored.manager_id = posted.channel, posted.ts, manager.id
 
 
 # --- skip, pause, resume -----------------------------------------------------------------------------------

@@ -44,8 +44,9 @@ def _to_employee(checkin: Checkin, author: Person, text: str) -> list[Post]:
     return [Post(checkin.prompt_channel, checkin.prompt_ts, message)]
 
 
-def _to_manager(checkin: Checkin, author: Person, text: str) -> list[Post]:
-    if not checkin.manager_channel:
+def _to_manager(checkin: Checkin, person: Person, author: Person, text: str) -> list[Post]:
+    """Only to the manager the check-in went to, and only while they are still the person's manager."""
+    if not checkin.manager_channel or checkin.manager_id is None or checkin.manager_id != person.manager_id:
         return []
     message = render_message("thread_message.json.j2", author=author, text=text, about=None)
     return [Post(checkin.manager_channel, checkin.manager_ts, message)]
@@ -86,7 +87,8 @@ def reply(session: Session, *, slack_user_id: str, checkin_id: int, text: str, n
         text=text,
         data={"checkin_id": checkin.id, "period": checkin.period_key},
     )
-    return Reply(errors={}, posts=_to_employee(checkin, manager, text) + _to_manager(checkin, manager, text))
+    posts = _to_employee(checkin, manager, text) + _to_manager(checkin, person, manager, text)
+    return Reply(errors={}, posts=posts)
 
 
 def on_direct_message(
@@ -100,7 +102,7 @@ def on_direct_message(
         checkin = store.by_prompt(session, channel=channel, ts=thread_ts)
         if checkin is not None and checkin.person_id == writer.id:
             _keep(session, writer, writer, EntryKind.message, text, checkin, channel, ts)
-            return _to_manager(checkin, writer, text)
+            return _to_manager(checkin, writer, writer, text)
         checkin = store.by_manager_thread(session, channel=channel, ts=thread_ts)
         if checkin is not None:
             person = people.get(session, person_id=checkin.person_id)

@@ -7,12 +7,13 @@ another instance takes over. The send ledger keeps sends exactly-once even at th
 
 import logging
 import threading
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy.exc import SQLAlchemyError
 
 from domain.services import Services
 from schedules import jobs
@@ -39,6 +40,7 @@ class SchedulerRunner:
         self.renew_every = renew_every
         self.tick_every = tick_every
         self.scheduler: BackgroundScheduler | None = None
+        self._held_until: datetime | None = None
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -53,16 +55,30 @@ class SchedulerRunner:
 
     def _run(self) -> None:
         while True:
-            self.step()
+            try:
+                self.step()
+            except SQLAlchemyError:
+                # The database did not answer: keep trying; step() stops the scheduler once the lease
+                # it last renewed has run out, so two schedulers never overlap.
+                log.exception("could not renew the scheduler lease")
+                self._stop_if_expired()
             if self._stopping.wait(self.renew_every):
                 return
 
+    def _stop_if_expired(self) -> None:
+        if self.scheduler is not None and (self._held_until is None or utcnow() >= self._held_until):
+            log.warning("the scheduler lease ran out unrenewed; stopping the scheduler here")
+            self._stop_scheduler()
+
     def step(self) -> None:
         """Take or renew the lease; start or stop the scheduler to match."""
+        now = utcnow()
         with self.services.session() as session:
             held = leases.acquire(
-                session, name=LEASE, holder=self.services.holder, now=utcnow(), ttl=self.lease_ttl
+                session, name=LEASE, holder=self.services.holder, now=now, ttl=self.lease_ttl
             )
+        # Another instance may take the lease once it expires: stop at the last check before that.
+        self._held_until = now + self.lease_ttl - timedelta(seconds=self.renew_every) if held else None
         if held and self.scheduler is None:
             self._start_scheduler()
         elif not held and self.scheduler is not None:

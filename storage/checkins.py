@@ -3,6 +3,7 @@
 from collections.abc import Sequence
 from datetime import date, datetime
 
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from storage.conflicts import insert_if_absent
@@ -54,6 +55,16 @@ def by_prompt(session: Session, *, channel: str, ts: str) -> Checkin | None:
 def unanswered_open(session: Session, *, now: datetime) -> Sequence[Checkin]:
     query = select(Checkin).where(Checkin.status == CheckinStatus.prompted.value, Checkin.closes_at > now)
     return session.exec(query.order_by(Checkin.id)).all()
+
+
+def close_open_checkins(session: Session, *, person_ids: list[int], now: datetime) -> int:
+    statement = (
+        sa.update(Checkin)
+        .where(Checkin.person_id.in_(person_ids), Checkin.closes_at > now)
+        .values(closes_at=now)
+        .returning(Checkin.id)
+    )
+    return len(session.execute(statement).all())
 
 
 def for_person(session: Session, *, person_id: int) -> Sequence[Checkin]:

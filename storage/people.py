@@ -37,3 +37,7 @@ def save(session: Session, *, person: Person) -> Person:
     session.add(person)
     session.flush()
     return person
+
+
+def in_team(session: Session, *, team: str) -> Sequence[Person]:
+    return session.exec(select(Person).where(Person.team == team).order_by(Person.id)).all()

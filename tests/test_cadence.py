@@ -15,11 +15,11 @@ def utc(*args) -> datetime:
 
 def test_weekly_period_opens_on_friday_10_local_and_closes_a_week_later():
     p = period_at(WEEKLY, "Europe/Paris", utc(2026, 11, 20, 9, 0))  # Fri 10:00 Paris = 09:00 UTC
-    assert p.key == "2026-W47"
+    assert p.key == "w:2026-11-20"
     assert p.opens == utc(2026, 11, 20, 9, 0)
     assert p.closes == utc(2026, 11, 27, 9, 0)
     before = period_at(WEEKLY, "Europe/Paris", utc(2026, 11, 20, 8, 59))
-    assert before.key == "2026-W46" and before.closes == p.opens
+    assert before.key == "w:2026-11-13" and before.closes == p.opens
 
 
 @pytest.mark.parametrize(
@@ -41,8 +41,8 @@ def test_prompt_stays_at_local_10_across_daylight_saving(zone, before_utc, after
 
 def test_the_same_instant_is_a_different_period_in_different_zones():
     instant = utc(2026, 11, 20, 12, 0)  # Fri 21:00 Tokyo, Fri 07:00 New York
-    assert period_at(WEEKLY, "Asia/Tokyo", instant).key == "2026-W47"
-    assert period_at(WEEKLY, "America/New_York", instant).key == "2026-W46"
+    assert period_at(WEEKLY, "Asia/Tokyo", instant).key == "w:2026-11-20"
+    assert period_at(WEEKLY, "America/New_York", instant).key == "w:2026-11-13"
 
 
 def test_biweekly_periods_pair_weeks_the_same_way_everywhere():
@@ -59,11 +59,11 @@ def test_biweekly_periods_pair_weeks_the_same_way_everywhere():
 def test_monthly_period_opens_on_the_first_weekday_of_the_month():
     cadence = Cadence(frequency=Frequency.monthly, weekday=0, at=time(9, 0))  # first Monday
     p = period_at(cadence, "UTC", utc(2026, 11, 20))
-    assert p.key == "2026-11"
+    assert p.key == "m:2026-11-02"
     assert p.opens == utc(2026, 11, 2, 9, 0)
     assert p.closes == utc(2026, 12, 7, 9, 0)
     # before the first Monday of December, November's period is still open
-    assert period_at(cadence, "UTC", utc(2026, 12, 3)).key == "2026-11"
+    assert period_at(cadence, "UTC", utc(2026, 12, 3)).key == "m:2026-11-02"
 
 
 def test_reminders_fall_inside_the_period():

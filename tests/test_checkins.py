@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 
 from bot.app import build_services
-from domain import checkins
+from domain import cadence_settings, checkins
 from domain.services import Services
 from schedules.jobs import run_tick
 from storage import checkins as store
@@ -103,7 +103,7 @@ def test_a_prompt_missed_while_down_goes_out_on_return_while_its_period_is_open(
         (checkin,) = store.for_person(
             session, person_id=people.get_by_email(session, email="ana@acme.test").id
         )
-    assert checkin.period_key == "2026-W47"
+    assert checkin.period_key == "w:2026-11-20"
 
 
 # --- exactly once -------------------------------------------------------------------------------------------
@@ -425,6 +425,9 @@ def test_a_manager_sets_the_teams_cadence_and_prompts_follow_it(world):
     wait_for(lambda: "every Monday at 09:00" in sb.transcript(ana))
 
     joined(services, utc(2026, 11, 17))  # after the previous Monday's prompt time
+    with services.session() as session:  # and so was the change of cadence, whatever today's date
+        for cadence in store.cadences(session).values():
+            cadence.updated_at = utc(2026, 11, 17)
     run_tick(services, now=utc(2026, 11, 23, 11, 59))  # Monday 08:59 in São Paulo
     assert prompts(sb, ana) == []
     run_tick(services, now=utc(2026, 11, 23, 12, 0))
@@ -443,3 +446,144 @@ def test_a_prompt_sent_late_is_not_chased_at_once(world):
     assert bot_messages(sb, chen, "A reminder") == []
     run_tick(services, now=saturday + timedelta(hours=4, minutes=1))
     assert len(bot_messages(sb, chen, "A reminder")) == 1
+
+
+def test_a_cadence_change_mid_period_neither_doubles_prompts_nor_leaves_two_check_ins_open(world):
+    sb, services, ana = world.sb, world.services, world.ids["ana@acme.test"]
+    friday = utc(2026, 11, 20, 16, 0)
+    run_tick(services, now=friday)
+    assert len(prompts(sb, ana)) == 1
+    with services.session() as session:
+        errors = cadence_settings.save(
+            session,
+            slack_user_id=world.ids["maria@acme.test"],
+            values={
+                "team": "Platform",
+                "frequency": "monthly",
+                "weekday": "mon",
+                "time": "09:00",
+                "first_reminder": "4",
+                "last_reminder": "24",
+            },
+            now=friday + timedelta(hours=1),
+        )
+        assert errors == {}
+        assert store.unanswered_open(session, now=friday + timedelta(hours=1)) == []  # closed by the change
+    # the monthly period that opened on 2 November was not missed: nothing until the first Monday of December
+    run_tick(services, now=friday + timedelta(days=3))
+    assert len(prompts(sb, ana)) == 1
+    assert bot_messages(sb, ana, "A reminder") == [] and bot_messages(sb, ana, "Last call") == []
+    run_tick(services, now=utc(2026, 12, 7, 12, 0))  # Monday 7 December, 09:00 in São Paulo
+    assert len(prompts(sb, ana)) == 2
+
+
+def test_someone_who_already_answered_gets_no_prompt_and_keeps_their_thread(world):
+    sb, services, chen = world.sb, world.services, world.ids["chen@acme.test"]
+    sb.slash_command(chen, "/checkins", "")
+    wait_for(lambda: "Check in now" in sb.transcript(chen))
+    sb.click(chen, "checkin_open")  # answers from /checkins before any prompt went out
+    wait_for(lambda: sb.open_views(chen))
+    sb.submit_view(chen, {"mood": "3", "progress": "Early bird"})
+    done = wait_for(lambda: bot_messages(sb, chen, "Checked in"))[0]
+    run_tick(services, now=utcnow())
+    assert prompts(sb, chen) == []
+    with services.session() as session:
+        (checkin,) = store.for_person(
+            session, person_id=people.get_by_email(session, email="chen@acme.test").id
+        )
+    assert checkin.prompt_ts == done["ts"]
+
+
+def test_after_a_reorg_the_former_manager_hears_nothing_more(world, sandbox):
+    from tests.support import TEAM_CSV, import_org
+
+    sb, services = world.sb, world.services
+    ana, maria, bo = world.ids["ana@acme.test"], world.ids["maria@acme.test"], world.ids["bo@acme.test"]
+    _prompt_now(world)
+    sb.click(ana, "checkin_open")
+    wait_for(lambda: sb.open_views(ana))
+    sb.submit_view(ana, {"mood": "3", "progress": "Before the reorg"})
+    wait_for(lambda: bot_messages(sb, maria, "Ana checked in"))
+    # Ana now reports to Bo
+    report = import_org(
+        services, TEAM_CSV.replace("ana@acme.test,maria@acme.test", "ana@acme.test,bo@acme.test")
+    )
+    assert report.ok and report.updated == 2  # Ana moved; Bo became a manager
+    prompt = prompts(sb, ana) or [m for m in sb.dm_messages(ana) if m.get("metadata")]
+    sb.send_dm(ana, "private note after the reorg", thread_ts=prompt[0]["ts"])
+    sb.click(ana, "checkin_open")
+    wait_for(lambda: sb.open_views(ana))
+    sb.submit_view(ana, {"progress": "After the reorg, edited"})
+    wait_for(lambda: bot_messages(sb, bo, "Ana checked in"))  # the new manager gets it fresh
+    time.sleep(0.2)
+    to_maria = str(sb.dm_messages(maria))
+    assert "private note after the reorg" not in to_maria and "After the reorg, edited" not in to_maria
+
+
+def test_a_claim_taken_over_is_no_longer_the_old_holders(engine):
+    from storage.db import session_scope
+    from storage.models import Person
+
+    now = utc(2026, 11, 20, 12, 0)
+    with session_scope(engine) as session:
+        person = people.save(session, person=Person(slack_user_id="U0000000A", email="a@x.test", name="A"))
+        first = sends.claim(
+            session,
+            person_id=person.id,
+            period_key="w:2026-11-20",
+            kind="prompt",
+            holder="A",
+            now=now,
+            stale_after=checkins.STALE_CLAIM,
+        )
+        assert first is not None and not first.retaken
+        assert (
+            sends.claim(
+                session,
+                person_id=person.id,
+                period_key="w:2026-11-20",
+                kind="prompt",
+                holder="B",
+                now=now + timedelta(minutes=1),
+                stale_after=checkins.STALE_CLAIM,
+            )
+            is None
+        )
+        later = now + checkins.STALE_CLAIM + timedelta(minutes=1)
+        second = sends.claim(
+            session,
+            person_id=person.id,
+            period_key="w:2026-11-20",
+            kind="prompt",
+            holder="B",
+            now=later,
+            stale_after=checkins.STALE_CLAIM,
+        )
+        assert second is not None and second.retaken and second.id == first.id
+        # A wakes up: its claim is gone, so it must not post, and cannot mark anything
+        assert sends.confirm(session, send_id=first.id, holder="A", now=later) is False
+        sends.mark_sent(session, send_id=first.id, holder="A", channel="D1", ts="1.0", now=later)
+        assert sends.for_person(session, person_id=person.id)[0].state == "claimed"
+        assert sends.confirm(session, send_id=second.id, holder="B", now=later) is True
+
+
+def test_a_permanent_failure_settles_and_a_transient_one_is_retried(engine):
+    from storage.db import session_scope
+    from storage.models import Person
+
+    now = utc(2026, 11, 20, 12, 0)
+    key = {"period_key": "w:2026-11-20", "kind": "prompt", "stale_after": checkins.STALE_CLAIM}
+    with session_scope(engine) as session:
+        gone = people.save(session, person=Person(slack_user_id="U0000000B", email="b@x.test", name="B"))
+        busy = people.save(session, person=Person(slack_user_id="U0000000C", email="c@x.test", name="C"))
+        for person, permanent in ((gone, True), (busy, False)):
+            claim = sends.claim(session, person_id=person.id, holder="A", now=now, **key)
+            sends.mark_failed(session, send_id=claim.id, holder="A", error="x", permanent=permanent)
+        settled = sends.settled(session, kind="prompt", period_keys=["w:2026-11-20"])
+        assert settled == {(gone.id, "w:2026-11-20")}
+        soon = now + timedelta(minutes=1)
+        assert sends.claim(session, person_id=busy.id, holder="A", now=soon, **key) is None  # backing off
+        retry = sends.claim(
+            session, person_id=busy.id, holder="A", now=now + sends.RETRY_AFTER_FAILURE * 2, **key
+        )
+        assert retry is not None and retry.retaken
