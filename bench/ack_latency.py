@@ -3,7 +3,8 @@
 Both apps run as subprocesses behind the same server (bot.server.HttpServer: waitress, 16 threads); the
 sandbox (the local Slack) runs in this process and answers the checkins app's follow-up Web API calls.
 Prints p50 / p99 / max ack latency per target, their ratio, and PASS/FAIL against the targets
-(p99 < 300 ms, p99 within 1.5x of the bare app). Exit status 0 whatever the figures; 1 if setup fails.
+(p99 < 300 ms, p99 within 1.5x of the bare app). Exit status 0 whatever the figures;
+1 if setup fails, 130 on Ctrl-C.
 
     .venv/bin/python bench/ack_latency.py [--requests 3000] [--concurrency 50] [--warmup 200]
 """
@@ -150,11 +151,10 @@ class Requests:
         return kind, body, headers
 
 
-def run_load(
-    target: str, port: int, requests: Requests, total: int, concurrency: int, stop: threading.Event
-) -> Result:
+def run_load(target: str, port: int, requests: Requests, total: int, concurrency: int) -> Result:
     """`concurrency` workers, one keep-alive connection each, `total` requests between them."""
     result = Result(target)
+    stop = threading.Event()
     counter = itertools.count()  # next() on it is atomic under the GIL
     lock = threading.Lock()
 
@@ -191,19 +191,24 @@ def run_load(
     start = time.perf_counter()
     for t in threads:
         t.start()
-    for t in threads:
-        while t.is_alive():
-            t.join(timeout=0.2)  # short joins keep Ctrl-C responsive
+    try:
+        for t in threads:
+            while t.is_alive():
+                t.join(timeout=0.2)  # short joins keep Ctrl-C responsive
+    finally:  # on Ctrl-C, let the workers finish their request while the servers are still up
+        stop.set()
+        for t in threads:
+            t.join(timeout=5)
     result.wall = time.perf_counter() - start
     return result
 
 
-def start_server(name: str, argv: list[str], env: dict, cwd: Path, port: int, stack: ExitStack) -> str:
+def start_server(name: str, argv: list[str], env: dict, cwd: Path, port: int, stack: ExitStack) -> None:
+    """Start a server and wait until GET /healthz answers 200; its output goes to NAME.log in `cwd`."""
     log_path = cwd / f"{name}.log"
     with open(log_path, "wb") as log:  # the child keeps its own handle
         proc = subprocess.Popen(argv, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
     stack.callback(stop_process, proc)
-    url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -211,10 +216,10 @@ def start_server(name: str, argv: list[str], env: dict, cwd: Path, port: int, st
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
             conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                conn.close()
-                return url
+            status = conn.getresponse().status
             conn.close()
+            if status == 200:
+                return
         except OSError:
             pass
         time.sleep(0.1)
@@ -240,7 +245,7 @@ def wait_for(check: Callable[[], bool], timeout: float) -> bool:
     return check()
 
 
-def setup(stack: ExitStack) -> tuple[Sandbox, Requests, dict[str, str], dict]:
+def setup(stack: ExitStack) -> tuple[Sandbox, Requests, dict[str, int]]:
     """Sandbox, org imported with the real CLI, both servers up, each person's real Home view."""
     tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="checkins-bench-")))
     sb = Sandbox(signing_secret=SECRET, bot_token=BOT_TOKEN).start()
@@ -271,29 +276,19 @@ def setup(stack: ExitStack) -> tuple[Sandbox, Requests, dict[str, str], dict]:
     if done.returncode != 0:
         raise SetupError(f"checkins org import failed ({done.returncode}):\n{done.stdout}{done.stderr}")
 
-    port = free_port()
-    urls = {
-        "bare": start_server(
-            "bare",
-            [sys.executable, str(ROOT / "bench" / "bare_bolt_app.py"), "--port", str(port)],
-            env,
-            tmp,
-            port,
-            stack,
-        ),
-    }
-    port = free_port()
-    urls["checkins"] = start_server(
-        "checkins", [checkins, "serve", "--port", str(port), "--host", "127.0.0.1"], env, tmp, port, stack
-    )
+    ports = {"bare": free_port(), "checkins": free_port()}
+    bare = [sys.executable, str(ROOT / "bench" / "bare_bolt_app.py"), "--port", str(ports["bare"])]
+    start_server("bare", bare, env, tmp, ports["bare"], stack)
+    serve = [checkins, "serve", "--port", str(ports["checkins"]), "--host", "127.0.0.1"]
+    start_server("checkins", serve, env, tmp, ports["checkins"], stack)
 
     # Each person opens the Home tab once, so the clicks carry the view checkins really published.
-    sb.set_app_url(urls["checkins"] + PATH)
+    sb.set_app_url(f"http://127.0.0.1:{ports['checkins']}{PATH}")
     for uid in users:
         if not sb.open_home(uid).ok or not wait_for(lambda uid=uid: sb.home(uid) is not None, 10):
             raise SetupError(f"checkins did not publish {uid}'s Home tab: {sb.problems}")
     homes = {uid: sb.home(uid) for uid in users}
-    return sb, Requests(sb, users, homes), urls, env
+    return sb, Requests(sb, users, homes), ports
 
 
 def follow_ups(sb: Sandbox) -> dict[str, list[int]]:
@@ -349,13 +344,13 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=50, help="concurrent connections")
     parser.add_argument("--warmup", type=int, default=200, help="unmeasured requests per target first")
     args = parser.parse_args()
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # cleanup runs as for Ctrl-C
+    # Ctrl-C even when started in the background (where SIGINT comes ignored); SIGTERM cleans up likewise.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
-    stop = threading.Event()
     with ExitStack() as stack:
-        stack.callback(stop.set)
         try:
-            sb, requests, urls, _ = setup(stack)
+            sb, requests, ports = setup(stack)
         except (SetupError, OSError) as err:
             print(f"bench setup failed: {err}", file=sys.stderr)
             return 1
@@ -369,15 +364,15 @@ def main() -> int:
         )
         print(
             f"One machine ({os.cpu_count()} cores) shared by the load generator, the sandbox (in this"
-            " process, serving checkins' follow-up calls) and both apps."
+            " process, serving checkins' follow-up calls) and both apps; load average before the run"
+            f" {os.getloadavg()[0]:.2f} (anything else running skews the figures)."
         )
         # Bare first, then checkins, not interleaved: checkins keeps working after each ack (response_url
         # posts, views.publish), and that backlog would steal CPU from a bare round run after it.
         results = []
         for target in ("bare", "checkins"):
-            port = int(urls[target].rsplit(":", 1)[1])
-            run_load(target, port, requests, args.warmup, args.concurrency, stop)
-            results.append(run_load(target, port, requests, args.requests, args.concurrency, stop))
+            run_load(target, ports[target], requests, args.warmup, args.concurrency)
+            results.append(run_load(target, ports[target], requests, args.requests, args.concurrency))
 
         # The follow-ups are not measured, but they must keep pace: say how long they took to drain.
         commands = (args.warmup + 1) // 2 + (args.requests + 1) // 2  # even-numbered requests

@@ -12,7 +12,7 @@ from domain.checkins import cadence_of
 from domain.directory import person_for
 from storage import checkins as store
 from storage import people
-from storage.models import Person, Role, TeamCadence
+from storage.models import Person, TeamCadence
 
 log = logging.getLogger(__name__)
 
@@ -35,17 +35,18 @@ class Choice:
 
 @dataclass(frozen=True)
 class SettingsForm:
+    team: str
     now: str
     fields: list[Choice]
+    other_teams: list[str]
 
 
 def _hours(n: int) -> str:
     return f"{n} hours" if n < 48 else f"{n // 24} days"
 
 
-def _fields(teams: list[str], team: str, cadence: Cadence) -> list[Choice]:
+def _fields(cadence: Cadence) -> list[Choice]:
     return [
-        Choice("team", "Team", [(t, t) for t in teams], team),
         Choice("frequency", "How often", list(FREQUENCY_NAMES.items()), cadence.frequency.value),
         Choice("weekday", "On", list(zip(WEEKDAYS, DAY_NAMES, strict=True)), WEEKDAYS[cadence.weekday]),
         Choice("time", "At (each person's local time)", [(t, t) for t in TIMES], f"{cadence.at:%H:%M}"),
@@ -65,22 +66,28 @@ def _fields(teams: list[str], team: str, cadence: Cadence) -> list[Choice]:
 
 
 def teams_for(session: Session, person: Person) -> list[str]:
-    """Admins set any team's cadence; a manager their own team's."""
+    """Admins set any team's cadence; a manager that of the teams their reports are in."""
     if is_admin(person):
         return sorted({p.team for p in people.list_all(session, active_only=True) if p.team})
-    if person.role == Role.manager and person.team:
-        return [person.team]
-    return []
+    assert person.id is not None
+    return sorted({r.team for r in people.reports_of(session, manager_id=person.id) if r.team})
 
 
-def form(session: Session, *, slack_user_id: str) -> SettingsForm:
+def form(session: Session, *, slack_user_id: str, team: str | None = None) -> SettingsForm:
     person = person_for(session, slack_user_id)
     teams = teams_for(session, person)
     if not teams:
         raise NotAllowed("Only managers and HR admins can change the check-in schedule.")
-    team = person.team if person.team in teams else teams[0]
+    if team and team not in teams:
+        raise NotAllowed(f"You can set the schedule of {', '.join(teams)} only.")
+    team = team or (person.team if person.team in teams else teams[0])
     cadence = cadence_of(store.cadences(session).get(team))
-    return SettingsForm(now=f"team {team}: {cadence.describe()}", fields=_fields(teams, team, cadence))
+    return SettingsForm(
+        team=team,
+        now=cadence.describe(),
+        fields=_fields(cadence),
+        other_teams=[t for t in teams if t != team],
+    )
 
 
 def save(session: Session, *, slack_user_id: str, values: dict[str, str], now: datetime) -> dict[str, str]:
@@ -89,7 +96,7 @@ def save(session: Session, *, slack_user_id: str, values: dict[str, str], now: d
     errors: dict[str, str] = {}
     team = values.get("team", "")
     if team not in teams_for(session, person):
-        errors["team"] = "You can set the schedule of your own team only."
+        errors["frequency"] = "You can set the schedule of the teams you manage only."
     if values.get("frequency") not in {f.value for f in Frequency}:
         errors["frequency"] = "Pick weekly, every two weeks or monthly."
     if values.get("weekday") not in WEEKDAYS:

@@ -3,6 +3,7 @@
 import csv
 import io
 from dataclasses import dataclass, field
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session
@@ -229,29 +230,44 @@ class SyncReport:
 
 
 def sync(session: Session, gateway: SlackGateway) -> SyncReport:
-    """Names, time zones and deactivations from Slack's directory (users.list, paginated)."""
+    """Names, time zones and deactivations from Slack's directory (users.list, paginated).
+
+    The whole directory is read before anything is written: no write lock is held across Slack calls.
+    """
+    users = list(gateway.iter_users())
     report = SyncReport()
     by_slack_id = {p.slack_user_id: p for p in people.list_all(session)}
-    seen: set[str] = set()
-    for user in gateway.iter_users():
+    for user in users:
         person = by_slack_id.get(user.id)
-        if person is None:
-            continue
-        seen.add(user.id)
-        changed = False
-        if user.name and user.name != person.name:
-            person.name, changed = user.name, True
-        if not person.timezone_pinned and user.tz and valid_timezone(user.tz) and user.tz != person.timezone:
-            person.timezone, changed = user.tz, True
-        if user.deleted and person.active:
-            person.active, changed = False, True
-            report.deactivated += 1
-        elif not user.deleted and not person.active:
-            person.active, changed = True, True
-            report.reactivated += 1
-        if changed:
-            person.updated_at = utcnow()
-            report.updated += 1
-            people.save(session, person=person)
-    report.not_in_slack = len(set(by_slack_id) - seen)
+        if person is not None:
+            _apply(session, person, user, report)
+    report.not_in_slack = len(set(by_slack_id) - {u.id for u in users})
     return report
+
+
+def apply_user_change(session: Session, user: dict[str, Any]) -> SyncReport:
+    """Slack's user_change event: a deactivation stops prompts at once, not at the next sync."""
+    report = SyncReport()
+    slack_user = SlackUser.from_api(user)
+    person = people.get_by_slack_id(session, slack_user_id=slack_user.id)
+    if person is not None:
+        _apply(session, person, slack_user, report)
+    return report
+
+
+def _apply(session: Session, person: Person, user: SlackUser, report: SyncReport) -> None:
+    changed = False
+    if user.name and user.name != person.name:
+        person.name, changed = user.name, True
+    if not person.timezone_pinned and user.tz and valid_timezone(user.tz) and user.tz != person.timezone:
+        person.timezone, changed = user.tz, True
+    if user.deleted and person.active:
+        person.active, changed = False, True
+        report.deactivated += 1
+    elif not user.deleted and not person.active:
+        person.active, changed = True, True
+        report.reactivated += 1
+    if changed:
+        person.updated_at = utcnow()
+        report.updated += 1
+        people.save(session, person=person)

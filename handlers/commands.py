@@ -29,7 +29,9 @@ def checkins_command(ack: Ack, command: dict[str, Any], respond: Respond, contex
     ack()
     services = context["services"]
     user_id = command["user_id"]
-    text = " ".join(command.get("text", "").split()).lower()
+    words = command.get("text", "").split()
+    text = " ".join(words).lower()
+    argument = " ".join(words[1:])  # as typed: team names keep their case
     now = utcnow()
     try:
         with services.session() as session:
@@ -37,11 +39,11 @@ def checkins_command(ack: Ack, command: dict[str, Any], respond: Respond, contex
                 overview = checkins.overview(session, slack_user_id=user_id, now=now)
                 respond(render_message("checkins_status.json.j2", overview=overview))
                 return
-            if text == "settings":
+            if words and text.split()[0] == "settings":
                 try:
                     view = render_view(
                         "checkins_settings_modal.json.j2",
-                        form=cadence_settings.form(session, slack_user_id=user_id),
+                        form=cadence_settings.form(session, slack_user_id=user_id, team=argument or None),
                     )
                 except NotAllowed as err:
                     respond(render_message("notice.json.j2", message=str(err)))

@@ -4,11 +4,17 @@ from typing import Any
 
 from slack_bolt import App
 
-from domain import conversation
+from domain import conversation, org
 
 
 def register(app: App) -> None:
     app.event({"type": "message", "channel_type": "im"})(direct_message)
+    app.event("user_change")(user_changed)
+
+
+def user_changed(event: dict[str, Any], context: dict[str, Any]) -> None:
+    with context["services"].session() as session:
+        org.apply_user_change(session, event["user"])
 
 
 def direct_message(event: dict[str, Any], context: dict[str, Any]) -> None:

@@ -68,7 +68,10 @@ def submit_settings(ack: Ack, body: dict[str, Any], view: dict[str, Any], contex
     try:
         with services.session() as session:
             errors = cadence_settings.save(
-                session, slack_user_id=body["user"]["id"], values=input_values(view), now=utcnow()
+                session,
+                slack_user_id=body["user"]["id"],
+                values={**input_values(view), "team": view.get("private_metadata", "")},
+                now=utcnow(),
             )
     except NotInOrg:
         errors = {"team": "You are not set up in checkins."}

@@ -72,16 +72,30 @@ def _date(moment: datetime, style: str = "{date_short_pretty} {time}") -> _Raw:
     return _Raw(f"<!date^{int(moment.timestamp())}^{style}|{fallback}>")
 
 
+def _entity_safe_cut(escaped: str, limit: int) -> int:
+    """Where to cut escaped text at or before `limit` without splitting an entity like &amp;."""
+    amp = escaped.rfind("&", max(0, limit - 5), limit)
+    return amp if amp != -1 and ";" not in escaped[amp:limit] else limit
+
+
+def _chunks(text: Any, limit: int) -> list[_Raw]:
+    """Escaped text in pieces of at most `limit` characters: long answers shown whole, over several blocks."""
+    escaped = escape("" if text is None else str(text))
+    pieces = []
+    while len(escaped) > limit:
+        cut = _entity_safe_cut(escaped, limit)
+        pieces.append(_Raw(escaped[:cut]))
+        escaped = escaped[cut:]
+    pieces.append(_Raw(escaped))
+    return pieces
+
+
 def _clip(text: Any, limit: int) -> _Raw:
     """Escapes, then cuts to `limit` characters of what Slack receives, never inside an entity."""
     escaped = escape("" if text is None else str(text))
     if len(escaped) <= limit:
         return _Raw(escaped)
-    cut = escaped[: limit - 1]
-    amp = cut.rfind("&")
-    if amp != -1 and ";" not in cut[amp:]:
-        cut = cut[:amp]
-    return _Raw(cut.rstrip() + "…")
+    return _Raw(escaped[: _entity_safe_cut(escaped, limit - 1)].rstrip() + "…")
 
 
 @lru_cache(maxsize=1)
@@ -95,7 +109,9 @@ def environment() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=False,
     )
-    env.filters.update(mention=_mention, date=_date, clip=_clip, raw=lambda s: _Raw(s or ""), json=_JSON)
+    env.filters.update(
+        mention=_mention, date=_date, clip=_clip, chunks=_chunks, raw=lambda s: _Raw(s or ""), json=_JSON
+    )
     env.globals.update(actions=ActionId, callbacks=CallbackId)
     return env
 

@@ -4,7 +4,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from domain import checkins
+from domain import checkins, org
 from domain.services import Services
 from storage.types import utcnow
 
@@ -48,3 +48,12 @@ def run_tick(services: Services, *, now: datetime) -> TickReport:
             len(reminders),
         )
     return TickReport(prompts=sent_prompts, reminders=sent_reminders)
+
+
+def sync_org() -> None:
+    """Daily: names, time zones and deactivations that no user_change event told us about."""
+    if _services is None:
+        raise RuntimeError("schedules.jobs.bind(services) was not called")
+    with _services.session() as session:
+        report = org.sync(session, _services.gateway)
+    log.info("org sync: %d updated, %d deactivated", report.updated, report.deactivated)

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -24,6 +25,7 @@ log = logging.getLogger(__name__)
 
 LEASE = "scheduler"
 TICK_JOB = "checkins.tick"
+SYNC_JOB = "org.sync"
 
 
 class SchedulerRunner:
@@ -104,6 +106,13 @@ class SchedulerRunner:
             name="send due check-in prompts and reminders",
             replace_existing=True,
             next_run_time=utcnow(),
+        )
+        scheduler.add_job(
+            "schedules.jobs:sync_org",
+            CronTrigger(hour=3, minute=17, timezone=UTC),
+            id=SYNC_JOB,
+            name="refresh the org from Slack's directory",
+            replace_existing=True,
         )
         scheduler.start()
         self.scheduler = scheduler

@@ -98,9 +98,11 @@ def test_a_direct_message_is_kept_once_despite_slack_retries(sandbox, runtime, t
     event_id = sandbox.last_event_id
     assert sandbox.retry_event(event_id, num=1, reason="http_timeout").status == 200
     assert sandbox.retry_event(event_id, num=2, reason="http_timeout").status == 200
-    time.sleep(0.3)
+    # a later, different message arrives; by then any doubled entry from the retries would be there too
+    sandbox.send_dm(chen, "a later message")
+    _wait_for(lambda: [e for e in _file(runtime, "chen@acme.test") if e.text == "a later message"])
     entries = [e for e in _file(runtime, "chen@acme.test") if e.kind == "message"]
-    assert [e.text for e in entries] == ["blocked on the deploy & <@U999>"]
+    assert [e.text for e in entries] == ["blocked on the deploy & <@U999>", "a later message"]
     assert entries[0].author_id == entries[0].person_id
     assert entries[0].slack_ts
 

@@ -51,6 +51,11 @@ def file_of(services, email):
         return list(file_entries.list_for(session, person_id=person.id))
 
 
+def _person(services, email):
+    with services.session() as session:
+        return people.get_by_email(session, email=email)
+
+
 def utc(*args):
     return datetime(*args, tzinfo=UTC)
 
@@ -203,7 +208,7 @@ def test_check_in_reply_and_answer_back_all_kept_in_order(world):
     to_maria = wait_for(lambda: bot_messages(sb, maria, "Ana checked in"))[0]
     assert "needs attention" in to_maria["text"]
     shown = str(to_maria["blocks"])
-    assert ":warning: *Anything blocking you?*\\n>Waiting on &lt;!here&gt; DBA" in shown
+    assert ":warning: *Anything blocking you?*" in shown and "Waiting on &lt;!here&gt; DBA" in shown
     assert "2 · rough week" in shown
     wait_for(lambda: "You checked in" in str(sb.dm_messages(ana)[0]["blocks"]))  # the prompt now says so
 
@@ -284,6 +289,11 @@ def test_mentions_in_answers_cannot_ping_and_long_answers_fit(world):
     shown = str(to_maria["blocks"])
     assert "<!channel>" not in shown and "<!everyone>" not in shown and f"<@{maria}> " not in shown
     assert "&lt;!channel&gt;" in shown
+    progress = [
+        b["text"]["text"] for b in to_maria["blocks"] if b.get("block_id", "").startswith("answer_progress")
+    ]
+    unescaped = "".join(progress).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    assert unescaped == long  # the manager sees every character, over as many blocks as it takes
     assert sb.problems == []  # Slack took every block as sent
     (entry,) = [e for e in file_of(world.services, "dee@acme.test") if e.kind == "checkin"]
     assert entry.text == long  # the file keeps exactly what was written
@@ -587,3 +597,56 @@ def test_a_permanent_failure_settles_and_a_transient_one_is_retried(engine):
             session, person_id=busy.id, holder="A", now=now + sends.RETRY_AFTER_FAILURE * 2, **key
         )
         assert retry is not None and retry.retaken
+
+
+def test_a_deactivation_in_slack_stops_prompts_at_once(world):
+    sb, services, dee = world.sb, world.services, world.ids["dee@acme.test"]
+    sb.update_user(dee, deleted=True)
+    assert sb.announce_user_change(dee).status == 200
+    wait_for(lambda: not _person(services, "dee@acme.test").active)
+    run_tick(services, now=utc(2026, 11, 20, 16, 0))
+    assert prompts(sb, dee) == []
+    assert len(prompts(sb, world.ids["ana@acme.test"])) == 1
+
+
+def test_team_cadence_rights_come_from_managing_the_team(world, sandbox):
+    from tests.support import csv_text, import_org, slack_users
+
+    services = world.services
+    ids = slack_users(sandbox, {"rd.lead@acme.test": "UTC", "rd.dev@acme.test": "UTC"})
+    report = import_org(
+        services,
+        csv_text(
+            [
+                ["rd.lead@acme.test", "", "R&D", "manager", ""],
+                ["rd.dev@acme.test", "rd.lead@acme.test", "R&D", "", ""],
+            ]
+        ),
+    )
+    assert report.ok
+    lead, maria = ids["rd.lead@acme.test"], world.ids["maria@acme.test"]
+    # Maria manages Platform, not R&D: refused from the command and on a forged submission
+    sandbox.slash_command(maria, "/checkins", "settings R&D")
+    wait_for(lambda: "You can set the schedule of Platform only." in sandbox.transcript(maria))
+    with services.session() as session:
+        errors = cadence_settings.save(
+            session,
+            slack_user_id=maria,
+            values={
+                "team": "R&D",
+                "frequency": "weekly",
+                "weekday": "mon",
+                "time": "09:00",
+                "first_reminder": "4",
+                "last_reminder": "24",
+            },
+            now=utcnow(),
+        )
+    assert errors == {"frequency": "You can set the schedule of the teams you manage only."}
+    # the R&D lead sets R&D's, "&" and all
+    sandbox.slash_command(lead, "/checkins", "settings")
+    wait_for(lambda: sandbox.open_views(lead))
+    assert sandbox.submit_view(lead, {"weekday": "tue"}).status == 200
+    with services.session() as session:
+        assert store.cadences(session)["R&D"].weekday == 1
+        assert "Platform" not in store.cadences(session)

@@ -26,7 +26,7 @@ METHOD_SCOPES = {
     "files_upload_v2": "files:write",
 }
 NO_SCOPE = {"views.open", "views.update", "views.push", "views.publish", "auth.test"}
-EVENT_SCOPES = {"message.im": "im:history", "app_home_opened": None}
+EVENT_SCOPES = {"message.im": "im:history", "app_home_opened": None, "user_change": "users:read"}
 
 
 def manifest() -> dict:
@@ -43,7 +43,11 @@ def test_manifest_declares_the_surfaces():
     assert {c["command"] for c in m["features"]["slash_commands"]} == {"/goals", "/feedback", "/checkins"}
     assert m["features"]["app_home"]["home_tab_enabled"] is True
     assert m["features"]["app_home"]["messages_tab_enabled"] is True
-    assert set(m["settings"]["event_subscriptions"]["bot_events"]) == {"message.im", "app_home_opened"}
+    assert set(m["settings"]["event_subscriptions"]["bot_events"]) == {
+        "message.im",
+        "app_home_opened",
+        "user_change",
+    }
     assert m["settings"]["interactivity"]["is_enabled"] is True
     assert m["settings"]["socket_mode_enabled"] is True
 

@@ -31,8 +31,8 @@ def test_user_text_is_escaped_and_cannot_ping():
         moods=MOODS,
     )
     texts = [b.get("text", {}).get("text", "") for b in message["blocks"]]
-    assert '*What did you make progress on?*\nShipped &lt;!channel&gt; &amp; &lt;@U999&gt; "quoted"' in texts
-    assert ":warning: *Anything blocking you?*\n>x &gt; y" in texts
+    assert 'Shipped &lt;!channel&gt; &amp; &lt;@U999&gt; "quoted"' in texts
+    assert texts[texts.index("x &gt; y") - 1] == ":warning: *Anything blocking you?*"
     assert message["blocks"][1]["elements"][0]["text"].startswith(
         "<@UANA1> · Friday"
     )  # our mention stays live
@@ -79,3 +79,13 @@ def test_a_view_slack_would_refuse_is_refused_before_sending():
             profile=_profile(),
             file=NS(total=200, entries=[entry] * 120, page=0, page_size=120, has_more=True),
         )
+
+
+def test_chunks_keep_all_of_a_long_text_within_the_limit_and_entities_whole():
+    template = environment().from_string(
+        '[{% for p in text | chunks(10) %}"{{ p }}"{% if not loop.last %},{% endif %}{% endfor %}]'
+    )
+    pieces = json.loads(template.render(text="ab&cd<efgh>ij&&&&&&k"))
+    assert all(len(p) <= 10 for p in pieces)
+    assert "".join(pieces) == "ab&amp;cd&lt;efgh&gt;ij&amp;&amp;&amp;&amp;&amp;&amp;k"
+    assert all(p.count("&") == p.count(";") for p in pieces)  # no entity split across pieces
