@@ -6,16 +6,19 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from domain import cadence_settings, checkins
+from domain import cadence_settings, checkins, holidays
 from domain.access import NotAllowed
 from domain.directory import NotInOrg
 from message_templates.render import render_message, render_view
 from storage.types import utcnow
 
 PAUSE = re.compile(r"^pause\s+(?:until\s+)?(\S+)$")
+HOLIDAY = re.compile(r"^holiday\s+(add|remove)\s+(\S+)\s*(.*)$", re.IGNORECASE)
 HELP = (
     "`/checkins` your check-in and how you are set up · `/checkins skip` skip this period's check-in · "
-    "`/checkins pause until YYYY-MM-DD` · `/checkins resume` · `/checkins settings` (managers, HR admins)"
+    "`/checkins pause until YYYY-MM-DD` · `/checkins resume` · "
+    "`/checkins settings [TEAM]` (managers, HR admins) · "
+    "`/checkins holidays`, `/checkins holiday add|remove YYYY-MM-DD [NAME]` (HR admins)"
 )
 
 
@@ -62,6 +65,20 @@ def checkins_command(ack: Ack, command: dict[str, Any], respond: Respond, contex
                     notice = (
                         f"Check-ins paused until {until:%A %-d %B %Y}. `/checkins resume` ends the pause."
                     )
+            elif text == "holidays":
+                days = holidays.upcoming(session, today=now.date())
+                listed = ", ".join(f"{h.day} {h.name}".strip() for h in days) or "none"
+                notice = f"Upcoming company holidays: {listed}."
+            elif match := HOLIDAY.match(" ".join(words)):
+                action, day, name = match.group(1).lower(), _date(match.group(2)), match.group(3)
+                if day is None:
+                    notice = f"I could not read {match.group(2)!r} as a date: write it as YYYY-MM-DD."
+                elif action == "add":
+                    holidays.add(session, slack_user_id=user_id, day=day, name=name)
+                    notice = f"Company holiday on {day} added: no check-in prompts or reminders that day."
+                else:
+                    removed = holidays.remove(session, slack_user_id=user_id, day=day)
+                    notice = f"Holiday on {day} removed." if removed else f"There is no holiday on {day}."
             elif text == "resume":
                 resumed = checkins.resume(session, slack_user_id=user_id)
                 notice = "Check-ins resumed." if resumed else "Your check-ins were not paused."
@@ -70,7 +87,7 @@ def checkins_command(ack: Ack, command: dict[str, Any], respond: Respond, contex
     except NotInOrg:
         respond(render_message("not_in_org.json.j2"))
         return
-    except checkins.CheckinError as err:
+    except (checkins.CheckinError, NotAllowed) as err:
         notice = str(err)
     respond(render_message("notice.json.j2", message=notice))
 

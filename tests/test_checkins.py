@@ -650,3 +650,22 @@ def test_team_cadence_rights_come_from_managing_the_team(world, sandbox):
     with services.session() as session:
         assert store.cadences(session)["R&D"].weekday == 1
         assert "Platform" not in store.cadences(session)
+
+
+def test_hr_admins_keep_company_holidays_from_slack(world):
+    sb, services, ids = world.sb, world.services, world.ids
+    ana, dee = ids["ana@acme.test"], ids["dee@acme.test"]  # Dee is an HR admin
+    sb.slash_command(ana, "/checkins", "holiday add 2026-12-24 Christmas Eve")
+    wait_for(lambda: "Only HR admins can change company holidays." in sb.transcript(ana))
+    sb.slash_command(dee, "/checkins", "holiday add 2026-12-24 Christmas & <!channel>")
+    wait_for(lambda: "Company holiday on 2026-12-24 added" in sb.transcript(dee))
+    sb.slash_command(dee, "/checkins", "holiday add 24/12/2026")
+    wait_for(lambda: "could not read" in sb.transcript(dee))
+    with services.session() as session:
+        assert [(h.day, h.name) for h in store.holidays(session)] == [
+            (date(2026, 12, 24), "Christmas & <!channel>")
+        ]
+    sb.slash_command(ana, "/checkins", "holidays")
+    wait_for(lambda: "2026-12-24 Christmas &amp; &lt;!channel&gt;" in str(sb.ephemerals(ana)))
+    sb.slash_command(dee, "/checkins", "holiday remove 2026-12-24")
+    wait_for(lambda: "Holiday on 2026-12-24 removed." in sb.transcript(dee))

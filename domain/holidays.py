@@ -1,0 +1,30 @@
+"""Company holidays, kept by HR admins: no prompts or reminders on them (in each person's own time zone)."""
+
+from collections.abc import Sequence
+from datetime import date
+
+from sqlmodel import Session
+
+from domain.access import NotAllowed, is_admin
+from domain.directory import person_for
+from storage import checkins as store
+from storage.models import Holiday
+
+
+def _admin(session: Session, slack_user_id: str) -> None:
+    if not is_admin(person_for(session, slack_user_id)):
+        raise NotAllowed("Only HR admins can change company holidays.")
+
+
+def add(session: Session, *, slack_user_id: str, day: date, name: str) -> None:
+    _admin(session, slack_user_id)
+    store.add_holiday(session, day=day, name=name[:200])
+
+
+def remove(session: Session, *, slack_user_id: str, day: date) -> bool:
+    _admin(session, slack_user_id)
+    return store.remove_holiday(session, day=day)
+
+
+def upcoming(session: Session, *, today: date) -> Sequence[Holiday]:
+    return [h for h in store.holidays(session) if h.day >= today]
