@@ -10,11 +10,11 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from domain import delivery
 from domain.access import NotAllowed
 from domain.cadence import Cadence, Frequency, Period, period_at
 from domain.checkin_questions import DEFAULT_QUESTIONS, MOODS, Question, clean, validate
 from domain.directory import person_for
-from domain.gateway import SlackError
 from domain.performance_file import record
 from domain.services import Services
 from message_templates.render import render_message
@@ -24,19 +24,7 @@ from storage.models import Checkin, CheckinStatus, EntryKind, Person, SendKind, 
 
 log = logging.getLogger(__name__)
 
-# A claim older than this was left by a process that died mid-send: another may take it over. Longer than
-# one post can take (the gateway rides out up to 10 Retry-After waits), and refreshed just before posting.
-STALE_CLAIM = timedelta(minutes=30)
-# Slack errors worth another try later; any other (user_not_found, account_inactive, ...) is final.
-TRANSIENT_ERRORS = {
-    "ratelimited",
-    "internal_error",
-    "fatal_error",
-    "service_unavailable",
-    "request_timeout",
-    "connection_error",
-    "unknown_error",
-}
+STALE_CLAIM = delivery.STALE_CLAIM
 MAX_PAUSE = timedelta(days=366)
 
 
@@ -143,73 +131,42 @@ def due_reminders(session: Session, *, now: datetime) -> list[Due]:
     return [d for d in candidates if (d.person.id, d.period.key) not in done[d.kind]]
 
 
-SEND_EVENT = "checkins_send"
+SEND_EVENT = delivery.SEND_EVENT
 
 
 def send(services: Services, due: Due, *, now: datetime, clock: Callable[[], datetime] | None = None) -> bool:
-    """Claims the ledger row, then posts: True when this call sent the message.
+    """A prompt or reminder, once (see domain.delivery): True when this call sent it."""
+    person, period = due.person, due.period
+    checkin_ids: list[int] = []
 
-    `now` is the tick's time; `clock` tells the time as a long fan-out goes on. Each message carries its
-    ledger id as Slack metadata. A claim taken over from a process that died mid-send first looks for that
-    id in the person's DM, so a message Slack already has is not sent again; and a claim is confirmed as
-    still ours just before the post, so two senders never both post.
-    """
-    at = clock or (lambda: now)
-    person, period, holder = due.person, due.period, services.holder
-    assert person.id is not None
-    with services.session() as session:  # committed before the post, so every other process sees it
-        claim = sends.claim(
-            session,
-            person_id=person.id,
-            period_key=period.key,
-            kind=due.kind,
-            holder=holder,
-            now=at(),
-            stale_after=STALE_CLAIM,
-        )
-    if claim is None:
-        return False
-    with services.session() as session:
+    def compose(session: Session) -> dict | None:
         checkin = _checkin_for(session, person, period)
+        checkin_ids.append(checkin.id)
         # Answered or skipped meanwhile, or (for a prompt) already prompted: nothing to send.
         if checkin.status != CheckinStatus.prompted or (due.kind == SendKind.prompt and checkin.prompt_ts):
-            sends.mark_cancelled(session, send_id=claim.id, holder=holder)
-            return False
+            return None
         template = "checkin_prompt.json.j2" if due.kind == SendKind.prompt else "checkin_reminder.json.j2"
-        message = render_message(
-            template, person=person, checkin=checkin, label=period_label(checkin, person), kind=due.kind.value
-        )
-    gateway = services.gateway
-    metadata = {"event_type": SEND_EVENT, "event_payload": {"send_id": claim.id}}
-    try:
-        landed = claim.retaken and gateway.find_in_dm(
-            person.slack_user_id,
-            event_type=SEND_EVENT,
-            key="send_id",
-            value=claim.id,
-            oldest=period.opens.timestamp(),
-        )
-        if not landed:
-            with services.session() as session:
-                if not sends.confirm(session, send_id=claim.id, holder=holder, now=at()):
-                    return False  # taken over meanwhile: the new holder sends it
-        posted = landed or gateway.dm(person.slack_user_id, message, bulk=True, metadata=metadata)
-    except SlackError as err:
-        permanent = err.code not in TRANSIENT_ERRORS
-        log.warning("%s to %s for %s failed: %s", due.kind, person.email, period.key, err.code)
-        with services.session() as session:
-            sends.mark_failed(session, send_id=claim.id, holder=holder, error=err.code, permanent=permanent)
+        label = period_label(checkin, person)
+        return render_message(template, person=person, checkin=checkin, label=label, kind=due.kind.value)
+
+    sent = delivery.send_once(
+        services,
+        person=person,
+        key=period.key,
+        kind=due.kind,
+        compose=compose,
+        oldest=period.opens,
+        now=now,
+        clock=clock,
+    )
+    if sent is None:
         return False
-    with services.session() as session:
-        sends.mark_sent(
-            session, send_id=claim.id, holder=holder, channel=posted.channel, ts=posted.ts, now=at()
-        )
-        if due.kind == SendKind.prompt:
-            checkin = store.get(session, checkin_id=checkin.id)
+    if due.kind == SendKind.prompt:
+        with services.session() as session:
+            checkin = store.get(session, checkin_id=checkin_ids[0])
             if not checkin.prompt_ts:  # the thread the conversation lives in never moves
-                checkin.prompt_channel, checkin.prompt_ts = posted.channel, posted.ts
-                store.save(session, checkin=checkin)
-    return not landed
+                checkin.prompt_channel, checkin.prompt_ts = sent.posted.channel, sent.posted.ts
+    return sent.new
 
 
 @dataclass

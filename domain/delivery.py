@@ -1,0 +1,107 @@
+"""Exactly-once DMs through the send ledger: prompts, reminders, feedback request reminders.
+
+Each message is claimed in the database (unique per person, key and kind) before it is posted, carries its
+ledger id as Slack metadata, and is confirmed as still ours just before the post. A claim taken over from a
+process that died mid-send first looks for that id in the person's DM, so a message Slack already has is not
+sent again.
+"""
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlmodel import Session
+
+from domain.gateway import Posted, SlackError
+from domain.services import Services
+from storage import sends
+from storage.models import Person
+
+log = logging.getLogger(__name__)
+
+SEND_EVENT = "checkins_send"
+# A claim older than this was left by a process that died mid-send: another may take it over. Longer than
+# one post can take (the gateway rides out up to 10 Retry-After waits), and refreshed just before posting.
+STALE_CLAIM = timedelta(minutes=30)
+# Slack errors worth another try later; any other (user_not_found, account_inactive, ...) is final.
+TRANSIENT_ERRORS = {
+    "ratelimited",
+    "internal_error",
+    "fatal_error",
+    "service_unavailable",
+    "request_timeout",
+    "connection_error",
+    "unknown_error",
+}
+
+
+@dataclass(frozen=True)
+class Sent:
+    posted: Posted
+    new: bool  # False when an interrupted earlier send had reached Slack after all
+
+
+def send_once(
+    services: Services,
+    *,
+    person: Person,
+    key: str,
+    kind: str,
+    compose: Callable[[Session], dict[str, Any] | None],
+    oldest: datetime,
+    now: datetime,
+    clock: Callable[[], datetime] | None = None,
+) -> Sent | None:
+    """Posts `compose`'s message to the person's DM once per (person, key, kind); None when not sent here.
+
+    `compose` returns None when the message is no longer needed. `now` is the caller's time; `clock` tells
+    the time as a long fan-out goes on. `oldest` bounds the search of the DM for an interrupted send.
+    """
+    at = clock or (lambda: now)
+    holder = services.holder
+    assert person.id is not None
+    with services.session() as session:  # committed before the post, so every other process sees it
+        claim = sends.claim(
+            session,
+            person_id=person.id,
+            period_key=key,
+            kind=kind,
+            holder=holder,
+            now=at(),
+            stale_after=STALE_CLAIM,
+        )
+    if claim is None:
+        return None
+    with services.session() as session:
+        message = compose(session)
+        if message is None:
+            sends.mark_cancelled(session, send_id=claim.id, holder=holder)
+            return None
+    gateway = services.gateway
+    metadata = {"event_type": SEND_EVENT, "event_payload": {"send_id": claim.id}}
+    try:
+        landed = claim.retaken and gateway.find_in_dm(
+            person.slack_user_id,
+            event_type=SEND_EVENT,
+            key="send_id",
+            value=claim.id,
+            oldest=oldest.timestamp(),
+        )
+        if not landed:
+            with services.session() as session:
+                if not sends.confirm(session, send_id=claim.id, holder=holder, now=at()):
+                    return None  # taken over meanwhile: the new holder sends it
+        posted = landed or gateway.dm(person.slack_user_id, message, bulk=True, metadata=metadata)
+    except SlackError as err:
+        permanent = err.code not in TRANSIENT_ERRORS
+        log.warning("%s to %s for %s failed: %s", kind, person.email, key, err.code)
+        with services.session() as session:
+            sends.mark_failed(session, send_id=claim.id, holder=holder, error=err.code, permanent=permanent)
+        return None
+    with services.session() as session:
+        sends.mark_sent(
+            session, send_id=claim.id, holder=holder, channel=posted.channel, ts=posted.ts, now=at()
+        )
+    return Sent(posted=posted, new=not landed)
