@@ -21,6 +21,7 @@ def record(
     data: dict[str, Any] | None = None,
     channel: str | None = None,
     ts: str | None = None,
+    private: bool = False,
 ) -> FileEntry:
     assert person.id is not None
     return file_entries.append(
@@ -32,6 +33,7 @@ def record(
         data=data,
         slack_channel=channel,
         slack_ts=ts,
+        private=private,
     )
 
 
@@ -55,10 +57,16 @@ def read(
     if not can_read_file(viewer, person):
         raise NotAllowed("Only this person, their manager or an HR admin can read this file.")
     assert viewer is not None and person.id is not None
+    own = viewer.id == person.id
     entries = file_entries.list_for(
-        session, person_id=person.id, newest_first=True, limit=page_size, offset=page * page_size
+        session,
+        person_id=person.id,
+        newest_first=True,
+        limit=page_size,
+        offset=page * page_size,
+        include_private=own,
     )
-    total = file_entries.count_for(session, person_id=person.id)
+    total = file_entries.count_for(session, person_id=person.id, include_private=own)
     if viewer.id != person.id:
         record(session, person=person, kind=EntryKind.file_view, author=viewer, data={"page": page})
     return FilePage(person=person, entries=entries, page=page, page_size=page_size, total=total)

@@ -22,6 +22,7 @@ def append(
     slack_channel: str | None = None,
     slack_ts: str | None = None,
     at: datetime | None = None,
+    private: bool = False,
 ) -> FileEntry:
     entry = FileEntry(
         person_id=person_id,
@@ -32,6 +33,7 @@ def append(
         slack_channel=slack_channel,
         slack_ts=slack_ts,
         created_at=at or utcnow(),
+        private=private,
     )
     session.add(entry)
     session.flush()
@@ -39,7 +41,13 @@ def append(
 
 
 def list_for(
-    session: Session, *, person_id: int, newest_first: bool = False, limit: int | None = None, offset: int = 0
+    session: Session,
+    *,
+    person_id: int,
+    newest_first: bool = False,
+    limit: int | None = None,
+    offset: int = 0,
+    include_private: bool = True,
 ) -> Sequence[FileEntry]:
     order = (
         (sa.desc(FileEntry.created_at), sa.desc(FileEntry.id))
@@ -47,10 +55,15 @@ def list_for(
         else (FileEntry.created_at, FileEntry.id)
     )
     query = select(FileEntry).where(FileEntry.person_id == person_id).order_by(*order).offset(offset)
+    if not include_private:
+        query = query.where(sa.not_(FileEntry.private))
     if limit is not None:
         query = query.limit(limit)
     return session.exec(query).all()
 
 
-def count_for(session: Session, *, person_id: int) -> int:
-    return session.exec(select(func.count()).where(FileEntry.person_id == person_id)).one()
+def count_for(session: Session, *, person_id: int, include_private: bool = True) -> int:
+    query = select(func.count()).where(FileEntry.person_id == person_id)
+    if not include_private:
+        query = query.where(sa.not_(FileEntry.private))
+    return session.exec(query).one()

@@ -79,6 +79,10 @@ class FileEntry(SQLModel, table=True):
     data: dict[str, Any] = Field(default_factory=dict, sa_column=sa.Column(JSONData, nullable=False))
     slack_channel: str | None = Field(default=None, sa_column=sa.Column(sa.String(32), nullable=True))
     slack_ts: str | None = Field(default=None, sa_column=sa.Column(sa.String(32), nullable=True))
+    # For the person's eyes only (feedback its giver kept from the manager): hidden from any other reader.
+    private: bool = Field(
+        default=False, sa_column=sa.Column(sa.Boolean, nullable=False, server_default=sa.false())
+    )
 
 
 class ProcessedEvent(SQLModel, table=True):
@@ -203,3 +207,55 @@ apscheduler_jobs = sa.Table(
     sa.Column("next_run_time", sa.Float(25), index=True),
     sa.Column("job_state", sa.LargeBinary, nullable=False),
 )
+
+
+class Visibility(StrEnum):
+    recipient_and_manager = "recipient_and_manager"
+    recipient_only = "recipient_only"
+
+
+class Feedback(SQLModel, table=True):
+    """Feedback or praise from one colleague about another."""
+
+    __tablename__ = "feedback"
+
+    id: int | None = Field(default=None, primary_key=True)
+    giver_id: int = Field(
+        sa_column=sa.Column(sa.Integer, sa.ForeignKey("people.id"), nullable=False, index=True)
+    )
+    recipient_id: int = Field(
+        sa_column=sa.Column(sa.Integer, sa.ForeignKey("people.id"), nullable=False, index=True)
+    )
+    text: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    praise: bool = Field(
+        default=False, sa_column=sa.Column(sa.Boolean, nullable=False, server_default=sa.false())
+    )
+    visibility: str = Field(sa_column=sa.Column(sa.String(32), nullable=False))
+    request_id: int | None = Field(
+        default=None, sa_column=sa.Column(sa.Integer, sa.ForeignKey("feedback_requests.id"), nullable=True)
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_column=sa.Column(UTCDateTime, nullable=False))
+
+
+class FeedbackRequest(SQLModel, table=True):
+    """One colleague asked for feedback about someone: by that person, or by their manager."""
+
+    __tablename__ = "feedback_requests"
+
+    id: int | None = Field(default=None, primary_key=True)
+    requester_id: int = Field(sa_column=sa.Column(sa.Integer, sa.ForeignKey("people.id"), nullable=False))
+    subject_id: int = Field(sa_column=sa.Column(sa.Integer, sa.ForeignKey("people.id"), nullable=False))
+    asked_id: int = Field(
+        sa_column=sa.Column(sa.Integer, sa.ForeignKey("people.id"), nullable=False, index=True)
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_column=sa.Column(UTCDateTime, nullable=False))
+    answered_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime, nullable=True))
+
+
+class AppSetting(SQLModel, table=True):
+    """Workspace-wide settings an admin changes from Slack (e.g. the praise channel)."""
+
+    __tablename__ = "app_settings"
+
+    key: str = Field(sa_column=sa.Column(sa.String(64), primary_key=True))
+    value: str = Field(sa_column=sa.Column(sa.String(200), nullable=False))
