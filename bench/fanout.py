@@ -7,7 +7,7 @@ lost, 429s, wall time, the floor time the limit allows, their ratio, the sender'
 PASS/FAIL against the targets (0 lost, 0 duplicates, within 1.1x of the floor, peak < 200 MiB).
 With --probe, `checkins serve --no-scheduler` runs on the same database and answers signed /checkins
 commands meanwhile: their ack latency shows whether the app stays responsive.
-Exit status 0 whatever the figures; 1 if setup fails.
+Exit status 0 whatever the figures; 1 if setup fails; 130 on Ctrl-C, 143 on SIGTERM (cleaned up either way).
 
     .venv/bin/python bench/fanout.py [--employees 10000] [--limit 6000] [--burst N] [--inject-429 K]
         [--probe] [--database-url postgresql://postgres@127.0.0.1:5432/postgres]
@@ -63,6 +63,16 @@ class Probe:
     idle: list[float] = field(default_factory=list)  # ack seconds before the fan-out
     busy: list[float] = field(default_factory=list)  # ack seconds during it
     failed: int = 0
+
+
+def revision() -> str:
+    """The commit measured, and whether the tree had changes: results depend on the code they ran."""
+    try:
+        head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True)
+        dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain"], capture_output=True)
+    except OSError:
+        return "an unknown commit"
+    return head.stdout.decode().strip() + (" (with uncommitted changes)" if dirty.stdout.strip() else "")
 
 
 def free_port() -> int:
@@ -234,17 +244,17 @@ def count_prompts(sb: Sandbox, org: Org) -> tuple[int, int, int, int]:
 
 
 def ledger(database_url: str) -> str:
+    """The send ledger's rows by state (and error): why a prompt is missing, in the app's own words."""
     engine = sa.create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    query = "SELECT state, error, count(*) FROM sends GROUP BY state, error ORDER BY state, error"
     try:
         with engine.connect() as conn:
-            query = "SELECT state, error, count(*) FROM sends GROUP BY state, error ORDER BY state, error"
-            rows = conn.execute(sa.text(query))
-            return (
-                ", ".join(f"{state}{f' ({error})' if error else ''} {n}" for state, error, n in rows)
-                or "empty"
-            )
+            rows = conn.execute(sa.text(query)).all()
+    except sa.exc.SQLAlchemyError as err:
+        return f"unreadable: {str(err).splitlines()[0]}"
     finally:
         engine.dispose()
+    return ", ".join(f"{state}{f' ({error})' if error else ''} {n}" for state, error, n in rows) or "empty"
 
 
 def ms(values: list[float], q: float) -> str:
@@ -304,7 +314,10 @@ def main() -> int:
             "Slack's real workspace limit is lower (several hundred per minute); at a fixed limit the"
             " run time scales linearly with the number of prompts."
         )
-        print(f"one machine ({os.cpu_count()} cores) shared by the sandbox, the sender and any server")
+        print(
+            f"one machine ({os.cpu_count()} cores) shared by the sandbox, the sender and any server;"
+            f" app at {revision()}"
+        )
 
         if args.probe:
             uids = [org.uids[e] for e in org.managed]
@@ -340,7 +353,7 @@ def main() -> int:
         per_post = Counter(str(c.args.get("channel")) for c in posts if c.status == 429)
         accepted = sorted(c.time for c in posts if c.ok)
         window = accepted[-1] - accepted[0] if accepted else 0.0
-        ratio = wall / floor if floor else math.inf
+        ratio = wall / floor if floor > 0 else math.inf  # a burst covering every post leaves no floor
         summary = [line for line in output.splitlines() if "prompt(s) sent" in line]
         warnings = [line for line in output.splitlines() if " WARNING " in line or " ERROR " in line]
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from domain import cadence_settings, checkins, holidays
+from domain import cadence_settings, checkins, conversation, feedback, holidays
 from domain.access import NotAllowed
 from domain.directory import NotInOrg
 from message_templates.render import render_message, render_view
@@ -25,7 +25,7 @@ HELP = (
 def register(app: App) -> None:
     app.command("/checkins")(checkins_command)
     app.command("/goals")(not_built_yet)
-    app.command("/feedback")(not_built_yet)
+    app.command("/feedback")(feedback_command)
 
 
 def checkins_command(ack: Ack, command: dict[str, Any], respond: Respond, context: dict[str, Any]) -> None:
@@ -102,3 +102,67 @@ def _date(text: str) -> date | None:
 def not_built_yet(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
     ack()
     respond(render_message("not_built_yet.json.j2", command=command["command"]))
+
+
+FEEDBACK_HELP = (
+    "`/feedback` what you received and gave · `/feedback @colleague text` give feedback · "
+    "`/feedback @colleague` open the form (visibility, praise) · `/feedback request @a @b` ask for feedback "
+    "on yourself · `/feedback request @a about @report` (managers) · `/feedback channel #praise` (HR admins)"
+)
+
+
+def feedback_command(ack: Ack, command: dict[str, Any], respond: Respond, context: dict[str, Any]) -> None:
+    ack()
+    services = context["services"]
+    user_id, text = command["user_id"], command.get("text", "").strip()
+    first = text.split(maxsplit=1)[0].lower() if text else ""
+    now = utcnow()
+    posts: list[conversation.Post] = []
+    try:
+        with services.session() as session:
+            if not text:
+                recent = feedback.recent(session, slack_user_id=user_id)
+                respond(render_message("feedback_recent.json.j2", recent=recent))
+                return
+            if first == "help":
+                notice = FEEDBACK_HELP
+            elif first == "channel":
+                channel = feedback.set_praise_channel(session, slack_user_id=user_id, channel_text=text)
+                notice = f"Praise marked public now also goes to <#{channel}>."
+            elif first == "request":
+                asked, _, about = text[len(first) :].partition(" about ")
+                outcome = feedback.request(
+                    session,
+                    requester_slack_id=user_id,
+                    asked_slack_ids=feedback.mentioned(asked),
+                    about_slack_id=next(iter(feedback.mentioned(about)), None),
+                    now=now,
+                )
+                notice, posts = outcome.notice, outcome.posts
+            else:
+                target = feedback.MENTION.match(text)
+                words = text[target.end() :].strip() if target else ""
+                if target is None or not words or first == "give":
+                    form = feedback.form(
+                        session,
+                        slack_user_id=user_id,
+                        request_id=None,
+                        recipient_slack_id=target.group(1) if target else None,
+                        text=words,
+                    )
+                    services.gateway.open_view(
+                        command["trigger_id"], render_view("feedback_modal.json.j2", form=form)
+                    )
+                    return
+                outcome = feedback.give(
+                    session, giver_slack_id=user_id, recipient_slack_id=target.group(1), text=words, now=now
+                )
+                notice, posts = " ".join(outcome.errors.values()) or outcome.notice, outcome.posts
+    except NotInOrg:
+        respond(render_message("not_in_org.json.j2"))
+        return
+    except (feedback.FeedbackError, NotAllowed) as err:
+        respond(render_message("notice.json.j2", message=str(err)))
+        return
+    respond(render_message("notice.json.j2", message=notice))
+    conversation.deliver(services, posts)

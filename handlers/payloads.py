@@ -22,6 +22,8 @@ def _value(action: dict[str, Any]) -> str:
         return action.get("selected_time") or ""
     if kind == "users_select":
         return action.get("selected_user") or ""
+    if kind == "checkboxes":
+        return ",".join(o.get("value", "") for o in action.get("selected_options") or [])
     return action.get("value") or ""
 
 

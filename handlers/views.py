@@ -5,11 +5,12 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from domain import cadence_settings, checkins, conversation
+from domain import cadence_settings, checkins, conversation, feedback
 from domain.access import NotAllowed
 from domain.directory import NotInOrg
 from handlers.payloads import input_values, int_or_none
 from message_templates.ids import CallbackId
+from message_templates.render import render_view
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -19,6 +20,7 @@ def register(app: App) -> None:
     app.view(CallbackId.checkin_submit)(submit_checkin)
     app.view(CallbackId.checkin_reply_submit)(submit_reply)
     app.view(CallbackId.checkins_settings_submit)(submit_settings)
+    app.view(CallbackId.feedback_submit)(submit_feedback)
 
 
 def submit_checkin(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: dict) -> None:
@@ -79,3 +81,35 @@ def submit_settings(ack: Ack, body: dict[str, Any], view: dict[str, Any], contex
         ack(response_action="errors", errors=errors)
     else:
         ack()
+
+
+def submit_feedback(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: dict) -> None:
+    services = context["services"]
+    values = input_values(view)
+    request_id = int_or_none(view.get("private_metadata"))
+    try:
+        with services.session() as session:
+            recipient = values.get("recipient") or feedback.request_subject(session, request_id=request_id)
+            outcome = feedback.give(
+                session,
+                giver_slack_id=body["user"]["id"],
+                recipient_slack_id=recipient,
+                text=values.get("text", ""),
+                private=values.get("visibility") == "recipient_only",
+                praise="praise" in values.get("praise", "").split(","),
+                request_id=request_id,
+                now=utcnow(),
+            )
+    except (NotAllowed, NotInOrg) as err:
+        ack(
+            response_action="errors",
+            errors={"text": str(err) if isinstance(err, NotAllowed) else "Not set up."},
+        )
+        return
+    if outcome.errors:
+        if "recipient" in outcome.errors and "recipient" not in values:  # asked-for feedback: no select
+            outcome.errors["text"] = outcome.errors.pop("recipient")
+        ack(response_action="errors", errors=outcome.errors)
+        return
+    ack(response_action="update", view=render_view("feedback_sent.json.j2", notice=outcome.notice))
+    conversation.deliver(services, outcome.posts)
