@@ -28,7 +28,7 @@ PEOPLE = [
     ("ana@acme.test", "Ana Lima", "America/New_York", "maria@acme.test", ""),
     ("bo@acme.test", "Bo Berg", "Europe/Berlin", "maria@acme.test", ""),
     ("chen@acme.test", "Chen Wei", "Asia/Tokyo", "maria@acme.test", ""),
-    ("dee@acme.test", "Dee Okafor", "Europe/Berlin", "maria@acme.test", ""),
+    ("dee@acme.test", "Dee Okafor", "Europe/Berlin", "maria@acme.test", "admin"),  # and HR admin
 ]
 
 
@@ -92,10 +92,12 @@ class Demo:
             self.server.terminate()
             self.server.wait(timeout=10)
 
-    def settle(self, condition: Callable[[], bool], timeout: float = 5.0) -> None:
+    def settle(self, condition: Callable[[], bool], timeout: float = 10.0) -> None:
         """The app answers after acking; wait until what a scene expects has arrived."""
         deadline = time.monotonic() + timeout
-        while not condition() and time.monotonic() < deadline:
+        while not condition():
+            if time.monotonic() > deadline:
+                raise SystemExit(f"demo: the app did not do what this scene expects; see {OUT / 'app.log'}")
             time.sleep(0.05)
 
     def person(self, email: str) -> str:
@@ -214,6 +216,32 @@ def scene_checkin_round(demo: Demo) -> None:
     demo.settle(lambda: "welcome tour" in str(demo.sb.dm_messages(maria)))
 
 
+def scene_feedback(demo: Demo) -> None:
+    say("== Feedback: praise in #kudos, and Ana asks two colleagues for feedback")
+    sb = demo.sb
+    ana, bo, chen, dee = (
+        demo.person(e) for e in ("ana@acme.test", "bo@acme.test", "chen@acme.test", "dee@acme.test")
+    )
+    kudos = sb.add_channel("kudos")
+    sb.slash_command(dee, "/feedback", f"channel <#{kudos}|kudos>")  # Dee is the HR admin
+    demo.settle(lambda: "also goes to" in sb.transcript(dee))
+    sb.slash_command(chen, "/feedback", f"<@{bo}|bo>")
+    demo.settle(lambda: bool(sb.open_views(chen)))
+    sb.submit_view(chen, {"text": "The onboarding emails read beautifully. Thank you!", "praise": ["praise"]})
+    demo.settle(lambda: bool(sb.channel_messages(kudos)))
+    sb.slash_command(ana, "/feedback", f"request <@{bo}|bo> <@{dee}|dee>")
+    demo.settle(lambda: "asks for your feedback" in str(sb.dm_messages(bo)))
+    sb.click(bo, "feedback_give")
+    demo.settle(lambda: bool(sb.open_views(bo)))
+    sb.submit_view(
+        bo, {"text": "Your migration plan was the clearest doc this quarter. Share the risks earlier."}
+    )
+    demo.settle(lambda: "answered your request" in str(sb.dm_messages(ana)))
+    sb.slash_command(ana, "/feedback", "")
+    demo.settle(lambda: "Feedback you received" in sb.transcript(ana))
+    say(f"  #kudos: {len(sb.channel_messages(kudos))} praise post(s)")
+
+
 def scene_files(demo: Demo) -> None:
     say("== Everyone opens the Home tab: their performance file")
     for email, *_ in PEOPLE:
@@ -222,7 +250,7 @@ def scene_files(demo: Demo) -> None:
     demo.settle(lambda: "Manager's reply" in str(demo.sb.home(ana)))
 
 
-SCENES = [scene_org, scene_first_look, scene_direct_message, scene_checkin_round, scene_files]
+SCENES = [scene_org, scene_first_look, scene_direct_message, scene_checkin_round, scene_feedback, scene_files]
 
 
 def main() -> None:
