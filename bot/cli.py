@@ -153,11 +153,13 @@ def checkin_send(emails: tuple[str, ...]) -> None:
                 raise click.ClickException(f"{email} gets no check-ins: inactive, or has no manager")
         due = checkins.due_prompts(session, now=now, emails=emails or None, send_now=True)
     report = checkins.fan_out(services, due, now=now)
-    click.echo(
-        f"{report.sent} prompt(s) sent; {report.not_sent} not sent (already sent, or failed: see the log)"
-    )
+    others = report.not_sent - report.failed
+    click.echo(f"{report.sent} prompt(s) sent; {others} not needed (already sent or skipped)")
     if report.errors:
-        raise click.ClickException(f"{len(report.errors)} failed: " + "; ".join(report.errors[:5]))
+        raise click.ClickException(
+            f"{len(report.errors)} failed (transient errors are retried by the scheduler every 5 minutes): "
+            + "; ".join(report.errors[:5])
+        )
 
 
 @cli.group("holiday", help="Company holidays: no prompts or reminders on these days.")

@@ -174,6 +174,7 @@ class FanOut:
     due: int = 0
     sent: int = 0
     not_sent: int = 0
+    failed: int = 0  # Slack refused them; transient errors are retried by later ticks
     errors: list[str] = field(default_factory=list)
 
 
@@ -190,6 +191,10 @@ def fan_out(services: Services, dues: list[Due], *, now: datetime, workers: int 
         for future, due in futures.items():
             try:
                 sent = future.result()
+            except delivery.DeliveryFailed as err:
+                report.failed += 1
+                report.errors.append(str(err))
+                sent = False
             except Exception as err:  # a bug for one person must not stop everyone's; their claim goes stale
                 log.exception("sending %s to %s failed", due.kind, due.person.email)
                 report.errors.append(f"{due.person.email}: {err}")

@@ -37,6 +37,10 @@ TRANSIENT_ERRORS = {
 }
 
 
+class DeliveryFailed(Exception):
+    """Slack refused the post; the ledger has it as failed (retried later when the error is transient)."""
+
+
 @dataclass(frozen=True)
 class Sent:
     posted: Posted
@@ -54,7 +58,8 @@ def send_once(
     now: datetime,
     clock: Callable[[], datetime] | None = None,
 ) -> Sent | None:
-    """Posts `compose`'s message to the person's DM once per (person, key, kind); None when not sent here.
+    """Posts `compose`'s message to the person's DM once per (person, key, kind); None when not sent here
+    (someone else has, or it is no longer needed). Raises DeliveryFailed when Slack refused it.
 
     `compose` returns None when the message is no longer needed. `now` is the caller's time; `clock` tells
     the time as a long fan-out goes on. `oldest` bounds the search of the DM for an interrupted send.
@@ -99,7 +104,7 @@ def send_once(
         log.warning("%s to %s for %s failed: %s", kind, person.email, key, err.code)
         with services.session() as session:
             sends.mark_failed(session, send_id=claim.id, holder=holder, error=err.code, permanent=permanent)
-        return None
+        raise DeliveryFailed(f"{person.email}: {err.code}") from err
     with services.session() as session:
         sends.mark_sent(
             session, send_id=claim.id, holder=holder, channel=posted.channel, ts=posted.ts, now=at()

@@ -293,14 +293,17 @@ def send_request_reminders(services: Services, *, now: datetime) -> int:
                 reminder=True,
             )
 
-        result = delivery.send_once(
-            services,
-            person=asked,
-            key=f"fr:{row.id}",
-            kind=REQUEST_REMINDER,
-            compose=compose,
-            oldest=row.created_at,
-            now=now,
-        )
+        try:
+            result = delivery.send_once(
+                services,
+                person=asked,
+                key=f"fr:{row.id}",
+                kind=REQUEST_REMINDER,
+                compose=compose,
+                oldest=row.created_at,
+                now=now,
+            )
+        except delivery.DeliveryFailed:
+            continue  # recorded in the ledger; a transient error is tried again by a later tick
         sent += bool(result and result.new)
     return sent

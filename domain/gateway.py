@@ -18,6 +18,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 log = logging.getLogger(__name__)
 
 RATE_LIMIT_RETRIES = 10
+BULK_PATIENCE = 10 * 60  # seconds; below delivery.STALE_CLAIM (30 min)
 
 
 def escape(text: str) -> str:
@@ -28,7 +29,8 @@ def escape(text: str) -> str:
 class SlackError(Exception):
     """A Web API call that Slack refused; `code` is Slack's error string."""
 
-    def __init__(self, method: str, code: str):
+    def __init__(self, method: str, code: str, *, retry_after: float = 0.0):
+        self.retry_after = retry_after
         what = (
             f"cannot reach Slack for {method}"
             if code == "connection_error"
@@ -94,8 +96,9 @@ class Pacer:
 
     def _refill(self) -> None:
         now = time.monotonic()
-        self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
-        self.updated = now
+        if now > self.updated:  # `updated` lies in the future while a hold lasts
+            self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
+            self.updated = now
 
     def take(self, *, wait: bool) -> None:
         while True:
@@ -104,8 +107,14 @@ class Pacer:
                 if self.tokens >= 1 or not wait:
                     self.tokens -= 1
                     return
-                delay = (1 - self.tokens) / self.rate
+                delay = max(0.0, self.updated - time.monotonic()) + (1 - self.tokens) / self.rate
             time.sleep(delay)
+
+    def hold(self, seconds: float) -> None:
+        """Slack said 429: every bulk sender waits out Retry-After, then the bucket refills from empty."""
+        with self.lock:
+            self.tokens = min(self.tokens, 0.0)
+            self.updated = max(self.updated, time.monotonic() + seconds)
 
 
 class SlackGateway:
@@ -125,7 +134,13 @@ class SlackGateway:
         try:
             return self.client.api_call(method, **request).data  # type: ignore[return-value]
         except SlackApiError as err:
-            raise SlackError(method, str(err.response.get("error", "unknown_error"))) from err
+            retry_after = (
+                float(err.response.headers.get("Retry-After", 0) or 0)
+                if err.response.status_code == 429
+                else 0
+            )
+            code = str(err.response.get("error", "unknown_error"))
+            raise SlackError(method, code, retry_after=retry_after) from err
         except OSError as err:  # unreachable after the client's own retries (URLError is an OSError)
             raise SlackError(method, "connection_error") from err
 
@@ -151,14 +166,23 @@ class SlackGateway:
         bulk: bool = False,
         metadata: dict[str, Any] | None = None,
     ) -> Posted:
-        self.pacer.take(wait=bulk)
         args = {"channel": channel, **message}
         if thread_ts:
             args["thread_ts"] = thread_ts
         if metadata:
             args["metadata"] = metadata
-        data = self._call("chat.postMessage", **args)
-        return Posted(channel=data["channel"], ts=data["ts"])
+        # A bulk post is not given up on a run of 429s (the client's own retries skip the pacer): it holds
+        # every bulk sender for Retry-After and tries again, for a bounded time well under a claim's life.
+        deadline = time.monotonic() + BULK_PATIENCE
+        while True:
+            self.pacer.take(wait=bulk)
+            try:
+                data = self._call("chat.postMessage", **args)
+                return Posted(channel=data["channel"], ts=data["ts"])
+            except SlackError as err:
+                if not (bulk and err.code == "ratelimited" and time.monotonic() < deadline):
+                    raise
+                self.pacer.hold(max(err.retry_after, 1.0))
 
     def find_in_dm(
         self, user_id: str, *, event_type: str, key: str, value: Any, oldest: float

@@ -669,3 +669,20 @@ def test_hr_admins_keep_company_holidays_from_slack(world):
     wait_for(lambda: "2026-12-24 Christmas &amp; &lt;!channel&gt;" in str(sb.ephemerals(ana)))
     sb.slash_command(dee, "/checkins", "holiday remove 2026-12-24")
     wait_for(lambda: "Holiday on 2026-12-24 removed." in sb.transcript(dee))
+
+
+def test_a_long_429_storm_delays_a_fan_out_but_drops_nothing(world):
+    # more refusals in a row than the client's own retries (10) ride out
+    world.sb.inject_ratelimit("chat.postMessage", count=14, retry_after=1)
+    report = run_tick(world.services, now=utc(2026, 11, 20, 16, 0))
+    assert (report.prompts.sent, report.prompts.failed) == (4, 0)
+    assert [len(prompts(world.sb, world.ids[e])) for e in REPORTS] == [1, 1, 1, 1]
+
+
+def test_a_refused_prompt_is_counted_as_failed_not_as_already_sent(world):
+    with world.services.session() as session:  # an id Slack does not know: it refuses the post
+        people.get_by_email(session, email="ana@acme.test").slack_user_id = "U0GONE0000"
+        due = checkins.due_prompts(session, now=utc(2026, 11, 20, 16, 0), send_now=True)
+    report = checkins.fan_out(world.services, due, now=utc(2026, 11, 20, 16, 0))
+    assert (report.sent, report.failed, report.not_sent) == (3, 1, 1)
+    assert report.errors == ["ana@acme.test: channel_not_found"]
