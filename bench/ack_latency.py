@@ -17,7 +17,6 @@ import json
 import math
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -30,7 +29,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # the sandbox is not installed with the app
+sys.path.insert(
+    0, str(ROOT)
+)  # the sandbox is not installed with the app; bench/ is on the path as the script's own folder
+
+from processes import SetupError, free_port, start_server  # noqa: E402
 
 from sandbox import Sandbox  # noqa: E402
 from sandbox.driver import USER_AGENT, VERIFICATION_TOKEN  # noqa: E402
@@ -56,10 +59,6 @@ PEOPLE = [
 ]
 
 
-class SetupError(Exception):
-    pass
-
-
 @dataclass
 class Result:
     target: str
@@ -81,12 +80,6 @@ def percentile(sorted_values: list[float], p: float) -> float:
     if not sorted_values:
         return math.nan
     return sorted_values[max(0, math.ceil(p / 100 * len(sorted_values)) - 1)]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Requests:
@@ -201,39 +194,6 @@ def run_load(target: str, port: int, requests: Requests, total: int, concurrency
             t.join(timeout=5)
     result.wall = time.perf_counter() - start
     return result
-
-
-def start_server(name: str, argv: list[str], env: dict, cwd: Path, port: int, stack: ExitStack) -> None:
-    """Start a server and wait until GET /healthz answers 200; its output goes to NAME.log in `cwd`."""
-    log_path = cwd / f"{name}.log"
-    with open(log_path, "wb") as log:  # the child keeps its own handle
-        proc = subprocess.Popen(argv, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
-    stack.callback(stop_process, proc)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SetupError(f"{name} exited with status {proc.returncode}:\n{log_path.read_text()[-3000:]}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz")
-            status = conn.getresponse().status
-            conn.close()
-            if status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.1)
-    raise SetupError(f"{name} did not answer GET /healthz within 60 s:\n{log_path.read_text()[-3000:]}")
-
-
-def stop_process(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def wait_for(check: Callable[[], bool], timeout: float) -> bool:

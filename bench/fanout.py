@@ -15,12 +15,10 @@ Exit status 0 whatever the figures; 1 if setup fails; 130 on Ctrl-C, 143 on SIGT
 
 import argparse
 import csv
-import http.client
 import math
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -35,7 +33,12 @@ from pathlib import Path
 import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # the sandbox is not installed with the app
+sys.path.insert(
+    0, str(ROOT)
+)  # the sandbox is not installed with the app; bench/ is on the path as the script's own folder
+
+import processes  # noqa: E402
+from processes import SetupError, free_port, stop_process  # noqa: E402
 
 from sandbox import Sandbox  # noqa: E402
 
@@ -45,10 +48,6 @@ PROMPT = "Time for your check-in"  # message_templates/checkin_prompt.json.j2
 TIME_ZONES = ["America/Los_Angeles", "America/New_York", "Europe/London", "Asia/Kolkata", "Asia/Tokyo"]
 TARGET_RATIO = 1.1
 TARGET_MEMORY_MB = 200.0
-
-
-class SetupError(Exception):
-    pass
 
 
 @dataclass
@@ -73,22 +72,6 @@ def revision() -> str:
     except OSError:
         return "an unknown commit"
     return head.stdout.decode().strip() + (" (with uncommitted changes)" if dirty.stdout.strip() else "")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def stop_process(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def postgres_database(server_url: str, stack: ExitStack) -> str:
@@ -173,26 +156,9 @@ def checkins_bin() -> str:
 
 def start_server(env: dict[str, str], tmp: Path, stack: ExitStack) -> str:
     port = free_port()
-    log_path = tmp / "serve.log"
-    with open(log_path, "wb") as log:  # the child keeps its own handle
-        argv = [checkins_bin(), "serve", "--no-scheduler", "--port", str(port), "--host", "127.0.0.1"]
-        proc = subprocess.Popen(argv, env=env, cwd=tmp, stdout=log, stderr=subprocess.STDOUT)
-    stack.callback(stop_process, proc)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SetupError(f"serve exited with status {proc.returncode}:\n{log_path.read_text()[-3000:]}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                conn.close()
-                return f"http://127.0.0.1:{port}/slack/events"
-            conn.close()
-        except OSError:
-            pass
-        time.sleep(0.1)
-    raise SetupError(f"serve did not answer GET /healthz within 60 s:\n{log_path.read_text()[-3000:]}")
+    argv = [checkins_bin(), "serve", "--no-scheduler", "--port", str(port), "--host", "127.0.0.1"]
+    processes.start_server("serve", argv, env, tmp, port, stack)
+    return f"http://127.0.0.1:{port}/slack/events"
 
 
 def probe_loop(sb: Sandbox, uids: list[str], into: list[float], probe: Probe, stop: threading.Event) -> None:

@@ -2,10 +2,22 @@
 
 import csv
 import io
+import time
 from collections.abc import Iterable
 
 from domain import org
 from domain.services import Services
+
+
+def wait_for(predicate, timeout=5.0):
+    """The app answers after acking: wait until what a test expects has arrived, and return it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if result := predicate():
+            return result
+        time.sleep(0.02)
+    raise AssertionError("condition not met in time")
+
 
 HEADER = ["email", "manager_email", "team", "role", "timezone"]
 

@@ -6,7 +6,7 @@ import urllib.request
 import pytest
 
 from storage import file_entries, people
-from tests.support import seed_team
+from tests.support import seed_team, wait_for
 
 
 @pytest.fixture
@@ -20,16 +20,6 @@ def _file(runtime, email):
         return list(file_entries.list_for(session, person_id=person.id))
 
 
-def _wait_for(predicate, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = predicate()
-        if result:
-            return result
-        time.sleep(0.02)
-    raise AssertionError("condition not met in time")
-
-
 def test_healthz_answers_while_the_database_answers(app_server):
     with urllib.request.urlopen(f"{app_server.url}/healthz", timeout=5) as response:
         assert response.status == 200
@@ -40,9 +30,7 @@ def test_signed_slash_command_is_acked_at_once_and_answered(sandbox, team):
     reply = sandbox.slash_command(team["ana@acme.test"], "/checkins", "")
     assert reply.status == 200
     assert reply.elapsed < 3  # Slack's own deadline for the ack
-    answer = _wait_for(
-        lambda: [s for s in sandbox.seen(team["ana@acme.test"]) if "Platform" in str(s.blocks)]
-    )
+    answer = wait_for(lambda: [s for s in sandbox.seen(team["ana@acme.test"]) if "Platform" in str(s.blocks)])
     transcript = sandbox.transcript(team["ana@acme.test"])
     assert "Your check-ins" in transcript
     assert "every Friday at 10:00" in transcript
@@ -66,25 +54,25 @@ def test_unsigned_or_stale_requests_get_401_and_nothing_happens(sandbox, team, h
 def test_someone_outside_the_org_is_told_to_ask_hr(sandbox, app_server):
     stranger = sandbox.add_user(email="x@elsewhere.test", real_name="X", name="x", tz="UTC")
     assert sandbox.slash_command(stranger, "/checkins", "").status == 200
-    _wait_for(lambda: "not set up" in sandbox.transcript(stranger))
+    wait_for(lambda: "not set up" in sandbox.transcript(stranger))
 
 
 def test_commands_of_later_versions_say_so(sandbox, team):
     assert sandbox.slash_command(team["bo@acme.test"], "/goals", "").status == 200
-    _wait_for(lambda: "not available" in sandbox.transcript(team["bo@acme.test"]))
+    wait_for(lambda: "not available" in sandbox.transcript(team["bo@acme.test"]))
 
 
 def test_home_tab_shows_the_persons_own_file_and_pages_through_it(sandbox, runtime, team):
     ana = team["ana@acme.test"]
     for n in range(12):
         assert sandbox.send_dm(ana, f"note {n} <!channel>").status == 200
-    _wait_for(lambda: len(_file(runtime, "ana@acme.test")) == 13)  # joined + 12 messages
+    wait_for(lambda: len(_file(runtime, "ana@acme.test")) == 13)  # joined + 12 messages
     assert sandbox.open_home(ana).status == 200
-    home = _wait_for(lambda: sandbox.home(ana))
+    home = wait_for(lambda: sandbox.home(ana))
     text = str(home["blocks"])
     assert "note 11 &lt;!channel&gt;" in text and "note 2 " in text and "note 1 " not in text
     assert sandbox.click(ana, "home_file_page_older").status == 200
-    _wait_for(lambda: "note 0 " in str(sandbox.home(ana)["blocks"]))
+    wait_for(lambda: "note 0 " in str(sandbox.home(ana)["blocks"]))
     assert "Joined" in str(sandbox.home(ana)["blocks"])
     # paging one's own file records no look at it
     assert not [e for e in _file(runtime, "ana@acme.test") if e.kind == "file_view"]
@@ -94,13 +82,13 @@ def test_a_direct_message_is_kept_once_despite_slack_retries(sandbox, runtime, t
     chen = team["chen@acme.test"]
     reply = sandbox.send_dm(chen, "blocked on the deploy & <@U999>")
     assert reply.status == 200
-    entries = _wait_for(lambda: [e for e in _file(runtime, "chen@acme.test") if e.kind == "message"])
+    entries = wait_for(lambda: [e for e in _file(runtime, "chen@acme.test") if e.kind == "message"])
     event_id = sandbox.last_event_id
     assert sandbox.retry_event(event_id, num=1, reason="http_timeout").status == 200
     assert sandbox.retry_event(event_id, num=2, reason="http_timeout").status == 200
     # a later, different message arrives; by then any doubled entry from the retries would be there too
     sandbox.send_dm(chen, "a later message")
-    _wait_for(lambda: [e for e in _file(runtime, "chen@acme.test") if e.text == "a later message"])
+    wait_for(lambda: [e for e in _file(runtime, "chen@acme.test") if e.text == "a later message"])
     entries = [e for e in _file(runtime, "chen@acme.test") if e.kind == "message"]
     assert [e.text for e in entries] == ["blocked on the deploy & <@U999>", "a later message"]
     assert entries[0].author_id == entries[0].person_id
@@ -120,5 +108,5 @@ def test_the_bots_own_messages_are_not_kept(sandbox, runtime, team):
     }
     assert sandbox.send_event(event).status == 200
     sandbox.send_dm(chen, "real")
-    _wait_for(lambda: [e for e in _file(runtime, "chen@acme.test") if e.kind == "message"])
+    wait_for(lambda: [e for e in _file(runtime, "chen@acme.test") if e.kind == "message"])
     assert [e.text for e in _file(runtime, "chen@acme.test") if e.kind == "message"] == ["real"]

@@ -14,7 +14,7 @@ from schedules.jobs import run_tick
 from storage import checkins as store
 from storage import file_entries, people, sends
 from storage.types import utcnow
-from tests.support import seed_team
+from tests.support import seed_team, wait_for
 
 REPORTS = ["ana@acme.test", "bo@acme.test", "chen@acme.test", "dee@acme.test"]
 
@@ -34,15 +34,6 @@ def prompts(sb, uid):
 
 def bot_messages(sb, uid, starts):
     return [m for m in sb.dm_messages(uid) if m.get("bot_id") and m["text"].startswith(starts)]
-
-
-def wait_for(predicate, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if result := predicate():
-            return result
-        time.sleep(0.02)
-    raise AssertionError("condition not met in time")
 
 
 def file_of(services, email):

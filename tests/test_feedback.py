@@ -9,24 +9,13 @@ from domain import performance_file
 from schedules.jobs import run_tick
 from storage import file_entries, people
 from storage.types import utcnow
-from tests.support import seed_team
+from tests.support import seed_team, wait_for
 
 
 @pytest.fixture
 def world(sandbox, runtime, app_server):
     ids = seed_team(sandbox, runtime.services)
     return SimpleNamespace(sb=sandbox, services=runtime.services, ids=ids)
-
-
-def wait_for(predicate, timeout=5.0):
-    import time
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if result := predicate():
-            return result
-        time.sleep(0.02)
-    raise AssertionError("condition not met in time")
 
 
 def at(uid: str) -> str:

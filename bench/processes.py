@@ -1,0 +1,51 @@
+"""What both benchmarks need to run the app's processes: free ports, starting a server, stopping it."""
+
+import http.client
+import socket
+import subprocess
+import time
+from contextlib import ExitStack
+from pathlib import Path
+
+
+class SetupError(Exception):
+    pass
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def stop_process(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def start_server(name: str, argv: list[str], env: dict, cwd: Path, port: int, stack: ExitStack) -> None:
+    """Start a server and wait until GET /healthz answers 200; its output goes to NAME.log in `cwd`."""
+    log_path = cwd / f"{name}.log"
+    with open(log_path, "wb") as log:  # the child keeps its own handle
+        proc = subprocess.Popen(argv, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
+    stack.callback(stop_process, proc)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SetupError(f"{name} exited with status {proc.returncode}:\n{log_path.read_text()[-3000:]}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/healthz")
+            status = conn.getresponse().status
+            conn.close()
+            if status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise SetupError(f"{name} did not answer GET /healthz within 60 s:\n{log_path.read_text()[-3000:]}")
