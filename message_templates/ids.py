@@ -5,9 +5,19 @@ from enum import StrEnum
 
 class ActionId(StrEnum):
     home_file_page = "home_file_page"
+    home_file_switch = "home_file_switch"
     checkin_open = "checkin_open"
     checkin_reply = "checkin_reply"
     feedback_give = "feedback_give"
+    goal_new = "goal_new"
+    goal_edit = "goal_edit"
+    goal_drop = "goal_drop"
+    goal_progress = "goal_progress"
+    goal_approve = "goal_approve"
+    goal_reject = "goal_reject"
+    goal_changes = "goal_changes"
+    goal_accept = "goal_accept"
+    goal_counter = "goal_counter"
 
 
 class CallbackId(StrEnum):
@@ -15,3 +25,6 @@ class CallbackId(StrEnum):
     checkin_reply_submit = "checkin_reply_submit"
     checkins_settings_submit = "checkins_settings_submit"
     feedback_submit = "feedback_submit"
+    goal_submit = "goal_submit"
+    goal_progress_submit = "goal_progress_submit"
+    goal_decision_submit = "goal_decision_submit"

@@ -259,3 +259,108 @@ class AppSetting(SQLModel, table=True):
 
     key: str = Field(sa_column=sa.Column(sa.String(64), primary_key=True))
     value: str = Field(sa_column=sa.Column(sa.String(200), nullable=False))
+
+
+class GoalLevel(StrEnum):
+    company = "company"
+    team = "team"
+    person = "person"
+
+
+class GoalKind(StrEnum):
+    result = "result"  # a KPI: metric, baseline, target, current value
+    objective = "objective"  # an OKR objective, with up to 5 key results
+    process = "process"
+    growth = "growth"
+
+
+class GoalStatus(StrEnum):
+    draft = "draft"
+    pending = "pending"  # proposed, not yet agreed
+    active = "active"
+    at_risk = "at_risk"
+    done = "done"
+    dropped = "dropped"
+
+
+class Goal(SQLModel, table=True):
+    """A goal as agreed (or, before the first agreement, as proposed). Proposals hold the changes."""
+
+    __tablename__ = "goals"
+
+    id: int | None = Field(default=None, primary_key=True)
+    level: str = Field(default=GoalLevel.person.value, sa_column=sa.Column(sa.String(16), nullable=False))
+    person_id: int | None = Field(
+        default=None, sa_column=sa.Column(sa.Integer, sa.ForeignKey("people.id"), nullable=True, index=True)
+    )
+    team: str = Field(default="", sa_column=sa.Column(sa.String(100), nullable=False, server_default=""))
+    title: str = Field(sa_column=sa.Column(sa.String(200), nullable=False))
+    description: str = Field(default="", sa_column=sa.Column(sa.Text, nullable=False, server_default=""))
+    kind: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
+    metric: str = Field(default="", sa_column=sa.Column(sa.String(100), nullable=False, server_default=""))
+    baseline: float | None = Field(default=None, sa_column=sa.Column(sa.Float, nullable=True))
+    target: float | None = Field(default=None, sa_column=sa.Column(sa.Float, nullable=True))
+    current: float | None = Field(default=None, sa_column=sa.Column(sa.Float, nullable=True))
+    weight: int = Field(default=10, sa_column=sa.Column(sa.Integer, nullable=False, server_default="10"))
+    period: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))  # 2026, 2026-Q4, 2026-11
+    starts_on: date = Field(sa_column=sa.Column(sa.Date, nullable=False))
+    due_on: date = Field(sa_column=sa.Column(sa.Date, nullable=False))
+    parent_id: int | None = Field(
+        default=None, sa_column=sa.Column(sa.Integer, sa.ForeignKey("goals.id"), nullable=True)
+    )
+    status: str = Field(default=GoalStatus.draft.value, sa_column=sa.Column(sa.String(16), nullable=False))
+    # Bumped by every agreement: a proposal made against an older version is stale.
+    version: int = Field(default=0, sa_column=sa.Column(sa.Integer, nullable=False, server_default="0"))
+    created_by_id: int | None = Field(
+        default=None, sa_column=sa.Column(sa.Integer, sa.ForeignKey("people.id"), nullable=True)
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_column=sa.Column(UTCDateTime, nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=sa.Column(UTCDateTime, nullable=False))
+
+
+class KeyResult(SQLModel, table=True):
+    __tablename__ = "key_results"
+
+    id: int | None = Field(default=None, primary_key=True)
+    goal_id: int = Field(
+        sa_column=sa.Column(sa.Integer, sa.ForeignKey("goals.id"), nullable=False, index=True)
+    )
+    position: int = Field(sa_column=sa.Column(sa.Integer, nullable=False))
+    title: str = Field(sa_column=sa.Column(sa.String(200), nullable=False))
+    target: float = Field(sa_column=sa.Column(sa.Float, nullable=False))
+    current: float = Field(default=0.0, sa_column=sa.Column(sa.Float, nullable=False, server_default="0"))
+
+
+class ProposalStatus(StrEnum):
+    open = "open"
+    approved = "approved"
+    rejected = "rejected"
+    changes_requested = "changes_requested"
+    superseded = "superseded"
+
+
+class GoalProposal(SQLModel, table=True):
+    """A new goal, a change to an agreed one, or dropping it: in force only once the other side agrees."""
+
+    __tablename__ = "goal_proposals"
+    __table_args__ = (sa.Index("ix_goal_proposals_goal_status", "goal_id", "status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    goal_id: int = Field(sa_column=sa.Column(sa.Integer, sa.ForeignKey("goals.id"), nullable=False))
+    proposer_id: int | None = Field(
+        default=None, sa_column=sa.Column(sa.Integer, sa.ForeignKey("people.id"), nullable=True)
+    )
+    action: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))  # new, change, drop
+    base_version: int = Field(sa_column=sa.Column(sa.Integer, nullable=False))
+    terms: dict[str, Any] = Field(default_factory=dict, sa_column=sa.Column(JSONData, nullable=False))
+    previous: dict[str, Any] = Field(default_factory=dict, sa_column=sa.Column(JSONData, nullable=False))
+    status: str = Field(default=ProposalStatus.open.value, sa_column=sa.Column(sa.String(24), nullable=False))
+    comment: str = Field(default="", sa_column=sa.Column(sa.Text, nullable=False, server_default=""))
+    decided_by_id: int | None = Field(
+        default=None, sa_column=sa.Column(sa.Integer, sa.ForeignKey("people.id"), nullable=True)
+    )
+    decided_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime, nullable=True))
+    # The DM that asked for a decision, updated once it is made.
+    notice_channel: str | None = Field(default=None, sa_column=sa.Column(sa.String(32), nullable=True))
+    notice_ts: str | None = Field(default=None, sa_column=sa.Column(sa.String(32), nullable=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=sa.Column(UTCDateTime, nullable=False))
