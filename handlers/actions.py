@@ -1,4 +1,4 @@
-"""Buttons: open the check-in modal, the manager's reply modal, the feedback form."""
+"""Buttons: open the check-in modal, the manager's reply modal, the feedback form, the goal modals."""
 
 from collections.abc import Callable
 from typing import Any
@@ -6,7 +6,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from sqlmodel import Session
 
-from domain import checkins, conversation, feedback
+from domain import checkins, conversation, feedback, goals
 from domain.access import NotAllowed
 from domain.directory import NotInOrg
 from handlers.payloads import int_or_none
@@ -19,6 +19,11 @@ def register(app: App) -> None:
     app.action(ActionId.checkin_open)(open_checkin)
     app.action(ActionId.checkin_reply)(open_reply)
     app.action(ActionId.feedback_give)(open_feedback)
+    for action_id in (ActionId.goal_new, ActionId.goal_edit, ActionId.goal_counter, ActionId.goal_progress):
+        app.action(action_id)(open_goal_modal)
+    for action_id in GOAL_DECISIONS:
+        app.action(action_id)(open_goal_modal)
+    app.action(ActionId.goal_drop)(drop_goal)
 
 
 def _open_modal(
@@ -29,7 +34,7 @@ def _open_modal(
     try:
         with services.session() as session:
             view = build(session)
-    except (NotAllowed, checkins.CheckinError, feedback.FeedbackError) as err:
+    except (NotAllowed, checkins.CheckinError, feedback.FeedbackError, goals.GoalError) as err:
         message = str(err)
     except NotInOrg:
         message = "You are not set up in checkins yet. Ask your HR admin to add you."
@@ -87,3 +92,59 @@ def open_feedback(
         return render_view("feedback_modal.json.j2", form=form)
 
     _open_modal(context, body, respond, build)
+
+
+GOAL_DECISIONS = {ActionId.goal_approve, ActionId.goal_reject, ActionId.goal_changes, ActionId.goal_accept}
+
+
+def open_goal_modal(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, context: dict
+) -> None:
+    """New goal, edit, counter, progress or a decision: which one comes from the button pressed; who may,
+    from who pressed it."""
+    ack()
+    user_id, action_id = body["user"]["id"], ActionId(action["action_id"])
+    value = action.get("value") or ""
+    number = int_or_none(value) or 0
+
+    def build(session: Session) -> dict:
+        if action_id == ActionId.goal_progress:
+            form = goals.progress_form(session, actor_slack_id=user_id, goal_id=number)
+            return render_view("goal_progress_modal.json.j2", form=form)
+        if action_id in GOAL_DECISIONS:
+            decision = action_id.removeprefix("goal_")
+            form = goals.decision_form(session, actor_slack_id=user_id, proposal_id=number, decision=decision)
+            return render_view("goal_decision_modal.json.j2", form=form)
+        target = {
+            ActionId.goal_new: {"person_slack_id": value or None},
+            ActionId.goal_edit: {"goal_id": number},
+            ActionId.goal_counter: {"counter_proposal_id": number},
+        }[action_id]
+        form = goals.form(session, actor_slack_id=user_id, today=utcnow().date(), **target)
+        return render_view("goal_modal.json.j2", form=form)
+
+    _open_modal(context, body, respond, build)
+
+
+def drop_goal(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, context: dict
+) -> None:
+    ack()
+    services = context["services"]
+    outcome = None
+    try:
+        with services.session() as session:
+            outcome = goals.propose_drop(
+                session,
+                actor_slack_id=body["user"]["id"],
+                goal_id=int_or_none(action.get("value")) or 0,
+                now=utcnow(),
+            )
+        message = outcome.notice
+    except (NotAllowed, goals.GoalError) as err:
+        message = str(err)
+    except NotInOrg:
+        message = "You are not set up in checkins yet. Ask your HR admin to add you."
+    respond({**render_message("notice.json.j2", message=message), "replace_original": False})
+    if outcome is not None:
+        goals.send(services, outcome)

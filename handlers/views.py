@@ -1,11 +1,11 @@
-"""Modal submissions: a check-in, a manager's reply. Errors go back inline, in the modal."""
+"""Modal submissions: a check-in, a reply, settings, feedback, goals. Errors go back inline, in the modal."""
 
 import logging
 from typing import Any
 
 from slack_bolt import Ack, App
 
-from domain import cadence_settings, checkins, conversation, feedback
+from domain import cadence_settings, checkins, conversation, feedback, goals
 from domain.access import NotAllowed
 from domain.directory import NotInOrg
 from handlers.payloads import input_values, int_or_none
@@ -21,6 +21,9 @@ def register(app: App) -> None:
     app.view(CallbackId.checkin_reply_submit)(submit_reply)
     app.view(CallbackId.checkins_settings_submit)(submit_settings)
     app.view(CallbackId.feedback_submit)(submit_feedback)
+    app.view(CallbackId.goal_submit)(submit_goal)
+    app.view(CallbackId.goal_progress_submit)(submit_goal)
+    app.view(CallbackId.goal_decision_submit)(submit_goal)
 
 
 def submit_checkin(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: dict) -> None:
@@ -111,5 +114,59 @@ def submit_feedback(ack: Ack, body: dict[str, Any], view: dict[str, Any], contex
             outcome.errors["text"] = outcome.errors.pop("recipient")
         ack(response_action="errors", errors=outcome.errors)
         return
-    ack(response_action="update", view=render_view("feedback_sent.json.j2", notice=outcome.notice))
+    ack(
+        response_action="update",
+        view=render_view("modal_done.json.j2", title="Feedback", notice=outcome.notice),
+    )
     conversation.deliver(services, outcome.posts)
+
+
+# Where a refusal shows in each goal modal: a block every one of them has.
+GOAL_MODALS = {
+    CallbackId.goal_submit: ("title", "Goal"),
+    CallbackId.goal_progress_submit: ("status", "Goal progress"),
+    CallbackId.goal_decision_submit: ("comment", "Goal"),
+}
+
+
+def submit_goal(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: dict) -> None:
+    services = context["services"]
+    callback = CallbackId(view["callback_id"])
+    user_id, values, metadata = body["user"]["id"], input_values(view), view.get("private_metadata", "")
+    first_block, title = GOAL_MODALS[callback]
+    now = utcnow()
+    try:
+        with services.session() as session:
+            if callback == CallbackId.goal_submit:
+                outcome = goals.save(
+                    session, actor_slack_id=user_id, metadata=metadata, values=values, now=now
+                )
+            elif callback == CallbackId.goal_progress_submit:
+                outcome = goals.update_progress(
+                    session,
+                    actor_slack_id=user_id,
+                    goal_id=int_or_none(metadata) or 0,
+                    values=values,
+                    now=now,
+                )
+            else:
+                outcome = goals.decide(
+                    session,
+                    actor_slack_id=user_id,
+                    metadata=metadata,
+                    comment=values.get("comment", ""),
+                    now=now,
+                )
+            if outcome.errors:
+                session.rollback()
+    except (NotAllowed, goals.GoalError) as err:
+        ack(response_action="errors", errors={first_block: str(err)})
+        return
+    except NotInOrg:
+        ack(response_action="errors", errors={first_block: "You are not set up in checkins."})
+        return
+    if outcome.errors:
+        ack(response_action="errors", errors=outcome.errors)
+        return
+    ack(response_action="update", view=render_view("modal_done.json.j2", title=title, notice=outcome.notice))
+    goals.send(services, outcome)
