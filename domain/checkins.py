@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from domain import delivery
+from domain import delivery, goals
 from domain.access import NotAllowed
 from domain.cadence import Cadence, Frequency, Period, period_at
 from domain.checkin_questions import DEFAULT_QUESTIONS, MOODS, Question, clean, validate
@@ -236,6 +236,7 @@ class CheckinForm:
     answers: dict[str, str]
     moods: dict[int, str]
     editing: bool
+    goals: list[goals.GoalView]
 
 
 def form(session: Session, *, slack_user_id: str, checkin_id: int | None, now: datetime) -> CheckinForm:
@@ -256,6 +257,7 @@ def form(session: Session, *, slack_user_id: str, checkin_id: int | None, now: d
         answers={k: str(v) for k, v in checkin.answers.items()},
         moods=MOODS,
         editing=checkin.status == CheckinStatus.submitted,
+        goals=goals.checkin_goals(session, person=person, on=local_day(person, now)),
     )
 
 
@@ -286,6 +288,12 @@ def submit(
         return Submitted(
             errors={"progress": "This check-in's period has closed; your answers were not saved."}
         )
+    # Progress typed on goals is kept on them; a number that cannot be read keeps the whole check-in back.
+    goal_errors = goals.checkin_progress(
+        session, person=person, values=answers, on=local_day(person, now), now=now, checkin_id=checkin.id
+    )
+    if goal_errors:
+        return Submitted(errors=goal_errors)
     answers = clean(answers)
     first = checkin.status != CheckinStatus.submitted
     changed = [k for k, v in answers.items() if checkin.answers.get(k, "") != v]

@@ -372,3 +372,29 @@ def test_dropping_an_agreed_goal_is_a_proposal(world):
     decide(sb, maria, "goal_reject", comment="Keep going")
     wait_for(lambda: bot_dms(sb, ana, "rejected"))
     assert goals_of(services, "ana@acme.test")[0].status == "active"
+
+
+def test_a_check_in_asks_progress_on_each_agreed_goal_and_records_it(world):
+    sb, services, ids = world.sb, world.services, world.ids
+    ana, maria = ids["ana@acme.test"], ids["maria@acme.test"]
+    propose(sb, ana, result_goal())
+    wait_for(lambda: bot_dms(sb, maria, "proposes a new goal"))
+    decide(sb, maria, "goal_approve")
+    goal = wait_for(lambda: [g for g in goals_of(services, "ana@acme.test") if g.status == "active"])[0]
+    propose(sb, ana, result_goal(title="Not agreed yet"))  # pending: not asked about
+    wait_for(lambda: len(goals_of(services, "ana@acme.test")) == 2)
+    sb.slash_command(ana, "/checkins", "")
+    wait_for(lambda: "Check in now" in sb.transcript(ana))
+    sb.click(ana, "checkin_open")
+    view = modal(sb, ana, "checkin_submit")
+    goal_blocks = [b["block_id"] for b in view["blocks"] if b.get("block_id", "").startswith("goal_")]
+    assert goal_blocks == [f"goal_{goal.id}_current"]
+    label = next(b for b in view["blocks"] if b.get("block_id") == goal_blocks[0])["label"]["text"]
+    assert "now 100, target 150" in label
+    bad = sb.submit_view(ana, {"mood": "4", "progress": "Shipped", goal_blocks[0]: "a lot"})
+    assert bad.json["errors"] == {goal_blocks[0]: "Write a number, like 42 or 12.5."}
+    assert [k for k, _ in file_kinds(services, "ana@acme.test")].count("goal_progress") == 0
+    assert sb.submit_view(ana, {"mood": "4", "progress": "Shipped", goal_blocks[0]: "125"}).ok
+    wait_for(lambda: goals_of(services, "ana@acme.test")[0].current == 125)
+    progress = [t for k, t in file_kinds(services, "ana@acme.test") if k == "goal_progress"]
+    assert progress == ["Grow weekly active teams: 50%, on track"]
