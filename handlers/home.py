@@ -1,11 +1,13 @@
-"""The Home tab: the person's own performance file, paged."""
+"""The Home tab: a performance file, paged; managers and HR admins switch to the files they may read."""
 
 import re
 from typing import Any
 
 from slack_bolt import Ack, App
 
-from domain import directory, performance_file
+from domain import directory
+from domain.home import home
+from domain.performance_file import KIND_LABELS
 from domain.services import Services
 from message_templates.ids import ActionId
 from message_templates.render import render_view
@@ -16,30 +18,41 @@ PAGE_SIZE = 10
 def register(app: App) -> None:
     app.event("app_home_opened")(home_opened)
     app.action(re.compile(f"^{ActionId.home_file_page}"))(file_page)
+    app.action(re.compile(f"^{ActionId.home_file_switch}"))(switch_file)
 
 
 def home_opened(event: dict[str, Any], context: dict[str, Any]) -> None:
     if event.get("tab", "home") == "home":
-        publish_home(context["services"], event["user"], page=0)
+        publish_home(context["services"], event["user"], subject=None, page=0)
 
 
 def file_page(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: dict[str, Any]) -> None:
     ack()
-    value = action.get("value", "0")
-    page = int(value) if value.isdigit() else 0
-    # The page is the only thing taken from the payload; whose file comes from who clicked.
-    publish_home(context["services"], body["user"]["id"], page=page)
+    # "SUBJECT:PAGE" (a bare page number on views published before file switching: one's own file).
+    subject, _, page = str(action.get("value") or "0").rpartition(":")
+    publish_home(
+        context["services"],
+        body["user"]["id"],
+        subject=subject or None,
+        page=int(page) if page.isdigit() else 0,
+    )
 
 
-def publish_home(services: Services, user_id: str, *, page: int) -> None:
+def switch_file(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: dict[str, Any]) -> None:
+    ack()
+    chosen = action.get("selected_user") or (action.get("selected_option") or {}).get("value")
+    publish_home(context["services"], body["user"]["id"], subject=chosen, page=0)
+
+
+def publish_home(services: Services, user_id: str, *, subject: str | None, page: int) -> None:
+    """The viewer is who acted (Slack's signed user id); the payload only names whose file they asked for."""
     with services.session() as session:
         try:
-            profile = directory.profile(session, user_id)
+            shown = home(
+                session, slack_user_id=user_id, subject_slack_id=subject, page=page, page_size=PAGE_SIZE
+            )
         except directory.NotInOrg:
             view = render_view("home_not_in_org.json.j2")
         else:
-            file = performance_file.read(
-                session, viewer=profile.person, person=profile.person, page=page, page_size=PAGE_SIZE
-            )
-            view = render_view("home.json.j2", profile=profile, file=file)
+            view = render_view("home.json.j2", home=shown, labels=KIND_LABELS)
     services.gateway.publish_home(user_id, view)

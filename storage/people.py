@@ -1,14 +1,22 @@
 """Queries on people."""
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from sqlmodel import Session, select
 
 from storage.models import Person
 
 
-def get(session: Session, *, person_id: int) -> Person | None:
-    return session.get(Person, person_id)
+def get(session: Session, *, person_id: int | None) -> Person | None:
+    """None for None: references to a person erased by `checkins file delete` are cleared to NULL."""
+    return session.get(Person, person_id) if person_id is not None else None
+
+
+def by_ids(session: Session, *, ids: Iterable[int]) -> Sequence[Person]:
+    wanted = sorted(set(ids))
+    if not wanted:
+        return []
+    return session.exec(select(Person).where(Person.id.in_(wanted))).all()
 
 
 def get_by_slack_id(session: Session, *, slack_user_id: str) -> Person | None:

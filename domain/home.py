@@ -1,0 +1,60 @@
+"""The Home tab: a person's own performance file, or, for a manager or an HR admin, someone else's."""
+
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from domain import directory, performance_file
+from domain.access import NotAllowed, is_admin
+from storage import people
+from storage.models import Person
+
+
+@dataclass(frozen=True)
+class Home:
+    viewer: Person
+    subject: Person  # whose file is shown
+    subject_manager: Person | None
+    file: performance_file.FilePage
+    reports: list[Person]  # a manager switches between these files
+    choose_anyone: bool  # an HR admin picks anyone's file
+    refusal: str | None  # why the file asked for is not the one shown
+
+    @property
+    def own(self) -> bool:
+        return self.viewer.id == self.subject.id
+
+
+def home(
+    session: Session, *, slack_user_id: str, subject_slack_id: str | None, page: int, page_size: int
+) -> Home:
+    """Whose file comes from the payload; whether the person who acted may read it is decided by
+    performance_file.read, which also records the look. A refusal shows their own file and says why."""
+    profile = directory.profile(session, slack_user_id)
+    viewer = profile.person
+    subject, file, refusal = viewer, None, None
+    if subject_slack_id and subject_slack_id != viewer.slack_user_id:
+        other = people.get_by_slack_id(session, slack_user_id=subject_slack_id)
+        if other is None:
+            refusal = "That person is not in checkins: there is no file to show."
+        else:
+            try:
+                file = performance_file.read(
+                    session, viewer=viewer, person=other, page=page, page_size=page_size
+                )
+                subject = other
+            except NotAllowed as err:
+                refusal = str(err)
+    if file is None:
+        file = performance_file.read(
+            session, viewer=viewer, person=viewer, page=0 if refusal else page, page_size=page_size
+        )
+    return Home(
+        viewer=viewer,
+        subject=subject,
+        subject_manager=people.get(session, person_id=subject.manager_id),
+        file=file,
+        reports=profile.reports,
+        choose_anyone=is_admin(viewer),
+        refusal=refusal,
+    )
