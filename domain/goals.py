@@ -550,7 +550,8 @@ def propose_drop(session: Session, *, actor_slack_id: str, goal_id: int, now: da
 def describe_changes(
     session: Session, previous: dict, terms: dict, action: str
 ) -> list[tuple[str, str, str]]:
-    """(field, old, new) as people read them; for a new goal, every field set."""
+    """(field, old, new) as people read them. A change shows what changes; a new goal every field set,
+    with what changed since the version proposed before, if any."""
     rows = []
     for key, label in FIELD_LABELS.items():
         old, new = previous.get(key), terms.get(key)
@@ -559,7 +560,7 @@ def describe_changes(
         shown_new = _show(session, key, new)
         if action != "change" and not shown_new:
             continue
-        rows.append((label, _show(session, key, old) if action == "change" else "", shown_new))
+        rows.append((label, _show(session, key, old) if previous and old != new else "", shown_new))
     return rows
 
 

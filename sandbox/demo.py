@@ -12,8 +12,10 @@ import sys
 import time
 import urllib.request
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
+from domain import goal_periods
 from sandbox import Sandbox
 
 OUT = Path("demo-output")
@@ -150,11 +152,19 @@ def _button_value(demo: Demo, email: str, text_start: str, action_id: str) -> st
     raise SystemExit(f"demo: no {action_id} button on {text_start!r} for {email}")
 
 
-def _check_in(demo: Demo, email: str, answers: dict[str, str]) -> None:
+def _wait_modal(demo: Demo, uid: str, callback_id: str) -> None:
+    """Until that modal is on top (a finished one, with only its Done button, may lie under it)."""
+    demo.settle(lambda: any(v.get("callback_id") == callback_id for v in demo.sb.open_views(uid)[-1:]))
+
+
+def _check_in(demo: Demo, email: str, answers: dict[str, str], goal_progress: list[str] = ()) -> None:
+    """`goal_progress`: values for the goal fields the modal asks, in order."""
     uid = demo.person(email)
     demo.sb.click(uid, "checkin_open")
-    demo.settle(lambda: bool(demo.sb.open_views(uid)))
-    demo.sb.submit_view(uid, answers)
+    _wait_modal(demo, uid, "checkin_submit")
+    blocks = demo.sb.open_views(uid)[-1]["blocks"]
+    goal_fields = [b["block_id"] for b in blocks if b.get("block_id", "").startswith("goal_")]
+    demo.sb.submit_view(uid, {**answers, **dict(zip(goal_fields, goal_progress, strict=False))})
 
 
 def scene_checkin_round(demo: Demo) -> None:
@@ -174,6 +184,7 @@ def scene_checkin_round(demo: Demo) -> None:
             "blockers": "Waiting two days on DBA access for production.",
             "help": "Could someone from Data review the backfill script?",
         },
+        goal_progress=["80", "10"],
     )
     _check_in(
         demo,
@@ -195,7 +206,7 @@ def scene_checkin_round(demo: Demo) -> None:
     say("== Maria replies to Ana; they go back and forth in their threads")
     ana_checkin = _button_value(demo, "maria@acme.test", "Ana Lima checked in", "checkin_reply")
     demo.sb.click(maria, "checkin_reply", ana_checkin)
-    demo.settle(lambda: bool(demo.sb.open_views(maria)))
+    _wait_modal(demo, maria, "checkin_reply_submit")
     demo.sb.submit_view(
         maria, {"reply": "Thanks Ana. I'll get you DBA access today, and I asked Dee to review."}
     )
@@ -214,6 +225,51 @@ def scene_checkin_round(demo: Demo) -> None:
     say("== Bo edits his check-in; Maria's copy follows")
     _check_in(demo, "bo@acme.test", {"progress": "Shipped the new onboarding emails and the welcome tour."})
     demo.settle(lambda: "welcome tour" in str(demo.sb.dm_messages(maria)))
+
+
+def scene_goals(demo: Demo) -> None:
+    say("== Goals: Maria sets a team goal; Ana proposes hers, aligned to it")
+    sb = demo.sb
+    maria, ana = demo.person("maria@acme.test"), demo.person("ana@acme.test")
+    quarter = _period_key()
+    sb.slash_command(maria, "/goals", "new team")
+    _wait_modal(demo, maria, "goal_submit")
+    team_goal = {"title": "Teams on the new platform", "kind": "result", "period": quarter}
+    sb.submit_view(maria, {**team_goal, "metric": "teams migrated", "baseline": "40", "target": "60"})
+    demo.settle(lambda: "Team goal set" in str(sb.open_views(maria)))
+    sb.slash_command(ana, "/goals", "new")
+    _wait_modal(demo, ana, "goal_submit")
+    parent = next(b for b in sb.open_views(ana)[-1]["blocks"] if b.get("block_id") == "parent")
+    okr = {
+        "title": "Finish the billing migration",
+        "kind": "objective",
+        "period": quarter,
+        "parent": parent["element"]["options"][0]["value"],
+        "kr1_title": "Customers on the new billing",
+        "kr1_target": "100",
+    }
+    sb.submit_view(ana, okr)
+    demo.settle(lambda: "proposes a new goal" in str(sb.dm_messages(maria)))
+    say("== Maria asks for a change; Ana adds a key result and proposes again; Maria approves")
+    sb.click(maria, "goal_changes")
+    _wait_modal(demo, maria, "goal_decision_submit")
+    sb.submit_view(maria, {"comment": "Add the old system's shutdown: that is what frees the team."})
+    demo.settle(lambda: "asked for changes" in str(sb.dm_messages(ana)))
+    sb.slash_command(ana, "/goals", "")
+    demo.settle(lambda: "goal_edit" in str(sb.ephemerals(ana)))
+    sb.click(ana, "goal_edit")
+    _wait_modal(demo, ana, "goal_submit")
+    sb.submit_view(ana, {"kr2_title": "Old billing system shut down (%)", "kr2_target": "100"})
+    demo.settle(lambda: str(sb.dm_messages(maria)).count("proposes a new goal") >= 2)
+    sb.click(maria, "goal_approve")
+    _wait_modal(demo, maria, "goal_decision_submit")
+    sb.submit_view(maria, {"comment": "Agreed. Shout if the shutdown slips."})
+    demo.settle(lambda: "approved the new goal" in str(sb.dm_messages(ana)))
+
+
+def _period_key() -> str:
+    """This quarter, as the goal modal offers it."""
+    return goal_periods.options(datetime.now(UTC).date())[0].key
 
 
 def scene_feedback(demo: Demo) -> None:
@@ -250,7 +306,15 @@ def scene_files(demo: Demo) -> None:
     demo.settle(lambda: "Manager's reply" in str(demo.sb.home(ana)))
 
 
-SCENES = [scene_org, scene_first_look, scene_direct_message, scene_checkin_round, scene_feedback, scene_files]
+SCENES = [
+    scene_org,
+    scene_first_look,
+    scene_direct_message,
+    scene_goals,
+    scene_checkin_round,
+    scene_feedback,
+    scene_files,
+]
 
 
 def main() -> None:
