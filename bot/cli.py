@@ -208,6 +208,46 @@ def holiday_list() -> None:
         click.echo("no holidays")
 
 
+@cli.group("file", help="Performance files: export one, or delete a person's data everywhere.")
+def file_group() -> None:
+    pass
+
+
+@file_group.command(
+    "export",
+    help="Write a person's complete file, oldest first, private entries included (the look is recorded "
+    "in it, by the operator).",
+)
+@click.argument("email")
+@click.option(
+    "--format", "fmt", type=click.Choice(["md", "json", "csv", "html"]), default="md", show_default=True
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Write here instead of to standard output.",
+)
+def file_export(email: str, fmt: str, output: Path | None) -> None:
+    from bot.app import build_services
+    from domain.file_export import ExportError, for_operator
+    from storage.types import utcnow
+
+    services = build_services(_settings())
+    try:
+        with services.session() as session:
+            export = for_operator(session, email=email, fmt=fmt, now=utcnow())
+    except ExportError as err:
+        raise click.ClickException(str(err)) from err
+    if output is None:
+        click.echo(export.content, nl=False)
+        return
+    try:
+        output.write_bytes(export.content)
+    except OSError as err:
+        raise click.ClickException(f"cannot write {output}: {err.strerror}") from err
+    click.echo(f"{export.entries} entries of {export.person.email}'s file written to {output}", err=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Known failures end in one line and a status, never a traceback."""
     try:

@@ -212,6 +212,26 @@ class SlackGateway:
     def ephemeral(self, channel: str, user_id: str, message: dict[str, Any]) -> None:
         self._call("chat.postEphemeral", channel=channel, user=user_id, **message)
 
+    def upload_to_dm(
+        self, user_id: str, *, filename: str, content: bytes, title: str, message: dict[str, Any]
+    ) -> str:
+        """A file in the person's DM with the app, `message`'s text as its comment; returns the file id.
+        files.completeUploadExternal takes a conversation id, not a user id: the DM is opened first."""
+        channel = self._form_call("conversations.open", users=user_id)["channel"]["id"]
+        try:
+            response = self.client.files_upload_v2(
+                channel=channel,
+                filename=filename,
+                content=content,
+                title=title,
+                initial_comment=message["text"],
+            )
+        except SlackApiError as err:
+            raise SlackError("files_upload_v2", str(err.response.get("error", "unknown_error"))) from err
+        except OSError as err:
+            raise SlackError("files_upload_v2", "connection_error") from err
+        return response["files"][0]["id"]
+
     # views
     def open_view(self, trigger_id: str, view: dict[str, Any]) -> str:
         return self._call("views.open", trigger_id=trigger_id, view=view)["view"]["id"]

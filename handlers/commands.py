@@ -1,7 +1,7 @@
 """Slash commands: /checkins (and its subcommands), /goals, /feedback."""
 
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -9,6 +9,9 @@ from slack_bolt import Ack, App, Respond
 from domain import cadence_settings, checkins, conversation, feedback, holidays
 from domain.access import NotAllowed
 from domain.directory import NotInOrg
+from domain.file_export import ExportError, for_slack
+from domain.gateway import SlackError
+from domain.services import Services
 from message_templates.render import render_message, render_view
 from storage.types import utcnow
 
@@ -18,7 +21,8 @@ HELP = (
     "`/checkins` your check-in and how you are set up · `/checkins skip` skip this period's check-in · "
     "`/checkins pause until YYYY-MM-DD` · `/checkins resume` · "
     "`/checkins settings [TEAM]` (managers, HR admins) · "
-    "`/checkins holidays`, `/checkins holiday add|remove YYYY-MM-DD [NAME]` (HR admins)"
+    "`/checkins holidays`, `/checkins holiday add|remove YYYY-MM-DD [NAME]` (HR admins) · "
+    "`/checkins export [@person] [md|json|csv|html]` your file (managers: a report's) as a file in your DM"
 )
 
 
@@ -36,6 +40,9 @@ def checkins_command(ack: Ack, command: dict[str, Any], respond: Respond, contex
     text = " ".join(words).lower()
     argument = " ".join(words[1:])  # as typed: team names keep their case
     now = utcnow()
+    if words and words[0].lower() == "export":
+        _export(services, user_id, argument, respond, now)
+        return
     try:
         with services.session() as session:
             if text in ("", "status", "help"):
@@ -97,6 +104,29 @@ def _date(text: str) -> date | None:
         return date.fromisoformat(text)
     except ValueError:
         return None
+
+
+def _export(services: Services, user_id: str, request: str, respond: Respond, now: datetime) -> None:
+    """The file goes to the requester's own DM, whoever's file it is; the domain decides whose it may be."""
+    try:
+        with services.session() as session:  # the look is recorded even if the upload then fails
+            export = for_slack(session, slack_user_id=user_id, request=request, now=now)
+            comment = render_message("file_export_ready.json.j2", export=export)
+    except NotInOrg:
+        respond(render_message("not_in_org.json.j2"))
+        return
+    except (ExportError, NotAllowed) as err:
+        respond(render_message("notice.json.j2", message=str(err)))
+        return
+    title = f"Performance file of {export.person.name}"
+    try:
+        services.gateway.upload_to_dm(
+            user_id, filename=export.filename, content=export.content, title=title, message=comment
+        )
+    except SlackError as err:
+        respond(render_message("notice.json.j2", message=f"The export could not be sent: {err}."))
+        return
+    respond(render_message("file_export_ready.json.j2", export=export, sent=True))
 
 
 def not_built_yet(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
