@@ -162,6 +162,27 @@ def checkin_send(emails: tuple[str, ...]) -> None:
         )
 
 
+@cli.group("summary", help="Cycle summaries for managers (and per team, for HR).")
+def summary_group() -> None:
+    pass
+
+
+@summary_group.command(
+    "send", help="Send each manager the summary of their team's latest check-in period now, once per period."
+)
+@click.option("--user", "emails", multiple=True, metavar="EMAIL", help="Only these managers (repeatable).")
+def summary_send(emails: tuple[str, ...]) -> None:
+    from bot.app import build_services
+    from domain import summaries
+    from storage.types import utcnow
+
+    services = build_services(_settings())
+    report = summaries.send_now(services, now=utcnow(), emails=emails)
+    click.echo(f"{report.sent} summary(ies) sent")
+    if report.failed:
+        raise click.ClickException(f"{report.failed} could not be sent (see the log)")
+
+
 @cli.group("holiday", help="Company holidays: no prompts or reminders on these days.")
 def holiday_group() -> None:
     pass

@@ -57,12 +57,15 @@ def send_once(
     oldest: datetime,
     now: datetime,
     clock: Callable[[], datetime] | None = None,
+    channel: str | None = None,
 ) -> Sent | None:
     """Posts `compose`'s message to the person's DM once per (person, key, kind); None when not sent here
     (someone else has, or it is no longer needed). Raises DeliveryFailed when Slack refused it.
 
     `compose` returns None when the message is no longer needed. `now` is the caller's time; `clock` tells
     the time as a long fan-out goes on. `oldest` bounds the search of the DM for an interrupted send.
+    `channel`: post there instead of the person's DM (the person owns the ledger row); a claim retaken
+    there is not looked for first, so a send cut off after Slack took it may repeat in that channel.
     """
     at = clock or (lambda: now)
     holder = services.holder
@@ -87,18 +90,24 @@ def send_once(
     gateway = services.gateway
     metadata = {"event_type": SEND_EVENT, "event_payload": {"send_id": claim.id}}
     try:
-        landed = claim.retaken and gateway.find_in_dm(
-            person.slack_user_id,
-            event_type=SEND_EVENT,
-            key="send_id",
-            value=claim.id,
-            oldest=oldest.timestamp(),
+        landed = (
+            claim.retaken
+            and channel is None
+            and gateway.find_in_dm(
+                person.slack_user_id,
+                event_type=SEND_EVENT,
+                key="send_id",
+                value=claim.id,
+                oldest=oldest.timestamp(),
+            )
         )
         if not landed:
             with services.session() as session:
                 if not sends.confirm(session, send_id=claim.id, holder=holder, now=at()):
                     return None  # taken over meanwhile: the new holder sends it
-        posted = landed or gateway.dm(person.slack_user_id, message, bulk=True, metadata=metadata)
+        posted = landed or gateway.post(
+            channel or person.slack_user_id, message, bulk=True, metadata=metadata
+        )
     except SlackError as err:
         permanent = err.code not in TRANSIENT_ERRORS
         log.warning("%s to %s for %s failed: %s", kind, person.email, key, err.code)

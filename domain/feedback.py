@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from domain import delivery
+from domain import channels, delivery
 from domain.access import NotAllowed, can_read_file, is_admin, is_manager_of
 from domain.conversation import Post
 from domain.directory import person_for
@@ -29,7 +29,6 @@ PRAISE_CHANNEL = "praise_channel"
 REMIND_AFTER = timedelta(hours=48)
 REQUEST_REMINDER = "fb_reminder"
 MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
-CHANNEL = re.compile(r"<#([CG][A-Z0-9]+)(?:\|[^>]*)?>")
 
 
 class FeedbackError(Exception):
@@ -259,13 +258,12 @@ def recent(session: Session, *, slack_user_id: str, limit: int = 10) -> Recent:
 
 
 def set_praise_channel(session: Session, *, slack_user_id: str, channel_text: str) -> str:
-    if not is_admin(person_for(session, slack_user_id)):
-        raise NotAllowed("Only HR admins can choose the praise channel.")
-    match = CHANNEL.search(channel_text)
-    if match is None:
-        raise FeedbackError("Name the channel as #channel (the app must be invited to it).")
-    store.set_setting(session, key=PRAISE_CHANNEL, value=match.group(1))
-    return match.group(1)
+    try:
+        return channels.choose(
+            session, slack_user_id=slack_user_id, channel_text=channel_text, key=PRAISE_CHANNEL, what="praise"
+        )
+    except channels.ChannelError as err:
+        raise FeedbackError(str(err)) from err
 
 
 def send_request_reminders(services: Services, *, now: datetime) -> int:

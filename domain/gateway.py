@@ -218,13 +218,27 @@ class SlackGateway:
         """A file in the person's DM with the app, `message`'s text as its comment; returns the file id.
         files.completeUploadExternal takes a conversation id, not a user id: the DM is opened first."""
         channel = self._form_call("conversations.open", users=user_id)["channel"]["id"]
+        return self.upload_file(
+            channel, filename=filename, content=content, title=title, comment=message["text"]
+        )
+
+    def upload_file(
+        self,
+        channel: str,
+        *,
+        filename: str,
+        content: bytes,
+        title: str,
+        comment: str | None = None,
+        thread_ts: str | None = None,
+    ) -> str:
+        """files_upload_v2's three steps into a conversation (a thread of it, with thread_ts)."""
+        extra = {"initial_comment": comment} if comment else {}
+        if thread_ts:
+            extra["thread_ts"] = thread_ts
         try:
             response = self.client.files_upload_v2(
-                channel=channel,
-                filename=filename,
-                content=content,
-                title=title,
-                initial_comment=message["text"],
+                channel=channel, filename=filename, content=content, title=title, **extra
             )
         except SlackApiError as err:
             raise SlackError("files_upload_v2", str(err.response.get("error", "unknown_error"))) from err

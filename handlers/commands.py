@@ -6,7 +6,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from domain import cadence_settings, checkins, conversation, feedback, holidays
+from domain import cadence_settings, channels, checkins, conversation, feedback, goals, holidays, summaries
 from domain.access import NotAllowed
 from domain.directory import NotInOrg
 from domain.file_export import ExportError, for_slack
@@ -22,13 +22,14 @@ HELP = (
     "`/checkins pause until YYYY-MM-DD` · `/checkins resume` · "
     "`/checkins settings [TEAM]` (managers, HR admins) · "
     "`/checkins holidays`, `/checkins holiday add|remove YYYY-MM-DD [NAME]` (HR admins) · "
+    "`/checkins summary channel #channel` where each team's figures go (HR admins) · "
     "`/checkins export [@person] [md|json|csv|html]` your file (managers: a report's) as a file in your DM"
 )
 
 
 def register(app: App) -> None:
     app.command("/checkins")(checkins_command)
-    app.command("/goals")(not_built_yet)
+    app.command("/goals")(goals_command)
     app.command("/feedback")(feedback_command)
 
 
@@ -86,6 +87,9 @@ def checkins_command(ack: Ack, command: dict[str, Any], respond: Respond, contex
                 else:
                     removed = holidays.remove(session, slack_user_id=user_id, day=day)
                     notice = f"Holiday on {day} removed." if removed else f"There is no holiday on {day}."
+            elif text.startswith("summary channel"):
+                channel = summaries.set_hr_channel(session, slack_user_id=user_id, channel_text=argument)
+                notice = f"Team figures (no individual answers) now go to <#{channel}> as periods close."
             elif text == "resume":
                 resumed = checkins.resume(session, slack_user_id=user_id)
                 notice = "Check-ins resumed." if resumed else "Your check-ins were not paused."
@@ -94,7 +98,7 @@ def checkins_command(ack: Ack, command: dict[str, Any], respond: Respond, contex
     except NotInOrg:
         respond(render_message("not_in_org.json.j2"))
         return
-    except (checkins.CheckinError, NotAllowed) as err:
+    except (checkins.CheckinError, channels.ChannelError, NotAllowed) as err:
         notice = str(err)
     respond(render_message("notice.json.j2", message=notice))
 
@@ -129,9 +133,50 @@ def _export(services: Services, user_id: str, request: str, respond: Respond, no
     respond(render_message("file_export_ready.json.j2", export=export, sent=True))
 
 
-def not_built_yet(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
+GOALS_HELP = (
+    "`/goals` your goals, with progress and buttons to update them · `/goals new` propose a goal to your "
+    "manager · `/goals @report` a report's goals (managers, HR admins) · `/goals new @report` propose a goal "
+    "to a report · `/goals new team` (managers), `/goals new company` (HR admins): goals others align to. "
+    "New goals and changes to agreed ones count once the other side agrees; progress needs no approval."
+)
+
+
+def goals_command(ack: Ack, command: dict[str, Any], respond: Respond, context: dict[str, Any]) -> None:
     ack()
-    respond(render_message("not_built_yet.json.j2", command=command["command"]))
+    services = context["services"]
+    user_id, text = command["user_id"], command.get("text", "").strip()
+    words = text.lower().split()
+    whom = next(iter(feedback.mentioned(text)), None)
+    today = utcnow().date()
+    try:
+        with services.session() as session:
+            if words[:1] == ["help"]:
+                message = render_message("notice.json.j2", message=GOALS_HELP)
+            elif words[:1] == ["new"]:
+                level = goals.GoalLevel(words[1]) if words[1:2] in (["team"], ["company"]) else None
+                form = goals.form(
+                    session,
+                    actor_slack_id=user_id,
+                    today=today,
+                    person_slack_id=whom,
+                    level=level or goals.GoalLevel.person,
+                )
+                services.gateway.open_view(
+                    command["trigger_id"], render_view("goal_modal.json.j2", form=form)
+                )
+                return
+            elif not words or whom:
+                overview = goals.overview(session, viewer_slack_id=user_id, person_slack_id=whom, today=today)
+                message = render_message("goals_list.json.j2", overview=overview)
+            else:
+                message = render_message(
+                    "notice.json.j2", message=f"I don't know `/goals {text}`. {GOALS_HELP}"
+                )
+    except NotInOrg:
+        message = render_message("not_in_org.json.j2")
+    except (goals.GoalError, NotAllowed) as err:
+        message = render_message("notice.json.j2", message=str(err))
+    respond(message)
 
 
 FEEDBACK_HELP = (

@@ -1,0 +1,28 @@
+"""Channels an HR admin points the app at (praise, the HR summary), named in a slash command as #channel."""
+
+import re
+
+from sqlmodel import Session
+
+from domain.access import NotAllowed, is_admin
+from domain.directory import person_for
+from storage import feedback as settings
+
+CHANNEL = re.compile(r"<#([CG][A-Z0-9]+)(?:\|[^>]*)?>")
+
+
+class ChannelError(Exception):
+    """The message is safe to show."""
+
+
+def choose(session: Session, *, slack_user_id: str, channel_text: str, key: str, what: str) -> str:
+    """Keeps the channel under `key`, and who chose it under `key`_by; returns its id."""
+    admin = person_for(session, slack_user_id)
+    if not is_admin(admin):
+        raise NotAllowed(f"Only HR admins can choose the {what} channel.")
+    match = CHANNEL.search(channel_text)
+    if match is None:
+        raise ChannelError("Name the channel as #channel (the app must be invited to it).")
+    settings.set_setting(session, key=key, value=match.group(1))
+    settings.set_setting(session, key=f"{key}_by", value=str(admin.id))
+    return match.group(1)

@@ -1,0 +1,172 @@
+"""Cycle summaries through the sandbox: a manager's DM (and its chart), the HR channel, exactly once."""
+
+from datetime import UTC, datetime
+from types import SimpleNamespace
+
+import pytest
+
+from domain import checkins, summaries
+from schedules.jobs import run_tick
+from storage import people
+from tests.support import csv_text, import_org, seed_team, slack_users, wait_for
+
+
+def utc(*args):
+    return datetime(*args, tzinfo=UTC)
+
+
+PROMPTED = utc(2026, 11, 20, 20)  # every time zone of the team is past Friday 10:00
+CLOSED = utc(2026, 11, 28, 12)  # every one of those periods has closed
+
+
+@pytest.fixture
+def world(sandbox, runtime, app_server):
+    ids = seed_team(sandbox, runtime.services)
+    _joined(runtime.services, utc(2026, 11, 14))
+    return SimpleNamespace(sb=sandbox, services=runtime.services, ids=ids)
+
+
+def _joined(services, when):
+    with services.session() as session:
+        for person in people.list_all(session):
+            person.created_at = when
+
+
+def answer(services, uid, answers, at=utc(2026, 11, 21, 9)):
+    """Answered inside the period (the handlers check periods against the real clock, so the domain here)."""
+    with services.session() as session:
+        (checkin,) = [c for c in _checkins(session, uid)]
+        result = checkins.submit(
+            session, slack_user_id=uid, checkin_id=checkin.id, answers={"mood": "3", **answers}, now=at
+        )
+        assert not result.errors
+
+
+def _checkins(session, uid):
+    from storage import checkins as store
+
+    person = people.get_by_slack_id(session, slack_user_id=uid)
+    return store.for_person(session, person_id=person.id)
+
+
+def summaries_to(sb, uid):
+    return [m for m in sb.dm_messages(uid) if m.get("bot_id") and m["text"].startswith("Your team")]
+
+
+def test_a_manager_gets_one_summary_when_the_period_closes_with_who_did_not_answer(world):
+    sb, services, ids = world.sb, world.services, world.ids
+    maria = ids["maria@acme.test"]
+    run_tick(services, now=PROMPTED)
+    answer(
+        services, ids["ana@acme.test"], {"mood": "2", "progress": "Billing", "blockers": "DBA access <!here>"}
+    )
+    answer(services, ids["bo@acme.test"], {"mood": "4", "progress": "Emails", "help": "A review"})
+    answer(services, ids["chen@acme.test"], {"mood": "5", "progress": "Docs"})
+    run_tick(services, now=utc(2026, 11, 26, 12))  # still open in some time zones: nothing yet
+    assert summaries_to(sb, maria) == []
+    run_tick(services, now=CLOSED)
+    run_tick(services, now=CLOSED)  # a second tick, and a second process, send nothing more
+    (summary,) = wait_for(lambda: summaries_to(sb, maria))
+    shown = str(summary["blocks"])
+    assert "3 of 4 answered (75%)" in shown
+    assert f"*Not answered yet:* <@{ids['dee@acme.test']}>" in shown
+    assert "mood* 3.7" in shown
+    assert "DBA access &lt;!here&gt;" in shown and "<!here>" not in shown  # blockers quoted, escaped
+    assert "Waiting for your reply:" in shown  # nobody replied yet
+    (chart,) = wait_for(lambda: summaries.__name__ and sb.files(maria))
+    assert chart["mimetype"] == "image/png" and chart["bytes"][:8] == b"\x89PNG\r\n\x1a\n"
+    assert chart["thread_ts"] == summary["ts"]
+    assert sb.problems == []
+
+
+def test_the_hr_channel_gets_team_figures_and_no_individual_answers(world):
+    sb, services, ids = world.sb, world.services, world.ids
+    hr = sb.add_channel("hr-pulse")
+    sb.slash_command(ids["chen@acme.test"], "/checkins", f"summary channel <#{hr}|hr-pulse>")
+    wait_for(lambda: "Only HR admins" in sb.transcript(ids["chen@acme.test"]))
+    sb.slash_command(ids["dee@acme.test"], "/checkins", f"summary channel <#{hr}|hr-pulse>")
+    wait_for(lambda: "no individual answers" in sb.transcript(ids["dee@acme.test"]))
+    run_tick(services, now=PROMPTED)
+    answer(
+        services,
+        ids["ana@acme.test"],
+        {"mood": "2", "progress": "Secret billing", "blockers": "Confidential"},
+    )
+    run_tick(services, now=CLOSED)
+    run_tick(services, now=CLOSED)
+    (post,) = wait_for(lambda: sb.channel_messages(hr))
+    shown = str(post)
+    assert "*Platform* (4 people): 25% answered (1 of 4)" in shown and "1 with blockers" in shown
+    for secret in ("Secret billing", "Confidential", "Ana", *ids.values()):
+        assert secret not in shown
+
+
+def test_an_empty_team_gets_no_summary(world, sandbox):
+    sb, services = world.sb, world.services
+    ids = slack_users(sandbox, {"new.lead@acme.test": "UTC", "new.hire@acme.test": "UTC"})
+    report = import_org(
+        services,
+        csv_text(
+            [
+                ["new.lead@acme.test", "", "Growth", "manager", ""],
+                ["new.hire@acme.test", "new.lead@acme.test", "Growth", "", ""],
+            ]
+        ),
+    )
+    assert report.ok
+    assert summaries.send_now(services, now=CLOSED).sent >= 0
+    run_tick(services, now=CLOSED)
+    assert summaries_to(sb, ids["new.lead@acme.test"]) == []
+    assert summaries_to(sb, world.ids["ana@acme.test"]) == []  # no reports: no summary
+
+
+def test_a_manager_of_managers_sees_each_sub_team_in_aggregate_only(world, sandbox):
+    sb, services, ids = world.sb, world.services, world.ids
+    vp = slack_users(sandbox, {"vp@acme.test": "UTC"})["vp@acme.test"]
+    report = import_org(
+        services,
+        csv_text(
+            [
+                ["vp@acme.test", "", "Leads", "manager", ""],
+                ["maria@acme.test", "vp@acme.test", "Platform", "manager", ""],
+            ]
+        ),
+    )
+    assert report.ok, report.errors
+    _joined(services, utc(2026, 11, 14))
+    run_tick(services, now=PROMPTED)
+    answer(services, ids["ana@acme.test"], {"mood": "1", "progress": "x", "blockers": "Burnout risk"})
+    answer(services, ids["maria@acme.test"], {"mood": "4", "progress": "Hiring"})
+    run_tick(services, now=CLOSED)
+    (summary,) = wait_for(lambda: summaries_to(sb, vp))
+    shown = str(summary["blocks"])
+    assert "1 of 1 answered (100%)" in shown  # Maria, the VP's one report
+    assert (
+        "*Teams under you:*" in shown and "Maria's team: 1 of 4 answered, mood 1.0, 1 with blockers" in shown
+    )
+    assert "Burnout risk" not in shown and ids["ana@acme.test"] not in shown
+
+
+def test_summary_send_now_covers_the_period_so_far_and_goals_at_risk_and_pending_approvals(world):
+    sb, services, ids = world.sb, world.services, world.ids
+    maria = ids["maria@acme.test"]
+    run_tick(services, now=PROMPTED)
+    answer(services, ids["bo@acme.test"], {"mood": "4", "progress": "Emails"})
+    now = utc(2026, 11, 22, 12)
+    first = summaries.send_now(services, now=now)
+    again = summaries.send_now(services, now=now)
+    assert (first.sent, again.sent) == (1, 0)
+    (summary,) = wait_for(lambda: summaries_to(sb, maria))
+    assert "(so far)" in summary["text"] and "1 of 4 answered (25%)" in str(summary["blocks"])
+    run_tick(services, now=CLOSED)  # the closing summary still comes
+    wait_for(lambda: len(summaries_to(sb, maria)) == 2)
+
+
+def test_month_summary_goes_out_when_the_month_ends(world):
+    sb, services, ids = world.sb, world.services, world.ids
+    run_tick(services, now=PROMPTED)
+    answer(services, ids["chen@acme.test"], {"mood": "5", "progress": "Docs"})
+    run_tick(services, now=utc(2026, 12, 1, 12))
+    run_tick(services, now=utc(2026, 12, 1, 12, 1))
+    texts = [m["text"] for m in summaries_to(sb, ids["maria@acme.test"])]
+    assert sum("November 2026" in t for t in texts) == 1
