@@ -364,3 +364,56 @@ class GoalProposal(SQLModel, table=True):
     notice_channel: str | None = Field(default=None, sa_column=sa.Column(sa.String(32), nullable=True))
     notice_ts: str | None = Field(default=None, sa_column=sa.Column(sa.String(32), nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=sa.Column(UTCDateTime, nullable=False))
+
+
+class ReviewStatus(StrEnum):
+    invited = "invited"  # waiting for the person's self-assessment
+    self_assessed = "self_assessed"  # waiting for the manager's assessment
+    assessed = "assessed"  # the diagnosis and plan wait for the person's agreement
+    revising = "revising"  # the person asked the manager to revise them
+    agreed = "agreed"
+
+
+class Review(SQLModel, table=True):
+    """One person's end-of-cycle review: their self-assessment, their manager's, and the plan both agreed."""
+
+    __tablename__ = "reviews"
+    __table_args__ = (sa.UniqueConstraint("person_id", "cycle", name="uq_reviews_person_cycle"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(sa_column=sa.Column(sa.Integer, sa.ForeignKey("people.id"), nullable=False))
+    # The manager at the time (set again when the self-assessment goes to them); NULL once erased.
+    manager_id: int | None = Field(
+        default=None,
+        sa_column=sa.Column(
+            sa.Integer, sa.ForeignKey("people.id", name="fk_reviews_manager_id_people"), nullable=True
+        ),
+    )
+    cycle: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))  # a quarter: 2026-Q4
+    status: str = Field(
+        default=ReviewStatus.invited.value, sa_column=sa.Column(sa.String(16), nullable=False)
+    )
+    # Bumped by every assessment the manager sends: an answer to an older one is stale.
+    version: int = Field(default=0, sa_column=sa.Column(sa.Integer, nullable=False, server_default="0"))
+    self_assessment: dict[str, Any] = Field(
+        default_factory=dict, sa_column=sa.Column(JSONData, nullable=False)
+    )
+    manager_assessment: dict[str, Any] = Field(
+        default_factory=dict, sa_column=sa.Column(JSONData, nullable=False)
+    )
+    diagnosis: str = Field(default="", sa_column=sa.Column(sa.Text, nullable=False, server_default=""))
+    plan: list[str] = Field(default_factory=list, sa_column=sa.Column(JSONData, nullable=False))
+    # What the person asked to revise, last time they did.
+    revision_comment: str = Field(default="", sa_column=sa.Column(sa.Text, nullable=False, server_default=""))
+    # The draft goals the agreed plan became.
+    draft_goal_ids: list[int] = Field(default_factory=list, sa_column=sa.Column(JSONData, nullable=False))
+    # The manager's DM asking for their assessment, and the person's DM asking for agreement.
+    manager_channel: str | None = Field(default=None, sa_column=sa.Column(sa.String(32), nullable=True))
+    manager_ts: str | None = Field(default=None, sa_column=sa.Column(sa.String(32), nullable=True))
+    plan_channel: str | None = Field(default=None, sa_column=sa.Column(sa.String(32), nullable=True))
+    plan_ts: str | None = Field(default=None, sa_column=sa.Column(sa.String(32), nullable=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=sa.Column(UTCDateTime, nullable=False))
+    self_assessed_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime, nullable=True))
+    assessed_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime, nullable=True))
+    agreed_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime, nullable=True))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=sa.Column(UTCDateTime, nullable=False))
