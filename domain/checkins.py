@@ -20,6 +20,7 @@ from domain.services import Services
 from message_templates.render import render_message
 from storage import checkins as store
 from storage import people, sends
+from storage import reviews as review_store
 from storage.models import Checkin, CheckinStatus, EntryKind, Person, SendKind, TeamCadence
 
 log = logging.getLogger(__name__)
@@ -237,6 +238,8 @@ class CheckinForm:
     moods: dict[int, str]
     editing: bool
     goals: list[goals.GoalView]
+    # The improvement plan of the person's last agreed review: it comes up in every check-in.
+    plan: list[str] = field(default_factory=list)
 
 
 def form(session: Session, *, slack_user_id: str, checkin_id: int | None, now: datetime) -> CheckinForm:
@@ -258,6 +261,7 @@ def form(session: Session, *, slack_user_id: str, checkin_id: int | None, now: d
         moods=MOODS,
         editing=checkin.status == CheckinStatus.submitted,
         goals=goals.checkin_goals(session, person=person, on=local_day(person, now)),
+        plan=review_store.agreed_plan(session, person_id=person.id),
     )
 
 

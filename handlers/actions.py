@@ -1,4 +1,5 @@
-"""Buttons: open the check-in modal, the manager's reply modal, the feedback form, the goal modals."""
+"""Buttons: open the check-in modal, the manager's reply modal, the feedback form, the goal and review
+modals; agree to a review's plan."""
 
 from collections.abc import Callable
 from typing import Any
@@ -6,7 +7,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from sqlmodel import Session
 
-from domain import checkins, conversation, feedback, goals
+from domain import checkins, conversation, feedback, goals, reviews
 from domain.access import NotAllowed
 from domain.directory import NotInOrg
 from handlers.payloads import int_or_none
@@ -24,6 +25,9 @@ def register(app: App) -> None:
     for action_id in GOAL_DECISIONS:
         app.action(action_id)(open_goal_modal)
     app.action(ActionId.goal_drop)(drop_goal)
+    for action_id in (ActionId.review_self_open, ActionId.review_assess_open, ActionId.review_revise):
+        app.action(action_id)(open_review_modal)
+    app.action(ActionId.review_agree)(agree_review)
 
 
 def _open_modal(
@@ -34,7 +38,13 @@ def _open_modal(
     try:
         with services.session() as session:
             view = build(session)
-    except (NotAllowed, checkins.CheckinError, feedback.FeedbackError, goals.GoalError) as err:
+    except (
+        NotAllowed,
+        checkins.CheckinError,
+        feedback.FeedbackError,
+        goals.GoalError,
+        reviews.ReviewError,
+    ) as err:
         message = str(err)
     except NotInOrg:
         message = "You are not set up in checkins yet. Ask your HR admin to add you."
@@ -148,3 +158,46 @@ def drop_goal(
     respond({**render_message("notice.json.j2", message=message), "replace_original": False})
     if outcome is not None:
         goals.send(services, outcome)
+
+
+def open_review_modal(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, context: dict
+) -> None:
+    """The self-assessment, the manager's assessment, or asking to revise: which one comes from the button
+    pressed; who may, from who pressed it."""
+    ack()
+    user_id, action_id = body["user"]["id"], ActionId(action["action_id"])
+    value = action.get("value") or ""
+
+    def build(session: Session) -> dict:
+        if action_id == ActionId.review_self_open:
+            form = reviews.self_form(session, actor_slack_id=user_id, review_id=int_or_none(value))
+            return render_view("review_self_modal.json.j2", form=form)
+        if action_id == ActionId.review_assess_open:
+            form = reviews.assess_form(session, actor_slack_id=user_id, review_id=int_or_none(value))
+            return render_view("review_assess_modal.json.j2", form=form)
+        form = reviews.revision_form(session, actor_slack_id=user_id, value=value)
+        return render_view("review_revise_modal.json.j2", form=form)
+
+    _open_modal(context, body, respond, build)
+
+
+def agree_review(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, context: dict
+) -> None:
+    ack()
+    services = context["services"]
+    outcome = None
+    try:
+        with services.session() as session:
+            outcome = reviews.agree(
+                session, actor_slack_id=body["user"]["id"], value=action.get("value") or "", now=utcnow()
+            )
+        message = outcome.notice
+    except (NotAllowed, reviews.ReviewError) as err:
+        message = str(err)
+    except NotInOrg:
+        message = "You are not set up in checkins yet. Ask your HR admin to add you."
+    respond({**render_message("notice.json.j2", message=message), "replace_original": False})
+    if outcome is not None:
+        reviews.send(services, outcome)

@@ -1,11 +1,12 @@
-"""Modal submissions: a check-in, a reply, settings, feedback, goals. Errors go back inline, in the modal."""
+"""Modal submissions: a check-in, a reply, settings, feedback, goals, reviews. Errors go back inline, in the
+modal."""
 
 import logging
 from typing import Any
 
 from slack_bolt import Ack, App
 
-from domain import cadence_settings, checkins, conversation, feedback, goals
+from domain import cadence_settings, checkins, conversation, feedback, goals, reviews
 from domain.access import NotAllowed
 from domain.directory import NotInOrg
 from handlers.payloads import input_values, int_or_none
@@ -24,6 +25,8 @@ def register(app: App) -> None:
     app.view(CallbackId.goal_submit)(submit_goal)
     app.view(CallbackId.goal_progress_submit)(submit_goal)
     app.view(CallbackId.goal_decision_submit)(submit_goal)
+    for callback_id in REVIEW_MODALS:
+        app.view(callback_id)(submit_review)
 
 
 def submit_checkin(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: dict) -> None:
@@ -170,3 +173,50 @@ def submit_goal(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: d
         return
     ack(response_action="update", view=render_view("modal_done.json.j2", title=title, notice=outcome.notice))
     goals.send(services, outcome)
+
+
+# Where a refusal shows in each review modal: a block every one of them has.
+REVIEW_MODALS = {
+    CallbackId.review_self_submit: ("went_well", "Self-assessment"),
+    CallbackId.review_assess_submit: ("overall", "Assessment"),
+    CallbackId.review_revise_submit: ("comment", "Ask to revise"),
+}
+
+
+def submit_review(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: dict) -> None:
+    services = context["services"]
+    callback = CallbackId(view["callback_id"])
+    user_id, values, metadata = body["user"]["id"], input_values(view), view.get("private_metadata", "")
+    first_block, title = REVIEW_MODALS[callback]
+    now = utcnow()
+    try:
+        with services.session() as session:
+            if callback == CallbackId.review_self_submit:
+                outcome = reviews.submit_self(
+                    session, actor_slack_id=user_id, metadata=metadata, values=values, now=now
+                )
+            elif callback == CallbackId.review_assess_submit:
+                outcome = reviews.submit_assessment(
+                    session, actor_slack_id=user_id, metadata=metadata, values=values, now=now
+                )
+            else:
+                outcome = reviews.ask_revision(
+                    session,
+                    actor_slack_id=user_id,
+                    metadata=metadata,
+                    comment=values.get("comment", ""),
+                    now=now,
+                )
+            if outcome.errors:
+                session.rollback()
+    except (NotAllowed, reviews.ReviewError) as err:
+        ack(response_action="errors", errors={first_block: str(err)})
+        return
+    except NotInOrg:
+        ack(response_action="errors", errors={first_block: "You are not set up in checkins."})
+        return
+    if outcome.errors:
+        ack(response_action="errors", errors=outcome.errors)
+        return
+    ack(response_action="update", view=render_view("modal_done.json.j2", title=title, notice=outcome.notice))
+    reviews.send(services, outcome)

@@ -18,6 +18,10 @@ class ActionId(StrEnum):
     goal_changes = "goal_changes"
     goal_accept = "goal_accept"
     goal_counter = "goal_counter"
+    review_self_open = "review_self_open"
+    review_assess_open = "review_assess_open"
+    review_agree = "review_agree"
+    review_revise = "review_revise"
 
 
 class CallbackId(StrEnum):
@@ -28,3 +32,6 @@ class CallbackId(StrEnum):
     goal_submit = "goal_submit"
     goal_progress_submit = "goal_progress_submit"
     goal_decision_submit = "goal_decision_submit"
+    review_self_submit = "review_self_submit"
+    review_assess_submit = "review_assess_submit"
+    review_revise_submit = "review_revise_submit"
