@@ -183,6 +183,49 @@ def summary_send(emails: tuple[str, ...]) -> None:
         raise click.ClickException(f"{report.failed} could not be sent (see the log)")
 
 
+@cli.group("review", help="End-of-cycle reviews (quarterly).")
+def review_group() -> None:
+    pass
+
+
+@review_group.command(
+    "start",
+    help="Invite people to review a quarter now, once per person and quarter (the send ledger). By default "
+    "the quarter just ended, where each person is.",
+)
+@click.option("--cycle", metavar="YYYY-QN", help="The quarter to review, e.g. 2026-Q4.")
+@click.option("--user", "emails", multiple=True, metavar="EMAIL", help="Only these people (repeatable).")
+def review_start(cycle: str | None, emails: tuple[str, ...]) -> None:
+    from bot.app import build_services
+    from domain import checkins, reviews
+    from storage import people
+    from storage.types import utcnow
+
+    now = utcnow()
+    if cycle is not None:
+        period = reviews.parse_cycle(cycle)
+        if period is None:
+            raise click.BadParameter(f"{cycle!r} is not a quarter: write it as YYYY-QN, e.g. 2026-Q4")
+        if period.starts_on > now.date():
+            raise click.BadParameter(f"{period.label} has not started yet", param_hint="'--cycle'")
+    services = build_services(_settings())
+    with services.session() as session:
+        for email in emails:
+            person = people.get_by_email(session, email=email)
+            if person is None:
+                raise click.ClickException(f"{email} is not in the org (checkins org import)")
+            if not checkins.gets_checkins(person):
+                raise click.ClickException(f"{email} has no review: inactive, or has no manager")
+    report = reviews.start(services, now=now, cycle=cycle, emails=list(emails) or None, send_now=True)
+    others = report.not_sent - report.failed
+    click.echo(f"{report.sent} review invitation(s) sent; {others} not needed (already invited)")
+    if report.errors:
+        raise click.ClickException(
+            f"{len(report.errors)} failed (after a transient error, run it again in 5 minutes): "
+            + "; ".join(report.errors[:5])
+        )
+
+
 @cli.group("holiday", help="Company holidays: no prompts or reminders on these days.")
 def holiday_group() -> None:
     pass

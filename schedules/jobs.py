@@ -4,7 +4,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from domain import checkins, feedback, org, summaries
+from domain import checkins, feedback, org, reviews, summaries
 from domain.services import Services
 from storage.types import utcnow
 
@@ -40,6 +40,7 @@ def run_tick(services: Services, *, now: datetime) -> TickReport:
         reminders = checkins.due_reminders(session, now=now)
     sent_reminders = checkins.fan_out(services, reminders, now=now)
     feedback.send_request_reminders(services, now=now)
+    reviews.start(services, now=now)  # a quarter just ended where someone is: their review opens
     summaries.send_due(services, now=now)
     if prompts or reminders:
         log.info(
