@@ -54,7 +54,11 @@ def serve(socket_mode: bool, port: int | None, host: str, no_scheduler: bool) ->
     if socket_mode and not settings.slack_app_token:
         raise SettingsError("SLACK_APP_TOKEN is not set: Socket Mode needs an app-level token (xapp-...)")
     runtime = build_runtime(settings)
-    runner = None if no_scheduler else SchedulerRunner(runtime.services).start()
+    runner = (
+        None
+        if no_scheduler
+        else SchedulerRunner(runtime.services, retention_days=settings.retention_days).start()
+    )
     try:
         if settings.slack_app_token:
             serve_socket_mode(runtime, settings.slack_app_token)
@@ -310,6 +314,41 @@ def file_export(email: str, fmt: str, output: Path | None) -> None:
     except OSError as err:
         raise click.ClickException(f"cannot write {output}: {err.strerror}") from err
     click.echo(f"{export.entries} entries of {export.person.email}'s file written to {output}", err=True)
+
+
+@file_group.command(
+    "delete", help="Delete everything checkins holds about a person; what others wrote stays, unattributed."
+)
+@click.argument("email")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def file_delete(email: str, yes: bool) -> None:
+    from bot.app import build_services
+    from domain import privacy
+    from storage.erasure import UnclassifiedReference
+
+    services = build_services(_settings())
+    with services.session() as session:
+        try:
+            person = privacy.find(session, email=email)
+        except privacy.PrivacyError as err:
+            raise click.ClickException(str(err)) from err
+        who = f"{person.name} <{person.email}>"
+    if not yes:
+        click.confirm(
+            f"Delete everything checkins holds about {who}: their file, check-ins, feedback, goals and "
+            "sends, and their name on what they wrote for others? This cannot be undone",
+            abort=True,
+        )
+    try:
+        with services.session() as session:
+            erased = privacy.erase(session, email=email)
+    except (privacy.PrivacyError, UnclassifiedReference) as err:
+        raise click.ClickException(str(err)) from err
+    log.info("erased %s", erased.email)
+    for what, count in sorted(erased.counts.items()):
+        if count:
+            click.echo(f"  {what}: {count}")
+    click.echo(f"{who} deleted. Remove them from the org CSV too, or the next import adds them back.")
 
 
 def main(argv: list[str] | None = None) -> None:

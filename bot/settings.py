@@ -9,6 +9,8 @@ from dotenv import dotenv_values
 
 DEFAULT_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite:///checkins.db"
+# The retention window must outlast the longest check-in period (a month) and its send ledger.
+MIN_RETENTION_DAYS = 60
 
 
 class SettingsError(Exception):
@@ -24,6 +26,7 @@ class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     port: int = 3000
     posts_per_minute: int = 300
+    retention_days: int | None = None  # None: keep everything
 
 
 def load_settings(environ: Mapping[str, str] | None = None, *, env_file: str | None = ".env") -> Settings:
@@ -72,6 +75,15 @@ def load_settings(environ: Mapping[str, str] | None = None, *, env_file: str | N
             f"CHECKINS_POSTS_PER_MINUTE is malformed: {rate_text!r} is not a whole number >= 1"
         )
 
+    retention_text = get("CHECKINS_RETENTION_DAYS")
+    if retention_text is not None and (
+        not retention_text.isdigit() or not MIN_RETENTION_DAYS <= int(retention_text) <= 100_000
+    ):
+        raise SettingsError(
+            f"CHECKINS_RETENTION_DAYS is malformed: {retention_text!r} is not a whole number of days "
+            f">= {MIN_RETENTION_DAYS} (leave it empty to keep everything)"
+        )
+
     return Settings(
         slack_bot_token=bot_token,
         slack_signing_secret=signing_secret,
@@ -80,4 +92,5 @@ def load_settings(environ: Mapping[str, str] | None = None, *, env_file: str | N
         database_url=database_url,
         port=int(port_text),
         posts_per_minute=int(rate_text),
+        retention_days=int(retention_text) if retention_text is not None else None,
     )

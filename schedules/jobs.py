@@ -4,7 +4,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from domain import checkins, feedback, org, reviews, summaries
+from domain import checkins, feedback, org, privacy, reviews, summaries
 from domain.services import Services
 from storage.types import utcnow
 
@@ -60,3 +60,17 @@ def sync_org() -> None:
     with _services.session() as session:
         report = org.sync(session, _services.gateway)
     log.info("org sync: %d updated, %d deactivated", report.updated, report.deactivated)
+
+
+def apply_retention(days: int | None = None) -> None:
+    """Daily: deletes what is older than CHECKINS_RETENTION_DAYS (the runner passes it), and old event ids."""
+    if _services is None:
+        raise RuntimeError("schedules.jobs.bind(services) was not called")
+    run_retention(_services, days=days, now=utcnow())
+
+
+def run_retention(services: Services, *, days: int | None, now: datetime) -> privacy.Retained:
+    with services.session() as session:
+        done = privacy.apply_retention(session, days=days, now=now)
+    log.info("retention (%s days): %s", days or "no limit", dict(done.counts))
+    return done

@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 LEASE = "scheduler"
 TICK_JOB = "checkins.tick"
 SYNC_JOB = "org.sync"
+RETENTION_JOB = "privacy.retention"
 
 
 class SchedulerRunner:
@@ -36,8 +37,10 @@ class SchedulerRunner:
         lease_ttl: timedelta = timedelta(seconds=90),
         renew_every: float = 30.0,
         tick_every: float = 60.0,
+        retention_days: int | None = None,
     ):
         self.services = services
+        self.retention_days = retention_days
         self.lease_ttl = lease_ttl
         self.renew_every = renew_every
         self.tick_every = tick_every
@@ -112,6 +115,14 @@ class SchedulerRunner:
             CronTrigger(hour=3, minute=17, timezone=UTC),
             id=SYNC_JOB,
             name="refresh the org from Slack's directory",
+            replace_existing=True,
+        )
+        scheduler.add_job(
+            "schedules.jobs:apply_retention",
+            CronTrigger(hour=3, minute=47, timezone=UTC),
+            id=RETENTION_JOB,
+            name="delete what is older than the retention window",
+            kwargs={"days": self.retention_days},  # replace_existing: a changed setting applies at start
             replace_existing=True,
         )
         scheduler.start()

@@ -220,8 +220,9 @@ class Feedback(SQLModel, table=True):
     __tablename__ = "feedback"
 
     id: int | None = Field(default=None, primary_key=True)
-    giver_id: int = Field(
-        sa_column=sa.Column(sa.Integer, sa.ForeignKey("people.id"), nullable=False, index=True)
+    # NULL once the giver is erased (`checkins file delete`): the feedback stays its recipient's.
+    giver_id: int | None = Field(
+        default=None, sa_column=sa.Column(sa.Integer, sa.ForeignKey("people.id"), nullable=True, index=True)
     )
     recipient_id: int = Field(
         sa_column=sa.Column(sa.Integer, sa.ForeignKey("people.id"), nullable=False, index=True)
@@ -243,7 +244,10 @@ class FeedbackRequest(SQLModel, table=True):
     __tablename__ = "feedback_requests"
 
     id: int | None = Field(default=None, primary_key=True)
-    requester_id: int = Field(sa_column=sa.Column(sa.Integer, sa.ForeignKey("people.id"), nullable=False))
+    # NULL once the requester is erased: a manager's request about a report stays the report's.
+    requester_id: int | None = Field(
+        default=None, sa_column=sa.Column(sa.Integer, sa.ForeignKey("people.id"), nullable=True)
+    )
     subject_id: int = Field(sa_column=sa.Column(sa.Integer, sa.ForeignKey("people.id"), nullable=False))
     asked_id: int = Field(
         sa_column=sa.Column(sa.Integer, sa.ForeignKey("people.id"), nullable=False, index=True)

@@ -1,0 +1,65 @@
+"""Erasing a person (`checkins file delete`) and the retention window (CHECKINS_RETENTION_DAYS)."""
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import Session
+
+from storage import erasure, people
+from storage.models import Person
+
+# Slack retries an event within minutes; a day of event ids is plenty to drop repeats.
+KEEP_EVENT_IDS = timedelta(days=1)
+
+
+class PrivacyError(Exception):
+    """A request that cannot be done as asked; the message is safe to show."""
+
+
+@dataclass(frozen=True)
+class Erased:
+    name: str
+    email: str
+    counts: Counter
+
+
+def find(session: Session, *, email: str) -> Person:
+    person = people.get_by_email(session, email=email.strip())
+    if person is None:
+        raise PrivacyError(f"{email} is not in checkins (no one has this email)")
+    return person
+
+
+def erase(session: Session, *, email: str) -> Erased:
+    """Everything that is the person's is deleted; whatever is someone else's loses every trace of them
+    (storage/erasure.py lists each reference). Commits all of it, or nothing."""
+    person = find(session, email=email)
+    assert person.id is not None
+    name, email = person.name, person.email
+    counts: Counter = Counter()
+    # Org-change notes in their reports' files name them, by id in the data and by name in the text.
+    for entry in erasure.entries_naming(session, person_id=person.id):
+        entry.data = {**entry.data, "manager_id": None}
+        if name:
+            entry.text = entry.text.replace(f"manager {name}", "manager (erased)")
+        counts["file_entries.data naming them cleared"] += 1
+    counts.update(erasure.erase_person(session, person_id=person.id))
+    return Erased(name=name, email=email, counts=counts)
+
+
+@dataclass(frozen=True)
+class Retained:
+    cutoff: datetime | None
+    counts: Counter
+
+
+def apply_retention(session: Session, *, days: int | None, now: datetime) -> Retained:
+    """Daily: what is older than the window goes (nothing when no window is set); old event ids always."""
+    counts: Counter = Counter()
+    counts["processed_events"] = erasure.prune_processed_events(session, now=now, keep=KEEP_EVENT_IDS)
+    if days is None:
+        return Retained(cutoff=None, counts=counts)
+    cutoff = now - timedelta(days=days)
+    counts.update(erasure.delete_older_than(session, cutoff=cutoff))
+    return Retained(cutoff=cutoff, counts=counts)
