@@ -463,3 +463,31 @@ def test_a_form_submitted_twice_saves_once_and_the_second_is_refused_inline(worl
     assert review_of(services, "ana@acme.test").version == 1
     steps = [s for s, _ in review_entries(services, "ana@acme.test")]
     assert steps == ["invited", "self_assessment", "manager_assessment"]
+
+
+def test_long_and_malicious_answers_are_escaped_and_fit_every_message(world):
+    sb, services, ids = world.sb, world.services, world.ids
+    ana, maria = ids["ana@acme.test"], ids["maria@acme.test"]
+    goal_id = agreed_goal(services, "ana@acme.test", "Beat <!channel> & <@U0FAKE>")
+    start(services, emails=["ana@acme.test"])
+    wait_for(lambda: bot_dms(sb, ana, "Time to review"))
+    nasty = "<!channel> & <@U0FAKE> " * 100
+    assert self_assess(
+        sb,
+        ana,
+        [goal_id],
+        went_well=("&" * 3000),
+        to_improve=nasty[:3000],
+        **{f"goal_{goal_id}_result": "&" * 1000},
+    ).ok
+    (to_maria,) = wait_for(lambda: bot_dms(sb, maria, "Ana sent their self-assessment"))
+    assert "<!channel>" not in str(to_maria) and "<@U0FAKE>" not in str(to_maria)
+    sb.click(maria, "review_assess_open")
+    assert assess(
+        sb, maria, [goal_id], plan=["&" * 200] * 5, overall="<!here> " * 300, diagnosis="&" * 3000
+    ).ok
+    (plan_dm,) = wait_for(lambda: bot_dms(sb, ana, "The assessment of your"))
+    assert "<!here>" not in str(plan_dm) and "&amp;" * 100 in str(plan_dm)
+    sb.click(ana, "review_agree")
+    wait_for(lambda: len([g for g in goals_of(services, "ana@acme.test") if g.status == "draft"]) == 5)
+    assert sb.problems == []
