@@ -33,6 +33,7 @@ HR_SUMMARY = "hr_summary"
 HR_CHANNEL = "hr_summary_channel"
 FRESH = timedelta(days=7)  # a cycle that closed longer ago than this gets no summary (e.g. on first start)
 TREND = timedelta(weeks=12)  # how far back the mood trend looks
+PROGRESS_LOOKBACK = timedelta(weeks=26)
 ATTENTION = [q for q in DEFAULT_QUESTIONS if q.stands_out]
 
 
@@ -234,7 +235,10 @@ def build(session: Session, *, manager: Person, cycle: Cycle | None, now: dateti
     ]
     feedback = store.feedback_counts(session, person_ids=ids, since=cycle.starts, until=cycle.ends)
     points = _series(recent, cycle.ends)
-    entries = store.progress_entries(session, person_ids=ids, until=cycle.ends)
+    # Progress before the trend's window only gives its starting point: half a year back is plenty.
+    entries = store.progress_entries(
+        session, person_ids=ids, since=cycle.ends - TREND - PROGRESS_LOOKBACK, until=cycle.ends
+    )
     agreed_ids = {v.goal.id for _, v in team_goals}
     summary = Summary(
         manager=manager,

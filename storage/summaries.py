@@ -115,12 +115,15 @@ def open_proposals_for(session: Session, *, person_ids: Sequence[int]) -> Sequen
     return session.exec(query.order_by(GoalProposal.id)).all()
 
 
-def progress_entries(session: Session, *, person_ids: Sequence[int], until: datetime) -> Sequence[FileEntry]:
+def progress_entries(
+    session: Session, *, person_ids: Sequence[int], since: datetime, until: datetime
+) -> Sequence[FileEntry]:
     if not person_ids:
         return []
     query = select(FileEntry).where(
         FileEntry.person_id.in_(list(person_ids)),
         FileEntry.kind == "goal_progress",
+        FileEntry.created_at >= since,
         FileEntry.created_at < until,
     )
     return session.exec(query.order_by(FileEntry.created_at, FileEntry.id)).all()

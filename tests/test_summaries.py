@@ -32,7 +32,10 @@ def _joined(services, when):
             person.created_at = when
 
 
-def answer(services, uid, answers, at=utc(2026, 11, 21, 9)):
+ANSWERED = utc(2026, 11, 21, 9)
+
+
+def answer(services, uid, answers, at=ANSWERED):
     """Answered inside the period (the handlers check periods against the real clock, so the domain here)."""
     with services.session() as session:
         (checkin,) = [c for c in _checkins(session, uid)]
