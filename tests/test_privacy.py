@@ -24,6 +24,7 @@ from storage.models import (
     GoalProposal,
     KeyResult,
     ProcessedEvent,
+    Review,
     Send,
     TeamCadence,
 )
@@ -229,6 +230,20 @@ def build_history(world) -> None:
                 updated_by_id=pid["maria@acme.test"],
             )
         )
+        for email in ("ana@acme.test", "bo@acme.test"):
+            session.add(
+                Review(
+                    person_id=pid[email],
+                    manager_id=pid["maria@acme.test"],
+                    cycle="2026-Q3",
+                    diagnosis="Steady quarter",
+                    draft_goal_ids=[mine.id] if email == "ana@acme.test" else [],
+                    manager_channel=sb.dm_channel(maria),
+                    manager_ts="1700000000.000100",
+                    plan_channel=sb.dm_channel(world.ids[email]),
+                    plan_ts="1700000000.000200",
+                )
+            )
     wait_for(lambda: len(file_views(services)) == 2 and _all_texts_kept(services))
 
 
