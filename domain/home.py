@@ -4,10 +4,13 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from domain import directory, performance_file
+from domain import directory, goals, performance_file
 from domain.access import NotAllowed, is_admin
+from storage import goals as goal_store
 from storage import people
+from storage import summaries as team_store
 from storage.models import Person
+from storage.types import utcnow
 
 
 @dataclass(frozen=True)
@@ -19,6 +22,8 @@ class Home:
     reports: list[Person]  # a manager switches between these files
     choose_anyone: bool  # an HR admin picks anyone's file
     refusal: str | None  # why the file asked for is not the one shown
+    goals: list[goals.GoalView]
+    open_items: list[str]
 
     @property
     def own(self) -> bool:
@@ -49,7 +54,14 @@ def home(
         file = performance_file.read(
             session, viewer=viewer, person=viewer, page=0 if refusal else page, page_size=page_size
         )
+    assert subject.id is not None
+    today = utcnow().date()
+    goal_views = goals.views(
+        session, list(goal_store.of_person(session, person_id=subject.id, ending_on_or_after=today))
+    )
     return Home(
+        goals=goal_views,
+        open_items=_open_items(session, viewer, subject, goal_views, profile.reports),
         viewer=viewer,
         subject=subject,
         subject_manager=people.get(session, person_id=subject.manager_id),
@@ -58,3 +70,28 @@ def home(
         choose_anyone=is_admin(viewer),
         refusal=refusal,
     )
+
+
+def _open_items(
+    session: Session, viewer: Person, subject: Person, views: list[goals.GoalView], reports: list[Person]
+) -> list[str]:
+    """What waits for someone: goals not agreed yet, and (on one's own Home) decisions owed to reports."""
+    items = []
+    for view in views:
+        if view.proposal is None:
+            continue
+        by_subject = view.proposal.proposer_id == subject.id
+        waiting_for = "the manager's decision" if by_subject else f"{subject.name}'s answer"
+        what = {"new": "new goal", "change": "change to", "drop": "dropping"}[view.proposal.action]
+        items.append(f"{what.capitalize()} “{view.proposal.terms['title']}” waits for {waiting_for}.")
+    if viewer.id == subject.id and reports:
+        owed = [
+            proposal
+            for proposal, goal in team_store.open_proposals_for(session, person_ids=[p.id for p in reports])
+            if proposal.proposer_id == goal.person_id
+        ]
+        if owed:
+            items.append(
+                f"{len(owed)} goal proposal(s) from your reports wait for your decision, in your DMs."
+            )
+    return items

@@ -398,3 +398,23 @@ def test_a_check_in_asks_progress_on_each_agreed_goal_and_records_it(world):
     wait_for(lambda: goals_of(services, "ana@acme.test")[0].current == 125)
     progress = [t for k, t in file_kinds(services, "ana@acme.test") if k == "goal_progress"]
     assert progress == ["Grow weekly active teams: 50%, on track"]
+
+
+def test_the_home_tab_shows_goals_with_progress_and_what_waits_for_whom(world):
+    sb, services, ids = world.sb, world.services, world.ids
+    ana, maria = ids["ana@acme.test"], ids["maria@acme.test"]
+    propose(sb, ana, result_goal())
+    wait_for(lambda: bot_dms(sb, maria, "proposes a new goal"))
+    decide(sb, maria, "goal_approve")
+    wait_for(lambda: goals_of(services, "ana@acme.test")[0].status == "active")
+    propose(sb, ana, result_goal(title="Write the <b>runbook</b>"))
+    wait_for(lambda: len(goals_of(services, "ana@acme.test")) == 2)
+    sb.open_home(ana)
+    home = wait_for(lambda: "Open items" in str(sb.home(ana)) and sb.home(ana))
+    blocks = {b["block_id"]: b["text"]["text"] for b in home["blocks"] if b.get("block_id") and "text" in b}
+    assert "*Grow weekly active teams* · on track · ░░░░░░░░░░ 0%" in blocks["goals"]
+    assert "Write the &lt;b&gt;runbook&lt;/b&gt;" in blocks["goals"]
+    assert "waits for the manager's decision" in blocks["open_items"]
+    sb.open_home(maria)
+    home = wait_for(lambda: "Open items" in str(sb.home(maria)) and sb.home(maria))
+    assert "1 goal proposal(s) from your reports wait for your decision" in str(home)
