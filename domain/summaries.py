@@ -117,6 +117,10 @@ class Summary:
         return [line.person for line in self.lines if line.status == "missing"]
 
     @property
+    def skipped(self) -> list[Person]:
+        return [line.person for line in self.lines if line.status == "skipped"]
+
+    @property
     def unreplied(self) -> list[Person]:
         return [line.person for line in self.lines if line.unreplied]
 

@@ -298,12 +298,65 @@ def scene_feedback(demo: Demo) -> None:
     say(f"  #kudos: {len(sb.channel_messages(kudos))} praise post(s)")
 
 
+def _inputs(demo: Demo, uid: str, fill: dict[str, str]) -> dict[str, str]:
+    """Values for the open modal's inputs, by the end of their block id (goal_12_rating → "rating")."""
+    values = {}
+    for block in demo.sb.open_views(uid)[-1]["blocks"]:
+        if block.get("type") == "input":
+            for suffix, value in fill.items():
+                if block["block_id"].endswith(suffix):
+                    values[block["block_id"]] = value
+    return values
+
+
+def scene_review(demo: Demo) -> None:
+    say("== The quarter's review: Ana assesses herself, Maria assesses, they agree a plan")
+    sb = demo.sb
+    ana, maria = demo.person("ana@acme.test"), demo.person("maria@acme.test")
+    demo.cli("review", "start", "--cycle", _period_key(), "--user", "ana@acme.test")
+    demo.settle(lambda: "review_self_open" in str(sb.dm_messages(ana)))
+    sb.click(ana, "review_self_open")
+    _wait_modal(demo, ana, "review_self_submit")
+    fill = {
+        "_result": "Most customers moved; the old system still runs for two of them.",
+        "_rating": "4",
+        "went_well": "The staged rollout: no incident.",
+        "to_improve": "Asking for help earlier (the DBA wait cost two weeks).",
+    }
+    sb.submit_view(ana, _inputs(demo, ana, fill))
+    demo.settle(lambda: "review_assess_open" in str(sb.dm_messages(maria)))
+    sb.click(maria, "review_assess_open")
+    _wait_modal(demo, maria, "review_assess_submit")
+    fill = {
+        "_rating": "4",
+        "_comment": "Strong delivery; the shutdown slipped.",
+        "overall": "A solid quarter.",
+        "diagnosis": "Delivery is strong; blockers surface late.",
+        "plan_1": "Raise a blocker within a day, in the check-in",
+        "plan_2": "Pair with Data on the next migration",
+    }
+    sb.submit_view(maria, _inputs(demo, maria, fill))
+    demo.settle(lambda: "review_agree" in str(sb.dm_messages(ana)))
+    sb.click(ana, "review_agree")
+    demo.settle(lambda: "agreed" in sb.transcript(maria).lower())
+
+
+def scene_summary(demo: Demo) -> None:
+    say("== Maria's summary of her team's week (the scheduler sends it when the period closes)")
+    demo.cli("summary", "send")
+    maria = demo.person("maria@acme.test")
+    demo.settle(lambda: bool(demo.sb.files(maria)))
+
+
 def scene_files(demo: Demo) -> None:
-    say("== Everyone opens the Home tab: their performance file")
+    say("== Everyone opens the Home tab: their performance file; Maria opens Ana's")
     for email, *_ in PEOPLE:
         demo.sb.open_home(demo.person(email))
-    ana = demo.person("ana@acme.test")
+    ana, maria = demo.person("ana@acme.test"), demo.person("maria@acme.test")
     demo.settle(lambda: "Manager's reply" in str(demo.sb.home(ana)))
+    demo.settle(lambda: "home_file_switch" in str(demo.sb.home(maria)))
+    demo.sb.select(maria, "home_file_switch", ana)
+    demo.settle(lambda: "You are reading" in str(demo.sb.home(maria)))
 
 
 SCENES = [
@@ -313,6 +366,8 @@ SCENES = [
     scene_goals,
     scene_checkin_round,
     scene_feedback,
+    scene_review,
+    scene_summary,
     scene_files,
 ]
 
