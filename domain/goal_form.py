@@ -22,8 +22,9 @@ KR_BLOCKS = [(f"kr{n}_title", f"kr{n}_target") for n in range(1, MAX_KEY_RESULTS
 def number(text: str | None) -> float | None:
     """A number as people type it (12, 12.5, 1 200, 1,200, 40%); None when it is not one."""
     cleaned = (text or "").strip().rstrip("%").replace(" ", "").replace("_", "")
-    if cleaned.count(",") and "." not in cleaned and all(len(p) == 3 for p in cleaned.split(",")[1:]):
-        cleaned = cleaned.replace(",", "")  # thousands separators
+    whole = cleaned.split(".")[0]
+    if "," in whole and all(len(p) == 3 for p in whole.split(",")[1:]):
+        cleaned = cleaned.replace(",", "", whole.count(","))  # thousands separators: 1,200 and 1,234.5
     try:
         value = float(cleaned)
     except ValueError:
@@ -32,9 +33,10 @@ def number(text: str | None) -> float | None:
 
 
 def show_number(value: float | None) -> str:
+    """Without losing digits: what is shown pre-filled must read back as the same number."""
     if value is None:
         return ""
-    return f"{value:g}" if abs(value) < 1e15 else f"{value:.0f}"
+    return f"{value:.15g}"
 
 
 NOT_A_NUMBER = "Write a number, like 42 or 12.5."

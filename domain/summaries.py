@@ -34,6 +34,8 @@ HR_CHANNEL = "hr_summary_channel"
 FRESH = timedelta(days=7)  # a cycle that closed longer ago than this gets no summary (e.g. on first start)
 TREND = timedelta(weeks=12)  # how far back the mood trend looks
 PROGRESS_LOOKBACK = timedelta(weeks=26)
+MIN_ANSWERS = 3  # fewer answers than this, and a group's mood or blockers would be someone's own
+BEFORE = timedelta(weeks=5)  # the period before a cycle, for "before:" (monthly cadences included)
 ATTENTION = [q for q in DEFAULT_QUESTIONS if q.stands_out]
 
 
@@ -87,8 +89,8 @@ class TeamFigures:
     asked: int
     answered: int
     mood: float | None
-    blockers: int
-    help: int
+    blockers: int | None  # None: too few answers to tell without naming someone
+    help: int | None
     at_risk: int
     feedback: int
 
@@ -163,16 +165,20 @@ def _figures(
     checkins: list[Checkin],
     at_risk: int,
     feedback: dict[int, int],
+    anonymous: bool = False,
 ) -> TeamFigures:
+    """`anonymous`: for readers who may not see the answers. With fewer than MIN_ANSWERS answers a figure
+    would be someone's own mood or blocker: those are left out."""
     answered = [c for c in checkins if c.status == CheckinStatus.submitted]
+    hidden = anonymous and len(answered) < MIN_ANSWERS
     return TeamFigures(
         name=name,
         people=len(members),
         asked=len(checkins),
         answered=len(answered),
-        mood=_mean(c.mood for c in answered),
-        blockers=sum(bool(c.answers.get("blockers")) for c in answered),
-        help=sum(bool(c.answers.get("help")) for c in answered),
+        mood=None if hidden else _mean(c.mood for c in answered),
+        blockers=None if hidden else sum(bool(c.answers.get("blockers")) for c in answered),
+        help=None if hidden else sum(bool(c.answers.get("help")) for c in answered),
         at_risk=at_risk,
         feedback=sum(feedback.get(p.id, 0) for p in members),
     )
@@ -187,8 +193,10 @@ def build(session: Session, *, manager: Person, cycle: Cycle | None, now: dateti
         return None
     ids = [p.id for p in reports]
     horizon_end = cycle.ends if cycle else now
+    # Twelve weeks of trend, or the whole cycle and the period before it when longer (a quarter).
+    opened_from = horizon_end - TREND if cycle is None else min(horizon_end - TREND, cycle.starts - BEFORE)
     recent = list(
-        store.checkins_of(session, person_ids=ids, opened_from=horizon_end - TREND, opened_before=horizon_end)
+        store.checkins_of(session, person_ids=ids, opened_from=opened_from, opened_before=horizon_end)
     )
     if cycle is None:
         opened = [c for c in recent if c.opens_at <= now]
@@ -311,7 +319,7 @@ def _sub_teams(session: Session, reports: list[Person], cycle: Cycle) -> list[Te
         ]
 
     return [
-        _figures(lead.name, below[lead.id], in_cycle(below[lead.id]), 0, {})
+        _figures(lead.name, below[lead.id], in_cycle(below[lead.id]), 0, {}, anonymous=True)
         for lead in reports
         if below.get(lead.id)
     ]
@@ -333,7 +341,7 @@ def due(session: Session, *, now: datetime) -> list[tuple[Person, Cycle, str]]:
     candidates = [
         (managers[manager_id], period_cycle_of(key, first_open, last_close))
         for manager_id, key, first_open, last_close in store.closed_periods(
-            session, by_team=False, closed_after=now - FRESH, now=now
+            session, per_manager=True, closed_after=now - FRESH, now=now
         )
         if manager_id in managers
     ]
@@ -454,6 +462,7 @@ def hr_summary(session: Session, *, teams: list[str], cycle: Cycle) -> HrSummary
                 [c for c in checkins if c.person_id in group_ids],
                 sum(at_risk[i] for i in group_ids),
                 feedback,
+                anonymous=True,
             )
         )
     return HrSummary(cycle=cycle, teams=figures)
@@ -466,16 +475,18 @@ def send_hr_due(services: Services, *, now: datetime) -> int:
         by = people.get(session, person_id=int(settings_store.setting(session, key=f"{HR_CHANNEL}_by") or 0))
         if not channel or by is None:
             return 0
-        closed = store.closed_periods(session, by_team=True, closed_after=now - FRESH, now=now)
-        sent = store.sent_keys(session, kind=HR_SUMMARY, keys=[row[1] for row in closed], person_ids=[by.id])
-        periods: dict[str, list] = defaultdict(list)
-        for team, key, first_open, last_close in closed:
-            if (by.id, key) not in sent:
-                periods[key].append((team, first_open, last_close))
+        # A period key is shared by every team on that cadence, whatever its time zone: the post waits
+        # until the period has closed for all of them.
+        closed = store.closed_periods(session, per_manager=False, closed_after=now - FRESH, now=now)
+        sent = store.sent_keys(session, kind=HR_SUMMARY, keys=[row[0] for row in closed], person_ids=[by.id])
+        periods = {
+            key: (first_open, last_close, store.teams_in_period(session, period_key=key))
+            for key, first_open, last_close in closed
+            if (by.id, key) not in sent
+        }
     count = 0
-    for key, rows in periods.items():
-        cycle = period_cycle_of(key, min(r[1] for r in rows), max(r[2] for r in rows))
-        teams = [r[0] for r in rows]
+    for key, (first_open, last_close, teams) in periods.items():
+        cycle = period_cycle_of(key, first_open, last_close)
 
         def compose(session: Session, cycle: Cycle = cycle, teams: list[str] = teams) -> dict:
             return render_message("summary_hr.json.j2", summary=hr_summary(session, teams=teams, cycle=cycle))

@@ -52,20 +52,31 @@ def checkins_of(
 
 
 def closed_periods(
-    session: Session, *, by_team: bool, closed_after: datetime, now: datetime
-) -> list[tuple[int | str, str, datetime, datetime]]:
-    """(manager id or team, period key, first opening, last closing) of the check-in periods whose every
-    check-in closed in (closed_after, now]: the digests that may be due. One grouped query for the org."""
-    group = Person.team if by_team else Person.manager_id
+    session: Session, *, per_manager: bool, closed_after: datetime, now: datetime
+) -> list[tuple]:
+    """(manager id if per_manager, period key, first opening, last closing) of the check-in periods whose
+    every check-in (of that manager's reports; else of everyone on that period) closed in (closed_after,
+    now]: the summaries that may be due. One grouped query for the whole org."""
+    groups = [Person.manager_id, Checkin.period_key] if per_manager else [Checkin.period_key]
     last_close = func.max(Checkin.closes_at)
     query = (
-        select(group, Checkin.period_key, func.min(Checkin.opens_at), last_close)
+        select(*groups, func.min(Checkin.opens_at), last_close)
         .join(Person, Person.id == Checkin.person_id)
         .where(Person.manager_id.is_not(None), Checkin.closes_at > closed_after)
-        .group_by(group, Checkin.period_key)
+        .group_by(*groups)
         .having(last_close <= now)
     )
     return [tuple(row) for row in session.exec(query)]
+
+
+def teams_in_period(session: Session, *, period_key: str) -> list[str]:
+    query = (
+        select(Person.team)
+        .join(Checkin, Checkin.person_id == Person.id)
+        .where(Checkin.period_key == period_key)
+        .distinct()
+    )
+    return sorted(session.exec(query))
 
 
 def in_teams(session: Session, *, teams: Sequence[str]) -> Sequence[Person]:
