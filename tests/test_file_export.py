@@ -58,15 +58,16 @@ def build_anas_file(world):
     wait_for(lambda: sb.open_views(ana))
     sb.submit_view(ana, {"mood": "4", "progress": "Billing & invoices, done"})
     wait_for(lambda: any(e["kind"] == "checkin" for e in log_of(world.services, "ana@acme.test")))
-    sb.send_dm(ana, TRICKY)
+    sb.send_dm(ana, TRICKY)  # each step waits for the last: the app handles them concurrently
+    wait_for(lambda: any(e["kind"] == "message" for e in log_of(world.services, "ana@acme.test")))
     sb.slash_command(bo, "/feedback", f"<@{ana}|ana> Great demo & clear notes")
+    wait_for(lambda: any(e["kind"] == "feedback" for e in log_of(world.services, "ana@acme.test")))
     sb.slash_command(chen, "/feedback", f"<@{ana}|ana>")
     wait_for(lambda: sb.open_views(chen))
     sb.submit_view(chen, {"text": "Kept between us: slow down", "visibility": "recipient_only"})
     wait_for(
         lambda: len([e for e in log_of(world.services, "ana@acme.test") if e["kind"] == "feedback"]) == 2
     )
-    wait_for(lambda: any(e["kind"] == "message" for e in log_of(world.services, "ana@acme.test")))
     sb.open_home(maria)
     wait_for(lambda: sb.home(maria))
     sb.select(maria, "home_file_switch", ana)

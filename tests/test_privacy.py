@@ -244,7 +244,16 @@ def build_history(world) -> None:
                     plan_ts="1700000000.000200",
                 )
             )
-    wait_for(lambda: len(file_views(services)) == 2 and _all_texts_kept(services))
+    wait_for(
+        lambda: (
+            len(file_views(services)) == 2 and feedback_requests(services) == 2 and _all_texts_kept(services)
+        )
+    )
+
+
+def feedback_requests(services):
+    with services.session() as session:
+        return session.execute(sa.text("SELECT count(*) FROM feedback_requests")).scalar()
 
 
 def file_views(services):
