@@ -128,7 +128,7 @@ def views(session: Session, goals: list[Goal]) -> list[GoalView]:
     ids = [g.id for g in goals if g.id is not None]
     krs = store.key_results(session, goal_ids=ids)
     proposals = store.open_proposals(session, goal_ids=ids)
-    parents = {g.parent_id: store.get(session, goal_id=g.parent_id) for g in goals if g.parent_id}
+    parents = store.get_many(session, goal_ids=[g.parent_id for g in goals if g.parent_id])
     result = []
     for goal in goals:
         assert goal.id is not None
@@ -212,11 +212,12 @@ def _periods(today: date, keep: str | None = None) -> list[goal_periods.GoalPeri
     return options
 
 
-def _parents(session: Session, person: Person | None, today: date) -> list[GoalView]:
-    if person is None:  # team goals align to company goals
-        rows = [g for g in store.shared(session, team="", ending_on_or_after=today)]
-    else:
-        rows = list(store.shared(session, team=person.team, ending_on_or_after=today))
+def _parents(session: Session, person: Person | None, today: date, keep: int | None = None) -> list[GoalView]:
+    """What a goal may align to: the company's goals, and (for a person's goal) their team's, still running.
+    `keep`: the goal's current parent, kept even when it has ended since, so an edit does not drop it."""
+    rows = list(store.shared(session, team=person.team if person else "", ending_on_or_after=today))
+    if keep and keep not in {g.id for g in rows} and (kept := store.get(session, goal_id=keep)) is not None:
+        rows.insert(0, kept)
     return views(session, rows)
 
 
@@ -242,7 +243,7 @@ def form(
         proposal, goal, person = _proposal_in_reach(session, actor, counter_proposal_id, decision="counter")
         values = goal_form.prefill(proposal.terms)
         note = "Change what you would rather agree to; it goes back to them for approval."
-        return _goal_form(session, GoalLevel.person, person, goal.id, values, today, goal.period, note)
+        return _goal_form(session, GoalLevel.person, person, goal, values, today, note)
     if goal_id is not None:
         goal = store.get(session, goal_id=goal_id)
         if goal is None:
@@ -255,13 +256,13 @@ def form(
             if goal.status in AGREED and person is not None
             else ""
         )
-        return _goal_form(session, GoalLevel(goal.level), person, goal_id, values, today, goal.period, note)
+        return _goal_form(session, GoalLevel(goal.level), person, goal, values, today, note)
     if level != GoalLevel.person:
         if not _may_set_shared(actor, level):
             raise NotAllowed(
                 f"Only {'HR admins' if level == GoalLevel.company else 'managers'} set {level} goals."
             )
-        return _goal_form(session, level, None, None, {}, today, None, f"A {level} goal, shown to everyone.")
+        return _goal_form(session, level, None, None, {}, today, f"A {level} goal, shown to everyone.")
     person = actor
     if person_slack_id and person_slack_id != actor.slack_user_id:
         person = people.get_by_slack_id(session, slack_user_id=person_slack_id)
@@ -272,17 +273,19 @@ def form(
         if person.id == actor.id
         else f"{person.name} will be asked to accept."
     )
-    return _goal_form(session, GoalLevel.person, person, None, {}, today, None, note)
+    return _goal_form(session, GoalLevel.person, person, None, {}, today, note)
 
 
-def _goal_form(session, level, person, goal_id, values, today, keep_period, note) -> GoalForm:
+def _goal_form(session, level, person, goal, values, today, note) -> GoalForm:
     return GoalForm(
         level=level,
         person=person,
-        goal_id=goal_id,
+        goal_id=goal.id if goal else None,
         values=values,
-        periods=_periods(today, keep_period),
-        parents=_parents(session, person, today) if level != GoalLevel.company else [],
+        periods=_periods(today, goal.period if goal else None),
+        parents=_parents(session, person, today, goal.parent_id if goal else None)
+        if level != GoalLevel.company
+        else [],
         kinds={k.value: v for k, v in KIND_LABELS.items()},
         note=note,
     )
@@ -324,7 +327,7 @@ def save(
     level_text, goal_text, person_text = [*metadata.split(":"), "", ""][:3]
     level = GoalLevel(level_text) if level_text in GoalLevel.__members__ else GoalLevel.person
     today = now.date()
-    goal = store.get(session, goal_id=int(goal_text)) if goal_text.isdigit() else None
+    goal = store.get(session, goal_id=int(goal_text), lock=True) if goal_text.isdigit() else None
     if goal_text and goal is None:
         raise GoalError("That goal no longer exists.")
     if goal is not None:
@@ -340,7 +343,10 @@ def save(
             log.warning("%s tried to set a goal for person %s", actor.email, person_text)
             raise NotAllowed("You can set goals for yourself, or propose them to people who report to you.")
     periods = [p.key for p in _periods(today, goal.period if goal else None)]
-    parents = [] if level == GoalLevel.company else [v.goal.id for v in _parents(session, person, today)]
+    keep = goal.parent_id if goal else None
+    parents = (
+        [] if level == GoalLevel.company else [v.goal.id for v in _parents(session, person, today, keep)]
+    )
     parsed = goal_form.parse(values, periods=periods, parents=[p for p in parents if p != (goal and goal.id)])
     if parsed.errors:
         return Outcome(errors=parsed.errors)
@@ -440,15 +446,60 @@ def _save_shared(session, actor, level, goal, terms, now) -> Outcome:
 
 
 def _decider(session: Session, proposer: Person, person: Person) -> Person | None:
-    """Who agrees: the manager when the person proposes, the person when someone else does."""
+    """Who agrees: the person when someone else proposes; when they propose, their manager, or an HR admin
+    while their manager has left. None: nobody to agree with (no manager at all), so it stands agreed."""
     if proposer.id != person.id:
         return person
-    manager = people.get(session, person_id=person.manager_id) if person.manager_id else None
-    return manager if manager is not None and manager.active else None
+    if person.manager_id is None:
+        return None
+    manager = people.get(session, person_id=person.manager_id)
+    if manager is not None and manager.active:
+        return manager
+    admins = [p for p in people.admins(session) if p.id != person.id]
+    if not admins:
+        raise GoalError("Your manager has left and there is no HR admin to agree with: ask HR to set one up.")
+    return admins[0]
+
+
+def _close_open(session: Session, actor: Person, person: Person, goal: Goal, verb: str) -> Outcome:
+    """Supersedes the goal's open proposal, if any: its decision request loses its buttons, and whoever
+    proposed it hears, if it was not them."""
+    outcome = Outcome()
+    assert goal.id is not None
+    old = store.open_proposals(session, goal_ids=[goal.id]).get(goal.id)
+    store.supersede_open(session, goal_id=goal.id)
+    if old is None:
+        return outcome
+    proposer = people.get(session, person_id=old.proposer_id)
+    if old.notice_channel and old.notice_ts:
+        message = render_message(
+            "goal_proposal.json.j2",
+            proposal=old,
+            goal=goal,
+            person=person,
+            proposer=proposer or actor,
+            changes=describe_changes(session, old.previous, old.terms, old.action),
+            by_person=old.proposer_id != person.id,
+            decided={"by": actor, "verb": verb, "comment": ""},
+        )
+        outcome.updates.append((old.notice_channel, old.notice_ts, message))
+    if proposer is not None and proposer.id != actor.id and proposer.active:
+        message = render_message(
+            "goal_decided.json.j2",
+            proposal=old,
+            goal=goal,
+            person=person,
+            decider=actor,
+            verb=verb,
+            what=_WHAT[old.action],
+            comment="",
+        )
+        outcome.posts.append(Post(proposer.slack_user_id, None, message))
+    return outcome
 
 
 def _propose(session, actor, person, goal, action, terms, previous, now) -> Outcome:
-    store.supersede_open(session, goal_id=goal.id)
+    closed = _close_open(session, actor, person, goal, "replaced")
     proposal = store.add_proposal(
         session,
         proposal=GoalProposal(
@@ -499,7 +550,9 @@ def _propose(session, actor, person, goal, action, terms, previous, now) -> Outc
             data={"goal_id": goal.id, "proposal_id": proposal.id, "decision": "approve"},
         )
         return Outcome(
-            notice=f"Goal {_ACTION_DONE[action]}: {goal.title}. You have no manager to agree it with."
+            notice=f"Goal {_ACTION_DONE[action]}: {goal.title}. You have no manager to agree it with.",
+            posts=closed.posts,
+            updates=closed.updates,
         )
     message = render_message(
         "goal_proposal.json.j2",
@@ -511,11 +564,15 @@ def _propose(session, actor, person, goal, action, terms, previous, now) -> Outc
         by_person=decider.id == person.id,
         decided=None,
     )
-    whom = "your manager" if decider.id != person.id else person.name
+    whom = person.name if decider.id == person.id else "your manager"
+    if decider.id not in (person.id, person.manager_id):
+        whom = f"{decider.name} (HR admin), as your manager has left"
     until = "It counts once agreed." if action == "new" else "The agreed version stays in force until then."
     return Outcome(
         notice=f"Proposed to {whom}: {terms['title']}. {until}",
         asks=[(proposal.id, decider.slack_user_id, message)],
+        posts=closed.posts,
+        updates=closed.updates,
     )
 
 
@@ -525,13 +582,13 @@ _ACTION_DONE = {"new": "set", "change": "changed", "drop": "dropped"}
 
 def propose_drop(session: Session, *, actor_slack_id: str, goal_id: int, now: datetime) -> Outcome:
     actor = person_for(session, actor_slack_id)
-    goal = store.get(session, goal_id=goal_id)
+    goal = store.get(session, goal_id=goal_id, lock=True)
     if goal is None:
         raise GoalError("That goal no longer exists.")
     person = _check_may_edit(session, actor, goal)
     if person is None or goal.status not in AGREED:  # shared goals, and goals never agreed: dropped at once
         goal.status, goal.updated_at = GoalStatus.dropped.value, now
-        store.supersede_open(session, goal_id=goal.id)
+        closed = _close_open(session, actor, person, goal, "dropped") if person else Outcome()
         owner = person or actor
         record(
             session,
@@ -541,7 +598,8 @@ def propose_drop(session: Session, *, actor_slack_id: str, goal_id: int, now: da
             text=f"Dropped: {goal.title}",
             data={"goal_id": goal.id, "decision": "drop"},
         )
-        return Outcome(notice=f"Dropped: {goal.title}.")
+        closed.notice = f"Dropped: {goal.title}."
+        return closed
     krs = store.key_results(session, goal_ids=[goal.id])[goal.id]
     terms = terms_of(goal, krs)
     return _propose(session, actor, person, goal, "drop", terms, terms, now)
@@ -615,7 +673,7 @@ def _proposal_in_reach(
 ) -> tuple[GoalProposal, Goal, Person]:
     """The open proposal the actor may decide on; a clear refusal otherwise."""
     proposal = store.get_proposal(session, proposal_id=proposal_id)
-    goal = store.get(session, goal_id=proposal.goal_id) if proposal else None
+    goal = store.get(session, goal_id=proposal.goal_id, lock=True) if proposal else None
     person = people.get(session, person_id=goal.person_id) if goal and goal.person_id else None
     if proposal is None or goal is None or person is None:
         raise GoalError("That proposal no longer exists.")
@@ -772,7 +830,7 @@ class ProgressForm:
 
 
 def _agreed_goal_in_reach(session: Session, actor: Person, goal_id: int) -> tuple[Goal, Person]:
-    goal = store.get(session, goal_id=goal_id)
+    goal = store.get(session, goal_id=goal_id, lock=True)
     if goal is None:
         raise GoalError("That goal no longer exists.")
     person = _check_may_edit(session, actor, goal)

@@ -81,7 +81,8 @@ def _open_items(
         if view.proposal is None:
             continue
         by_subject = view.proposal.proposer_id == subject.id
-        waiting_for = "the manager's decision" if by_subject else f"{subject.name}'s answer"
+        answer = "your answer" if viewer.id == subject.id else f"{subject.name}'s answer"
+        waiting_for = "the manager's decision" if by_subject else answer
         what = {"new": "new goal", "change": "change to", "drop": "dropping"}[view.proposal.action]
         items.append(f"{what.capitalize()} “{view.proposal.terms['title']}” waits for {waiting_for}.")
     if viewer.id == subject.id and reports:

@@ -15,27 +15,39 @@ def add(session: Session, *, goal: Goal) -> Goal:
     return goal
 
 
-def get(session: Session, *, goal_id: int) -> Goal | None:
-    return session.get(Goal, goal_id)
+def get(session: Session, *, goal_id: int, lock: bool = False) -> Goal | None:
+    """`lock`: held until commit (PostgreSQL), so a decision and an edit of one goal cannot interleave."""
+    return session.get(Goal, goal_id, with_for_update=lock or None)
+
+
+def get_many(session: Session, *, goal_ids: Sequence[int]) -> dict[int, Goal]:
+    if not goal_ids:
+        return {}
+    return {g.id: g for g in session.exec(select(Goal).where(Goal.id.in_(sorted(set(goal_ids)))))}
 
 
 def of_person(session: Session, *, person_id: int, ending_on_or_after: date) -> Sequence[Goal]:
-    """A person's goals whose period has not ended, dropped ones left out."""
+    """A person's goals whose period has not ended, and those overdue but still open; not dropped ones."""
+    still_open = [
+        GoalStatus.draft.value,
+        GoalStatus.pending.value,
+        GoalStatus.active.value,
+        GoalStatus.at_risk.value,
+    ]
     query = select(Goal).where(
         Goal.person_id == person_id,
-        Goal.due_on >= ending_on_or_after,
+        sa.or_(Goal.due_on >= ending_on_or_after, Goal.status.in_(still_open)),
         Goal.status != GoalStatus.dropped.value,
     )
     return session.exec(query.order_by(Goal.starts_on, Goal.id)).all()
 
 
 def active_of_person(session: Session, *, person_id: int, on: date) -> Sequence[Goal]:
-    """Agreed goals in progress on a day: the ones a check-in asks about."""
+    """Agreed goals in progress on a day, overdue ones included: the ones a check-in asks about."""
     query = select(Goal).where(
         Goal.person_id == person_id,
         Goal.status.in_([GoalStatus.active.value, GoalStatus.at_risk.value]),
         Goal.starts_on <= on,
-        Goal.due_on >= on,
     )
     return session.exec(query.order_by(Goal.starts_on, Goal.id)).all()
 

@@ -4,7 +4,7 @@ from collections.abc import Iterable, Sequence
 
 from sqlmodel import Session, select
 
-from storage.models import Person
+from storage.models import Person, Role
 
 
 def get(session: Session, *, person_id: int | None) -> Person | None:
@@ -49,3 +49,9 @@ def save(session: Session, *, person: Person) -> Person:
 
 def in_team(session: Session, *, team: str) -> Sequence[Person]:
     return session.exec(select(Person).where(Person.team == team).order_by(Person.id)).all()
+
+
+def admins(session: Session) -> Sequence[Person]:
+    """Active HR admins, oldest first."""
+    query = select(Person).where(Person.role == Role.admin.value, Person.active).order_by(Person.id)
+    return session.exec(query).all()

@@ -133,6 +133,7 @@ def test_the_manager_proposes_the_report_counters_and_the_manager_approves(world
     reply = sb.forge_action(maria, "goal_accept", str(_open_proposal_id(services, "ana@acme.test")))
     assert reply.ok
     wait_for(lambda: "Only Ana can answer this proposal." in sb.transcript(maria))
+    managers_proposal = _open_proposal_id(services, "ana@acme.test")
     sb.click(ana, "goal_counter")
     view = modal(sb, ana, "goal_submit")
     assert (
@@ -144,8 +145,9 @@ def test_the_manager_proposes_the_report_counters_and_the_manager_approves(world
     decide(sb, maria, "goal_approve")
     wait_for(lambda: goals_of(services, "ana@acme.test")[0].status == "active")
     assert goals_of(services, "ana@acme.test")[0].target == 170
-    # Ana accepting Maria's (replaced) proposal now changes nothing
-    sb.click(ana, "goal_accept")
+    # Maria's proposal says it was replaced; accepting it from a stale client changes nothing
+    assert "replaced this" in str(bot_dms(sb, ana, "proposes a new goal")[0])
+    sb.forge_action(ana, "goal_accept", str(managers_proposal))
     wait_for(lambda: "replaced by a newer one" in sb.transcript(ana))
     assert goals_of(services, "ana@acme.test")[0].target == 170
 
@@ -227,7 +229,8 @@ def test_stale_and_repeated_approvals_change_nothing_twice(world):
     wait_for(lambda: len(bot_dms(sb, maria, "proposes a new goal")) == 2)
     second = _open_proposal_id(services, "ana@acme.test")
     assert second != first
-    sb.click(maria, "goal_approve", str(first))
+    wait_for(lambda: "goal_approve" not in str(bot_dms(sb, maria, "proposes a new goal")[0]))  # closed
+    sb.forge_action(maria, "goal_approve", str(first))  # a stale client
     wait_for(lambda: "replaced by a newer one" in sb.transcript(maria))
     assert goals_of(services, "ana@acme.test")[0].status == "pending"
     decide(sb, maria, "goal_approve", str(second))
@@ -418,3 +421,116 @@ def test_the_home_tab_shows_goals_with_progress_and_what_waits_for_whom(world):
     sb.open_home(maria)
     home = wait_for(lambda: "Open items" in str(sb.home(maria)) and sb.home(maria))
     assert "1 goal proposal(s) from your reports wait for your decision" in str(home)
+
+
+def test_an_hr_admin_decides_when_the_manager_has_left_and_outsiders_can_touch_nothing(world, caplog):
+    sb, services, ids = world.sb, world.services, world.ids
+    ana, chen, dee = ids["ana@acme.test"], ids["chen@acme.test"], ids["dee@acme.test"]
+    propose(sb, ana, result_goal())
+    wait_for(lambda: bot_dms(sb, ids["maria@acme.test"], "proposes a new goal"))
+    decide(sb, ids["maria@acme.test"], "goal_approve")
+    goal = wait_for(lambda: [g for g in goals_of(services, "ana@acme.test") if g.status == "active"])[0]
+    # a colleague forges every goal button on Ana's goal: refused, logged, nothing changes
+    caplog.set_level(logging.WARNING)
+    sb.send_dm(chen, "hello")
+    for action in ("goal_edit", "goal_drop", "goal_progress"):
+        assert sb.forge_action(chen, action, str(goal.id)).ok
+    wait_for(lambda: sb.transcript(chen).count("Only the person, their manager or an HR admin") == 3)
+    assert sb.forge_action(chen, "goal_new", ana).ok
+    wait_for(lambda: "You can propose goals to the people who report to you." in sb.transcript(chen))
+    assert [g.status for g in goals_of(services, "ana@acme.test")] == ["active"]
+    assert sum("not theirs to change" in r.getMessage() for r in caplog.records) == 3
+    # Maria leaves: Ana's next change goes to the HR admin, who approves it
+    with services.session() as session:
+        people.get_by_email(session, email="maria@acme.test").active = False
+    sb.slash_command(ana, "/goals", "")
+    wait_for(lambda: "Propose a change" in sb.transcript(ana))
+    sb.click(ana, "goal_edit", str(goal.id))
+    modal(sb, ana, "goal_submit")
+    sb.submit_view(ana, {"target": "175"})
+    wait_for(lambda: "(HR admin), as your manager has left" in str(sb.open_views(ana)))
+    wait_for(lambda: bot_dms(sb, dee, "proposes a change"))
+    decide(sb, dee, "goal_approve")
+    wait_for(lambda: goals_of(services, "ana@acme.test")[0].target == 175)
+
+
+def test_asked_for_changes_the_goal_goes_back_to_draft_and_a_rejected_one_is_dropped(world):
+    sb, services, ids = world.sb, world.services, world.ids
+    ana, maria = ids["ana@acme.test"], ids["maria@acme.test"]
+    propose(sb, ana, result_goal())
+    wait_for(lambda: bot_dms(sb, maria, "proposes a new goal"))
+    reply = decide(sb, maria, "goal_changes")  # a comment is required for this one
+    assert reply.error == "client_validation" and "comment" in reply.json
+    sb.submit_view(maria, {"comment": "Make it 160"})
+    wait_for(lambda: goals_of(services, "ana@acme.test")[0].status == "draft")
+    wait_for(lambda: bot_dms(sb, ana, "asked for changes"))
+    goal = goals_of(services, "ana@acme.test")[0]
+    sb.slash_command(ana, "/goals", "")
+    wait_for(lambda: "goal_edit" in str(sb.ephemerals(ana)))
+    sb.click(ana, "goal_edit", str(goal.id))
+    modal(sb, ana, "goal_submit")
+    sb.submit_view(ana, {"target": "160"})
+    (again,) = wait_for(
+        lambda: [m for m in bot_dms(sb, maria, "proposes a new goal") if "goal_reject" in str(m)]
+    )
+    assert "~150~ → 160" in str(again["blocks"])  # what changed since the version asked about
+    decide(sb, maria, "goal_reject", comment="Not this quarter")
+    wait_for(lambda: goals_of(services, "ana@acme.test") == [])  # dropped goals are not listed
+    wait_for(lambda: bot_dms(sb, ana, "rejected"))
+
+
+def test_dropping_a_goal_before_agreement_tells_the_other_side_and_closes_their_request(world):
+    sb, services, ids = world.sb, world.services, world.ids
+    ana, maria = ids["ana@acme.test"], ids["maria@acme.test"]
+    propose(sb, maria, result_goal(), text=f"new {at(ana)}")
+    wait_for(lambda: bot_dms(sb, ana, "proposes a new goal"))
+    goal = goals_of(services, "ana@acme.test")[0]
+    sb.slash_command(maria, "/goals", at(ana))
+    wait_for(lambda: "goal_drop" in str(sb.ephemerals(maria)))
+    sb.click(maria, "goal_drop", str(goal.id))
+    wait_for(lambda: "dropped this" in str(bot_dms(sb, ana, "proposes a new goal")))
+    assert "goal_accept" not in str(bot_dms(sb, ana, "proposes a new goal"))
+    assert goals_of(services, "ana@acme.test") == []
+
+
+def test_saving_progress_untouched_keeps_every_digit(world):
+    sb, services, ids = world.sb, world.services, world.ids
+    ana, maria = ids["ana@acme.test"], ids["maria@acme.test"]
+    propose(sb, ana, result_goal(baseline="1000000", target="1234567.89"))
+    wait_for(lambda: bot_dms(sb, maria, "proposes a new goal"))
+    decide(sb, maria, "goal_approve")
+    goal = wait_for(lambda: [g for g in goals_of(services, "ana@acme.test") if g.status == "active"])[0]
+    sb.slash_command(ana, "/goals", "")
+    wait_for(lambda: "Update progress" in sb.transcript(ana))
+    sb.click(ana, "goal_progress", str(goal.id))
+    modal(sb, ana, "goal_progress_submit")
+    sb.submit_view(ana, {"current": "1,100,000.5"})
+    wait_for(lambda: goals_of(services, "ana@acme.test")[0].current == 1100000.5)
+    sb.click(ana, "goal_edit", str(goal.id))
+    view = modal(sb, ana, "goal_submit")
+    assert (
+        next(b for b in view["blocks"] if b.get("block_id") == "target")["element"]["initial_value"]
+        == "1234567.89"
+    )
+    reply = sb.submit_view(ana, {})
+    assert reply.json["errors"] == {"title": "Nothing changed: edit a field, or cancel."}
+
+
+def test_many_long_goals_fit_the_home_tab_and_goals(world):
+    sb, services, ids = world.sb, world.services, world.ids
+    ana = ids["ana@acme.test"]
+    from domain import goals as goal_domain
+
+    with services.session() as session:
+        for n in range(22):
+            values = result_goal(title=f"{n} " + "R&D <tools> " * 16)
+            outcome = goal_domain.save(
+                session, actor_slack_id=ana, metadata="person::", values=values, now=utcnow()
+            )
+            assert not outcome.errors
+    sb.open_home(ana)
+    home = wait_for(lambda: "Open items" in str(sb.home(ana)) and sb.home(ana))
+    assert "and 7 more" in str(home)
+    sb.slash_command(ana, "/goals", "")
+    wait_for(lambda: "and 2 more; the Home tab lists them all." in sb.transcript(ana))
+    assert sb.problems == []
