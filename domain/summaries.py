@@ -305,7 +305,7 @@ def _sub_teams(session: Session, reports: list[Person], cycle: Cycle) -> list[Te
     checkins = store.checkins_of(
         session,
         person_ids=[p.id for p in members],
-        opened_from=cycle.starts - TREND,
+        opened_from=cycle.starts - timedelta(days=1),  # the cycle's own check-ins only (time zones aside)
         opened_before=cycle.ends,
     )
 
