@@ -31,7 +31,13 @@ class Home:
 
 
 def home(
-    session: Session, *, slack_user_id: str, subject_slack_id: str | None, page: int, page_size: int
+    session: Session,
+    *,
+    slack_user_id: str,
+    subject_slack_id: str | None,
+    page: int,
+    page_size: int,
+    as_of: int | None = None,
 ) -> Home:
     """Whose file comes from the payload; whether the person who acted may read it is decided by
     performance_file.read, which also records the look. A refusal shows their own file and says why."""
@@ -45,14 +51,19 @@ def home(
         else:
             try:
                 file = performance_file.read(
-                    session, viewer=viewer, person=other, page=page, page_size=page_size
+                    session, viewer=viewer, person=other, page=page, page_size=page_size, as_of=as_of
                 )
                 subject = other
             except NotAllowed as err:
                 refusal = str(err)
     if file is None:
         file = performance_file.read(
-            session, viewer=viewer, person=viewer, page=0 if refusal else page, page_size=page_size
+            session,
+            viewer=viewer,
+            person=viewer,
+            page=0 if refusal else page,
+            page_size=page_size,
+            as_of=None if refusal else as_of,
         )
     assert subject.id is not None
     today = utcnow().date()

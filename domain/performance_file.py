@@ -63,6 +63,8 @@ class FilePage:
     total: int
     # Authors of these entries, by id (an author deleted with `checkins file delete` is absent).
     authors: Mapping[int, Person] = field(default_factory=dict)
+    # Paging reads the file as it was at the first page: later entries (the look itself) shift nothing.
+    as_of: int | None = None
 
     @property
     def has_more(self) -> bool:
@@ -113,10 +115,13 @@ def read(
     page: int = 0,
     page_size: int = 20,
     via: str = "home",
+    as_of: int | None = None,
 ) -> FilePage:
-    """Newest first, one page."""
+    """Newest first, one page, of the entries up to `as_of` (an entry id; by default the newest)."""
     include_private = _may_see_private(viewer, person)
     assert person.id is not None
+    if as_of is None:
+        as_of = file_entries.last_id(session, person_id=person.id)
     entries = file_entries.list_for(
         session,
         person_id=person.id,
@@ -124,8 +129,11 @@ def read(
         limit=page_size,
         offset=page * page_size,
         include_private=include_private,
+        up_to_id=as_of,
     )
-    total = file_entries.count_for(session, person_id=person.id, include_private=include_private)
+    total = file_entries.count_for(
+        session, person_id=person.id, include_private=include_private, up_to_id=as_of
+    )
     _note_look(session, viewer, person, {"page": page, "via": via})
     return FilePage(
         person=person,
@@ -134,6 +142,7 @@ def read(
         page_size=page_size,
         total=total,
         authors=_authors(session, entries),
+        as_of=as_of,
     )
 
 

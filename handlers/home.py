@@ -23,33 +23,44 @@ def register(app: App) -> None:
 
 def home_opened(event: dict[str, Any], context: dict[str, Any]) -> None:
     if event.get("tab", "home") == "home":
-        publish_home(context["services"], event["user"], subject=None, page=0)
+        publish_home(context["services"], event["user"], subject=None, page=0, as_of=None)
 
 
 def file_page(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: dict[str, Any]) -> None:
     ack()
-    # "SUBJECT:PAGE" (a bare page number on views published before file switching: one's own file).
-    subject, _, page = str(action.get("value") or "0").rpartition(":")
+    # "SUBJECT:PAGE:AS_OF" (a bare page number on views published before file switching: one's own file).
+    parts = str(action.get("value") or "0").split(":")
+    if len(parts) == 1:
+        parts.insert(0, "")
+    subject, page, as_of = [*parts, "", ""][:3]
     publish_home(
         context["services"],
         body["user"]["id"],
         subject=subject or None,
         page=int(page) if page.isdigit() else 0,
+        as_of=int(as_of) if as_of.isdigit() else None,
     )
 
 
 def switch_file(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: dict[str, Any]) -> None:
     ack()
     chosen = action.get("selected_user") or (action.get("selected_option") or {}).get("value")
-    publish_home(context["services"], body["user"]["id"], subject=chosen, page=0)
+    publish_home(context["services"], body["user"]["id"], subject=chosen, page=0, as_of=None)
 
 
-def publish_home(services: Services, user_id: str, *, subject: str | None, page: int) -> None:
+def publish_home(
+    services: Services, user_id: str, *, subject: str | None, page: int, as_of: int | None
+) -> None:
     """The viewer is who acted (Slack's signed user id); the payload only names whose file they asked for."""
     with services.session() as session:
         try:
             shown = home(
-                session, slack_user_id=user_id, subject_slack_id=subject, page=page, page_size=PAGE_SIZE
+                session,
+                slack_user_id=user_id,
+                subject_slack_id=subject,
+                page=page,
+                page_size=PAGE_SIZE,
+                as_of=as_of,
             )
         except directory.NotInOrg:
             view = render_view("home_not_in_org.json.j2")

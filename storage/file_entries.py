@@ -48,6 +48,7 @@ def list_for(
     limit: int | None = None,
     offset: int = 0,
     include_private: bool = True,
+    up_to_id: int | None = None,
 ) -> Sequence[FileEntry]:
     order = (
         (sa.desc(FileEntry.created_at), sa.desc(FileEntry.id))
@@ -57,13 +58,23 @@ def list_for(
     query = select(FileEntry).where(FileEntry.person_id == person_id).order_by(*order).offset(offset)
     if not include_private:
         query = query.where(sa.not_(FileEntry.private))
+    if up_to_id is not None:
+        query = query.where(FileEntry.id <= up_to_id)
     if limit is not None:
         query = query.limit(limit)
     return session.exec(query).all()
 
 
-def count_for(session: Session, *, person_id: int, include_private: bool = True) -> int:
+def count_for(
+    session: Session, *, person_id: int, include_private: bool = True, up_to_id: int | None = None
+) -> int:
     query = select(func.count()).where(FileEntry.person_id == person_id)
     if not include_private:
         query = query.where(sa.not_(FileEntry.private))
+    if up_to_id is not None:
+        query = query.where(FileEntry.id <= up_to_id)
     return session.exec(query).one()
+
+
+def last_id(session: Session, *, person_id: int) -> int | None:
+    return session.exec(select(func.max(FileEntry.id)).where(FileEntry.person_id == person_id)).one()
