@@ -57,9 +57,11 @@ def test_someone_outside_the_org_is_told_to_ask_hr(sandbox, app_server):
     wait_for(lambda: "not set up" in sandbox.transcript(stranger))
 
 
-def test_commands_of_later_versions_say_so(sandbox, team):
-    assert sandbox.slash_command(team["bo@acme.test"], "/goals", "").status == 200
-    wait_for(lambda: "not available" in sandbox.transcript(team["bo@acme.test"]))
+def test_every_declared_command_answers(sandbox, team):
+    for command in ("/goals", "/feedback", "/checkins"):
+        assert sandbox.slash_command(team["bo@acme.test"], command, "help").status == 200
+    wait_for(lambda: sandbox.transcript(team["bo@acme.test"]).count("`/") >= 3)
+    assert "not available" not in sandbox.transcript(team["bo@acme.test"])
 
 
 def test_home_tab_shows_the_persons_own_file_and_pages_through_it(sandbox, runtime, team):
