@@ -6,7 +6,10 @@ Prints p50 / p99 / max ack latency per target, their ratio, and PASS/FAIL agains
 (p99 < 300 ms, p99 within 1.5x of the bare app). Exit status 0 whatever the figures;
 1 if setup fails, 130 on Ctrl-C.
 
-    .venv/bin/python bench/ack_latency.py [--requests 3000] [--concurrency 50] [--warmup 200]
+    .venv/bin/python bench/ack_latency.py [--requests 3000] [--concurrency 50] [--warmup 200] [--rate R]
+
+By default the load is a closed loop (each connection sends its next request when the previous ack
+arrives: both servers run flat out); --rate R sends R requests per second instead (open loop).
 """
 
 import argparse
@@ -33,7 +36,7 @@ sys.path.insert(
     0, str(ROOT)
 )  # the sandbox is not installed with the app; bench/ is on the path as the script's own folder
 
-from processes import SetupError, free_port, start_server  # noqa: E402
+from processes import SetupError, cpu_seconds, free_port, machine_cpu_seconds, start_server  # noqa: E402
 
 from sandbox import Sandbox  # noqa: E402
 from sandbox.driver import USER_AGENT, VERIFICATION_TOKEN  # noqa: E402
@@ -65,6 +68,9 @@ class Result:
     latencies: dict[str, list[float]] = field(default_factory=lambda: {"command": [], "action": []})
     errors: dict[str, int] = field(default_factory=dict)  # status or exception name -> count
     wall: float = 0.0
+    # CPU seconds during the measured round: the app's process, this process (load generator and sandbox),
+    # and everything else on the machine (other people's work skews the figures)
+    cpu: dict[str, float] = field(default_factory=dict)
 
     @property
     def all(self) -> list[float]:
@@ -144,9 +150,14 @@ class Requests:
         return kind, body, headers
 
 
-def run_load(target: str, port: int, requests: Requests, total: int, concurrency: int) -> Result:
-    """`concurrency` workers, one keep-alive connection each, `total` requests between them."""
+def run_load(
+    target: str, port: int, pid: int, requests: Requests, total: int, concurrency: int, rate: float | None
+) -> Result:
+    """`concurrency` workers, one keep-alive connection each, `total` requests between them: each sent as
+    soon as its worker is free (closed loop), or with `rate`, request i at i / rate seconds from the start
+    (open loop), its latency counted from then, so a request kept waiting for a free connection counts."""
     result = Result(target)
+    cpu_before = cpu_seconds(pid), cpu_seconds(), machine_cpu_seconds()
     stop = threading.Event()
     counter = itertools.count()  # next() on it is atomic under the GIL
     lock = threading.Lock()
@@ -163,7 +174,11 @@ def run_load(target: str, port: int, requests: Requests, total: int, concurrency
                 if i >= total:
                     return
                 kind, body, headers = requests.build(i)  # built and signed before the clock starts
-                start = time.perf_counter()
+                if rate:
+                    start = begin + i / rate
+                    time.sleep(max(0.0, start - time.perf_counter()))
+                else:
+                    start = time.perf_counter()
                 try:
                     conn.request("POST", PATH, body, headers)
                     response = conn.getresponse()
@@ -181,7 +196,7 @@ def run_load(target: str, port: int, requests: Requests, total: int, concurrency
             conn.close()
 
     threads = [threading.Thread(target=worker, daemon=True) for _ in range(concurrency)]
-    start = time.perf_counter()
+    start = begin = time.perf_counter()
     for t in threads:
         t.start()
     try:
@@ -193,6 +208,13 @@ def run_load(target: str, port: int, requests: Requests, total: int, concurrency
         for t in threads:
             t.join(timeout=5)
     result.wall = time.perf_counter() - start
+    app, bench, machine = (
+        after - before
+        for after, before in zip(
+            (cpu_seconds(pid), cpu_seconds(), machine_cpu_seconds()), cpu_before, strict=True
+        )
+    )
+    result.cpu = {"app": app, "bench": bench, "others": max(0.0, machine - app - bench)}
     return result
 
 
@@ -205,7 +227,7 @@ def wait_for(check: Callable[[], bool], timeout: float) -> bool:
     return check()
 
 
-def setup(stack: ExitStack) -> tuple[Sandbox, Requests, dict[str, int]]:
+def setup(stack: ExitStack) -> tuple[Sandbox, Requests, dict[str, int], dict[str, int]]:
     """Sandbox, org imported with the real CLI, both servers up, each person's real Home view."""
     tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="checkins-bench-")))
     sb = Sandbox(signing_secret=SECRET, bot_token=BOT_TOKEN).start()
@@ -238,9 +260,9 @@ def setup(stack: ExitStack) -> tuple[Sandbox, Requests, dict[str, int]]:
 
     ports = {"bare": free_port(), "checkins": free_port()}
     bare = [sys.executable, str(ROOT / "bench" / "bare_bolt_app.py"), "--port", str(ports["bare"])]
-    start_server("bare", bare, env, tmp, ports["bare"], stack)
+    pids = {"bare": start_server("bare", bare, env, tmp, ports["bare"], stack).pid}
     serve = [checkins, "serve", "--port", str(ports["checkins"]), "--host", "127.0.0.1"]
-    start_server("checkins", serve, env, tmp, ports["checkins"], stack)
+    pids["checkins"] = start_server("checkins", serve, env, tmp, ports["checkins"], stack).pid
 
     # Each person opens the Home tab once, so the clicks carry the view checkins really published.
     sb.set_app_url(f"http://127.0.0.1:{ports['checkins']}{PATH}")
@@ -248,7 +270,7 @@ def setup(stack: ExitStack) -> tuple[Sandbox, Requests, dict[str, int]]:
         if not sb.open_home(uid).ok or not wait_for(lambda uid=uid: sb.home(uid) is not None, 10):
             raise SetupError(f"checkins did not publish {uid}'s Home tab: {sb.problems}")
     homes = {uid: sb.home(uid) for uid in users}
-    return sb, Requests(sb, users, homes), ports
+    return sb, Requests(sb, users, homes), ports, pids
 
 
 def follow_ups(sb: Sandbox) -> dict[str, list[int]]:
@@ -283,6 +305,13 @@ def report(results: list[Result], drain: str) -> None:
             print(f"  {r.target + ' ' + label:<24} p50 {p50} ms  p99 {p99} ms")
         if r.errors:
             print(f"  {r.target} failures: {r.errors}")
+    for r in results:
+        n = len(r.all) + r.error_count
+        print(
+            f"  {r.target + ' CPU':<24} {r.cpu['app'] / n * 1000:.2f} ms per request in the app's process;"
+            f" load generator + sandbox {r.cpu['bench'] / n * 1000:.2f} ms; everything else on the machine"
+            f" {r.cpu['others'] / r.wall:.0%} of a core"
+        )
     print(drain)
 
     bare, app = results
@@ -303,6 +332,9 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=3000, help="measured requests per target")
     parser.add_argument("--concurrency", type=int, default=50, help="concurrent connections")
     parser.add_argument("--warmup", type=int, default=200, help="unmeasured requests per target first")
+    parser.add_argument(
+        "--rate", type=float, help="open loop: this many requests per second (default: closed loop)"
+    )
     args = parser.parse_args()
     # Ctrl-C even when started in the background (where SIGINT comes ignored); SIGTERM cleans up likewise.
     signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -310,13 +342,14 @@ def main() -> int:
 
     with ExitStack() as stack:
         try:
-            sb, requests, ports = setup(stack)
+            sb, requests, ports, pids = setup(stack)
         except (SetupError, OSError) as err:
             print(f"bench setup failed: {err}", file=sys.stderr)
             return 1
+        pace = f"open loop at {args.rate:g} requests/s" if args.rate else "closed loop"
         print(
-            f"{args.concurrency} concurrent keep-alive connections; per target, {args.requests} signed"
-            f" requests after {args.warmup} warm-up; half /checkins, half block_actions {OLDER}."
+            f"{args.concurrency} concurrent keep-alive connections, {pace}; per target, {args.requests}"
+            f" signed requests after {args.warmup} warm-up; half /checkins, half block_actions {OLDER}."
         )
         print(
             "Both apps: subprocesses on bot.server.HttpServer (waitress, 16 threads, SlackRequestHandler);"
@@ -331,8 +364,11 @@ def main() -> int:
         # posts, views.publish), and that backlog would steal CPU from a bare round run after it.
         results = []
         for target in ("bare", "checkins"):
-            run_load(target, ports[target], requests, args.warmup, args.concurrency)
-            results.append(run_load(target, ports[target], requests, args.requests, args.concurrency))
+            for total in (args.warmup, args.requests):
+                result = run_load(
+                    target, ports[target], pids[target], requests, total, args.concurrency, args.rate
+                )
+            results.append(result)
 
         # The follow-ups are not measured, but they must keep pace: say how long they took to drain.
         commands = (args.warmup + 1) // 2 + (args.requests + 1) // 2  # even-numbered requests

@@ -1,6 +1,7 @@
 """What both benchmarks need to run the app's processes: free ports, starting a server, stopping it."""
 
 import http.client
+import os
 import socket
 import subprocess
 import time
@@ -28,7 +29,9 @@ def stop_process(proc: subprocess.Popen) -> None:
             proc.wait()
 
 
-def start_server(name: str, argv: list[str], env: dict, cwd: Path, port: int, stack: ExitStack) -> None:
+def start_server(
+    name: str, argv: list[str], env: dict, cwd: Path, port: int, stack: ExitStack
+) -> subprocess.Popen:
     """Start a server and wait until GET /healthz answers 200; its output goes to NAME.log in `cwd`."""
     log_path = cwd / f"{name}.log"
     with open(log_path, "wb") as log:  # the child keeps its own handle
@@ -44,8 +47,21 @@ def start_server(name: str, argv: list[str], env: dict, cwd: Path, port: int, st
             status = conn.getresponse().status
             conn.close()
             if status == 200:
-                return
+                return proc
         except OSError:
             pass
         time.sleep(0.1)
     raise SetupError(f"{name} did not answer GET /healthz within 60 s:\n{log_path.read_text()[-3000:]}")
+
+
+def cpu_seconds(pid: int | str = "self") -> float:
+    """CPU (user + system) a process has used so far, all its threads; Linux /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_cpu_seconds() -> float:
+    """User and system CPU all processes on the machine have used so far (every core; the kernel's own
+    interrupt work, loopback networking included, is left out); Linux /proc."""
+    user, nice, system = (int(v) for v in Path("/proc/stat").read_text().split(maxsplit=4)[1:4])
+    return (user + nice + system) / os.sysconf("SC_CLK_TCK")

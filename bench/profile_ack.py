@@ -1,0 +1,214 @@
+"""Where checkins' CPU goes per request: the bench's requests, dispatched one at a time in one thread.
+
+The sandbox (the local Slack) and the app run in this process; the app is the real one (`bot.app`), the
+org imported with the real CLI, and each request is the very body `ack_latency.py` sends (a `/checkins`
+command with a real response_url, or the Home tab's *Older* click), passed through the same WSGI
+application `checkins serve` runs, without the HTTP server. To keep all of the app's work in this thread,
+the listener runs where Bolt would run it with `process_before_response=True` (ack, then the work);
+everything else is as served. CPU is counted with this thread's CPU clock (`time.thread_time`), so the
+sandbox's threads answering the follow-up calls are not in it.
+
+Prints CPU per request (mean over --requests) for checkins and for the bare app of `bare_bolt_app.py`,
+then, with --profile, cProfile's top functions (cumulative, this thread's CPU) for checkins.
+
+    .venv/bin/python bench/profile_ack.py [--requests 600] [--profile] [--top 40]
+"""
+
+import argparse
+import cProfile
+import csv
+import io
+import os
+import pstats
+import sys
+import tempfile
+import time
+import wsgiref.util
+from collections.abc import Callable
+from contextlib import ExitStack
+from pathlib import Path
+from types import SimpleNamespace
+
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import bare_bolt_app  # noqa: E402  (bench/ is on the path as the script's own folder)
+from ack_latency import BOT_TOKEN, PATH, PEOPLE, SECRET, Requests  # noqa: E402
+
+from bot.app import Runtime, build_runtime  # noqa: E402
+from bot.server import HttpServer, wsgi_app  # noqa: E402
+from bot.settings import Settings  # noqa: E402
+from domain import org  # noqa: E402
+from sandbox import Sandbox  # noqa: E402
+
+
+def call_wsgi(app: Callable, body: bytes, headers: dict[str, str]) -> str:
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": PATH,
+        "QUERY_STRING": "",
+        "CONTENT_LENGTH": str(len(body)),
+        "wsgi.input": io.BytesIO(body),
+    }
+    wsgiref.util.setup_testing_defaults(environ)
+    for name, value in headers.items():
+        key = name.upper().replace("-", "_")
+        environ[key if key == "CONTENT_TYPE" else "HTTP_" + key] = value
+    status = []
+    b"".join(app(environ, lambda s, h, *_: status.append(s)))
+    return status[0]
+
+
+def synchronous(runtime: Runtime) -> Runtime:
+    """Bolt's listener runner, made to run each listener in the calling thread (ack, then the work)."""
+    runtime.app._listener_runner.process_before_response = True
+    return runtime
+
+
+class Breakdown:
+    """Inclusive CPU of named functions (this thread's clock), wrapped in place: cheap enough to leave the
+    figures close to the unwrapped ones, unlike cProfile's."""
+
+    def __init__(self) -> None:
+        self.totals: dict[str, float] = {}
+
+    def wrap(self, owner: object, attr: str, label: str) -> None:
+        inner = getattr(owner, attr)
+        totals = self.totals
+        totals.setdefault(label, 0.0)
+
+        def timed(*args, **kwargs):
+            start = time.thread_time()
+            try:
+                return inner(*args, **kwargs)
+            finally:
+                totals[label] += time.thread_time() - start
+
+        setattr(owner, attr, timed)
+
+    def report(self, n: int) -> None:
+        for label, total in self.totals.items():
+            print(f"  {label:<58} {total / n * 1000:6.3f} ms per request")
+
+
+def breakdown() -> Breakdown:
+    from slack_bolt.context.respond import Respond
+    from slack_bolt.listener.custom_listener import CustomListener
+    from sqlalchemy.orm import Session
+
+    import handlers.commands
+    import handlers.home
+    from domain.gateway import SlackGateway
+    from message_templates import render
+
+    b = Breakdown()
+    b.wrap(CustomListener, "run_ack_function", "listener (ack and all the work after it)")
+    b.wrap(render, "_render_json", "  Jinja render + json.loads")
+    b.wrap(render, "_check_blocks", "  block check (_check_blocks)")
+    b.wrap(render, "render_view", "  render_view (all of it)")
+    b.wrap(render, "render_message", "  render_message (all of it)")
+    b.wrap(Session, "execute", "  database: Session.execute")
+    b.wrap(Session, "commit", "  database: Session.commit")
+    b.wrap(Session, "close", "  database: Session.close")
+    b.wrap(SlackGateway, "_api", "  Web API call (views.publish)")
+    b.wrap(Respond, "__call__", "  respond() to response_url")
+    for module in (handlers.commands, handlers.home):  # they hold their own references
+        for name in ("render_view", "render_message"):
+            if hasattr(module, name):
+                setattr(module, name, getattr(render, name))
+    return b
+
+
+def measure(name: str, app: Callable, requests: Requests, n: int, profile: cProfile.Profile | None) -> None:
+    bodies = [requests.build(i) for i in range(n)]
+    cpu = {"command": [], "action": []}
+    for kind, body, headers in bodies:
+        start = time.thread_time()
+        if profile:
+            profile.enable()
+        status = call_wsgi(app, body, headers)
+        if profile:
+            profile.disable()
+        cpu[kind].append(time.thread_time() - start)
+        if not status.startswith("200"):
+            raise SystemExit(f"{name}: {status}")
+    for kind, label in (("command", "/checkins"), ("action", "Older")):
+        values = sorted(cpu[kind])
+        print(
+            f"{name:<9} {label:<10} CPU per request: mean {sum(values) / len(values) * 1000:5.2f} ms,"
+            f" median {values[len(values) // 2] * 1000:5.2f} ms ({len(values)} requests)"
+        )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--requests", type=int, default=600)
+    parser.add_argument("--profile", action="store_true", help="cProfile checkins' requests")
+    parser.add_argument("--breakdown", action="store_true", help="CPU of the main parts, per request")
+    parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--sort", default="cumulative")
+    args = parser.parse_args()
+
+    with ExitStack() as stack:
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="checkins-profile-")))
+        sb = Sandbox(signing_secret=SECRET, bot_token=BOT_TOKEN).start()
+        stack.callback(sb.stop)
+        sb.rate_limits_enabled = False
+        users = [sb.add_user(email=e, real_name=rn, name=n, tz=tz) for e, rn, n, tz, *_ in PEOPLE]
+        settings = Settings(
+            slack_bot_token=BOT_TOKEN,
+            slack_signing_secret=SECRET,
+            slack_api_url=sb.api_url,
+            database_url=f"sqlite:///{tmp / 'checkins.db'}",
+            port=0,
+        )
+        runtime = synchronous(build_runtime(settings))
+        stack.callback(runtime.close)
+        text = io.StringIO()
+        writer = csv.writer(text)
+        writer.writerow(["email", "manager_email", "team", "role", "timezone"])
+        writer.writerows([email, manager, team, role, tz] for email, _, _, tz, manager, team, role in PEOPLE)
+        with runtime.services.session() as session:
+            report = org.import_csv(session, runtime.services.gateway, text.getvalue())
+        if not report.ok:
+            raise SystemExit(f"org import failed: {report.errors}")
+        checkins = wsgi_app(runtime)
+        server = HttpServer(runtime, host="127.0.0.1", port=0).start()
+        sb.set_app_url(f"{server.url}{PATH}")
+        for uid in users:  # each person opens the Home tab once: the view their clicks carry
+            if not sb.open_home(uid).ok or sb.home(uid) is None:  # the listener runs before the response
+                raise SystemExit(f"checkins did not publish {uid}'s Home tab: {sb.problems}")
+        server.close()
+        homes = {uid: sb.home(uid) for uid in users}
+        requests = Requests(sb, users, homes)
+
+        os.environ.update(SLACK_API_URL=sb.api_url, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SECRET)
+        bare_app = bare_bolt_app.create_app()
+        bare_app._listener_runner.process_before_response = True
+        bare = wsgi_app(
+            SimpleNamespace(app=bare_app, services=SimpleNamespace(engine=sa.create_engine("sqlite://")))
+        )
+
+        measure("bare", bare, requests, min(200, args.requests), None)  # warm-up
+        measure("checkins", checkins, requests, min(200, args.requests), None)
+        print()
+        measure("bare", bare, requests, args.requests, None)
+        profile = cProfile.Profile(time.thread_time) if args.profile else None
+        measure("checkins", checkins, requests, args.requests, profile)
+        if args.breakdown:
+            parts = breakdown()
+            measure("checkins", checkins, requests, args.requests, None)
+            parts.report(args.requests)
+        if profile:
+            out = io.StringIO()
+            pstats.Stats(profile, stream=out).sort_stats(args.sort).print_stats(args.top)
+            print(out.getvalue())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
