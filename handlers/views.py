@@ -2,13 +2,17 @@
 modal."""
 
 import logging
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, App
+from sqlmodel import Session
 
 from domain import cadence_settings, checkins, conversation, feedback, goals, reviews
 from domain.access import NotAllowed
 from domain.directory import NotInOrg
+from domain.services import Services
 from handlers.payloads import input_values, int_or_none
 from message_templates.ids import CallbackId
 from message_templates.render import render_view
@@ -22,11 +26,8 @@ def register(app: App) -> None:
     app.view(CallbackId.checkin_reply_submit)(submit_reply)
     app.view(CallbackId.checkins_settings_submit)(submit_settings)
     app.view(CallbackId.feedback_submit)(submit_feedback)
-    app.view(CallbackId.goal_submit)(submit_goal)
-    app.view(CallbackId.goal_progress_submit)(submit_goal)
-    app.view(CallbackId.goal_decision_submit)(submit_goal)
-    for callback_id in REVIEW_MODALS:
-        app.view(callback_id)(submit_review)
+    for callback_id in MODALS:
+        app.view(callback_id)(submit_goal if callback_id.startswith("goal_") else submit_review)
 
 
 def submit_checkin(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: dict) -> None:
@@ -124,92 +125,39 @@ def submit_feedback(ack: Ack, body: dict[str, Any], view: dict[str, Any], contex
     conversation.deliver(services, outcome.posts)
 
 
-# Where a refusal shows in each goal modal: a block every one of them has.
-GOAL_MODALS = {
+# Where a refusal shows in each goal and review modal (a block each has), and the title of its done view.
+MODALS = {
     CallbackId.goal_submit: ("title", "Goal"),
     CallbackId.goal_progress_submit: ("status", "Goal progress"),
     CallbackId.goal_decision_submit: ("comment", "Goal"),
-}
-
-
-def submit_goal(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: dict) -> None:
-    services = context["services"]
-    callback = CallbackId(view["callback_id"])
-    user_id, values, metadata = body["user"]["id"], input_values(view), view.get("private_metadata", "")
-    first_block, title = GOAL_MODALS[callback]
-    now = utcnow()
-    try:
-        with services.session() as session:
-            if callback == CallbackId.goal_submit:
-                outcome = goals.save(
-                    session, actor_slack_id=user_id, metadata=metadata, values=values, now=now
-                )
-            elif callback == CallbackId.goal_progress_submit:
-                outcome = goals.update_progress(
-                    session,
-                    actor_slack_id=user_id,
-                    goal_id=int_or_none(metadata) or 0,
-                    values=values,
-                    now=now,
-                )
-            else:
-                outcome = goals.decide(
-                    session,
-                    actor_slack_id=user_id,
-                    metadata=metadata,
-                    comment=values.get("comment", ""),
-                    now=now,
-                )
-            if outcome.errors:
-                session.rollback()
-    except (NotAllowed, goals.GoalError) as err:
-        ack(response_action="errors", errors={first_block: str(err)})
-        return
-    except NotInOrg:
-        ack(response_action="errors", errors={first_block: "You are not set up in checkins."})
-        return
-    if outcome.errors:
-        ack(response_action="errors", errors=outcome.errors)
-        return
-    ack(response_action="update", view=render_view("modal_done.json.j2", title=title, notice=outcome.notice))
-    goals.send(services, outcome)
-
-
-# Where a refusal shows in each review modal: a block every one of them has.
-REVIEW_MODALS = {
     CallbackId.review_self_submit: ("went_well", "Self-assessment"),
     CallbackId.review_assess_submit: ("overall", "Assessment"),
     CallbackId.review_revise_submit: ("comment", "Ask to revise"),
 }
 
 
-def submit_review(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: dict) -> None:
+def _answer_modal(
+    ack: Ack,
+    body: dict[str, Any],
+    view: dict[str, Any],
+    context: dict,
+    *,
+    call: Callable[[Session, CallbackId, str, dict[str, str], str, datetime], Any],
+    refusals: tuple[type[Exception], ...],
+    send: Callable[[Services, Any], None],
+) -> None:
+    """The shape goal and review submissions share: the domain's errors inline, its refusals on the modal's
+    first block, nothing kept on error; a done view; then what the domain asked to send."""
     services = context["services"]
     callback = CallbackId(view["callback_id"])
+    first_block, title = MODALS[callback]
     user_id, values, metadata = body["user"]["id"], input_values(view), view.get("private_metadata", "")
-    first_block, title = REVIEW_MODALS[callback]
-    now = utcnow()
     try:
         with services.session() as session:
-            if callback == CallbackId.review_self_submit:
-                outcome = reviews.submit_self(
-                    session, actor_slack_id=user_id, metadata=metadata, values=values, now=now
-                )
-            elif callback == CallbackId.review_assess_submit:
-                outcome = reviews.submit_assessment(
-                    session, actor_slack_id=user_id, metadata=metadata, values=values, now=now
-                )
-            else:
-                outcome = reviews.ask_revision(
-                    session,
-                    actor_slack_id=user_id,
-                    metadata=metadata,
-                    comment=values.get("comment", ""),
-                    now=now,
-                )
+            outcome = call(session, callback, user_id, values, metadata, utcnow())
             if outcome.errors:
                 session.rollback()
-    except (NotAllowed, reviews.ReviewError) as err:
+    except refusals as err:
         ack(response_action="errors", errors={first_block: str(err)})
         return
     except NotInOrg:
@@ -219,4 +167,35 @@ def submit_review(ack: Ack, body: dict[str, Any], view: dict[str, Any], context:
         ack(response_action="errors", errors=outcome.errors)
         return
     ack(response_action="update", view=render_view("modal_done.json.j2", title=title, notice=outcome.notice))
-    reviews.send(services, outcome)
+    send(services, outcome)
+
+
+def _goal_call(session, callback, user_id, values, metadata, now):
+    if callback == CallbackId.goal_submit:
+        return goals.save(session, actor_slack_id=user_id, metadata=metadata, values=values, now=now)
+    if callback == CallbackId.goal_progress_submit:
+        goal_id = int_or_none(metadata) or 0
+        return goals.update_progress(session, actor_slack_id=user_id, goal_id=goal_id, values=values, now=now)
+    comment = values.get("comment", "")
+    return goals.decide(session, actor_slack_id=user_id, metadata=metadata, comment=comment, now=now)
+
+
+def _review_call(session, callback, user_id, values, metadata, now):
+    if callback == CallbackId.review_self_submit:
+        return reviews.submit_self(session, actor_slack_id=user_id, metadata=metadata, values=values, now=now)
+    if callback == CallbackId.review_assess_submit:
+        return reviews.submit_assessment(
+            session, actor_slack_id=user_id, metadata=metadata, values=values, now=now
+        )
+    comment = values.get("comment", "")
+    return reviews.ask_revision(session, actor_slack_id=user_id, metadata=metadata, comment=comment, now=now)
+
+
+def submit_goal(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: dict) -> None:
+    refusals = (NotAllowed, goals.GoalError)
+    _answer_modal(ack, body, view, context, call=_goal_call, refusals=refusals, send=goals.send)
+
+
+def submit_review(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: dict) -> None:
+    refusals = (NotAllowed, reviews.ReviewError)
+    _answer_modal(ack, body, view, context, call=_review_call, refusals=refusals, send=reviews.send)
