@@ -10,6 +10,7 @@ from sqlmodel import Session
 from domain import checkins, conversation, feedback, goals, reviews
 from domain.access import NotAllowed
 from domain.directory import NotInOrg
+from domain.services import Services
 from handlers.payloads import int_or_none
 from message_templates.ids import ActionId
 from message_templates.render import render_message, render_view
@@ -136,28 +137,41 @@ def open_goal_modal(
     _open_modal(context, body, respond, build)
 
 
-def drop_goal(
-    ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, context: dict
+def _act(
+    respond: Respond,
+    context: dict,
+    *,
+    run: Callable[[Session], Any],
+    refusals: tuple[type[Exception], ...],
+    send: Callable[[Services, Any], None],
 ) -> None:
-    ack()
+    """A button that does something at once: the domain's notice or refusal back to the person, ephemeral;
+    then what the domain asked to send."""
     services = context["services"]
     outcome = None
     try:
         with services.session() as session:
-            outcome = goals.propose_drop(
-                session,
-                actor_slack_id=body["user"]["id"],
-                goal_id=int_or_none(action.get("value")) or 0,
-                now=utcnow(),
-            )
+            outcome = run(session)
         message = outcome.notice
-    except (NotAllowed, goals.GoalError) as err:
+    except refusals as err:
         message = str(err)
     except NotInOrg:
         message = "You are not set up in checkins yet. Ask your HR admin to add you."
     respond({**render_message("notice.json.j2", message=message), "replace_original": False})
     if outcome is not None:
-        goals.send(services, outcome)
+        send(services, outcome)
+
+
+def drop_goal(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, context: dict
+) -> None:
+    ack()
+    user_id, goal_id = body["user"]["id"], int_or_none(action.get("value")) or 0
+
+    def run(session: Session) -> goals.Outcome:
+        return goals.propose_drop(session, actor_slack_id=user_id, goal_id=goal_id, now=utcnow())
+
+    _act(respond, context, run=run, refusals=(NotAllowed, goals.GoalError), send=goals.send)
 
 
 def open_review_modal(
@@ -186,18 +200,9 @@ def agree_review(
     ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, context: dict
 ) -> None:
     ack()
-    services = context["services"]
-    outcome = None
-    try:
-        with services.session() as session:
-            outcome = reviews.agree(
-                session, actor_slack_id=body["user"]["id"], value=action.get("value") or "", now=utcnow()
-            )
-        message = outcome.notice
-    except (NotAllowed, reviews.ReviewError) as err:
-        message = str(err)
-    except NotInOrg:
-        message = "You are not set up in checkins yet. Ask your HR admin to add you."
-    respond({**render_message("notice.json.j2", message=message), "replace_original": False})
-    if outcome is not None:
-        reviews.send(services, outcome)
+    user_id, value = body["user"]["id"], action.get("value") or ""
+
+    def run(session: Session):
+        return reviews.agree(session, actor_slack_id=user_id, value=value, now=utcnow())
+
+    _act(respond, context, run=run, refusals=(NotAllowed, reviews.ReviewError), send=reviews.send)
