@@ -6,7 +6,7 @@ from sqlmodel import Session
 
 from domain.access import NotAllowed, is_admin
 from domain.directory import person_for
-from storage import feedback as settings
+from storage import app_settings
 
 CHANNEL = re.compile(r"<#([CG][A-Z0-9]+)(?:\|[^>]*)?>")
 
@@ -23,6 +23,6 @@ def choose(session: Session, *, slack_user_id: str, channel_text: str, key: str,
     match = CHANNEL.search(channel_text)
     if match is None:
         raise ChannelError("Name the channel as #channel (the app must be invited to it).")
-    settings.set_setting(session, key=key, value=match.group(1))
-    settings.set_setting(session, key=f"{key}_by", value=str(admin.id))
+    app_settings.set_setting(session, key=key, value=match.group(1))
+    app_settings.set_setting(session, key=f"{key}_by", value=str(admin.id))
     return match.group(1)

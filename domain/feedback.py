@@ -18,8 +18,8 @@ from domain.directory import person_for
 from domain.performance_file import record
 from domain.services import Services
 from message_templates.render import render_message
+from storage import app_settings, people
 from storage import feedback as store
-from storage import people
 from storage.models import EntryKind, Feedback, FeedbackRequest, Person, Visibility
 
 log = logging.getLogger(__name__)
@@ -129,7 +129,7 @@ def give(
             recipient.slack_user_id, None, render_message("feedback_received.json.j2", item=item, giver=giver)
         )
     ]
-    channel = store.setting(session, key=PRAISE_CHANNEL)
+    channel = app_settings.setting(session, key=PRAISE_CHANNEL)
     if praise and channel and not private:
         posts.append(
             Post(
@@ -233,7 +233,7 @@ def form(
         subject=subject,
         recipient_slack_id=subject.slack_user_id if subject else recipient_slack_id,
         text=text,
-        praise_channel=store.setting(session, key=PRAISE_CHANNEL),
+        praise_channel=app_settings.setting(session, key=PRAISE_CHANNEL),
     )
 
 

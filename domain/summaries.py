@@ -21,8 +21,7 @@ from domain.gateway import SlackError
 from domain.services import Services
 from domain.summary_chart import chart_png
 from message_templates.render import render_message
-from storage import feedback as settings_store
-from storage import people
+from storage import app_settings, people
 from storage import summaries as store
 from storage.models import Checkin, CheckinStatus, GoalProposal, GoalStatus, Person
 
@@ -471,8 +470,8 @@ def hr_summary(session: Session, *, teams: list[str], cycle: Cycle) -> HrSummary
 def send_hr_due(services: Services, *, now: datetime) -> int:
     """One post per closed check-in period, with every team on that cadence, in the HR channel."""
     with services.session() as session:
-        channel = settings_store.setting(session, key=HR_CHANNEL)
-        by = people.get(session, person_id=int(settings_store.setting(session, key=f"{HR_CHANNEL}_by") or 0))
+        channel = app_settings.setting(session, key=HR_CHANNEL)
+        by = people.get(session, person_id=int(app_settings.setting(session, key=f"{HR_CHANNEL}_by") or 0))
         if not channel or by is None:
             return 0
         # A period key is shared by every team on that cadence, whatever its time zone: the post waits

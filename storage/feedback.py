@@ -1,4 +1,4 @@
-"""Queries on feedback, feedback requests and workspace settings."""
+"""Queries on feedback and feedback requests."""
 
 from collections.abc import Sequence
 from datetime import datetime
@@ -6,7 +6,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from storage.models import AppSetting, Feedback, FeedbackRequest
+from storage.models import Feedback, FeedbackRequest
 
 
 def add(session: Session, *, feedback: Feedback) -> Feedback:
@@ -40,12 +40,3 @@ def unanswered_requests(session: Session, *, asked_before: datetime) -> Sequence
         FeedbackRequest.answered_at.is_(None), FeedbackRequest.created_at <= asked_before
     )
     return session.exec(query.order_by(FeedbackRequest.id)).all()
-
-
-def setting(session: Session, *, key: str) -> str | None:
-    row = session.get(AppSetting, key)
-    return row.value if row else None
-
-
-def set_setting(session: Session, *, key: str, value: str) -> None:
-    session.merge(AppSetting(key=key, value=value))
