@@ -143,27 +143,41 @@ def checkin_group() -> None:
 def checkin_send(emails: tuple[str, ...]) -> None:
     from bot.app import build_services
     from domain import checkins
-    from storage import people
     from storage.types import utcnow
 
     services = build_services(_settings())
     now = utcnow()
+    _check_people(services, emails, "gets no check-ins")
+    with services.session() as session:
+        due = checkins.due_prompts(session, now=now, emails=emails or None, send_now=True)
+    report = checkins.fan_out(services, due, now=now)
+    _report_fan_out(
+        report,
+        "prompt(s) sent",
+        "(already sent or skipped)",
+        "transient errors are retried by the scheduler every 5 minutes",
+    )
+
+
+def _check_people(services, emails: tuple[str, ...], refusal: str) -> None:
+    """Each email named must be someone who gets check-ins and reviews: in the org, active, with a manager."""
+    from domain import checkins
+    from storage import people
+
     with services.session() as session:
         for email in emails:
             person = people.get_by_email(session, email=email)
             if person is None:
                 raise click.ClickException(f"{email} is not in the org (checkins org import)")
             if not checkins.gets_checkins(person):
-                raise click.ClickException(f"{email} gets no check-ins: inactive, or has no manager")
-        due = checkins.due_prompts(session, now=now, emails=emails or None, send_now=True)
-    report = checkins.fan_out(services, due, now=now)
+                raise click.ClickException(f"{email} {refusal}: inactive, or has no manager")
+
+
+def _report_fan_out(report, sent: str, not_needed: str, retry: str) -> None:
     others = report.not_sent - report.failed
-    click.echo(f"{report.sent} prompt(s) sent; {others} not needed (already sent or skipped)")
+    click.echo(f"{report.sent} {sent}; {others} not needed {not_needed}")
     if report.errors:
-        raise click.ClickException(
-            f"{len(report.errors)} failed (transient errors are retried by the scheduler every 5 minutes): "
-            + "; ".join(report.errors[:5])
-        )
+        raise click.ClickException(f"{len(report.errors)} failed ({retry}): " + "; ".join(report.errors[:5]))
 
 
 @cli.group("summary", help="Cycle summaries for managers (and per team, for HR).")
@@ -201,8 +215,7 @@ def review_group() -> None:
 @click.option("--user", "emails", multiple=True, metavar="EMAIL", help="Only these people (repeatable).")
 def review_start(cycle: str | None, emails: tuple[str, ...]) -> None:
     from bot.app import build_services
-    from domain import checkins, reviews
-    from storage import people
+    from domain import reviews
     from storage.types import utcnow
 
     now = utcnow()
@@ -213,21 +226,14 @@ def review_start(cycle: str | None, emails: tuple[str, ...]) -> None:
         if period.starts_on > now.date():
             raise click.BadParameter(f"{period.label} has not started yet", param_hint="'--cycle'")
     services = build_services(_settings())
-    with services.session() as session:
-        for email in emails:
-            person = people.get_by_email(session, email=email)
-            if person is None:
-                raise click.ClickException(f"{email} is not in the org (checkins org import)")
-            if not checkins.gets_checkins(person):
-                raise click.ClickException(f"{email} has no review: inactive, or has no manager")
+    _check_people(services, emails, "has no review")
     report = reviews.start(services, now=now, cycle=cycle, emails=list(emails) or None, send_now=True)
-    others = report.not_sent - report.failed
-    click.echo(f"{report.sent} review invitation(s) sent; {others} not needed (already invited)")
-    if report.errors:
-        raise click.ClickException(
-            f"{len(report.errors)} failed (after a transient error, run it again in 5 minutes): "
-            + "; ".join(report.errors[:5])
-        )
+    _report_fan_out(
+        report,
+        "review invitation(s) sent",
+        "(already invited)",
+        "after a transient error, run it again in 5 minutes",
+    )
 
 
 @cli.group("holiday", help="Company holidays: no prompts or reminders on these days.")
