@@ -69,6 +69,15 @@ def propose(sb, uid, values, text="new"):
     return sb.submit_view(uid, values)
 
 
+def agreed(world, values) -> Goal:
+    """Ana proposes a goal and Maria approves it: the agreed goal."""
+    sb, ana, maria = world.sb, world.ids["ana@acme.test"], world.ids["maria@acme.test"]
+    propose(sb, ana, values)
+    wait_for(lambda: bot_dms(sb, maria, "proposes a new goal"))
+    decide(sb, maria, "goal_approve")
+    return wait_for(lambda: [g for g in goals_of(world.services, "ana@acme.test") if g.status == "active"])[0]
+
+
 def decide(sb, uid, action_id, value=None, comment=""):
     sb.click(uid, action_id, value)
     view = modal(sb, uid, "goal_decision_submit")
@@ -101,10 +110,7 @@ def test_employee_proposes_and_the_manager_approves(world):
 def test_a_change_to_an_agreed_goal_waits_for_approval_while_the_agreed_version_stays(world):
     sb, services, ids = world.sb, world.services, world.ids
     ana, maria = ids["ana@acme.test"], ids["maria@acme.test"]
-    propose(sb, ana, result_goal())
-    wait_for(lambda: bot_dms(sb, maria, "proposes a new goal"))
-    decide(sb, maria, "goal_approve")
-    goal = wait_for(lambda: [g for g in goals_of(services, "ana@acme.test") if g.status == "active"])[0]
+    goal = agreed(world, result_goal())
 
     sb.slash_command(ana, "/goals", "")
     wait_for(lambda: "Propose a change" in sb.transcript(ana))
@@ -322,10 +328,7 @@ def test_progress_updates_need_no_approval_and_key_results_drive_progress(world)
         "kr2_title": "Docs pages rewritten",
         "kr2_target": "20",
     }
-    propose(sb, ana, okr)
-    wait_for(lambda: bot_dms(sb, maria, "proposes a new goal"))
-    decide(sb, maria, "goal_approve")
-    goal = wait_for(lambda: [g for g in goals_of(services, "ana@acme.test") if g.status == "active"])[0]
+    goal = agreed(world, okr)
     asks_before = len(sb.dm_messages(maria))
     sb.slash_command(ana, "/goals", "")
     wait_for(lambda: "Update progress" in sb.transcript(ana))
@@ -363,10 +366,7 @@ def test_goals_of_a_report_are_shown_to_their_manager_only(world):
 def test_dropping_an_agreed_goal_is_a_proposal(world):
     sb, services, ids = world.sb, world.services, world.ids
     ana, maria = ids["ana@acme.test"], ids["maria@acme.test"]
-    propose(sb, ana, result_goal())
-    wait_for(lambda: bot_dms(sb, maria, "proposes a new goal"))
-    decide(sb, maria, "goal_approve")
-    goal = wait_for(lambda: [g for g in goals_of(services, "ana@acme.test") if g.status == "active"])[0]
+    goal = agreed(world, result_goal())
     sb.slash_command(ana, "/goals", "")
     wait_for(lambda: "Propose to drop" in sb.transcript(ana))
     sb.click(ana, "goal_drop", str(goal.id))
@@ -379,11 +379,8 @@ def test_dropping_an_agreed_goal_is_a_proposal(world):
 
 def test_a_check_in_asks_progress_on_each_agreed_goal_and_records_it(world):
     sb, services, ids = world.sb, world.services, world.ids
-    ana, maria = ids["ana@acme.test"], ids["maria@acme.test"]
-    propose(sb, ana, result_goal())
-    wait_for(lambda: bot_dms(sb, maria, "proposes a new goal"))
-    decide(sb, maria, "goal_approve")
-    goal = wait_for(lambda: [g for g in goals_of(services, "ana@acme.test") if g.status == "active"])[0]
+    ana = ids["ana@acme.test"]
+    goal = agreed(world, result_goal())
     propose(sb, ana, result_goal(title="Not agreed yet"))  # pending: not asked about
     wait_for(lambda: len(goals_of(services, "ana@acme.test")) == 2)
     sb.slash_command(ana, "/checkins", "")
@@ -406,10 +403,7 @@ def test_a_check_in_asks_progress_on_each_agreed_goal_and_records_it(world):
 def test_the_home_tab_shows_goals_with_progress_and_what_waits_for_whom(world):
     sb, services, ids = world.sb, world.services, world.ids
     ana, maria = ids["ana@acme.test"], ids["maria@acme.test"]
-    propose(sb, ana, result_goal())
-    wait_for(lambda: bot_dms(sb, maria, "proposes a new goal"))
-    decide(sb, maria, "goal_approve")
-    wait_for(lambda: goals_of(services, "ana@acme.test")[0].status == "active")
+    agreed(world, result_goal())
     propose(sb, ana, result_goal(title="Write the <b>runbook</b>"))
     wait_for(lambda: len(goals_of(services, "ana@acme.test")) == 2)
     sb.open_home(ana)
@@ -495,11 +489,8 @@ def test_dropping_a_goal_before_agreement_tells_the_other_side_and_closes_their_
 
 def test_saving_progress_untouched_keeps_every_digit(world):
     sb, services, ids = world.sb, world.services, world.ids
-    ana, maria = ids["ana@acme.test"], ids["maria@acme.test"]
-    propose(sb, ana, result_goal(baseline="1000000", target="1234567.89"))
-    wait_for(lambda: bot_dms(sb, maria, "proposes a new goal"))
-    decide(sb, maria, "goal_approve")
-    goal = wait_for(lambda: [g for g in goals_of(services, "ana@acme.test") if g.status == "active"])[0]
+    ana = ids["ana@acme.test"]
+    goal = agreed(world, result_goal(baseline="1000000", target="1234567.89"))
     sb.slash_command(ana, "/goals", "")
     wait_for(lambda: "Update progress" in sb.transcript(ana))
     sb.click(ana, "goal_progress", str(goal.id))
