@@ -6,7 +6,7 @@ What one side writes in their thread reaches the other's, and all of it goes int
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlmodel import Session
@@ -129,4 +129,17 @@ def _keep(
     data: dict[str, Any] = {"checkin_id": checkin.id, "period": checkin.period_key} if checkin else {}
     if thread_ts:
         data["thread_ts"] = thread_ts
-    record(session, person=person, author=author, kind=kind, text=text, data=data, channel=channel, ts=ts)
+    # When it was written, as Slack says: events may be handled out of order (Slack does not promise an
+    # order, and the app handles several at once).
+    written = datetime.fromtimestamp(float(ts), UTC)
+    record(
+        session,
+        person=person,
+        author=author,
+        kind=kind,
+        text=text,
+        data=data,
+        channel=channel,
+        ts=ts,
+        at=written,
+    )

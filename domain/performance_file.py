@@ -2,6 +2,7 @@
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session
@@ -22,6 +23,7 @@ def record(
     channel: str | None = None,
     ts: str | None = None,
     private: bool = False,
+    at: datetime | None = None,
 ) -> FileEntry:
     assert person.id is not None
     return file_entries.append(
@@ -34,6 +36,7 @@ def record(
         slack_channel=channel,
         slack_ts=ts,
         private=private,
+        at=at,
     )
 
 
