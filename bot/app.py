@@ -1,20 +1,17 @@
 """The app factory: one Bolt app wired to the domain's services. Nothing starts at import."""
 
 import logging
-import threading
-from collections import deque
-from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import App
 
-from bot.middleware import acknowledge_first, drop_repeated_events, inject_services
+from bot.middleware import drop_repeated_events, inject_services
 from bot.settings import Settings
+from bot.work import ProcessWork, ThreadWork, Work, WorkPool, already_acknowledged, hand_off
 from domain.gateway import SlackGateway, make_client
 from domain.services import Services
-from handlers import actions, commands, events, home, views
+from handlers import actions, commands, errors, events, home, views
 from storage.db import make_engine, upgrade
 
 log = logging.getLogger(__name__)
@@ -25,81 +22,50 @@ class Runtime:
     settings: Settings
     services: Services
     app: App
+    work: Work
 
     def close(self) -> None:
+        self.work.close()
         self.services.engine.dispose()
 
 
-# Listeners run here after their ack. CPU-bound Python shares one GIL, so more threads would not do more
-# work; 4 keep one listener waiting on Slack or the database from holding up the others.
-LISTENER_WORKERS = 4
-# Jobs that may wait for a listener thread: under a second of work at the 250-300 jobs/s this app does on
-# a 2-core machine (bench/README.md). Past that, acks wait too (back-pressure) rather than let the work
-# after them fall further behind: a trigger_id (to open a modal) expires 3 s after the click.
-LISTENER_BACKLOG = 200
+# The serving app's own listeners (view submissions, options) run here after their ack.
+SERVING_THREADS = 4
+SERVING_BACKLOG = 200
 
 
-class _Slots:
-    """A counting semaphore that serves waiters in arrival order: a freed slot goes straight to the
-    longest waiter (threading.Semaphore lets a newcomer take it first, so some acks waited much longer)."""
-
-    def __init__(self, count: int):
-        self._free = count
-        self._lock = threading.Lock()
-        self._waiters: deque[threading.Lock] = deque()
-
-    def acquire(self) -> None:
-        with self._lock:
-            if self._free and not self._waiters:
-                self._free -= 1
-                return
-            waiter = threading.Lock()
-            waiter.acquire()
-            self._waiters.append(waiter)
-        waiter.acquire()  # until release() hands this waiter a slot
-
-    def release(self) -> None:
-        with self._lock:
-            if self._waiters:
-                self._waiters.popleft().release()
-            else:
-                self._free += 1
-
-
-class WorkPool(ThreadPoolExecutor):
-    """Bolt's listener executor with a bounded queue: `workers` threads and at most `backlog` jobs waiting;
-    past that, submit() waits for a slot (first come, first served), and so does the ack of the request
-    submitting."""
-
-    def __init__(self, workers: int, backlog: int):
-        super().__init__(max_workers=workers, thread_name_prefix="checkins-listener")
-        self._slots = _Slots(workers + backlog)
-
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
-        self._slots.acquire()
-        try:
-            future = super().submit(fn, *args, **kwargs)
-        except BaseException:
-            self._slots.release()
-            raise
-        future.add_done_callback(lambda _: self._slots.release())
-        return future
-
-
-def create_app(settings: Settings, services: Services) -> App:
-    app = App(
-        signing_secret=settings.slack_signing_secret,
-        client=services.gateway.client,
-        # The ack goes back first; listeners go on in the work pool.
-        process_before_response=False,
-        listener_executor=WorkPool(LISTENER_WORKERS, LISTENER_BACKLOG),
-    )
+def _app(settings: Settings, services: Services, **options: Any) -> App:
+    app = App(signing_secret=settings.slack_signing_secret, client=services.gateway.client, **options)
     app.use(inject_services(services))
-    app.use(drop_repeated_events(services))
-    app.use(acknowledge_first())
-    for surface in (commands, actions, views, events, home):
+    return app
+
+
+def _register(app: App) -> App:
+    for surface in (commands, actions, views, events, home, errors):
         surface.register(app)
     return app
+
+
+def create_app(settings: Settings, services: Services, work: Work) -> App:
+    """The serving app: it verifies and acknowledges every request, hands those with an empty ack to
+    `work`, and runs the rest (view submissions, whose ack carries errors or the next view)."""
+    app = _app(
+        settings,
+        services,
+        process_before_response=False,
+        listener_executor=WorkPool(SERVING_THREADS, SERVING_BACKLOG),
+    )
+    app.use(hand_off(work))
+    return _register(app)
+
+
+def create_worker_app(settings: Settings, services: Services) -> App:
+    """The app that runs handed-off requests' listeners: they were verified and acknowledged already (the
+    timestamp may have aged while the request waited), so each runs to its end here."""
+    app = _app(settings, services, process_before_response=True, request_verification_enabled=False)
+    app.use(drop_repeated_events(services))
+    app.use(already_acknowledged())
+    return _register(app)
 
 
 def build_services(settings: Settings, *, migrate: bool = True) -> Services:
@@ -111,7 +77,23 @@ def build_services(settings: Settings, *, migrate: bool = True) -> Services:
     return Services(engine=make_engine(settings.database_url), gateway=gateway)
 
 
-def build_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
-    """The app calls auth.test as it is built: a bad token fails here, at start."""
+@dataclass(frozen=True)
+class WorkerBuilder:
+    """Builds a worker app in a worker process (picklable: settings only)."""
+
+    settings: Settings
+
+    def __call__(self) -> App:
+        return create_worker_app(self.settings, build_services(self.settings, migrate=False))
+
+
+def build_runtime(settings: Settings, *, migrate: bool = True, workers: int = 0) -> Runtime:
+    """The app calls auth.test as it is built: a bad token fails here, at start. `workers` processes run
+    the handed-off listeners; with 0, threads of this process do (tests, small setups)."""
     services = build_services(settings, migrate=migrate)
-    return Runtime(settings=settings, services=services, app=create_app(settings, services))
+    work: Work
+    if workers:
+        work = ProcessWork(WorkerBuilder(settings), processes=workers).start()
+    else:
+        work = ThreadWork(create_worker_app(settings, services))
+    return Runtime(settings=settings, services=services, app=create_app(settings, services, work), work=work)

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from slack_bolt.error import BoltError
 
 from bot.settings import Settings, SettingsError, load_settings
+from bot.work import WorkerStartError
 from domain import org
 from domain.gateway import SlackError
 
@@ -45,7 +46,14 @@ def cli(verbose: bool) -> None:
     is_flag=True,
     help="Never run the scheduler here (it runs in one instance at a time anyway).",
 )
-def serve(socket_mode: bool, port: int | None, host: str, no_scheduler: bool) -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(0, 64),
+    default=2,
+    show_default=True,
+    help="Worker processes that run the listeners after the ack (0: threads of the serving process).",
+)
+def serve(socket_mode: bool, port: int | None, host: str, no_scheduler: bool, workers: int) -> None:
     from bot.app import build_runtime
     from bot.server import HttpServer, serve_socket_mode
     from schedules.runner import SchedulerRunner
@@ -53,7 +61,7 @@ def serve(socket_mode: bool, port: int | None, host: str, no_scheduler: bool) ->
     settings = _settings()
     if socket_mode and not settings.slack_app_token:
         raise SettingsError("SLACK_APP_TOKEN is not set: Socket Mode needs an app-level token (xapp-...)")
-    runtime = build_runtime(settings)
+    runtime = build_runtime(settings, workers=workers)
     runner = (
         None
         if no_scheduler
@@ -63,7 +71,11 @@ def serve(socket_mode: bool, port: int | None, host: str, no_scheduler: bool) ->
         if settings.slack_app_token:
             serve_socket_mode(runtime, settings.slack_app_token)
             return
-        server = HttpServer(runtime, host=host, port=port if port is not None else settings.port)
+        port = port if port is not None else settings.port
+        try:
+            server = HttpServer(runtime, host=host, port=port)
+        except OSError as err:
+            raise click.ClickException(f"cannot listen on {host}:{port}: {err.strerror}") from None
         signal.signal(signal.SIGTERM, lambda *_: server.stop())
         signal.signal(signal.SIGINT, lambda *_: server.stop())
         server.serve_forever()
@@ -375,6 +387,9 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(1)
     except sa.exc.OperationalError as err:
         click.echo(f"checkins: cannot use the database: {err.orig}", err=True)
+        sys.exit(1)
+    except WorkerStartError as err:
+        click.echo(f"checkins: {err} (the log above says why)", err=True)
         sys.exit(1)
 
 

@@ -1,12 +1,10 @@
-"""Bolt global middleware: services in the context, Slack's event retries dropped once handled, and the
-requests whose ack is always empty acknowledged before their listener runs."""
+"""Bolt global middleware: services in the context, and Slack's event retries dropped once handled."""
 
 import logging
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Ack, BoltResponse
-from slack_bolt.request.payload_utils import is_block_actions, is_shortcut, is_slash_command
+from slack_bolt import BoltResponse
 
 from domain.services import Services
 from storage import events
@@ -35,31 +33,5 @@ def drop_repeated_events(services: Services) -> Callable[..., Any]:
                 return BoltResponse(status=200, body="")
         next()
         return None
-
-    return middleware
-
-
-class _SentAck(Ack):
-    """The ack of a request acknowledged before its listener ran: the listener's own ack() changes nothing
-    Slack sees, so one that tries to answer with content is a bug, and said so in the log."""
-
-    def __call__(self, text: str | dict = "", **kwargs: Any) -> BoltResponse:  # type: ignore[override]
-        if text or any(v is not None for v in kwargs.values()):
-            log.error("ack() with content after the request was acknowledged: not sent to Slack")
-        return self.response  # type: ignore[return-value]
-
-
-def acknowledge_first() -> Callable[..., Any]:
-    """Slash commands, block actions and shortcuts are acknowledged empty here, in the request's own
-    thread, before their listener is queued: the HTTP response no longer waits for a listener thread to
-    come free (Bolt otherwise polls every 10 ms until the listener calls ack()). View submissions and
-    options requests answer with content their listener computes, so they go the usual way."""
-
-    def middleware(body: dict[str, Any], context: dict[str, Any], next: Callable[[], None]) -> None:
-        if is_slash_command(body) or is_block_actions(body) or is_shortcut(body):
-            ack = _SentAck()
-            ack.response = BoltResponse(status=200, body="")
-            context["ack"] = ack
-        next()
 
     return middleware

@@ -112,3 +112,12 @@ def test_the_bots_own_messages_are_not_kept(sandbox, runtime, team):
     sandbox.send_dm(chen, "real")
     wait_for(lambda: [e for e in _file(runtime, "chen@acme.test") if e.kind == "message"])
     assert [e.text for e in _file(runtime, "chen@acme.test") if e.kind == "message"] == ["real"]
+
+
+def test_a_form_served_after_its_trigger_expired_tells_the_person_to_try_again(sandbox, team, caplog):
+    ana = team["ana@acme.test"]
+    sandbox.ws.trigger_ttl = 0.0  # as if the app had been too busy to open it within Slack's 3 s
+    assert sandbox.slash_command(ana, "/goals", "new").status == 200
+    wait_for(lambda: "took us too long" in sandbox.transcript(ana))
+    assert sandbox.open_views(ana) == []
+    assert "expired_trigger_id" in caplog.text  # and logged for the operator

@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET
-from tests.support import TEAM, TEAM_CSV, csv_text, slack_users
+from tests.support import TEAM, TEAM_CSV, csv_text, slack_users, wait_for
 
 CHECKINS = str(Path(sys.executable).with_name("checkins"))
 
@@ -197,3 +197,80 @@ def test_a_fan_out_killed_midway_and_run_again_sends_everyone_exactly_one_prompt
         assert sends.count(session, kind="prompt", state="sent") == 40
         assert sends.count(session, kind="prompt") == 40
     services.engine.dispose()
+
+
+def _workers(pid: int) -> list[int]:
+    """The worker processes of `checkins serve` (multiprocessing also starts a resource tracker)."""
+    children = [
+        int(child)
+        for task in Path(f"/proc/{pid}/task").iterdir()
+        for child in (task / "children").read_text().split()
+    ]
+    return [c for c in children if b"spawn_main" in Path(f"/proc/{c}/cmdline").read_bytes()]
+
+
+def test_serve_runs_listeners_in_worker_processes_and_replaces_one_that_dies(tmp_path, sandbox):
+    port = _free_port()
+    env = _env(sandbox, f"sqlite:///{tmp_path / 'serve.db'}", PORT=str(port))
+    proc = subprocess.Popen(
+        [CHECKINS, "serve", "--workers", "1", "--no-scheduler"],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        # serve answers /healthz once its worker has built its app
+        wait_for(lambda: _healthy(port) or proc.poll() is not None, timeout=60)
+        assert proc.poll() is None
+        sandbox.set_app_url(f"http://127.0.0.1:{port}/slack/events")
+        stranger = sandbox.add_user(email="x@elsewhere.test", real_name="X", name="x", tz="UTC")
+        [worker] = _workers(proc.pid)
+
+        assert sandbox.slash_command(stranger, "/checkins", "").status == 200
+        wait_for(lambda: sandbox.transcript(stranger).count("not set up") == 1, timeout=10)
+
+        os.kill(worker, signal.SIGKILL)
+        wait_for(lambda: _ended(worker), timeout=10)
+        assert sandbox.slash_command(stranger, "/checkins", "").status == 200  # acked without a worker
+        wait_for(lambda: sandbox.transcript(stranger).count("not set up") == 2, timeout=30)
+        [replacement] = _workers(proc.pid)
+        assert replacement != worker
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        output, _ = proc.communicate(timeout=30)
+        print(output)  # shown if the test fails
+    assert proc.returncode == 0
+    assert "the requests it held are lost; starting another" in output
+    assert "Traceback" not in output
+
+
+def _ended(pid: int) -> bool:
+    """Gone, or a zombie with no thread left: its pipes closed (a process still exiting, as its threads end
+    one by one, may take a request into its pipe)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return True
+    return "State:\tZ" in status and "Threads:\t1\n" in status
+
+
+def _healthy(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def test_serve_on_a_port_in_use_says_so_in_one_line(tmp_path, sandbox):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = _env(sandbox, f"sqlite:///{tmp_path / 'serve.db'}", PORT=str(port))
+        result = run(["serve", "--host", "127.0.0.1", "--workers", "0", "--no-scheduler"], env, tmp_path)
+    assert result.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
