@@ -18,6 +18,7 @@ import http.client
 import itertools
 import json
 import math
+import multiprocessing
 import os
 import signal
 import subprocess
@@ -29,6 +30,7 @@ import urllib.parse
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,7 +38,14 @@ sys.path.insert(
     0, str(ROOT)
 )  # the sandbox is not installed with the app; bench/ is on the path as the script's own folder
 
-from processes import SetupError, cpu_seconds, free_port, machine_cpu_seconds, start_server  # noqa: E402
+from processes import (  # noqa: E402
+    SetupError,
+    cpu_seconds,
+    free_port,
+    machine_cpu_seconds,
+    start_server,
+    tree_cpu_seconds,
+)
 
 from sandbox import Sandbox  # noqa: E402
 from sandbox.driver import USER_AGENT, VERIFICATION_TOKEN  # noqa: E402
@@ -150,30 +159,31 @@ class Requests:
         return kind, body, headers
 
 
-def run_load(
-    target: str, port: int, pid: int, requests: Requests, total: int, concurrency: int, rate: float | None
-) -> Result:
-    """`concurrency` workers, one keep-alive connection each, `total` requests between them: each sent as
-    soon as its worker is free (closed loop), or with `rate`, request i at i / rate seconds from the start
-    (open loop), its latency counted from then, so a request kept waiting for a free connection counts."""
-    result = Result(target)
-    cpu_before = cpu_seconds(pid), cpu_seconds(), machine_cpu_seconds()
-    stop = threading.Event()
+Built = tuple[str, bytes, dict[str, str]]  # kind, body, headers
+
+
+def generate_load(
+    port: int, built: list[Built], concurrency: int, rate: float | None, out: Connection
+) -> None:
+    """The load generator, in a process of its own (as Slack is): `concurrency` threads, one keep-alive
+    connection each, the requests between them: each sent as soon as its thread is free (closed loop), or
+    with `rate`, request i at i / rate seconds from the start (open loop), its latency counted from then,
+    so a request kept waiting for a free connection counts. Sends back latencies, errors and wall time."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops us
+    latencies: dict[str, list[float]] = {"command": [], "action": []}
+    errors: dict[str, int] = {}
     counter = itertools.count()  # next() on it is atomic under the GIL
     lock = threading.Lock()
 
     def fail(reason: str) -> None:
         with lock:
-            result.errors[reason] = result.errors.get(reason, 0) + 1
+            errors[reason] = errors.get(reason, 0) + 1
 
     def worker() -> None:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         try:
-            while not stop.is_set():
-                i = next(counter)
-                if i >= total:
-                    return
-                kind, body, headers = requests.build(i)  # built and signed before the clock starts
+            while (i := next(counter)) < len(built):
+                kind, body, headers = built[i]
                 if rate:
                     start = begin + i / rate
                     time.sleep(max(0.0, start - time.perf_counter()))
@@ -189,32 +199,58 @@ def run_load(
                     continue
                 elapsed = time.perf_counter() - start
                 if response.status == 200:
-                    result.latencies[kind].append(elapsed)
+                    latencies[kind].append(elapsed)
                 else:
                     fail(f"HTTP {response.status}")
         finally:
             conn.close()
 
     threads = [threading.Thread(target=worker, daemon=True) for _ in range(concurrency)]
-    start = begin = time.perf_counter()
+    begin = time.perf_counter()
     for t in threads:
         t.start()
-    try:
-        for t in threads:
-            while t.is_alive():
-                t.join(timeout=0.2)  # short joins keep Ctrl-C responsive
-    finally:  # on Ctrl-C, let the workers finish their request while the servers are still up
-        stop.set()
-        for t in threads:
-            t.join(timeout=5)
-    result.wall = time.perf_counter() - start
-    app, bench, machine = (
-        after - before
-        for after, before in zip(
-            (cpu_seconds(pid), cpu_seconds(), machine_cpu_seconds()), cpu_before, strict=True
-        )
+    for t in threads:
+        t.join()
+    out.send((latencies, errors, time.perf_counter() - begin))
+
+
+def run_load(
+    target: str, port: int, pid: int, requests: Requests, total: int, concurrency: int, rate: float | None
+) -> Result:
+    """`total` requests, built and signed here before the clock starts, sent by a load generator process."""
+    built = [requests.build(i) for i in range(total)]
+    context = multiprocessing.get_context("spawn")
+    receive, send = context.Pipe(duplex=False)
+    generator = context.Process(
+        target=generate_load, args=(port, built, concurrency, rate, send), daemon=True
     )
-    result.cpu = {"app": app, "bench": bench, "others": max(0.0, machine - app - bench)}
+    generator.start()
+    send.close()
+    cpu_before = None
+    try:
+        # Once it runs: its start-up (imports, unpickling the bodies) is not the load's.
+        while cpu_before is None or not receive.poll(0.05):
+            if cpu_before is None:
+                cpu_before = (
+                    tree_cpu_seconds(pid),
+                    cpu_seconds(generator.pid),
+                    cpu_seconds(),
+                    machine_cpu_seconds(),
+                )
+            if not generator.is_alive() and not receive.poll():
+                raise SetupError(f"the load generator ended with status {generator.exitcode}")
+        cpu_after = tree_cpu_seconds(pid), cpu_seconds(generator.pid), cpu_seconds(), machine_cpu_seconds()
+        try:
+            latencies, errors, wall = receive.recv()
+        except EOFError:
+            raise SetupError(f"the load generator ended with status {generator.exitcode}") from None
+    finally:
+        generator.join(timeout=5)
+        if generator.is_alive():
+            generator.kill()
+    app, load, bench, machine = (after - before for after, before in zip(cpu_after, cpu_before, strict=True))
+    result = Result(target, latencies=latencies, errors=errors, wall=wall)
+    result.cpu = {"app": app, "load": load, "bench": bench, "others": max(0.0, machine - app - load - bench)}
     return result
 
 
@@ -227,7 +263,7 @@ def wait_for(check: Callable[[], bool], timeout: float) -> bool:
     return check()
 
 
-def setup(stack: ExitStack) -> tuple[Sandbox, Requests, dict[str, int], dict[str, int]]:
+def setup(stack: ExitStack, workers: int | None) -> tuple[Sandbox, Requests, dict[str, int], dict[str, int]]:
     """Sandbox, org imported with the real CLI, both servers up, each person's real Home view."""
     tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="checkins-bench-")))
     sb = Sandbox(signing_secret=SECRET, bot_token=BOT_TOKEN).start()
@@ -262,6 +298,8 @@ def setup(stack: ExitStack) -> tuple[Sandbox, Requests, dict[str, int], dict[str
     bare = [sys.executable, str(ROOT / "bench" / "bare_bolt_app.py"), "--port", str(ports["bare"])]
     pids = {"bare": start_server("bare", bare, env, tmp, ports["bare"], stack).pid}
     serve = [checkins, "serve", "--port", str(ports["checkins"]), "--host", "127.0.0.1"]
+    if workers is not None:
+        serve += ["--workers", str(workers)]
     pids["checkins"] = start_server("checkins", serve, env, tmp, ports["checkins"], stack).pid
 
     # Each person opens the Home tab once, so the clicks carry the view checkins really published.
@@ -308,9 +346,9 @@ def report(results: list[Result], drain: str) -> None:
     for r in results:
         n = len(r.all) + r.error_count
         print(
-            f"  {r.target + ' CPU':<24} {r.cpu['app'] / n * 1000:.2f} ms per request in the app's process;"
-            f" load generator + sandbox {r.cpu['bench'] / n * 1000:.2f} ms; everything else on the machine"
-            f" {r.cpu['others'] / r.wall:.0%} of a core"
+            f"  {r.target + ' CPU':<24} {r.cpu['app'] / n * 1000:.2f} ms per request in the app's processes;"
+            f" load generator {r.cpu['load'] / n * 1000:.2f} ms; sandbox {r.cpu['bench'] / n * 1000:.2f} ms;"
+            f" everything else on the machine {r.cpu['others'] / r.wall:.0%} of a core"
         )
     print(drain)
 
@@ -335,6 +373,7 @@ def main() -> int:
     parser.add_argument(
         "--rate", type=float, help="open loop: this many requests per second (default: closed loop)"
     )
+    parser.add_argument("--workers", type=int, help="checkins serve --workers (default: serve's own)")
     args = parser.parse_args()
     # Ctrl-C even when started in the background (where SIGINT comes ignored); SIGTERM cleans up likewise.
     signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -342,7 +381,7 @@ def main() -> int:
 
     with ExitStack() as stack:
         try:
-            sb, requests, ports, pids = setup(stack)
+            sb, requests, ports, pids = setup(stack, args.workers)
         except (SetupError, OSError) as err:
             print(f"bench setup failed: {err}", file=sys.stderr)
             return 1
@@ -356,8 +395,9 @@ def main() -> int:
             " the bare one has no-op listeners."
         )
         print(
-            f"One machine ({os.cpu_count()} cores) shared by the load generator, the sandbox (in this"
-            " process, serving checkins' follow-up calls) and both apps; load average before the run"
+            f"One machine ({os.cpu_count()} cores) shared by the load generator (a process of its own), the"
+            " sandbox (in this process, serving checkins' follow-up calls) and both apps (checkins: its"
+            " serving process and its workers); load average before the run"
             f" {os.getloadavg()[0]:.2f} (anything else running skews the figures)."
         )
         # Bare first, then checkins, not interleaved: checkins keeps working after each ack (response_url

@@ -45,12 +45,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--threads", type=int, default=16, help="request threads (16: its best here)")
     args = parser.parse_args()
     # HttpServer wants a Runtime; it only uses .app, and .services.engine for GET /healthz.
     runtime = SimpleNamespace(
         app=create_app(), services=SimpleNamespace(engine=sa.create_engine("sqlite://"))
     )
-    server = HttpServer(runtime, host=args.host, port=args.port)  # type: ignore[arg-type]
+    server = HttpServer(runtime, host=args.host, port=args.port, threads=args.threads)  # type: ignore[arg-type]
     signal.signal(signal.SIGTERM, lambda *_: server.stop())
     signal.signal(signal.SIGINT, lambda *_: server.stop())
     server.serve_forever()

@@ -4,9 +4,9 @@ The sandbox (the local Slack) and the app run in this process; the app is the re
 org imported with the real CLI, and each request is the very body `ack_latency.py` sends (a `/checkins`
 command with a real response_url, or the Home tab's *Older* click), passed through the same WSGI
 application `checkins serve` runs, without the HTTP server. To keep all of the app's work in this thread,
-the listener runs where Bolt would run it with `process_before_response=True` (ack, then the work);
-everything else is as served. CPU is counted with this thread's CPU clock (`time.thread_time`), so the
-sandbox's threads answering the follow-up calls are not in it.
+the worker app's part of each request (its listener) runs right after the serving app's part, in the same
+thread, instead of in a worker process; everything else is as served. CPU is counted with this thread's
+CPU clock (`time.thread_time`), so the sandbox's threads answering the follow-up calls are not in it.
 
 Prints CPU per request (mean over --requests) for checkins and for the bare app of `bare_bolt_app.py`,
 then, with --profile, cProfile's top functions (cumulative, this thread's CPU) for checkins.
@@ -36,10 +36,12 @@ sys.path.insert(0, str(ROOT))
 
 import bare_bolt_app  # noqa: E402  (bench/ is on the path as the script's own folder)
 from ack_latency import BOT_TOKEN, PATH, PEOPLE, SECRET, Requests  # noqa: E402
+from slack_bolt import App  # noqa: E402
 
-from bot.app import Runtime, build_runtime  # noqa: E402
+from bot.app import Runtime, build_services, create_app, create_worker_app  # noqa: E402
 from bot.server import HttpServer, wsgi_app  # noqa: E402
 from bot.settings import Settings  # noqa: E402
+from bot.work import run  # noqa: E402
 from domain import org  # noqa: E402
 from sandbox import Sandbox  # noqa: E402
 
@@ -61,8 +63,27 @@ def call_wsgi(app: Callable, body: bytes, headers: dict[str, str]) -> str:
     return status[0]
 
 
-def synchronous(runtime: Runtime) -> Runtime:
-    """Bolt's listener runner, made to run each listener in the calling thread (ack, then the work)."""
+class Inline:
+    """Work that runs each handed-off listener in the calling thread, after the serving app's part."""
+
+    def __init__(self, app: App):
+        self.app = app
+
+    def submit(self, raw_body: str, headers: dict[str, list[str]]) -> None:
+        run(self.app, raw_body, headers)
+
+    def close(self) -> None:
+        pass
+
+
+def synchronous(settings: Settings) -> Runtime:
+    """The app as `checkins serve` builds it, but the worker app's part of each request in the same thread,
+    so that one thread's CPU clock sees both (and the serving app's own listeners run before its ack)."""
+    services = build_services(settings)
+    work = Inline(create_worker_app(settings, services))
+    runtime = Runtime(
+        settings=settings, services=services, app=create_app(settings, services, work), work=work
+    )
     runtime.app._listener_runner.process_before_response = True
     return runtime
 
@@ -166,7 +187,7 @@ def main() -> int:
             database_url=f"sqlite:///{tmp / 'checkins.db'}",
             port=0,
         )
-        runtime = synchronous(build_runtime(settings))
+        runtime = synchronous(settings)
         stack.callback(runtime.close)
         text = io.StringIO()
         writer = csv.writer(text)
