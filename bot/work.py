@@ -6,8 +6,9 @@ worker processes under `checkins serve` (their own interpreters, so listener wor
 acks need), or in threads of this process (tests, `--workers 0`). View submissions and options requests
 answer with what their listener computes, so they stay with the serving app.
 
-Work is bounded: past `backlog` waiting requests the next ack waits for room (first come, first served),
-so under sustained overload acks slow to the pace of the work instead of memory growing without end.
+Work is bounded: past `backlog` waiting requests the next ack waits for room (in arrival order in threads;
+in worker processes, in whatever order the waiting request threads get the pipe), so under sustained
+overload acks slow to the pace of the work instead of memory growing without end.
 """
 
 import contextlib
@@ -214,7 +215,10 @@ class WorkerStartError(Exception):
 class _Worker:
     def __init__(self, process: multiprocessing.process.BaseProcess, conn: Connection, ready: Connection):
         self.process, self.conn, self.ready = process, conn, ready
-        self.lock = threading.Lock()  # one request at a time on the pipe
+
+    def close(self) -> None:
+        self.conn.close()
+        self.ready.close()
 
 
 class ProcessWork:
@@ -230,28 +234,30 @@ class ProcessWork:
         self._build, self._backlog = build, max(1, backlog // processes)
         self._context = multiprocessing.get_context("spawn")
         self._workers = [self._spawn() for _ in range(processes)]
+        # One request at a time on each worker's pipe; the lock outlives a worker that is replaced.
+        self._locks = [threading.Lock() for _ in range(processes)]
         self._next = itertools.count()
 
     def _spawn(self) -> _Worker:
-        requests_out, requests_in = self._context.Pipe(duplex=False)
-        ready_out, ready_in = self._context.Pipe(duplex=False)
+        requests_reader, requests_writer = self._context.Pipe(duplex=False)
+        ready_reader, ready_writer = self._context.Pipe(duplex=False)
         with contextlib.suppress(OSError):  # room for bursts: the worker reads when it gets the CPU
-            fcntl.fcntl(requests_in.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+            fcntl.fcntl(requests_writer.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
         process = self._context.Process(
             target=_worker_main,
             args=(
                 self._build,
-                requests_out,
-                ready_in,
+                requests_reader,
+                ready_writer,
                 self._backlog,
                 logging.getLogger().getEffectiveLevel(),
             ),
             name="checkins-worker",
         )
         process.start()
-        requests_out.close()
-        ready_in.close()
-        return _Worker(process, requests_in, ready_out)
+        requests_reader.close()  # the worker's ends: its death then shows here as a broken pipe
+        ready_writer.close()
+        return _Worker(process, requests_writer, ready_reader)
 
     @staticmethod
     def _wait_ready(worker: _Worker) -> None:
@@ -273,31 +279,29 @@ class ProcessWork:
     def submit(self, raw_body: str, headers: Headers) -> None:
         data = pickle.dumps((raw_body, headers))
         index = next(self._next) % len(self._workers)
-        with self._workers[index].lock:
+        with self._locks[index]:
             try:
                 self._workers[index].conn.send_bytes(data)
                 return
             except OSError:  # its reader is gone
                 dead = self._workers[index]
+                dead.close()
+                dead.process.join(timeout=1)
                 log.error(
                     "worker process %s ended (exit status %s): the requests it held are lost; starting"
                     " another",
                     dead.process.pid,
                     dead.process.exitcode,
                 )
-                dead.conn.close()
-                dead.ready.close()
-                dead.process.join(timeout=1)
                 worker = self._workers[index] = self._spawn()
-                worker.lock = dead.lock
             # Into its pipe at once, without waiting for it to start: it reads the request when it is ready.
             worker.conn.send_bytes(data)
 
     def close(self) -> None:
         """Lets the workers finish what they hold."""
-        for worker in self._workers:
-            with worker.lock:
-                worker.conn.close()
+        for lock, worker in zip(self._locks, self._workers, strict=True):
+            with lock:
+                worker.close()
         for worker in self._workers:
             worker.process.join(timeout=STOP_TIMEOUT)
             if worker.process.is_alive():
