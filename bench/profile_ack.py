@@ -41,7 +41,7 @@ from slack_bolt import App  # noqa: E402
 from bot.app import Runtime, build_services, create_app, create_worker_app  # noqa: E402
 from bot.server import HttpServer, wsgi_app  # noqa: E402
 from bot.settings import Settings  # noqa: E402
-from bot.work import run  # noqa: E402
+from bot.work import Handoff, run  # noqa: E402
 from domain import org  # noqa: E402
 from sandbox import Sandbox  # noqa: E402
 
@@ -69,8 +69,8 @@ class Inline:
     def __init__(self, app: App):
         self.app = app
 
-    def submit(self, raw_body: str, headers: dict[str, list[str]]) -> None:
-        run(self.app, raw_body, headers)
+    def submit(self, handoff: Handoff) -> None:
+        run(self.app, handoff)
 
     def close(self) -> None:
         pass

@@ -1,7 +1,7 @@
 """Where listeners run once Slack has its ack.
 
 Slash commands, block actions, shortcuts, closed views and events always get an empty ack. The serving app
-acknowledges them as they arrive and hands the raw request to a worker app, which runs the listener: in
+acknowledges them as they arrive and hands the request to a worker app, which runs the listener: in
 worker processes under `checkins serve` (their own interpreters, so listener work never holds the GIL the
 acks need), or in threads of this process (tests, `--workers 0`). View submissions and options requests
 answer with what their listener computes, so they stay with the serving app.
@@ -24,6 +24,7 @@ import threading
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any, Protocol
 
@@ -60,8 +61,26 @@ def handed_off(body: dict[str, Any]) -> bool:
     )
 
 
+@dataclass(frozen=True)
+class Handoff:
+    """What a worker app needs to run a request's listener: over HTTP the raw body, as Slack signed it; over
+    Socket Mode the envelope's payload, already JSON (Bolt keeps no raw body for it)."""
+
+    mode: str  # "http" or "socket_mode", as BoltRequest has it
+    body: str | dict[str, Any]
+    headers: Headers
+
+    @classmethod
+    def of(cls, req: BoltRequest) -> "Handoff":
+        body = req.raw_body if req.mode == "http" else req.body
+        return cls(mode=req.mode, body=body, headers=req.headers)
+
+    def request(self) -> BoltRequest:
+        return BoltRequest(body=self.body, headers=self.headers, mode=self.mode)
+
+
 class Work(Protocol):
-    def submit(self, raw_body: str, headers: Headers) -> None: ...
+    def submit(self, handoff: Handoff) -> None: ...
 
     def close(self) -> None: ...
 
@@ -72,7 +91,7 @@ def hand_off(work: Work) -> Callable[..., Any]:
 
     def middleware(req: BoltRequest, body: dict[str, Any], next: Callable[[], None]) -> BoltResponse | None:
         if handed_off(body):
-            work.submit(req.raw_body, req.headers)
+            work.submit(Handoff.of(req))
             return BoltResponse(status=200, body="")
         next()
         return None
@@ -102,9 +121,9 @@ def already_acknowledged() -> Callable[..., Any]:
     return middleware
 
 
-def run(app: App, raw_body: str, headers: Headers) -> None:
+def run(app: App, handoff: Handoff) -> None:
     """Runs a handed-off request's listener to its end (the worker app processes before responding)."""
-    response = app.dispatch(BoltRequest(body=raw_body, headers=headers))
+    response = app.dispatch(handoff.request())
     if response.status != 200:
         log.warning("a handed-off request ended with status %s: %s", response.status, response.body)
 
@@ -162,8 +181,8 @@ class ThreadWork:
         self.app = app
         self._pool = WorkPool(threads, backlog)
 
-    def submit(self, raw_body: str, headers: Headers) -> None:
-        self._pool.submit(run, self.app, raw_body, headers)
+    def submit(self, handoff: Handoff) -> None:
+        self._pool.submit(run, self.app, handoff)
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
@@ -200,10 +219,10 @@ def _worker_main(
     try:
         while True:
             try:
-                raw_body, headers = pickle.loads(conn.recv_bytes())
+                handoff = pickle.loads(conn.recv_bytes())
             except EOFError:
                 return
-            work.submit(raw_body, headers)
+            work.submit(handoff)
     finally:
         work.close()
 
@@ -276,8 +295,8 @@ class ProcessWork:
             self._wait_ready(worker)
         return self
 
-    def submit(self, raw_body: str, headers: Headers) -> None:
-        data = pickle.dumps((raw_body, headers))
+    def submit(self, handoff: Handoff) -> None:
+        data = pickle.dumps(handoff)
         index = next(self._next) % len(self._workers)
         with self._locks[index]:
             try:

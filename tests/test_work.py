@@ -9,7 +9,7 @@ import urllib.parse
 from slack_bolt import App, BoltRequest
 from slack_bolt.authorization import AuthorizeResult
 
-from bot.work import WorkPool, already_acknowledged, hand_off, run
+from bot.work import Handoff, WorkPool, already_acknowledged, hand_off, run
 from sandbox.signing import signed_headers
 
 SECRET = "s"
@@ -25,10 +25,10 @@ class Recorded:
     """A Work that keeps what it is handed."""
 
     def __init__(self):
-        self.requests: list[tuple[str, dict]] = []
+        self.requests: list[Handoff] = []
 
-    def submit(self, raw_body, headers):
-        self.requests.append((raw_body, headers))
+    def submit(self, handoff):
+        self.requests.append(handoff)
 
     def close(self):
         pass
@@ -83,9 +83,27 @@ def test_a_command_is_acknowledged_and_handed_off_with_its_raw_request():
 
     assert (response.status, response.body) == (200, "")
     assert ran == []
-    [(raw_body, headers)] = work.requests
-    assert urllib.parse.parse_qs(raw_body)["text"] == ["status & more"]
-    assert headers["x-slack-signature"]
+    [handoff] = work.requests
+    assert handoff.mode == "http"
+    assert urllib.parse.parse_qs(handoff.body)["text"] == ["status & more"]
+    assert handoff.headers["x-slack-signature"]
+
+
+def test_a_socket_mode_request_is_handed_off_with_its_payload():
+    """Bolt keeps no raw body for a Socket Mode envelope: the hand-off carries its payload instead."""
+    work = Recorded()
+    app = _serving_app(work)
+    payload = {"command": "/checkins", "text": "hello", "user_id": "U1", "team_id": "T1", "response_url": "x"}
+
+    response = app.dispatch(BoltRequest(body=payload, mode="socket_mode"))
+
+    assert (response.status, response.body) == (200, "")
+    [handoff] = work.requests
+    assert (handoff.mode, handoff.body) == ("socket_mode", payload)
+    worker, seen = _worker_app(), []
+    worker.command("/checkins")(lambda ack, command: (ack(), seen.append(command["text"])))
+    run(worker, handoff)
+    assert seen == ["hello"]
 
 
 def test_a_forged_request_is_refused_and_never_handed_off():
@@ -115,7 +133,7 @@ def test_the_worker_app_runs_the_listener_of_a_handed_off_request():
     seen = []
     worker.command("/checkins")(lambda ack, command: (ack(), seen.append(command["text"])))
 
-    run(worker, *work.requests[0])
+    run(worker, work.requests[0])
 
     assert seen == ["hello"]
 
@@ -129,7 +147,7 @@ def test_an_ack_with_content_in_the_worker_is_logged_as_an_error(caplog):
 
     work = Recorded()
     _serving_app(work).dispatch(_command())
-    run(worker, *work.requests[0])
+    run(worker, work.requests[0])
     assert "ack() with content after the request was acknowledged" in caplog.text
 
 
