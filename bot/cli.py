@@ -34,10 +34,15 @@ def cli(verbose: bool) -> None:
 
 
 @cli.command(
-    help="Run the app: HTTP (POST /slack/events, GET /healthz), or Socket Mode with SLACK_APP_TOKEN."
+    help="Run the app: over Socket Mode when SLACK_APP_TOKEN is set (or with --socket), else over HTTP"
+    " (POST /slack/events). Both serve GET /healthz on PORT."
 )
 @click.option(
-    "--socket", "socket_mode", is_flag=True, help="Socket Mode even without SLACK_APP_TOKEN in .env."
+    "--socket/--http",
+    "socket_mode",
+    default=None,
+    help="Socket Mode (needs SLACK_APP_TOKEN) or HTTP, whatever the settings say. Default: Socket Mode"
+    " when SLACK_APP_TOKEN is set.",
 )
 @click.option("--port", type=int, default=None, help="HTTP port (default: PORT, else 3000).")
 @click.option("--host", default="0.0.0.0", show_default=True, help="HTTP interface to listen on.")
@@ -53,32 +58,37 @@ def cli(verbose: bool) -> None:
     show_default=True,
     help="Worker processes that run the listeners after the ack (0: threads of the serving process).",
 )
-def serve(socket_mode: bool, port: int | None, host: str, no_scheduler: bool, workers: int) -> None:
+def serve(socket_mode: bool | None, port: int | None, host: str, no_scheduler: bool, workers: int) -> None:
     from bot.app import build_runtime
-    from bot.server import HttpServer, serve_socket_mode
+    from bot.server import HttpServer
+    from bot.socket_mode import SocketModeRefused, SocketModeServer
     from schedules.runner import SchedulerRunner
 
     settings = _settings()
+    if socket_mode is None:
+        socket_mode = settings.slack_app_token is not None
     if socket_mode and not settings.slack_app_token:
         raise SettingsError("SLACK_APP_TOKEN is not set: Socket Mode needs an app-level token (xapp-...)")
+    port = port if port is not None else settings.port
     runtime = build_runtime(settings, workers=workers)
-    runner = (
-        None
-        if no_scheduler
-        else SchedulerRunner(runtime.services, retention_days=settings.retention_days).start()
-    )
+    runner = None
     try:
-        if settings.slack_app_token:
-            serve_socket_mode(runtime, settings.slack_app_token)
-            return
-        port = port if port is not None else settings.port
         try:
-            server = HttpServer(runtime, host=host, port=port)
+            server: HttpServer | SocketModeServer = (
+                SocketModeServer(runtime, settings.slack_app_token, host=host, port=port)
+                if socket_mode
+                else HttpServer(runtime, host=host, port=port)
+            )
         except OSError as err:
             raise click.ClickException(f"cannot listen on {host}:{port}: {err.strerror}") from None
         signal.signal(signal.SIGTERM, lambda *_: server.stop())
         signal.signal(signal.SIGINT, lambda *_: server.stop())
-        server.serve_forever()
+        if not no_scheduler:
+            runner = SchedulerRunner(runtime.services, retention_days=settings.retention_days).start()
+        try:
+            server.serve_forever()
+        except SocketModeRefused as err:
+            raise click.ClickException(str(err)) from None
     finally:
         if runner:
             runner.stop()

@@ -1,4 +1,4 @@
-"""HTTP and Socket Mode entry points."""
+"""The HTTP server: Slack's requests on POST /slack/events, and GET /healthz for load balancers."""
 
 import json
 import logging
@@ -6,8 +6,8 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import sqlalchemy as sa
 import waitress
-from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from bot.app import Runtime
@@ -17,11 +17,16 @@ log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 
+WSGI = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
-def wsgi_app(runtime: Runtime) -> Callable[..., Iterable[bytes]]:
-    """`POST /slack/events` for everything Slack sends; `GET /healthz` while the database answers."""
-    bolt = SlackRequestHandler(runtime.app, path=EVENTS_PATH)
-    engine = runtime.services.engine
+
+def _not_found(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    start_response("404 Not Found", [("Content-Type", "text/plain"), ("Content-Length", "9")])
+    return [b"not found"]
+
+
+def with_healthz(engine: sa.Engine, inner: WSGI = _not_found) -> WSGI:
+    """`GET /healthz` answers 200 while the database answers (503 otherwise); the rest goes to `inner`."""
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
@@ -30,9 +35,14 @@ def wsgi_app(runtime: Runtime) -> Callable[..., Iterable[bytes]]:
             status = "200 OK" if up else "503 Service Unavailable"
             start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
             return [body]
-        return bolt(environ, start_response)
+        return inner(environ, start_response)
 
     return application
+
+
+def wsgi_app(runtime: Runtime) -> WSGI:
+    """`POST /slack/events` for everything Slack sends; `GET /healthz` while the database answers."""
+    return with_healthz(runtime.services.engine, SlackRequestHandler(runtime.app, path=EVENTS_PATH))
 
 
 # Request threads: an ack takes well under a millisecond of CPU, so more threads only queue for the GIL
@@ -44,10 +54,21 @@ THREADS = 8
 class HttpServer:
     """Waitress serving the app; `port=0` picks a free port (tests, the demo)."""
 
-    def __init__(self, runtime: Runtime, *, host: str = "0.0.0.0", port: int = 3000, threads: int = THREADS):
+    def __init__(
+        self,
+        runtime: Runtime,
+        *,
+        host: str = "0.0.0.0",
+        port: int = 3000,
+        threads: int = THREADS,
+        slack_requests: bool = True,
+    ):
+        """`slack_requests=False` serves /healthz alone (Socket Mode takes Slack's requests elsewhere)."""
         self.runtime = runtime
+        application = wsgi_app(runtime) if slack_requests else with_healthz(runtime.services.engine)
+        self._paths = f"POST {EVENTS_PATH}, GET /healthz" if slack_requests else "GET /healthz"
         self._server = waitress.create_server(
-            wsgi_app(runtime), host=host, port=port, threads=threads, ident="checkins", channel_timeout=30
+            application, host=host, port=port, threads=threads, ident="checkins", channel_timeout=30
         )
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
@@ -63,7 +84,7 @@ class HttpServer:
     def serve_forever(self) -> None:
         """Waitress's own loop, polled in short rounds so that stop() ends it from any thread or signal:
         closing its sockets from outside while it waits in select() breaks it."""
-        log.info("checkins listening on port %s (POST %s, GET /healthz)", self.port, EVENTS_PATH)
+        log.info("checkins listening on port %s (%s)", self.port, self._paths)
         server = self._server
         try:
             while not self._stopping.is_set():
@@ -84,8 +105,3 @@ class HttpServer:
         self.stop()
         if self._thread:
             self._thread.join(timeout=5)
-
-
-def serve_socket_mode(runtime: Runtime, app_token: str) -> None:
-    """Development: no public URL needed; each instance holds its own connection."""
-    SocketModeHandler(runtime.app, app_token).start()

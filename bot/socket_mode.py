@@ -1,0 +1,80 @@
+"""Socket Mode: Slack's requests arrive over one outbound WebSocket, so no public URL or TLS proxy is needed.
+
+The requests go through the same serving app as over HTTP (acknowledged at once, their listeners handed to
+the workers; a view submission's answer rides back in the ack's payload). `GET /healthz` is still served on
+PORT, so an orchestrator can probe the process.
+"""
+
+import logging
+import threading
+
+from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_sdk.errors import SlackApiError
+
+from bot.app import Runtime
+from bot.server import HttpServer
+
+log = logging.getLogger(__name__)
+
+# Envelopes handled at once: each only waits for the serving app's ack (a view submission for its listener).
+THREADS = 8
+
+
+class SocketModeRefused(Exception):
+    """No connection could be opened; the message says which setting to check, in one line."""
+
+
+class SocketModeServer:
+    """The app on a Socket Mode connection, with /healthz on `port`; stop() ends serve_forever()."""
+
+    def __init__(self, runtime: Runtime, app_token: str, *, host: str = "0.0.0.0", port: int = 3000):
+        self.runtime = runtime
+        self.health = HttpServer(runtime, host=host, port=port, slack_requests=False)  # a port in use: first
+        self.handler = SocketModeHandler(runtime.app, app_token, concurrency=THREADS)
+        self._stopping = threading.Event()
+
+    @property
+    def port(self) -> int:
+        return self.health.port
+
+    @property
+    def url(self) -> str:
+        return self.health.url
+
+    def connect(self) -> None:
+        """Opens the connection, or raises SocketModeRefused with Slack's answer to the token."""
+        client = self.handler.client
+        try:  # asked here rather than inside the client, which logs the refusal as an error before raising
+            client.wss_uri = client.web_client.apps_connections_open(app_token=client.app_token)["url"]
+        except SlackApiError as err:
+            code = err.response.get("error") or f"HTTP {err.response.status_code}"
+            raise SocketModeRefused(
+                f"Slack refused SLACK_APP_TOKEN ({code}): Socket Mode needs an app-level token (xapp-...)"
+                " with the connections:write scope"
+            ) from None
+        except OSError as err:
+            raise SocketModeRefused(f"cannot reach Slack at SLACK_API_URL for Socket Mode: {err}") from None
+        client.connect()
+        log.info("checkins connected to Slack over Socket Mode (GET /healthz on port %s)", self.port)
+
+    def start(self) -> "SocketModeServer":
+        self.connect()
+        self.health.start()
+        return self
+
+    def serve_forever(self) -> None:
+        try:
+            self.start()
+            while not self._stopping.wait(0.2):  # short waits: a signal handler's stop() is seen at once
+                pass
+        finally:
+            self.close()
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    def close(self) -> None:
+        """No new envelopes: what was acknowledged is already with the workers, which drain it."""
+        self.stop()
+        self.handler.close()
+        self.health.close()
