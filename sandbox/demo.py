@@ -1,7 +1,8 @@
-"""`make demo`: the real app, over HTTP, against the sandbox; prints what each person saw.
+"""`make demo`: the real app against the sandbox; prints what each person saw.
 
 The app runs as the operator runs it (`checkins org import`, `checkins serve`, on SQLite), in its own
-processes; the sandbox plays Slack and the people. Everything it leaves is in ./demo-output.
+processes; the sandbox plays Slack and the people, over HTTP or, with `--socket` (`make demo-socket`), over
+Socket Mode. Everything it leaves is in ./demo-output.
 """
 
 import os
@@ -16,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from domain import goal_periods
-from sandbox import Sandbox
+from sandbox import Sandbox, SandboxError
 
 OUT = Path("demo-output")
 SECRET = "demo-signing-secret"
@@ -45,8 +46,9 @@ def _free_port() -> int:
 
 
 class Demo:
-    def __init__(self, sb: Sandbox):
+    def __init__(self, sb: Sandbox, *, socket_mode: bool = False):
         self.sb = sb
+        self.socket_mode = socket_mode
         self.ids: dict[str, str] = {}
         self.db = OUT / "checkins.db"
         self.env = {
@@ -71,10 +73,14 @@ class Demo:
     def serve(self) -> None:
         port = _free_port()
         log = open(OUT / "app.log", "w")  # noqa: SIM115 (kept open for the app's lifetime)
-        say(f"$ checkins serve --port {port}   (log: {OUT / 'app.log'})")
+        transport = "--socket" if self.socket_mode else "--http"
+        env = {**self.env, "SLACK_APP_TOKEN": self.sb.app_token} if self.socket_mode else self.env
+        if self.socket_mode:
+            self.sb.use_socket_mode()
+        say(f"$ checkins serve {transport} --port {port}   (log: {OUT / 'app.log'})")
         self.server = subprocess.Popen(
-            [CHECKINS, "serve", "--port", str(port), "--host", "127.0.0.1"],
-            env=self.env,
+            [CHECKINS, "serve", transport, "--port", str(port), "--host", "127.0.0.1"],
+            env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
@@ -87,7 +93,10 @@ class Demo:
                 if self.server.poll() is not None or time.monotonic() > deadline:
                     raise SystemExit(f"demo: the app did not start; see {OUT / 'app.log'}") from None
                 time.sleep(0.1)
-        self.sb.set_app_url(f"http://127.0.0.1:{port}/slack/events")
+        if self.socket_mode:
+            self.sb.wait_for_socket_connections(count=1, timeout=30)
+        else:
+            self.sb.set_app_url(f"http://127.0.0.1:{port}/slack/events")
 
     def stop(self) -> None:
         if self.server and self.server.poll() is None:
@@ -104,6 +113,24 @@ class Demo:
 
     def person(self, email: str) -> str:
         return self.ids[email]
+
+    def click(self, uid: str, action_id: str, value: str | None = None) -> None:
+        """Clicks once the button is there: the app may still be posting the message that carries it."""
+        self._when_visible(lambda: self.sb.click(uid, action_id, value))
+
+    def select(self, uid: str, action_id: str, value: str) -> None:
+        self._when_visible(lambda: self.sb.select(uid, action_id, value))
+
+    def _when_visible(self, act: Callable[[], object], timeout: float = 10.0) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                act()  # the sandbox finds the element before anything is sent
+                return
+            except SandboxError as err:
+                if time.monotonic() > deadline:
+                    raise SystemExit(f"demo: {err}; see {OUT / 'app.log'}") from None
+                time.sleep(0.05)
 
 
 def scene_org(demo: Demo) -> None:
@@ -160,7 +187,7 @@ def _wait_modal(demo: Demo, uid: str, callback_id: str) -> None:
 def _check_in(demo: Demo, email: str, answers: dict[str, str], goal_progress: list[str] = ()) -> None:
     """`goal_progress`: values for the goal fields the modal asks, in order."""
     uid = demo.person(email)
-    demo.sb.click(uid, "checkin_open")
+    demo.click(uid, "checkin_open")
     _wait_modal(demo, uid, "checkin_submit")
     blocks = demo.sb.open_views(uid)[-1]["blocks"]
     goal_fields = [b["block_id"] for b in blocks if b.get("block_id", "").startswith("goal_")]
@@ -205,7 +232,7 @@ def scene_checkin_round(demo: Demo) -> None:
 
     say("== Maria replies to Ana; they go back and forth in their threads")
     ana_checkin = _button_value(demo, "maria@acme.test", "Ana Lima checked in", "checkin_reply")
-    demo.sb.click(maria, "checkin_reply", ana_checkin)
+    demo.click(maria, "checkin_reply", ana_checkin)
     _wait_modal(demo, maria, "checkin_reply_submit")
     demo.sb.submit_view(
         maria, {"reply": "Thanks Ana. I'll get you DBA access today, and I asked Dee to review."}
@@ -251,17 +278,17 @@ def scene_goals(demo: Demo) -> None:
     sb.submit_view(ana, okr)
     demo.settle(lambda: "proposes a new goal" in str(sb.dm_messages(maria)))
     say("== Maria asks for a change; Ana adds a key result and proposes again; Maria approves")
-    sb.click(maria, "goal_changes")
+    demo.click(maria, "goal_changes")
     _wait_modal(demo, maria, "goal_decision_submit")
     sb.submit_view(maria, {"comment": "Add the old system's shutdown: that is what frees the team."})
     demo.settle(lambda: "asked for changes" in str(sb.dm_messages(ana)))
     sb.slash_command(ana, "/goals", "")
     demo.settle(lambda: "goal_edit" in str(sb.ephemerals(ana)))
-    sb.click(ana, "goal_edit")
+    demo.click(ana, "goal_edit")
     _wait_modal(demo, ana, "goal_submit")
     sb.submit_view(ana, {"kr2_title": "Old billing system shut down (%)", "kr2_target": "100"})
     demo.settle(lambda: str(sb.dm_messages(maria)).count("proposes a new goal") >= 2)
-    sb.click(maria, "goal_approve")
+    demo.click(maria, "goal_approve")
     _wait_modal(demo, maria, "goal_decision_submit")
     sb.submit_view(maria, {"comment": "Agreed. Shout if the shutdown slips."})
     demo.settle(lambda: "approved the new goal" in str(sb.dm_messages(ana)))
@@ -287,7 +314,7 @@ def scene_feedback(demo: Demo) -> None:
     demo.settle(lambda: bool(sb.channel_messages(kudos)))
     sb.slash_command(ana, "/feedback", f"request <@{bo}|bo> <@{dee}|dee>")
     demo.settle(lambda: "asks for your feedback" in str(sb.dm_messages(bo)))
-    sb.click(bo, "feedback_give")
+    demo.click(bo, "feedback_give")
     demo.settle(lambda: bool(sb.open_views(bo)))
     sb.submit_view(
         bo, {"text": "Your migration plan was the clearest doc this quarter. Share the risks earlier."}
@@ -315,7 +342,7 @@ def scene_review(demo: Demo) -> None:
     ana, maria = demo.person("ana@acme.test"), demo.person("maria@acme.test")
     demo.cli("review", "start", "--cycle", _period_key(), "--user", "ana@acme.test")
     demo.settle(lambda: "review_self_open" in str(sb.dm_messages(ana)))
-    sb.click(ana, "review_self_open")
+    demo.click(ana, "review_self_open")
     _wait_modal(demo, ana, "review_self_submit")
     fill = {
         "_result": "Most customers moved; the old system still runs for two of them.",
@@ -325,7 +352,7 @@ def scene_review(demo: Demo) -> None:
     }
     sb.submit_view(ana, _inputs(demo, ana, fill))
     demo.settle(lambda: "review_assess_open" in str(sb.dm_messages(maria)))
-    sb.click(maria, "review_assess_open")
+    demo.click(maria, "review_assess_open")
     _wait_modal(demo, maria, "review_assess_submit")
     fill = {
         "_rating": "4",
@@ -337,7 +364,7 @@ def scene_review(demo: Demo) -> None:
     }
     sb.submit_view(maria, _inputs(demo, maria, fill))
     demo.settle(lambda: "review_agree" in str(sb.dm_messages(ana)))
-    sb.click(ana, "review_agree")
+    demo.click(ana, "review_agree")
     demo.settle(lambda: "agreed" in sb.transcript(maria).lower())
 
 
@@ -355,7 +382,7 @@ def scene_files(demo: Demo) -> None:
     ana, maria = demo.person("ana@acme.test"), demo.person("maria@acme.test")
     demo.settle(lambda: "Manager's reply" in str(demo.sb.home(ana)))
     demo.settle(lambda: "home_file_switch" in str(demo.sb.home(maria)))
-    demo.sb.select(maria, "home_file_switch", ana)
+    demo.select(maria, "home_file_switch", ana)
     demo.settle(lambda: "You are reading" in str(demo.sb.home(maria)))
 
 
@@ -372,12 +399,13 @@ SCENES = [
 ]
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    socket_mode = "--socket" in (sys.argv[1:] if argv is None else argv)
     started = time.monotonic()
     shutil.rmtree(OUT, ignore_errors=True)
     OUT.mkdir()
     with Sandbox(signing_secret=SECRET, bot_token=TOKEN) as sb:
-        demo = Demo(sb)
+        demo = Demo(sb, socket_mode=socket_mode)
         try:
             for scene in SCENES:
                 scene(demo)
