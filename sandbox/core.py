@@ -1,4 +1,4 @@
-"""The Sandbox: a local stand-in for Slack that the real app talks to over HTTP."""
+"""The Sandbox: a local stand-in for Slack that the real app talks to over HTTP or Socket Mode."""
 
 import copy
 from typing import Any
@@ -14,6 +14,7 @@ from sandbox.workspace import Call, Seen, Workspace
 BOT_USER_ID = "UBOT00001"
 BOT_ID = "B0SANDBOX1"
 APP_ID = "A0SANDBOX1"
+TRANSPORTS = ("http", "socket")
 
 
 class Sandbox(Driver):
@@ -39,6 +40,7 @@ class Sandbox(Driver):
         self.signing_secret = signing_secret
         self.bot_token = bot_token
         self.app_token = app_token  # the app-level token apps.connections.open takes
+        self._transport = "http"
         self.echo_bot_messages = echo_bot_messages
         self.ack_timeout = ack_timeout  # Slack gives up on an ack after 3 s
         self.retry_delay_scale = retry_delay_scale  # 1.0 = Slack's real 0/60/300 s event retry delays
@@ -110,6 +112,22 @@ class Sandbox(Driver):
         }
 
     # -- Socket Mode ----------------------------------------------------------------------------
+    @property
+    def transport(self) -> str:
+        """How requests reach the app: "http" (signed POSTs to the app's URL) or "socket" (Socket Mode)."""
+        return self._transport
+
+    @transport.setter
+    def transport(self, value: str) -> None:
+        if value not in TRANSPORTS:
+            raise SandboxError(f"transport must be one of {TRANSPORTS}, not {value!r}")
+        self._transport = value
+
+    def use_socket_mode(self) -> "Sandbox":
+        """Send every command, interaction and event as an envelope over the app's Socket Mode connections."""
+        self.transport = "socket"
+        return self
+
     @property
     def socket_connections(self) -> int:
         """Open Socket Mode connections that receive envelopes (those told to disconnect don't count)."""
