@@ -1,4 +1,5 @@
-"""Run the sandbox on its own for manual development: python -m sandbox --port 8765 --app-url URL."""
+"""Run the sandbox on its own for manual development: python -m sandbox --port 8765 --app-url URL
+(or --socket: the app connects in Socket Mode with the printed SLACK_APP_TOKEN)."""
 
 import argparse
 import threading
@@ -13,6 +14,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--signing-secret", default="sandbox-signing-secret")
     parser.add_argument("--bot-token", default="xoxb-sandbox")
     parser.add_argument("--team-id", default="T0SANDBOX")
+    parser.add_argument("--app-token", default="xapp-1-A0SANDBOX1-sandbox", help="app-level token (xapp-...)")
+    parser.add_argument("--socket", action="store_true", help="reach the app over Socket Mode, not its URL")
     parser.add_argument(
         "--app-url", default=None, help="the app's request URL, e.g. http://127.0.0.1:3000/slack/events"
     )
@@ -26,13 +29,18 @@ def main(argv: list[str] | None = None) -> None:
         team_id=args.team_id,
         host=args.host,
         port=args.port,
+        app_token=args.app_token,
     ).start()
+    if args.socket:
+        sb.use_socket_mode()
     if args.app_url:
         sb.set_app_url(args.app_url)
     for spec in args.user:
         email, _, real_name = spec.partition(":")
         print(f"user {sb.add_user(email=email, real_name=real_name)} {email}")
     print(f"SLACK_API_URL={sb.api_url}", flush=True)
+    if args.socket:
+        print(f"SLACK_APP_TOKEN={sb.app_token}", flush=True)
     print(f"transcripts: {sb.api_base}/_sandbox/transcript/<user id>   calls: {sb.api_base}/_sandbox/calls")
     try:
         threading.Event().wait()

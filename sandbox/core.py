@@ -1,4 +1,4 @@
-"""The Sandbox: a local stand-in for Slack that the real app talks to over HTTP."""
+"""The Sandbox: a local stand-in for Slack that the real app talks to over HTTP or Socket Mode."""
 
 import copy
 from typing import Any
@@ -7,12 +7,14 @@ from sandbox.driver import Driver, Reply
 from sandbox.errors import SandboxError
 from sandbox.ratelimits import RateLimiter
 from sandbox.server import ApiServer
+from sandbox.socket_mode import SocketModeServer
 from sandbox.transcript import render_transcript
 from sandbox.workspace import Call, Seen, Workspace
 
 BOT_USER_ID = "UBOT00001"
 BOT_ID = "B0SANDBOX1"
 APP_ID = "A0SANDBOX1"
+TRANSPORTS = ("http", "socket")
 
 
 class Sandbox(Driver):
@@ -33,9 +35,12 @@ class Sandbox(Driver):
         team_domain: str = "sandbox",
         ack_timeout: float = 3.0,
         retry_delay_scale: float = 0.0,
+        app_token: str = "xapp-1-A0SANDBOX1-sandbox",
     ):
         self.signing_secret = signing_secret
         self.bot_token = bot_token
+        self.app_token = app_token  # the app-level token apps.connections.open takes
+        self._transport = "http"
         self.echo_bot_messages = echo_bot_messages
         self.ack_timeout = ack_timeout  # Slack gives up on an ack after 3 s
         self.retry_delay_scale = retry_delay_scale  # 1.0 = Slack's real 0/60/300 s event retry delays
@@ -43,8 +48,16 @@ class Sandbox(Driver):
             team_id=team_id, bot_user_id=BOT_USER_ID, bot_id=BOT_ID, app_id=APP_ID, team_domain=team_domain
         )
         self.limiter = RateLimiter()
+        self.socket = SocketModeServer(app_id=APP_ID, host=host)
         self.server = ApiServer(
-            self.ws, self.limiter, bot_token=bot_token, on_bot_dm=self._on_bot_dm, host=host, port=port
+            self.ws,
+            self.limiter,
+            bot_token=bot_token,
+            on_bot_dm=self._on_bot_dm,
+            app_token=app_token,
+            open_socket=self.socket.issue_url,
+            host=host,
+            port=port,
         )
         self._urls: dict[str, str | None] = {"commands": None, "interactivity": None, "events": None}
         self._echo_threads = []
@@ -54,6 +67,7 @@ class Sandbox(Driver):
     def start(self) -> "Sandbox":
         if not self._started:
             self.server.start()
+            self.socket.start()
             self._started = True
         return self
 
@@ -61,6 +75,7 @@ class Sandbox(Driver):
         for thread in self._echo_threads:
             thread.join(timeout=self.ack_timeout * 5)
         if self._started:
+            self.socket.stop()
             self.server.stop()
             self._started = False
 
@@ -95,6 +110,49 @@ class Sandbox(Driver):
             "interactivity": interactivity or url,
             "events": events or url,
         }
+
+    # -- Socket Mode ----------------------------------------------------------------------------
+    @property
+    def transport(self) -> str:
+        """How requests reach the app: "http" (signed POSTs to the app's URL) or "socket" (Socket Mode)."""
+        return self._transport
+
+    @transport.setter
+    def transport(self, value: str) -> None:
+        if value not in TRANSPORTS:
+            raise SandboxError(f"transport must be one of {TRANSPORTS}, not {value!r}")
+        self._transport = value
+
+    def use_socket_mode(self) -> "Sandbox":
+        """Send every command, interaction and event as an envelope over the app's Socket Mode connections."""
+        self.transport = "socket"
+        return self
+
+    @property
+    def socket_connections(self) -> int:
+        """Open Socket Mode connections that receive envelopes (those told to disconnect don't count)."""
+        return self.socket.usable
+
+    def wait_for_socket_connections(self, count: int = 1, timeout: float = 10.0) -> None:
+        if not self.socket.wait_for(count, timeout):
+            raise SandboxError(
+                f"{self.socket.usable} Socket Mode connection(s) after {timeout} s, not {count}"
+            )
+
+    def socket_disconnect(
+        self,
+        reason: str = "refresh_requested",
+        connection: int | None = None,
+        close_after: float | None = None,
+    ) -> list[int]:
+        """Send `disconnect` to one connection (an id, as in Reply.connection) or all, and close them
+        `close_after` seconds later (by default 10 s for "warning", 1 s for "refresh_requested", at once
+        for "link_disabled"). No envelope goes to them meanwhile. Returns the ids told."""
+        return self.socket.disconnect(reason, connection, close_after)
+
+    def lose_acks(self, count: int = 1) -> None:
+        """Ignore the next `count` Socket Mode acks, as if lost on the way: unacked events are retried."""
+        self.socket.lose_acks(count)
 
     # -- identity -------------------------------------------------------------------------------
     @property

@@ -1,8 +1,9 @@
 """Acting toward the app as Slack and as people do: signed slash commands, interactions and events.
 
-Every request is built the way Slack builds it (form fields, `payload` JSON, event envelopes),
-signed with the signing secret, and sent over HTTP to the app's request URL. What the app answers
-in its ack is then handled as Slack would: shown to the person, or refused.
+Every request is built the way Slack builds it (form fields, `payload` JSON, event envelopes) and
+sent over HTTP to the app's request URL, signed with the signing secret, or in Socket Mode as an
+envelope on one of the app's WebSocket connections. What the app answers in its ack is then handled
+as Slack would: shown to the person, or refused. Only `_post` knows which transport is in use.
 """
 
 import copy
@@ -27,6 +28,7 @@ from sandbox.blockkit import (
 )
 from sandbox.errors import ApiError, SandboxError
 from sandbox.signing import signed_headers
+from sandbox.socket_mode import SocketModeServer, envelope_for
 from sandbox.workspace import Seen, Workspace
 
 VERIFICATION_TOKEN = "sandbox-verification-token"  # the legacy `token` field Slack still sends
@@ -73,6 +75,8 @@ class Reply:
     error: str | None = None  # what Slack would report about this ack, if anything went wrong
     payload: Any = None  # what the sandbox sent
     attempts: list["Reply"] = field(default_factory=list)  # event deliveries, retries included
+    envelope: dict | None = None  # in Socket Mode: the envelope that carried `payload`
+    connection: int | None = None  # in Socket Mode: the connection it went out on
 
     @property
     def ok(self) -> bool:
@@ -152,9 +156,11 @@ class Driver:
     signing_secret: str
     ack_timeout: float
     retry_delay_scale: float
+    transport: str
+    socket: SocketModeServer
     _urls: dict[str, str | None]
 
-    # -- HTTP toward the app --------------------------------------------------------------------
+    # -- toward the app: the one place where the transport matters ------------------------------
     def _post(
         self,
         kind: str,
@@ -163,13 +169,52 @@ class Driver:
         *,
         sign: bool,
         timestamp: int | None,
-        headers: dict | None = None,
+        retry: tuple[int, str | None] | None = None,
         payload: Any = None,
+    ) -> Reply:
+        """Send one request (`retry` = (X-Slack-Retry-Num, reason) for event retries) and wait for its ack."""
+        if self.transport == "socket":
+            self._genuine(sign, timestamp)  # refuses unsigned or dated requests
+            reply = self._over_socket(kind, payload, retry)
+        else:
+            reply = self._over_http(kind, body, content_type, sign, timestamp, retry)
+        reply.payload = payload
+        with self.ws.lock:
+            self.ws.sent.append(reply)
+        return reply
+
+    def _over_socket(self, kind: str, payload: dict, retry: tuple[int, str | None] | None) -> Reply:
+        envelope = envelope_for(kind, payload, retry)
+        got = self.socket.deliver(envelope, self.ack_timeout)
+        if got.error == "no_socket_connection":
+            self.ws.flag(f"no Socket Mode connection open: {envelope['type']} envelope not delivered")
+        return Reply(
+            status=200 if got.acked else 0,
+            body=json.dumps(got.payload) if got.payload is not None else "",
+            json=got.payload,
+            elapsed=got.elapsed,
+            timed_out=got.error == "timeout",
+            error=got.error,
+            envelope=envelope,
+            connection=got.connection,
+        )
+
+    def _over_http(
+        self,
+        kind: str,
+        body: bytes,
+        content_type: str,
+        sign: bool,
+        timestamp: int | None,
+        retry: tuple[int, str | None] | None,
     ) -> Reply:
         url = self._urls.get(kind)
         if not url:
             raise SandboxError("call sb.set_app_url(...) before acting toward the app")
-        all_headers = {"Content-Type": content_type, "User-Agent": USER_AGENT, **(headers or {})}
+        headers = {}
+        if retry is not None:
+            headers = {"X-Slack-Retry-Num": str(retry[0]), "X-Slack-Retry-Reason": retry[1] or "http_timeout"}
+        all_headers = {"Content-Type": content_type, "User-Agent": USER_AGENT, **headers}
         all_headers.update(signed_headers(self.signing_secret, body, timestamp=timestamp, sign=sign))
         request = urllib.request.Request(url, data=body, method="POST", headers=all_headers)
         # No proxies: the app is always on this machine.
@@ -200,18 +245,7 @@ class Driver:
             error = "http_error"
         if timed_out:
             status = 0  # Slack stopped waiting; whatever came later does not count
-        reply = Reply(
-            status=status,
-            body=text,
-            json=parsed,
-            elapsed=elapsed,
-            timed_out=timed_out,
-            error=error,
-            payload=payload,
-        )
-        with self.ws.lock:
-            self.ws.sent.append(reply)
-        return reply
+        return Reply(status=status, body=text, json=parsed, elapsed=elapsed, timed_out=timed_out, error=error)
 
     def _post_form(self, kind: str, fields: dict, **kw: Any) -> Reply:
         return self._post(
@@ -241,13 +275,16 @@ class Driver:
     def api_base(self) -> str:
         raise NotImplementedError
 
-    @staticmethod
-    def _genuine(sign: bool, timestamp: int | None) -> bool:
+    def _genuine(self, sign: bool, timestamp: int | None) -> bool:
         """Whether a request is one Slack itself would send (signed, fresh), not a forgery or a replay.
 
         Only genuine requests come from something a person did: forged ones are sent to test the app's
-        verification, and nobody sees what becomes of them.
+        verification, and nobody sees what becomes of them. Socket Mode has no signatures to forge.
         """
+        if self.transport == "socket" and (not sign or timestamp is not None):
+            raise SandboxError(
+                "sign=False / timestamp= test request signing: HTTP only (none in Socket Mode)"
+            )
         return sign and (timestamp is None or abs(time.time() - timestamp) <= 300)
 
     def _fail(self, uid: str, reply: Reply, message: str) -> None:
@@ -716,9 +753,6 @@ class Driver:
         }
 
     def _deliver(self, envelope: dict, num: int | None, reason: str | None, sign: bool, timestamp) -> Reply:
-        headers = {}
-        if num is not None:
-            headers = {"X-Slack-Retry-Num": str(num), "X-Slack-Retry-Reason": reason or "http_timeout"}
         body = json.dumps(envelope).encode()
         return self._post(
             "events",
@@ -726,7 +760,7 @@ class Driver:
             "application/json",
             sign=sign,
             timestamp=timestamp,
-            headers=headers,
+            retry=None if num is None else (num, reason),
             payload=envelope,
         )
 
@@ -766,12 +800,13 @@ class Driver:
         self,
         event_id: str,
         num: int = 1,
-        reason: str = "http_timeout",
+        reason: str | None = None,
         *,
         sign: bool = True,
         timestamp: int | None = None,
     ) -> Reply:
-        """Send an already delivered event again, same event_id, as one of Slack's retries."""
+        """Send an already delivered event again, same event_id, as one of Slack's retries.
+        `reason` defaults to the transport's timeout reason: "http_timeout", or "timeout" in Socket Mode."""
         with self.ws.lock:
             envelope = self.ws.events.get(event_id)
         if envelope is None:
@@ -782,6 +817,8 @@ class Driver:
 
     def url_verification(self, challenge: str | None = None) -> Reply:
         """Slack's check of a new Events request URL: the app must echo the challenge."""
+        if self.transport == "socket":
+            raise SandboxError("url_verification is HTTP only: Slack does not send it over Socket Mode")
         challenge = challenge or secrets.token_urlsafe(24)
         payload = {"token": VERIFICATION_TOKEN, "challenge": challenge, "type": "url_verification"}
         reply = self._post(

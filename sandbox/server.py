@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 JSON_ARGS = ("blocks", "attachments", "view", "files", "metadata")
 BOT_SCOPES = "chat:write,commands,im:history,im:write,users:read,users:read.email,files:write,channels:read"
+APP_TOKEN_METHODS = {"apps.connections.open": "connections:write"}  # method -> the app-level token's scope
 _CHANNEL_ID = re.compile(r"^[CGDZ][A-Z0-9]{8,}$")
 
 
@@ -62,16 +63,20 @@ class ApiServer:
         *,
         bot_token: str,
         on_bot_dm: Callable[[dict, dict], None],
+        app_token: str = "",
+        open_socket: Callable[[], str] | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
     ):
         self.ws, self.limiter, self.bot_token = ws, limiter, bot_token
+        self.app_token, self.open_socket = app_token, open_socket
         self.on_bot_dm = on_bot_dm
         self.host, self.port = host, port
         self._server = None
         self._thread: threading.Thread | None = None
         self.methods: dict[str, Callable[[dict], dict]] = {
             "api.test": lambda args: {"args": args},
+            "apps.connections.open": self.apps_connections_open,
             "auth.test": self.auth_test,
             "chat.postMessage": self.chat_post_message,
             "chat.update": self.chat_update,
@@ -167,13 +172,13 @@ class ApiServer:
             return _json_response({"ok": False, "error": exc.error})
         header = request.headers.get("Authorization", "")
         token = header[len("Bearer ") :] if header.startswith("Bearer ") else args.get("token")
+        if method in APP_TOKEN_METHODS and not header.startswith("Bearer "):
+            token = None  # Slack: the app-level token must come in the Authorization header
         args.pop("token", None)
-        if not token:
-            self._record(method, args, 200, "not_authed")
-            return _json_response({"ok": False, "error": "not_authed"})
-        if token != self.bot_token:
-            self._record(method, args, 200, "invalid_auth")
-            return _json_response({"ok": False, "error": "invalid_auth"})
+        error = self._token_error(method, token)
+        if error:
+            self._record(method, args, 200, error)
+            return _json_response({"ok": False, "error": error})
 
         channel_key = None
         if method == "chat.postMessage":
@@ -194,7 +199,17 @@ class ApiServer:
             self._record(method, args, exc.status, exc.error)
             return _json_response({"ok": False, "error": exc.error, **exc.extra}, exc.status)
         self._record(method, args, 200, None)
-        return _json_response({"ok": True, **result}, headers={"X-OAuth-Scopes": BOT_SCOPES})
+        scopes = APP_TOKEN_METHODS.get(method, BOT_SCOPES)
+        return _json_response({"ok": True, **result}, headers={"X-OAuth-Scopes": scopes})
+
+    def _token_error(self, method: str, token: str | None) -> str | None:
+        """apps.connections.open takes the app-level token only; every other method the bot token only."""
+        if not token:
+            return "not_authed"
+        wanted = self.app_token if method in APP_TOKEN_METHODS else self.bot_token
+        if token == wanted:
+            return None
+        return "not_allowed_token_type" if token in (self.app_token, self.bot_token) else "invalid_auth"
 
     def _record(self, method: str, args: dict, status: int, error: str | None) -> None:
         with self.ws.lock:
@@ -252,6 +267,11 @@ class ApiServer:
             "bot_id": ws.bot_id,
             "is_enterprise_install": False,
         }
+
+    def apps_connections_open(self, args: dict) -> dict:
+        if self.open_socket is None:
+            raise ApiError("internal_error")
+        return {"url": self.open_socket()}
 
     def chat_post_message(self, args: dict) -> dict:
         channel = self.ws.resolve_channel(args.get("channel"))
