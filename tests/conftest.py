@@ -1,5 +1,8 @@
 """Fixtures: every database test runs on SQLite and on PostgreSQL; end-to-end tests run the real app
-over HTTP against the sandbox.
+against the sandbox over both of Slack's transports, HTTP and Socket Mode.
+
+A test that only makes sense on one transport says so in its name (`..._over_http`, `..._over_socket_mode`)
+and runs on that one. CHECKINS_TEST_TRANSPORTS=http (or socket) narrows a local run to one transport.
 
 PostgreSQL is meant to run when CI is set or CHECKINS_TEST_POSTGRES=1; then an unreachable server fails the
 run. CHECKINS_TEST_POSTGRES=0 turns it off; unset, it runs when a server answers. The run creates a database
@@ -25,6 +28,7 @@ PG_SERVER_URL = os.environ.get(
 )
 SIGNING_SECRET = "sandbox-signing-secret"
 BOT_TOKEN = "xoxb-sandbox-token"
+TRANSPORTS = ("http", "socket")
 
 
 def _postgres_wanted() -> str:
@@ -73,9 +77,20 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"checkins database backends: {', '.join(config.checkins_backends)}"  # type: ignore[attr-defined]
 
 
+def _transports(test_name: str) -> list[str]:
+    if "over_http" in test_name:
+        return ["http"]
+    if "over_socket_mode" in test_name:
+        return ["socket"]
+    wanted = os.environ.get("CHECKINS_TEST_TRANSPORTS", "").replace(",", " ").split()
+    return [t for t in TRANSPORTS if not wanted or t in wanted]
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "backend" in metafunc.fixturenames:
         metafunc.parametrize("backend", metafunc.config.checkins_backends, scope="session")  # type: ignore[attr-defined]
+    if "transport" in metafunc.fixturenames:
+        metafunc.parametrize("transport", _transports(metafunc.function.__name__))
 
 
 @pytest.fixture(scope="session")
@@ -152,11 +167,18 @@ def runtime(settings: Settings) -> Iterator[Runtime]:
 
 
 @pytest.fixture
-def app_server(runtime: Runtime, sandbox):
-    """The real app on a real port; the sandbox sends it what Slack would."""
+def app_server(runtime: Runtime, sandbox, transport: str):
+    """The real app, reached as Slack reaches it: on a real port over HTTP, or over a Socket Mode connection
+    it opens to the sandbox (with /healthz on a real port)."""
     from bot.server import HttpServer
+    from bot.socket_mode import SocketModeServer
 
-    server = HttpServer(runtime, host="127.0.0.1", port=0, threads=8).start()
-    sandbox.set_app_url(f"{server.url}/slack/events")
+    if transport == "http":
+        server = HttpServer(runtime, host="127.0.0.1", port=0, threads=8).start()
+        sandbox.set_app_url(f"{server.url}/slack/events")
+    else:
+        sandbox.use_socket_mode()
+        server = SocketModeServer(runtime, sandbox.app_token, host="127.0.0.1", port=0).start()
+        sandbox.wait_for_socket_connections(count=1, timeout=10)
     yield server
     server.close()

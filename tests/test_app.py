@@ -1,4 +1,4 @@
-"""The real app over HTTP, driven by the sandbox as Slack would."""
+"""The real app over HTTP and over Socket Mode, driven by the sandbox as Slack would."""
 
 import time
 import urllib.request
@@ -39,7 +39,7 @@ def test_signed_slash_command_is_acked_at_once_and_answered(sandbox, team):
 
 
 @pytest.mark.parametrize("how", ["unsigned", "stale", "future"])
-def test_unsigned_or_stale_requests_get_401_and_nothing_happens(sandbox, team, how):
+def test_unsigned_or_stale_requests_get_401_and_nothing_happens_over_http(sandbox, team, how):
     kwargs = {
         "unsigned": {"sign": False},
         "stale": {"timestamp": int(time.time()) - 301},
@@ -121,3 +121,48 @@ def test_a_form_served_after_its_trigger_expired_tells_the_person_to_try_again(s
     wait_for(lambda: "took us too long" in sandbox.transcript(ana))
     assert sandbox.open_views(ana) == []
     assert "expired_trigger_id" in caplog.text  # and logged for the operator
+
+
+def test_a_view_submission_is_answered_with_inline_errors_in_the_ack(sandbox, team, transport):
+    """Over Socket Mode the errors ride in the ack's payload, as over HTTP in the response body."""
+    ana = team["ana@acme.test"]
+    assert sandbox.slash_command(ana, "/goals", "new").status == 200
+    [form] = wait_for(lambda: sandbox.open_views(ana))
+    [period] = [b for b in form["blocks"] if b.get("block_id") == "period"]
+    values = {"title": "Ship v2", "kind": "result", "metric": "teams", "baseline": "1", "target": "lots"}
+    values["period"] = period["element"]["options"][0]["value"]
+    reply = sandbox.submit_view(ana, values)
+    assert reply.status == 200
+    assert reply.json["response_action"] == "errors"
+    assert sandbox.view_errors(ana) == reply.json["errors"]
+    assert len(sandbox.open_views(ana)) == 1  # the form stays open, what was typed kept
+
+
+def _messages(runtime, email) -> list[str]:
+    return [e.text for e in _file(runtime, email) if e.kind == "message"]
+
+
+def test_an_event_whose_ack_was_lost_is_delivered_again_and_kept_once_over_socket_mode(
+    sandbox, runtime, team
+):
+    chen = team["chen@acme.test"]
+    sandbox.ack_timeout = 1.0  # Slack waits 3 s; a shorter wait keeps the test short
+    sandbox.lose_acks(1)  # the app's ack never reaches Slack
+    reply = sandbox.send_dm(chen, "kept once")
+    assert [attempt.status for attempt in reply.attempts] == [0, 200]  # redelivered, then acked
+    sandbox.send_dm(chen, "a later message")  # by then a doubled entry would be there too
+    wait_for(lambda: "a later message" in _messages(runtime, "chen@acme.test"))
+    assert _messages(runtime, "chen@acme.test") == ["kept once", "a later message"]
+
+
+@pytest.mark.parametrize("reason", ["refresh_requested", "warning"])
+def test_a_disconnect_loses_no_envelope_over_socket_mode(sandbox, runtime, team, reason):
+    chen = team["chen@acme.test"]
+    sent = [f"note {n}" for n in range(20)]
+    for n, text in enumerate(sent):
+        if n == 5:
+            sandbox.socket_disconnect(reason=reason)  # Slack asks the app to move to a new connection
+        assert sandbox.send_dm(chen, text).status == 200
+    wait_for(lambda: len(_messages(runtime, "chen@acme.test")) == len(sent), timeout=15)
+    assert sorted(_messages(runtime, "chen@acme.test")) == sorted(sent)
+    sandbox.wait_for_socket_connections(count=1, timeout=15)

@@ -98,7 +98,7 @@ def test_a_rejected_bot_token_is_one_clear_line(tmp_path, sandbox):
     assert result.stderr.strip() == "checkins: Slack refused users.list: invalid_auth"
 
 
-def test_serve_migrates_answers_signed_requests_and_refuses_unsigned_ones(tmp_path, sandbox):
+def test_serve_migrates_answers_signed_requests_and_refuses_unsigned_ones_over_http(tmp_path, sandbox):
     port = _free_port()
     url = f"sqlite:///{tmp_path / 'serve.db'}"
     proc = subprocess.Popen(
@@ -209,22 +209,41 @@ def _workers(pid: int) -> list[int]:
     return [c for c in children if b"spawn_main" in Path(f"/proc/{c}/cmdline").read_bytes()]
 
 
-def test_serve_runs_listeners_in_worker_processes_and_replaces_one_that_dies(tmp_path, sandbox):
+def _serve(sandbox, tmp_path, transport: str, *args: str, **env_extra: str) -> tuple[subprocess.Popen, int]:
+    """`checkins serve` as an operator starts it, reached by the sandbox over `transport`, once it is up."""
     port = _free_port()
-    env = _env(sandbox, f"sqlite:///{tmp_path / 'serve.db'}", PORT=str(port))
+    env = _env(sandbox, f"sqlite:///{tmp_path / 'serve.db'}", PORT=str(port), **env_extra)
+    if transport == "socket":
+        env["SLACK_APP_TOKEN"] = sandbox.app_token
+        sandbox.use_socket_mode()
     proc = subprocess.Popen(
-        [CHECKINS, "serve", "--workers", "1", "--no-scheduler"],
+        [CHECKINS, "serve", *args],
         env=env,
         cwd=tmp_path,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
-    try:
-        # serve answers /healthz once its worker has built its app
-        wait_for(lambda: _healthy(port) or proc.poll() is not None, timeout=60)
-        assert proc.poll() is None
+    # serve answers /healthz once its workers have built their app
+    wait_for(lambda: _healthy(port) or proc.poll() is not None, timeout=60)
+    assert proc.poll() is None, proc.communicate()[0]
+    if transport == "http":
         sandbox.set_app_url(f"http://127.0.0.1:{port}/slack/events")
+    else:
+        sandbox.wait_for_socket_connections(count=1, timeout=30)
+    return proc, port
+
+
+def _stop(proc: subprocess.Popen) -> str:
+    proc.send_signal(signal.SIGTERM)
+    output, _ = proc.communicate(timeout=60)
+    print(output)  # shown if the test fails
+    return output
+
+
+def test_serve_runs_listeners_in_worker_processes_and_replaces_one_that_dies(tmp_path, sandbox, transport):
+    proc, _ = _serve(sandbox, tmp_path, transport, "--workers", "1", "--no-scheduler")
+    try:
         stranger = sandbox.add_user(email="x@elsewhere.test", real_name="X", name="x", tz="UTC")
         [worker] = _workers(proc.pid)
 
@@ -238,12 +257,52 @@ def test_serve_runs_listeners_in_worker_processes_and_replaces_one_that_dies(tmp
         [replacement] = _workers(proc.pid)
         assert replacement != worker
     finally:
-        proc.send_signal(signal.SIGTERM)
-        output, _ = proc.communicate(timeout=30)
-        print(output)  # shown if the test fails
+        output = _stop(proc)
     assert proc.returncode == 0
     assert "the requests it held are lost; starting another" in output
     assert "Traceback" not in output
+
+
+def test_sigterm_drains_the_work_releases_the_scheduler_and_says_stopped(tmp_path, sandbox, transport):
+    proc, _ = _serve(sandbox, tmp_path, transport, "--workers", "1")
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'serve.db'}")
+    try:
+        wait_for(lambda: _lease_holders(engine), timeout=30)  # this instance runs the scheduler
+        slow = sandbox.add_user(email="x@elsewhere.test", real_name="X", name="x", tz="UTC")
+        for _ in range(5):
+            assert sandbox.slash_command(slow, "/checkins", "").status == 200
+    finally:
+        output = _stop(proc)  # at once: the five answers are acknowledged, maybe not yet sent
+    assert proc.returncode == 0
+    assert sandbox.transcript(slow).count("not set up") == 5  # drained before the process ended
+    assert _lease_holders(engine) == []
+    assert output.count("checkins stopped") == 1
+    assert "Traceback" not in output
+    engine.dispose()
+
+
+def _lease_holders(engine: sa.Engine) -> list[str]:
+    with engine.connect() as conn:
+        return [row[0] for row in conn.execute(sa.text("SELECT holder FROM scheduler_leases"))]
+
+
+def test_serve_over_socket_mode_with_a_refused_app_token_is_one_line(tmp_path, sandbox):
+    env = _env(
+        sandbox, f"sqlite:///{tmp_path / 'serve.db'}", SLACK_APP_TOKEN="xapp-1-wrong", PORT=str(_free_port())
+    )
+    result = run(["serve", "--workers", "0", "--no-scheduler"], env, tmp_path)
+    assert result.returncode == 1
+    [line] = [line for line in result.stderr.splitlines() if "SLACK_APP_TOKEN" in line]
+    assert "Slack refused SLACK_APP_TOKEN (invalid_auth)" in line
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_serve_socket_without_an_app_token_says_which_setting_is_missing(tmp_path, sandbox):
+    result = run(["serve", "--socket"], _env(sandbox, f"sqlite:///{tmp_path / 'x.db'}"), tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "checkins: SLACK_APP_TOKEN is not set: Socket Mode needs an app-level token (xapp-...)"
+    )
 
 
 def _ended(pid: int) -> bool:
