@@ -258,11 +258,11 @@ def holiday_group() -> None:
 @click.argument("name", nargs=-1)
 def holiday_add(day, name: tuple[str, ...]) -> None:
     from bot.app import build_services
-    from storage import checkins as store
+    from domain import holidays
 
     services = build_services(_settings())
     with services.session() as session:
-        store.add_holiday(session, day=day.date(), name=" ".join(name))
+        holidays.add_as_operator(session, day=day.date(), name=" ".join(name))
     click.echo(f"holiday on {day:%Y-%m-%d} added")
 
 
