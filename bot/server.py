@@ -8,9 +8,9 @@ from typing import Any
 
 import waitress
 from slack_bolt.adapter.socket_mode import SocketModeHandler
-from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from bot.app import Runtime
+from bot.gate import SPOOL_MAX, Gate
 from storage.db import ping
 
 log = logging.getLogger(__name__)
@@ -20,7 +20,7 @@ EVENTS_PATH = "/slack/events"
 
 def wsgi_app(runtime: Runtime) -> Callable[..., Iterable[bytes]]:
     """`POST /slack/events` for everything Slack sends; `GET /healthz` while the database answers."""
-    bolt = SlackRequestHandler(runtime.app, path=EVENTS_PATH)
+    bolt = Gate(runtime.app, runtime.settings.slack_signing_secret, path=EVENTS_PATH)
     engine = runtime.services.engine
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -47,7 +47,13 @@ class HttpServer:
     def __init__(self, runtime: Runtime, *, host: str = "0.0.0.0", port: int = 3000, threads: int = THREADS):
         self.runtime = runtime
         self._server = waitress.create_server(
-            wsgi_app(runtime), host=host, port=port, threads=threads, ident="checkins", channel_timeout=30
+            wsgi_app(runtime),
+            host=host,
+            port=port,
+            threads=threads,
+            ident="checkins",
+            channel_timeout=30,
+            max_request_body_size=SPOOL_MAX,
         )
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
