@@ -6,7 +6,7 @@ from typing import Any
 
 from slack_bolt import App
 
-from bot.middleware import drop_repeated_events, inject_services
+from bot.middleware import clean_payload, drop_repeated_events, inject_services, safe_respond
 from bot.settings import Settings
 from bot.work import ProcessWork, ThreadWork, Work, WorkPool, already_acknowledged, hand_off
 from domain.gateway import SlackGateway, make_client
@@ -35,12 +35,21 @@ SERVING_BACKLOG = 200
 
 
 def _app(settings: Settings, services: Services, **options: Any) -> App:
-    app = App(signing_secret=settings.slack_signing_secret, client=services.gateway.client, **options)
+    # A request no listener is for goes to handlers/errors.py (a line) instead of Bolt's page of advice.
+    app = App(
+        signing_secret=settings.slack_signing_secret,
+        client=services.gateway.client,
+        raise_error_for_unhandled_request=True,
+        **options,
+    )
     app.use(inject_services(services))
     return app
 
 
 def _register(app: App) -> App:
+    """The listeners, after the middleware that readies what they read."""
+    app.use(clean_payload())
+    app.use(safe_respond())
     for surface in (commands, actions, views, events, home, errors):
         surface.register(app)
     return app
