@@ -77,12 +77,15 @@ def create_worker_app(settings: Settings, services: Services) -> App:
     return _register(app)
 
 
-def build_services(settings: Settings, *, migrate: bool = True) -> Services:
-    """Applies pending migrations first, so the app never runs on an old schema."""
+def build_services(settings: Settings, *, migrate: bool = True, check_slack: bool = False) -> Services:
+    """Applies pending migrations first, so the app never runs on an old schema. With `check_slack`, a bot
+    token Slack refuses (or an API URL that cannot be reached) fails here, at start (a SlackError)."""
     if migrate:
         upgrade(settings.database_url)
     client = make_client(settings.slack_bot_token, settings.slack_api_url)
     gateway = SlackGateway(client, posts_per_minute=settings.posts_per_minute)
+    if check_slack:
+        gateway.check()
     return Services(engine=make_engine(settings.database_url), gateway=gateway)
 
 
@@ -97,9 +100,9 @@ class WorkerBuilder:
 
 
 def build_runtime(settings: Settings, *, migrate: bool = True, workers: int = 0) -> Runtime:
-    """The app calls auth.test as it is built: a bad token fails here, at start. `workers` processes run
+    """Slack is asked about the bot token first: a bad one fails here, at start. `workers` processes run
     the handed-off listeners; with 0, threads of this process do (tests, small setups)."""
-    services = build_services(settings, migrate=migrate)
+    services = build_services(settings, migrate=migrate, check_slack=True)
     work: Work
     if workers:
         work = ProcessWork(WorkerBuilder(settings), processes=workers).start()

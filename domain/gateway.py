@@ -154,6 +154,10 @@ class SlackGateway:
         except OSError as err:  # unreachable after the client's own retries (URLError is an OSError)
             raise SlackError(method, "connection_error") from err
 
+    def check(self) -> None:
+        """auth.test: a SlackError if Slack refuses the bot token, or cannot be reached."""
+        self._form_call("auth.test")
+
     # messages
     def dm(
         self,
