@@ -219,11 +219,21 @@ KINDS: dict[str, type[_Envelope]] = {
 }
 
 
+_JSON_TYPES = {
+    list: "array",
+    str: "string",
+    int: "number",
+    float: "number",
+    bool: "true/false",
+    type(None): "null",
+}
+
+
 def problem(body: Any) -> str | None:
     """None when `body` (as Bolt parses it) is a request the app handles, with every field it reads in
     shape; else what is wrong, in a line."""
     if not isinstance(body, dict):
-        return f"the body is a JSON {type(body).__name__}, not an object"
+        return f"the body is JSON {_JSON_TYPES.get(type(body), 'of another type')}, not an object"
     shapes: list[type[_Shape]] = []
     if "command" in body:  # Bolt takes anything with a command for a slash command
         shapes.append(SlashCommand)
