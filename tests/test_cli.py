@@ -165,10 +165,14 @@ def test_serve_migrates_answers_signed_requests_and_refuses_unsigned_ones(tmp_pa
         assert signed.status == 200 and signed.elapsed < 3
         assert sandbox.slash_command(user, "/checkins", "", sign=False).status == 401
         assert sandbox.slash_command(user, "/checkins", "", timestamp=int(time.time()) - 600).status == 401
+        not_json = b"payload=%7Bnot+json"  # signed, but no request: refused before Bolt reads it
+        form = "application/x-www-form-urlencoded"
+        assert sandbox._post("interactivity", not_json, form, sign=True, timestamp=None).status == 400
     finally:
         proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=10)
+        output, _ = proc.communicate(timeout=10)
     assert proc.returncode == 0
+    assert "Traceback" not in output
 
 
 def test_a_fan_out_killed_midway_and_run_again_sends_everyone_exactly_one_prompt(
