@@ -6,7 +6,7 @@ from typing import Any
 
 from slack_bolt import App
 
-from bot.middleware import drop_repeated_events, inject_services
+from bot.middleware import clean_payload, drop_repeated_events, inject_services, safe_respond
 from bot.settings import Settings
 from bot.work import ProcessWork, ThreadWork, Work, WorkPool, already_acknowledged, hand_off
 from domain.gateway import SlackGateway, make_client
@@ -35,12 +35,21 @@ SERVING_BACKLOG = 200
 
 
 def _app(settings: Settings, services: Services, **options: Any) -> App:
-    app = App(signing_secret=settings.slack_signing_secret, client=services.gateway.client, **options)
+    # A request no listener is for goes to handlers/errors.py (a line) instead of Bolt's page of advice.
+    app = App(
+        signing_secret=settings.slack_signing_secret,
+        client=services.gateway.client,
+        raise_error_for_unhandled_request=True,
+        **options,
+    )
     app.use(inject_services(services))
     return app
 
 
 def _register(app: App) -> App:
+    """The listeners, after the middleware that readies what they read."""
+    app.use(clean_payload())
+    app.use(safe_respond())
     for surface in (commands, actions, views, events, home, errors):
         surface.register(app)
     return app
@@ -68,12 +77,15 @@ def create_worker_app(settings: Settings, services: Services) -> App:
     return _register(app)
 
 
-def build_services(settings: Settings, *, migrate: bool = True) -> Services:
-    """Applies pending migrations first, so the app never runs on an old schema."""
+def build_services(settings: Settings, *, migrate: bool = True, check_slack: bool = False) -> Services:
+    """Applies pending migrations first, so the app never runs on an old schema. With `check_slack`, a bot
+    token Slack refuses (or an API URL that cannot be reached) fails here, at start (a SlackError)."""
     if migrate:
         upgrade(settings.database_url)
     client = make_client(settings.slack_bot_token, settings.slack_api_url)
     gateway = SlackGateway(client, posts_per_minute=settings.posts_per_minute)
+    if check_slack:
+        gateway.check()
     return Services(engine=make_engine(settings.database_url), gateway=gateway)
 
 
@@ -88,9 +100,9 @@ class WorkerBuilder:
 
 
 def build_runtime(settings: Settings, *, migrate: bool = True, workers: int = 0) -> Runtime:
-    """The app calls auth.test as it is built: a bad token fails here, at start. `workers` processes run
+    """Slack is asked about the bot token first: a bad one fails here, at start. `workers` processes run
     the handed-off listeners; with 0, threads of this process do (tests, small setups)."""
-    services = build_services(settings, migrate=migrate)
+    services = build_services(settings, migrate=migrate, check_slack=True)
     work: Work
     if workers:
         work = ProcessWork(WorkerBuilder(settings), processes=workers).start()

@@ -31,6 +31,8 @@ def cli(verbose: bool) -> None:
     )
     if not verbose:
         logging.getLogger("alembic").setLevel(logging.WARNING)
+        # The SDK logs each failed call before raising it; the gateway then says it once, as a SlackError.
+        logging.getLogger("slack_sdk.web.base_client").setLevel(logging.CRITICAL)
 
 
 @cli.command(
@@ -122,7 +124,7 @@ def org_group() -> None:
 def org_import(file: Path) -> None:
     from bot.app import build_services
 
-    services = build_services(_settings())
+    services = build_services(_settings(), check_slack=True)
     try:
         text = file.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as err:
@@ -144,7 +146,7 @@ def org_import(file: Path) -> None:
 def org_sync() -> None:
     from bot.app import build_services
 
-    services = build_services(_settings())
+    services = build_services(_settings(), check_slack=True)
     with services.session() as session:
         report = org.sync(session, services.gateway)
     click.echo(
@@ -167,7 +169,7 @@ def checkin_send(emails: tuple[str, ...]) -> None:
     from domain import checkins
     from storage.types import utcnow
 
-    services = build_services(_settings())
+    services = build_services(_settings(), check_slack=True)
     now = utcnow()
     _check_people(services, emails, "gets no check-ins")
     with services.session() as session:
@@ -216,7 +218,7 @@ def summary_send(emails: tuple[str, ...]) -> None:
     from domain import summaries
     from storage.types import utcnow
 
-    services = build_services(_settings())
+    services = build_services(_settings(), check_slack=True)
     report = summaries.send_now(services, now=utcnow(), emails=emails)
     click.echo(f"{report.sent} summary(ies) sent")
     if report.failed:
@@ -247,7 +249,7 @@ def review_start(cycle: str | None, emails: tuple[str, ...]) -> None:
             raise click.BadParameter(f"{cycle!r} is not a quarter: write it as YYYY-QN, e.g. 2026-Q4")
         if period.starts_on > now.date():
             raise click.BadParameter(f"{period.label} has not started yet", param_hint="'--cycle'")
-    services = build_services(_settings())
+    services = build_services(_settings(), check_slack=True)
     _check_people(services, emails, "has no review")
     report = reviews.start(services, now=now, cycle=cycle, emails=list(emails) or None, send_now=True)
     _report_fan_out(
@@ -268,11 +270,11 @@ def holiday_group() -> None:
 @click.argument("name", nargs=-1)
 def holiday_add(day, name: tuple[str, ...]) -> None:
     from bot.app import build_services
-    from storage import checkins as store
+    from domain import holidays
 
     services = build_services(_settings())
     with services.session() as session:
-        store.add_holiday(session, day=day.date(), name=" ".join(name))
+        holidays.add_as_operator(session, day=day.date(), name=" ".join(name))
     click.echo(f"holiday on {day:%Y-%m-%d} added")
 
 
@@ -379,6 +381,37 @@ def file_delete(email: str, yes: bool) -> None:
     click.echo(f"{who} deleted. Remove them from the org CSV too, or the next import adds them back.")
 
 
+# Slack's answers that mean the token is wrong (not the call), and which setting holds each call's token.
+TOKEN_REFUSALS = {
+    "invalid_auth",
+    "not_authed",
+    "account_inactive",
+    "token_revoked",
+    "token_expired",
+    "not_allowed_token_type",
+    "missing_scope",
+}
+TOKEN_SETTINGS = {"apps.connections.open": "SLACK_APP_TOKEN"}
+
+
+def slack_refusal(method: str, code: str, reason: str = "") -> str:
+    """A Slack refusal (or Slack out of reach) as one line naming the setting to check."""
+    if code == "connection_error":
+        return f"cannot reach Slack at SLACK_API_URL: {reason or 'no connection'}"
+    if code in TOKEN_REFUSALS:
+        return f"{TOKEN_SETTINGS.get(method, 'SLACK_BOT_TOKEN')} was refused by Slack ({code})"
+    if method == "auth.test":  # the check at start: what answered is not Slack's Web API
+        return f"SLACK_API_URL does not answer as Slack does: {code[:100]}"
+    return f"Slack refused {method}: {code}"
+
+
+def _reason(err: BaseException) -> str:
+    cause = err.__cause__
+    if isinstance(cause, urllib.error.URLError):
+        return str(cause.reason)
+    return str(cause) if cause else ""
+
+
 def main(argv: list[str] | None = None) -> None:
     """Known failures end in one line and a status, never a traceback."""
     try:
@@ -387,7 +420,7 @@ def main(argv: list[str] | None = None) -> None:
         click.echo(f"checkins: {err}", err=True)
         sys.exit(2)
     except SlackError as err:
-        click.echo(f"checkins: {err}", err=True)
+        click.echo(f"checkins: {slack_refusal(err.method, err.code, _reason(err))}", err=True)
         sys.exit(1)
     except BoltError as err:
         click.echo(f"checkins: Slack did not accept the app's credentials: {err}", err=True)

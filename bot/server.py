@@ -8,9 +8,9 @@ from typing import Any
 
 import sqlalchemy as sa
 import waitress
-from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from bot.app import Runtime
+from bot.gate import SPOOL_MAX, Gate
 from storage.db import ping
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,8 @@ def with_healthz(engine: sa.Engine, inner: WSGI = _not_found) -> WSGI:
 
 def wsgi_app(runtime: Runtime) -> WSGI:
     """`POST /slack/events` for everything Slack sends; `GET /healthz` while the database answers."""
-    return with_healthz(runtime.services.engine, SlackRequestHandler(runtime.app, path=EVENTS_PATH))
+    gate = Gate(runtime.app, runtime.settings.slack_signing_secret, path=EVENTS_PATH)
+    return with_healthz(runtime.services.engine, gate)
 
 
 # Request threads: an ack takes well under a millisecond of CPU, so more threads only queue for the GIL
@@ -68,7 +69,13 @@ class HttpServer:
         application = wsgi_app(runtime) if slack_requests else with_healthz(runtime.services.engine)
         self._paths = f"POST {EVENTS_PATH}, GET /healthz" if slack_requests else "GET /healthz"
         self._server = waitress.create_server(
-            application, host=host, port=port, threads=threads, ident="checkins", channel_timeout=30
+            application,
+            host=host,
+            port=port,
+            threads=threads,
+            ident="checkins",
+            channel_timeout=30,
+            max_request_body_size=SPOOL_MAX,
         )
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()

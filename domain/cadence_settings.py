@@ -6,6 +6,7 @@ from datetime import datetime, time
 
 from sqlmodel import Session
 
+from domain import bounds
 from domain.access import NotAllowed, is_admin
 from domain.cadence import WEEKDAYS, Cadence, Frequency
 from domain.checkins import cadence_of
@@ -104,9 +105,9 @@ def save(session: Session, *, slack_user_id: str, values: dict[str, str], now: d
     if values.get("time") not in TIMES:
         errors["time"] = "Pick a time between 06:00 and 20:30."
     first, last = values.get("first_reminder", ""), values.get("last_reminder", "")
-    if not first.isdigit() or int(first) not in FIRST_REMINDER_HOURS:
+    if bounds.number(first) not in FIRST_REMINDER_HOURS:
         errors["first_reminder"] = "Pick when the first reminder goes."
-    if not last.isdigit() or int(last) not in LAST_REMINDER_HOURS:
+    if bounds.number(last) not in LAST_REMINDER_HOURS:
         errors["last_reminder"] = "Pick when the last call goes."
     if errors:
         return errors

@@ -4,11 +4,12 @@ import re
 
 from sqlmodel import Session
 
+from domain import bounds
 from domain.access import NotAllowed, is_admin
 from domain.directory import person_for
 from storage import app_settings
 
-CHANNEL = re.compile(r"<#([CG][A-Z0-9]+)(?:\|[^>]*)?>")
+CHANNEL = re.compile(rf"<#([CG]{bounds.ID_TAIL})(?:\|[^>]*)?>")
 
 
 class ChannelError(Exception):

@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from domain import bounds
+
 MAX_ANSWER = 3000
 MOODS = {
     1: "1 · struggling",
@@ -37,7 +39,7 @@ def validate(answers: dict[str, str], questions: tuple[Question, ...] = DEFAULT_
     for q in questions:
         value = (answers.get(q.id) or "").strip()
         if q.kind == "mood":
-            if not value.isdigit() or int(value) not in MOODS:
+            if bounds.number(value) not in MOODS:
                 errors[q.id] = "Pick how you feel, from 1 to 5."
         elif q.required and not value:
             errors[q.id] = "Please answer this one."

@@ -6,11 +6,12 @@ What one side writes in their thread reaches the other's, and all of it goes int
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session
 
+from domain import bounds
 from domain.access import NotAllowed, can_decide_for
 from domain.checkin_questions import MAX_ANSWER
 from domain.directory import person_for
@@ -20,7 +21,6 @@ from message_templates.render import render_message
 from storage import checkins as store
 from storage import people
 from storage.models import Checkin, EntryKind, Person
-from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -92,26 +92,65 @@ def reply(session: Session, *, slack_user_id: str, checkin_id: int, text: str, n
 
 
 def on_direct_message(
-    session: Session, *, slack_user_id: str, text: str, channel: str, ts: str, thread_ts: str | None
+    session: Session,
+    *,
+    slack_user_id: str,
+    text: str,
+    channel: str,
+    ts: str,
+    thread_ts: str | None,
+    now: datetime,
 ) -> list[Post]:
     """Keeps what someone wrote; in a check-in thread it also reaches the other side. Strangers: nothing."""
     writer = people.get_by_slack_id(session, slack_user_id=slack_user_id)
     if writer is None or not writer.active or not text.strip():
         return []
+    dm = _DirectMessage.of(text, channel=channel, ts=ts, thread_ts=thread_ts, now=now)
+    text, thread_ts = dm.text, dm.thread_ts
     if thread_ts:
         checkin = store.by_prompt(session, channel=channel, ts=thread_ts)
         if checkin is not None and checkin.person_id == writer.id:
-            _keep(session, writer, writer, EntryKind.message, text, checkin, channel, ts)
+            _keep(session, writer, writer, EntryKind.message, dm, checkin)
             return _to_manager(checkin, writer, writer, text)
         checkin = store.by_manager_thread(session, channel=channel, ts=thread_ts)
         if checkin is not None:
             person = people.get(session, person_id=checkin.person_id)
             if person is not None and can_decide_for(writer, person):
-                _keep(session, person, writer, EntryKind.manager_reply, text, checkin, channel, ts)
-                checkin.manager_replied_at = checkin.manager_replied_at or utcnow()
+                _keep(session, person, writer, EntryKind.manager_reply, dm, checkin)
+                checkin.manager_replied_at = checkin.manager_replied_at or now
                 return _to_employee(checkin, writer, text)
-    _keep(session, writer, writer, EntryKind.message, text, None, channel, ts, thread_ts=thread_ts)
+    _keep(session, writer, writer, EntryKind.message, dm, None)
     return []
+
+
+@dataclass(frozen=True)
+class _DirectMessage:
+    """A DM as the file keeps it: Slack's own bounds on its text, its ts and its thread."""
+
+    text: str
+    channel: str | None
+    ts: str | None
+    thread_ts: str | None
+    written: datetime
+    sent_length: int
+
+    @classmethod
+    def of(
+        cls, text: str, *, channel: str, ts: str, thread_ts: str | None, now: datetime
+    ) -> "_DirectMessage":
+        kept = text[: bounds.MESSAGE_MAX]
+        if len(text) > len(kept):
+            kept += f"\n[cut: {len(text):,} characters were sent, the first {bounds.MESSAGE_MAX:,} are kept]"
+        return cls(
+            text=kept,
+            channel=channel if bounds.is_slack_id(channel) else None,
+            ts=bounds.slack_ts(ts),
+            thread_ts=bounds.slack_ts(thread_ts),
+            # When it was written, as Slack says: events may be handled out of order (Slack does not promise
+            # an order, and the app handles several at once). A forged or garbled ts: when it arrived.
+            written=bounds.time_of(ts, now),
+            sent_length=len(text),
+        )
 
 
 def _keep(
@@ -119,27 +158,22 @@ def _keep(
     person: Person,
     author: Person,
     kind: EntryKind,
-    text: str,
+    dm: _DirectMessage,
     checkin: Checkin | None,
-    channel: str,
-    ts: str,
-    *,
-    thread_ts: str | None = None,
 ) -> None:
     data: dict[str, Any] = {"checkin_id": checkin.id, "period": checkin.period_key} if checkin else {}
-    if thread_ts:
-        data["thread_ts"] = thread_ts
-    # When it was written, as Slack says: events may be handled out of order (Slack does not promise an
-    # order, and the app handles several at once).
-    written = datetime.fromtimestamp(float(ts), UTC)
+    if dm.thread_ts and checkin is None:
+        data["thread_ts"] = dm.thread_ts
+    if dm.sent_length > bounds.MESSAGE_MAX:
+        data["sent_length"] = dm.sent_length
     record(
         session,
         person=person,
         author=author,
         kind=kind,
-        text=text,
+        text=dm.text,
         data=data,
-        channel=channel,
-        ts=ts,
-        at=written,
+        channel=dm.channel,
+        ts=dm.ts,
+        at=dm.written,
     )

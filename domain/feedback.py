@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from domain import channels, delivery
+from domain import bounds, channels, delivery
 from domain.access import NotAllowed, can_read_file, is_admin, is_manager_of
 from domain.conversation import Post
 from domain.directory import person_for
@@ -28,7 +28,7 @@ MAX_FEEDBACK = 3000
 PRAISE_CHANNEL = "praise_channel"
 REMIND_AFTER = timedelta(hours=48)
 REQUEST_REMINDER = "fb_reminder"
-MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+MENTION = re.compile(rf"<@([UW]{bounds.ID_TAIL})(?:\|[^>]*)?>")
 
 
 class FeedbackError(Exception):

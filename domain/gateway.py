@@ -15,6 +15,8 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
+from domain import bounds
+
 log = logging.getLogger(__name__)
 
 RATE_LIMIT_RETRIES = 10
@@ -58,15 +60,23 @@ class SlackUser:
 
     @classmethod
     def from_api(cls, user: dict[str, Any]) -> "SlackUser":
-        profile = user.get("profile") or {}
+        """The one door for Slack's directory (users.*, user_change): each field within its bound."""
+        profile = user.get("profile") if isinstance(user.get("profile"), dict) else {}
+        name = _text(user.get("real_name")) or _text(profile.get("real_name")) or _text(user.get("name"))
+        email = _text(profile.get("email")).lower()
+        tz = _text(user.get("tz"))
         return cls(
             id=user["id"],
-            email=(profile.get("email") or "").lower() or None,
-            name=user.get("real_name") or profile.get("real_name") or user.get("name") or "",
-            tz=user.get("tz"),
-            deleted=bool(user.get("deleted")),
-            is_bot=bool(user.get("is_bot")) or user.get("id") == "USLACKBOT",
+            email=email if "@" in email and len(email) <= bounds.EMAIL_MAX else None,
+            name=bounds.shorten(name, bounds.NAME_MAX),
+            tz=tz if len(tz) <= bounds.TIMEZONE_MAX else None,
+            deleted=user.get("deleted") is True,
+            is_bot=user.get("is_bot") is True or user.get("id") == "USLACKBOT",
         )
+
+
+def _text(value: Any) -> str:
+    return bounds.clean(value) if isinstance(value, str) else ""
 
 
 def make_client(token: str, base_url: str) -> WebClient:
@@ -143,6 +153,10 @@ class SlackGateway:
             raise SlackError(method, code, retry_after=retry_after) from err
         except OSError as err:  # unreachable after the client's own retries (URLError is an OSError)
             raise SlackError(method, "connection_error") from err
+
+    def check(self) -> None:
+        """auth.test: a SlackError if Slack refuses the bot token, or cannot be reached."""
+        self._form_call("auth.test")
 
     # messages
     def dm(

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from domain import goal_periods
+from domain import bounds, goal_periods
 from storage.models import GoalKind
 
 MAX_TITLE = 200
@@ -79,7 +79,7 @@ def parse(values: dict[str, str], *, periods: list[str], parents: list[int]) -> 
             if period and not period.starts_on <= due_on <= period.ends_on:
                 errors["due"] = f"Pick a day within {period.label}."
     parent_text = (values.get("parent") or "").strip()
-    parent_id = int(parent_text) if parent_text.isdigit() else None
+    parent_id = bounds.number(parent_text)
     if parent_text and parent_id not in parents:
         errors["parent"] = "That goal cannot be aligned to: pick one of the list."
 

@@ -5,9 +5,10 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-_YEAR = re.compile(r"^(\d{4})$")
-_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
-_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+# Years 1000-9999 in ASCII digits: a date has no year 0, and `\d` or `$` would take more than keys.
+_YEAR = re.compile(r"([1-9][0-9]{3})")
+_QUARTER = re.compile(r"([1-9][0-9]{3})-Q([1-4])")
+_MONTH = re.compile(r"([1-9][0-9]{3})-(0[1-9]|1[0-2])")
 
 
 @dataclass(frozen=True)
@@ -19,15 +20,15 @@ class GoalPeriod:
 
 
 def parse(key: str) -> GoalPeriod | None:
-    if match := _YEAR.match(key):
+    if match := _YEAR.fullmatch(key):
         year = int(match.group(1))
         return GoalPeriod(key, str(year), date(year, 1, 1), date(year, 12, 31))
-    if match := _QUARTER.match(key):
+    if match := _QUARTER.fullmatch(key):
         year, quarter = int(match.group(1)), int(match.group(2))
         first = 3 * quarter - 2
         last_day = calendar.monthrange(year, first + 2)[1]
         return GoalPeriod(key, f"Q{quarter} {year}", date(year, first, 1), date(year, first + 2, last_day))
-    if match := _MONTH.match(key):
+    if match := _MONTH.fullmatch(key):
         year, month = int(match.group(1)), int(match.group(2))
         last_day = calendar.monthrange(year, month)[1]
         return GoalPeriod(

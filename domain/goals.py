@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from domain import goal_form, goal_periods
+from domain import bounds, goal_form, goal_periods
 from domain.access import NotAllowed, can_decide_for, is_admin
 from domain.conversation import Post
 from domain.directory import person_for
@@ -327,7 +327,8 @@ def save(
     level_text, goal_text, person_text = [*metadata.split(":"), "", ""][:3]
     level = GoalLevel(level_text) if level_text in GoalLevel.__members__ else GoalLevel.person
     today = now.date()
-    goal = store.get(session, goal_id=int(goal_text), lock=True) if goal_text.isdigit() else None
+    goal_id = bounds.number(goal_text)
+    goal = store.get(session, goal_id=goal_id, lock=True) if goal_id is not None else None
     if goal_text and goal is None:
         raise GoalError("That goal no longer exists.")
     if goal is not None:
@@ -338,7 +339,8 @@ def save(
             raise NotAllowed("Only managers set team goals, and HR admins company goals.")
         person = None
     else:
-        person = people.get(session, person_id=int(person_text)) if person_text.isdigit() else actor
+        person_id = bounds.number(person_text)
+        person = people.get(session, person_id=person_id) if person_id is not None else actor
         if person is None or not person.active or not _may_shape(actor, person):
             log.warning("%s tried to set a goal for person %s", actor.email, person_text)
             raise NotAllowed("You can set goals for yourself, or propose them to people who report to you.")
@@ -733,10 +735,11 @@ def decision_form(session: Session, *, actor_slack_id: str, proposal_id: int, de
 def decide(session: Session, *, actor_slack_id: str, metadata: str, comment: str, now: datetime) -> Outcome:
     """Approve, reject, ask for changes, or accept. Once per proposal, whoever clicks twice."""
     proposal_text, _, decision = metadata.partition(":")
-    if not proposal_text.isdigit() or decision not in DECISIONS:
+    proposal_id = bounds.number(proposal_text)
+    if proposal_id is None or decision not in DECISIONS:
         raise GoalError("That decision could not be read; nothing was changed.")
     actor = person_for(session, actor_slack_id)
-    proposal, goal, person = _proposal_in_reach(session, actor, int(proposal_text), decision=decision)
+    proposal, goal, person = _proposal_in_reach(session, actor, proposal_id, decision=decision)
     comment = comment.strip()
     if decision == "changes" and not comment:
         return Outcome(errors={"comment": "Say what should change."})

@@ -5,6 +5,7 @@ from datetime import date
 
 from sqlmodel import Session
 
+from domain import bounds
 from domain.access import NotAllowed, is_admin
 from domain.directory import person_for
 from storage import checkins as store
@@ -18,7 +19,12 @@ def _admin(session: Session, slack_user_id: str) -> None:
 
 def add(session: Session, *, slack_user_id: str, day: date, name: str) -> None:
     _admin(session, slack_user_id)
-    store.add_holiday(session, day=day, name=name[:200])
+    add_as_operator(session, day=day, name=name)
+
+
+def add_as_operator(session: Session, *, day: date, name: str) -> None:
+    """From the CLI, or for an admin: a long name is cut, visibly."""
+    store.add_holiday(session, day=day, name=bounds.shorten(bounds.clean(name), bounds.HOLIDAY_NAME_MAX))
 
 
 def remove(session: Session, *, slack_user_id: str, day: date) -> bool:

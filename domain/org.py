@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session
 
+from domain import bounds
 from domain.gateway import SlackGateway, SlackUser
 from domain.performance_file import record
 from storage import people
@@ -52,6 +53,8 @@ class _Row:
 
 
 def valid_timezone(name: str) -> bool:
+    if not name or len(name) > bounds.TIMEZONE_MAX:  # a very long name is an OSError for ZoneInfo
+        return False
     try:
         ZoneInfo(name)
         return True
@@ -60,7 +63,7 @@ def valid_timezone(name: str) -> bool:
 
 
 def _parse(text: str, report: ImportReport) -> list[_Row]:
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    reader = csv.DictReader(io.StringIO(bounds.clean(text).lstrip("\ufeff")))
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     unknown = [h for h in header if h not in COLUMNS]
     missing = [c for c in COLUMNS if c not in header]
@@ -97,12 +100,14 @@ def _check_rows(rows: list[_Row], known: dict[str, Person], report: ImportReport
     file_emails = {r.email for r in rows}
     for row in rows:
         fail = lambda message, row=row: report.errors.append(RowError(row.line, row.email, message))  # noqa: E731
-        if "@" not in row.email:
+        if "@" not in row.email or len(row.email) > bounds.EMAIL_MAX:
             fail("email is missing or not an email address")
         elif row.email in seen:
             fail(f"email appears twice (first on line {seen[row.email]})")
         else:
             seen[row.email] = row.line
+        if len(row.team) > bounds.TEAM_MAX:
+            fail(f"team name is longer than {bounds.TEAM_MAX} characters")
         if row.role and row.role not in ROLES:
             fail(f"unknown role {row.role!r} (use employee, manager or admin)")
         if row.timezone and not valid_timezone(row.timezone):
@@ -138,7 +143,9 @@ def import_csv(session: Session, gateway: SlackGateway, text: str) -> ImportRepo
 
     slack_users: dict[str, SlackUser] = {}
     for row in rows:
-        if "@" not in row.email or (row.email in known and known[row.email].slack_user_id):
+        if "@" not in row.email or len(row.email) > bounds.EMAIL_MAX:
+            continue
+        if row.email in known and known[row.email].slack_user_id:
             continue
         user = gateway.lookup_by_email(row.email)
         if user is None:

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from domain import checkins, delivery, goal_periods, goals
+from domain import bounds, checkins, delivery, goal_periods, goals
 from domain.access import NotAllowed, can_decide_for
 from domain.conversation import Post
 from domain.directory import person_for
@@ -226,8 +226,7 @@ def _review(session: Session, review_id: int | None) -> tuple[Review, Person]:
 def _ids(text: str) -> tuple[int | None, int | None]:
     """`review id:version` as buttons and modals carry it; Nones when unreadable."""
     review_text, _, version_text = (text or "").partition(":")
-    review_id = int(review_text) if review_text.isdigit() else None
-    return review_id, int(version_text) if version_text.isdigit() else None
+    return bounds.number(review_text), bounds.number(version_text)
 
 
 def _done_already(review: Review, person: Person) -> str:
@@ -296,7 +295,7 @@ def _text(values: dict[str, str], block: str, errors: dict[str, str], *, missing
 
 def _rating(values: dict[str, str], block: str, errors: dict[str, str]) -> int:
     text = (values.get(block) or "").strip()
-    if not text.isdigit() or int(text) not in RATINGS:
+    if bounds.number(text) not in RATINGS:
         errors[block] = "Rate it from 1 to 5."
         return 0
     return int(text)

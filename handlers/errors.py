@@ -3,8 +3,9 @@
 import logging
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltContext, BoltResponse
 from slack_bolt.context.respond import Respond
+from slack_bolt.error import BoltUnhandledRequestError
 
 from domain.gateway import SlackError
 from message_templates.render import render_message
@@ -20,13 +21,30 @@ def register(app: App) -> None:
     app.error(tell_the_person)
 
 
-def tell_the_person(error: Exception, body: dict[str, Any], respond: Respond | None, context: dict) -> None:
-    log.error("a listener failed: %s", error, exc_info=error)
-    if not (isinstance(error, SlackError) and error.code == "expired_trigger_id"):
-        return
-    message = render_message("notice.json.j2", message=TOO_LATE)
-    user_id = (body.get("user") or {}).get("id") or body.get("user_id")
-    if respond is not None:
-        respond({**message, "response_type": "ephemeral", "replace_original": False})
-    elif user_id:  # a click on the Home tab: no response_url
-        context["services"].gateway.dm(user_id, message)
+def tell_the_person(
+    error: Exception,
+    body: dict[str, Any],
+    respond: Respond,
+    context: BoltContext,
+    response: BoltResponse | None,
+) -> BoltResponse | None:
+    if isinstance(error, BoltUnhandledRequestError):  # a request no listener is for: Bolt's own log is a page
+        log.warning("no listener for this request (%s)", _kind(body))
+        return None
+    if not isinstance(error, SlackError):
+        log.error("a listener failed: %s", error, exc_info=error)
+        return None
+    # Slack refused a call, and said why: a line, no traceback; the request itself was handled.
+    log.error("a listener failed: %s", error)
+    if error.code == "expired_trigger_id":
+        message = render_message("notice.json.j2", message=TOO_LATE)
+        if context.response_url:
+            respond({**message, "response_type": "ephemeral", "replace_original": False})
+        elif context.user_id:  # a click on the Home tab: no response_url
+            context["services"].gateway.dm(context.user_id, message)
+    return BoltResponse(status=200, body="") if response is not None else None
+
+
+def _kind(body: dict[str, Any]) -> str:
+    event = body.get("event") if isinstance(body.get("event"), dict) else {}
+    return str(body.get("command") or event.get("type") or body.get("type") or "of no known kind")[:60]

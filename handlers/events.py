@@ -5,6 +5,7 @@ from typing import Any
 from slack_bolt import App
 
 from domain import conversation, org
+from storage.types import utcnow
 
 
 def register(app: App) -> None:
@@ -26,9 +27,10 @@ def direct_message(event: dict[str, Any], context: dict[str, Any]) -> None:
         posts = conversation.on_direct_message(
             session,
             slack_user_id=event["user"],
-            text=event.get("text", ""),
+            text=event.get("text") or "",
             channel=event["channel"],
             ts=event["ts"],
             thread_ts=event.get("thread_ts"),
+            now=utcnow(),
         )
     conversation.deliver(services, posts)

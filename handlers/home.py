@@ -5,7 +5,7 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from domain import directory
+from domain import bounds, directory
 from domain.home import home
 from domain.performance_file import KIND_LABELS
 from domain.services import Services
@@ -37,8 +37,8 @@ def file_page(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: d
         context["services"],
         body["user"]["id"],
         subject=subject or None,
-        page=int(page) if page.isdigit() else 0,
-        as_of=int(as_of) if as_of.isdigit() else None,
+        page=bounds.number(page) or 0,
+        as_of=bounds.number(as_of),
     )
 
 

@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from domain import bounds
+
 
 def input_values(view: dict[str, Any]) -> dict[str, str]:
     """{block_id: value} for the inputs of a submitted view (one element per input block)."""
@@ -28,5 +30,4 @@ def _value(action: dict[str, Any]) -> str:
 
 
 def int_or_none(value: Any) -> int | None:
-    text = str(value or "").strip()
-    return int(text) if text.isdigit() else None
+    return bounds.number(value)

@@ -91,11 +91,48 @@ def test_org_import_reports_a_bad_file_row_by_row_without_a_traceback(tmp_path, 
     assert "not found in Slack" in result.stdout
 
 
-def test_a_rejected_bot_token_is_one_clear_line(tmp_path, sandbox):
+# Every command that calls Slack, as an operator would run it.
+SLACK_COMMANDS = [
+    ["serve", "--workers", "0", "--no-scheduler"],
+    ["org", "import", "people.csv"],
+    ["org", "sync"],
+    ["checkin", "send"],
+    ["summary", "send"],
+    ["review", "start"],
+]
+
+
+@pytest.mark.parametrize("args", SLACK_COMMANDS, ids=lambda args: " ".join(args[:2]))
+def test_a_rejected_bot_token_is_one_line_naming_it_at_start(tmp_path, sandbox, args):
+    (tmp_path / "people.csv").write_text(TEAM_CSV)
     env = _env(sandbox, f"sqlite:///{tmp_path / 'x.db'}", SLACK_BOT_TOKEN="xoxb-wrong")
-    result = run(["org", "sync"], env, tmp_path)
+    result = run(args, env, tmp_path)
+    assert (result.returncode, result.stderr, result.stdout) == (
+        1,
+        "checkins: SLACK_BOT_TOKEN was refused by Slack (invalid_auth)\n",
+        "",
+    )
+
+
+@pytest.mark.parametrize("args", [SLACK_COMMANDS[0], SLACK_COMMANDS[2]], ids=["serve", "org sync"])
+def test_slack_out_of_reach_is_one_line_naming_the_api_url(tmp_path, sandbox, args):
+    env = _env(
+        sandbox, f"sqlite:///{tmp_path / 'x.db'}", SLACK_API_URL=f"http://127.0.0.1:{_free_port()}/api/"
+    )
+    result = run(args, env, tmp_path)
     assert result.returncode == 1
-    assert result.stderr.strip() == "checkins: Slack refused users.list: invalid_auth"
+    assert result.stderr.startswith("checkins: cannot reach Slack at SLACK_API_URL: ")
+    assert "Connection refused" in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_file_export_needs_no_slack(tmp_path, sandbox, database_url):
+    slack_users(sandbox, TEAM)
+    (tmp_path / "people.csv").write_text(TEAM_CSV)
+    assert run(["org", "import", "people.csv"], _env(sandbox, database_url), tmp_path).returncode == 0
+    env = _env(sandbox, database_url, SLACK_BOT_TOKEN="xoxb-wrong")
+    result = run(["file", "export", "ana@acme.test"], env, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Joined" in result.stdout
 
 
 def test_serve_migrates_answers_signed_requests_and_refuses_unsigned_ones_over_http(tmp_path, sandbox):
@@ -128,10 +165,14 @@ def test_serve_migrates_answers_signed_requests_and_refuses_unsigned_ones_over_h
         assert signed.status == 200 and signed.elapsed < 3
         assert sandbox.slash_command(user, "/checkins", "", sign=False).status == 401
         assert sandbox.slash_command(user, "/checkins", "", timestamp=int(time.time()) - 600).status == 401
+        not_json = b"payload=%7Bnot+json"  # signed, but no request: refused before Bolt reads it
+        form = "application/x-www-form-urlencoded"
+        assert sandbox._post("interactivity", not_json, form, sign=True, timestamp=None).status == 400
     finally:
         proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=10)
+        output, _ = proc.communicate(timeout=10)
     assert proc.returncode == 0
+    assert "Traceback" not in output
 
 
 def test_a_fan_out_killed_midway_and_run_again_sends_everyone_exactly_one_prompt(
@@ -333,3 +374,11 @@ def test_serve_on_a_port_in_use_says_so_in_one_line(tmp_path, sandbox):
     assert result.returncode == 1
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_an_api_url_that_is_not_slack_is_one_line_naming_it(tmp_path, sandbox):
+    env = _env(sandbox, f"sqlite:///{tmp_path / 'x.db'}", SLACK_API_URL=sandbox.api_url + "nowhere/")
+    result = run(["org", "sync"], env, tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.startswith("checkins: SLACK_API_URL does not answer as Slack does: ")
+    assert result.stderr.count("\n") == 1
