@@ -15,12 +15,12 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from typing import Any, NoReturn
+from urllib.parse import parse_qsl
 
 from slack_bolt import App, BoltRequest
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
 from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
-from slack_bolt.request.internals import parse_body
 from slack_sdk.signature import SignatureVerifier
 
 from bot import shapes
@@ -110,7 +110,6 @@ class Gate:
             self._refuse_unverified("401 Unauthorized", "invalid request", "bad or stale Slack signature")
         wsgi = WsgiHttpRequest(environ)
         headers = wsgi.get_headers()
-        # Parsed as Bolt parses it (its content type is the header's, up to any `;`).
         content_type = str(headers.get("content-type") or "").split(";")[0] or None
         try:
             body = parse_body(text, content_type)
@@ -122,7 +121,7 @@ class Gate:
             log.warning("refused a signed request: %s", problem)
             raise _Refusal("400 Bad Request", "malformed request", problem)
         # Bolt takes a parsed body only as Socket Mode's; the request is then what Bolt would have made of it
-        # over HTTP: its raw body (signed, and what is handed off to the workers) and its mode.
+        # over HTTP: its raw body (which Bolt's own check verifies again) and its mode.
         request = BoltRequest(body=body, query=wsgi.query_string, headers=headers, mode="socket_mode")
         request.raw_body, request.mode = text, "http"
         return request
@@ -130,6 +129,20 @@ class Gate:
     def _refuse_unverified(self, status: str, error: str, reason: str) -> NoReturn:
         self._unverified(reason)
         raise _Refusal(status, error, reason)
+
+
+def parse_body(text: str, content_type: str | None) -> Any:
+    """A request's body as Slack means it: JSON (events), an interaction's `payload=` JSON, or a slash
+    command's form. Bolt's own parse takes any form that mentions "payload" for an interaction, so
+    `/feedback help with the payload` would lose its fields; here only a form whose field is `payload` is."""
+    if not text:
+        return {}
+    if content_type == "application/json" or text.startswith("{"):
+        return json.loads(text)
+    fields = dict(parse_qsl(text, keep_blank_values=True))
+    if "payload" in fields and "command" not in fields:
+        return json.loads(fields["payload"])
+    return fields
 
 
 def _length(header: str | None) -> int | None:

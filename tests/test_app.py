@@ -166,3 +166,10 @@ def test_a_disconnect_loses_no_envelope_over_socket_mode(sandbox, runtime, team,
     wait_for(lambda: len(_messages(runtime, "chen@acme.test")) == len(sent), timeout=15)
     assert sorted(_messages(runtime, "chen@acme.test")) == sorted(sent)
     sandbox.wait_for_socket_connections(count=1, timeout=15)
+
+
+def test_a_command_that_mentions_payload_keeps_its_fields(sandbox, team):
+    """A slash command's form is not an interaction because its text says "payload"."""
+    bo = team["bo@acme.test"]
+    assert sandbox.slash_command(bo, "/feedback", "help with the payload=x").status == 200
+    wait_for(lambda: "/feedback request" in sandbox.transcript(bo))
