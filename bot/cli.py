@@ -10,7 +10,7 @@ import click
 import sqlalchemy as sa
 from slack_bolt.error import BoltError
 
-from bot.settings import Settings, SettingsError, load_settings
+from bot.settings import SettingRefused, Settings, SettingsError, load_settings
 from bot.work import WorkerStartError
 from domain import org
 from domain.gateway import SlackError
@@ -63,7 +63,7 @@ def cli(verbose: bool) -> None:
 def serve(socket_mode: bool | None, port: int | None, host: str, no_scheduler: bool, workers: int) -> None:
     from bot.app import build_runtime
     from bot.server import HttpServer
-    from bot.socket_mode import SocketModeRefused, SocketModeServer
+    from bot.socket_mode import SocketModeServer
     from schedules.runner import SchedulerRunner
 
     settings = _settings()
@@ -87,10 +87,7 @@ def serve(socket_mode: bool | None, port: int | None, host: str, no_scheduler: b
         signal.signal(signal.SIGINT, lambda *_: server.stop())
         if not no_scheduler:
             runner = SchedulerRunner(runtime.services, retention_days=settings.retention_days).start()
-        try:
-            server.serve_forever()
-        except SocketModeRefused as err:
-            raise click.ClickException(str(err)) from None
+        server.serve_forever()
     finally:
         if runner:
             runner.stop()
@@ -424,6 +421,9 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(1)
     except BoltError as err:
         click.echo(f"checkins: Slack did not accept the app's credentials: {err}", err=True)
+        sys.exit(1)
+    except SettingRefused as err:
+        click.echo(f"checkins: {err}", err=True)
         sys.exit(1)
     except urllib.error.URLError as err:
         click.echo(f"checkins: cannot reach Slack at SLACK_API_URL: {err.reason}", err=True)

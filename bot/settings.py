@@ -17,6 +17,10 @@ class SettingsError(Exception):
     """A missing or malformed setting; the message names it in one line."""
 
 
+class SettingRefused(Exception):
+    """A well-formed setting that Slack refused at start (a token); the message names it in one line."""
+
+
 @dataclass(frozen=True)
 class Settings:
     slack_bot_token: str

@@ -10,9 +10,14 @@ import threading
 
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk.errors import SlackApiError
+from slack_sdk.socket_mode.builtin import SocketModeClient
+from slack_sdk.socket_mode.request import SocketModeRequest
+from slack_sdk.socket_mode.response import SocketModeResponse
 
+from bot import shapes
 from bot.app import Runtime
 from bot.server import HttpServer
+from bot.settings import SettingRefused
 
 log = logging.getLogger(__name__)
 
@@ -20,8 +25,17 @@ log = logging.getLogger(__name__)
 THREADS = 8
 
 
-class SocketModeRefused(Exception):
-    """No connection could be opened; the message says which setting to check, in one line."""
+class _CheckedHandler(SocketModeHandler):
+    """Bolt's handler, after the check an HTTP request gets at the gate (bot/gate.py): a payload the app
+    cannot read is acknowledged (so Slack does not send it again) and said so in one line."""
+
+    def handle(self, client: SocketModeClient, req: SocketModeRequest) -> None:  # type: ignore[override]
+        problem = shapes.problem(req.payload)
+        if problem is None:
+            super().handle(client, req)
+            return
+        log.warning("refused a Socket Mode %s envelope: %s", req.type, problem)
+        client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
 
 
 class SocketModeServer:
@@ -30,7 +44,7 @@ class SocketModeServer:
     def __init__(self, runtime: Runtime, app_token: str, *, host: str = "0.0.0.0", port: int = 3000):
         self.runtime = runtime
         self.health = HttpServer(runtime, host=host, port=port, slack_requests=False)  # a port in use: first
-        self.handler = SocketModeHandler(runtime.app, app_token, concurrency=THREADS)
+        self.handler = _CheckedHandler(runtime.app, app_token, concurrency=THREADS)
         self._stopping = threading.Event()
 
     @property
@@ -42,18 +56,18 @@ class SocketModeServer:
         return self.health.url
 
     def connect(self) -> None:
-        """Opens the connection, or raises SocketModeRefused with Slack's answer to the token."""
+        """Opens the connection, or raises SettingRefused with Slack's answer to the token."""
         client = self.handler.client
         try:  # asked here rather than inside the client, which logs the refusal as an error before raising
             client.wss_uri = client.web_client.apps_connections_open(app_token=client.app_token)["url"]
         except SlackApiError as err:
             code = err.response.get("error") or f"HTTP {err.response.status_code}"
-            raise SocketModeRefused(
+            raise SettingRefused(
                 f"Slack refused SLACK_APP_TOKEN ({code}): Socket Mode needs an app-level token (xapp-...)"
                 " with the connections:write scope"
             ) from None
         except OSError as err:
-            raise SocketModeRefused(f"cannot reach Slack at SLACK_API_URL for Socket Mode: {err}") from None
+            raise SettingRefused(f"cannot reach Slack at SLACK_API_URL for Socket Mode: {err}") from None
         client.connect()
         log.info("checkins connected to Slack over Socket Mode (GET /healthz on port %s)", self.port)
 

@@ -171,13 +171,15 @@ class Driver:
         timestamp: int | None,
         retry: tuple[int, str | None] | None = None,
         payload: Any = None,
+        headers: dict[str, str] | None = None,
     ) -> Reply:
-        """Send one request (`retry` = (X-Slack-Retry-Num, reason) for event retries) and wait for its ack."""
+        """Send one request (`retry` = (X-Slack-Retry-Num, reason) for event retries) and wait for its ack.
+        `headers` go over HTTP as given, after the signature's (to forge one)."""
         if self.transport == "socket":
             self._genuine(sign, timestamp)  # refuses unsigned or dated requests
             reply = self._over_socket(kind, payload, retry)
         else:
-            reply = self._over_http(kind, body, content_type, sign, timestamp, retry)
+            reply = self._over_http(kind, body, content_type, sign, timestamp, retry, headers or {})
         reply.payload = payload
         with self.ws.lock:
             self.ws.sent.append(reply)
@@ -207,6 +209,7 @@ class Driver:
         sign: bool,
         timestamp: int | None,
         retry: tuple[int, str | None] | None,
+        extra_headers: dict[str, str],
     ) -> Reply:
         url = self._urls.get(kind)
         if not url:
@@ -216,6 +219,7 @@ class Driver:
             headers = {"X-Slack-Retry-Num": str(retry[0]), "X-Slack-Retry-Reason": retry[1] or "http_timeout"}
         all_headers = {"Content-Type": content_type, "User-Agent": USER_AGENT, **headers}
         all_headers.update(signed_headers(self.signing_secret, body, timestamp=timestamp, sign=sign))
+        all_headers.update(extra_headers)
         request = urllib.request.Request(url, data=body, method="POST", headers=all_headers)
         # No proxies: the app is always on this machine.
         opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -246,6 +250,38 @@ class Driver:
         if timed_out:
             status = 0  # Slack stopped waiting; whatever came later does not count
         return Reply(status=status, body=text, json=parsed, elapsed=elapsed, timed_out=timed_out, error=error)
+
+    # -- what Slack never sends: for tests of the app's defences --------------------------------------
+    def send_raw(
+        self,
+        kind: str,
+        body: bytes,
+        content_type: str = "application/json",
+        *,
+        sign: bool = True,
+        timestamp: int | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Reply:
+        """A body sent as is to the request URL of `kind` (commands, interactivity, events), signed unless
+        `sign=False`: what an attacker, or a proxy that mangles bodies, could send. HTTP only."""
+        if self.transport != "http":
+            raise SandboxError("send_raw sends HTTP bodies: a test of them is HTTP-only")
+        return self._post(kind, body, content_type, sign=sign, timestamp=timestamp, headers=headers)
+
+    def send_payload(self, kind: str, payload: Any) -> Reply:
+        """Any JSON value carried as Slack carries a request of `kind` over the current transport (a form,
+        `payload=`, or a JSON body over HTTP, signed; an envelope's payload over Socket Mode): a payload
+        malformed in ways Slack's own never are, with no ack handling and no retry."""
+        if self.transport == "socket":
+            return self._post(kind, b"", "", sign=True, timestamp=None, payload=payload)
+        if kind == "commands" and isinstance(payload, dict):
+            body, content_type = urllib.parse.urlencode(payload).encode(), "application/x-www-form-urlencoded"
+        elif kind == "interactivity":
+            body = urllib.parse.urlencode({"payload": json.dumps(payload)}).encode()
+            content_type = "application/x-www-form-urlencoded"
+        else:
+            body, content_type = json.dumps(payload).encode(), "application/json"
+        return self._post(kind, body, content_type, sign=True, timestamp=None, payload=payload)
 
     def _post_form(self, kind: str, fields: dict, **kw: Any) -> Reply:
         return self._post(

@@ -33,12 +33,14 @@ DEBUG_INFO = {"host": "applink-sandbox", "build_number": 1, "approximate_connect
 ENVELOPE_TYPES = {"commands": "slash_commands", "interactivity": "interactive", "events": "events_api"}
 
 
-def envelope_for(kind: str, payload: dict, retry: tuple[int, str | None] | None = None) -> dict:
+def envelope_for(kind: str, payload: Any, retry: tuple[int, str | None] | None = None) -> dict:
     """The envelope carrying what HTTP would POST: command fields, interaction JSON or event_callback.
     `retry` = (attempt, reason) for an event sent again; the reason defaults to "timeout"."""
     envelope_type = ENVELOPE_TYPES[kind]
     # The ack may carry an answer only where Slack reads one: a command's message, a response_action.
-    accepts = envelope_type == "slash_commands" or payload.get("type") == "view_submission"
+    accepts = envelope_type == "slash_commands" or (
+        isinstance(payload, dict) and payload.get("type") == "view_submission"
+    )
     envelope: dict[str, Any] = {
         "envelope_id": str(uuid.uuid4()),
         "type": envelope_type,

@@ -142,22 +142,38 @@ def _mutated(base: dict, path: tuple, new: Any) -> dict:
     return copied
 
 
-def json_mutants(label: str, kind: str, base: dict) -> list[Request]:
-    """Each node of a JSON payload missing, null, of another type, empty, huge, with a NUL..."""
-    requests = []
+def payload_mutants(label: str, base: dict) -> Iterator[tuple[str, dict]]:
+    """(label, payload): each node of a JSON payload missing, null, of another type, empty, huge, with a
+    NUL..."""
     for path, value in _nodes(base):
         for what, new in _variants(path, value):
             mutated = _mutated(base, path, new)
             if path != ("event_id",) and "event_id" in mutated:  # else the app drops it as a retry
                 mutated["event_id"] = f"Ev{next(EVENT_IDS):08d}"
-            payload = json.dumps(mutated)
-            if kind == "events":
-                raw, content_type = payload.encode(), JSON
-            else:
-                raw, content_type = urllib.parse.urlencode({"payload": payload}).encode(), FORM
-            where = ".".join(str(p) for p in path)
-            requests.append(Request(f"{label} {where}: {what}", kind, _encode(raw), content_type))
+            yield f"{label} {'.'.join(str(p) for p in path)}: {what}", mutated
+
+
+def json_mutants(label: str, kind: str, base: dict) -> list[Request]:
+    """The payload mutants, encoded as HTTP carries them."""
+    requests = []
+    for mutant_label, mutated in payload_mutants(label, base):
+        payload = json.dumps(mutated)
+        if kind == "events":
+            raw, content_type = payload.encode(), JSON
+        else:
+            raw, content_type = urllib.parse.urlencode({"payload": payload}).encode(), FORM
+        requests.append(Request(mutant_label, kind, _encode(raw), content_type))
     return requests
+
+
+def socket_mutants(label: str, kind: str, base: dict) -> list[tuple[str, str, dict]]:
+    """The payload mutants an envelope can carry: JSON text, so neither bytes that are not UTF-8 nor a
+    nesting no JSON parser reads (Slack's own are neither)."""
+    return [
+        (mutant_label, kind, mutated)
+        for mutant_label, mutated in payload_mutants(label, base)
+        if BAD_BYTES not in json.dumps(mutated) and DEEP not in json.dumps(mutated)
+    ]
 
 
 def form_mutants(label: str, fields: dict[str, str]) -> list[Request]:
@@ -215,7 +231,7 @@ def garbage() -> list[Request]:
 
 
 def send(sandbox, request: Request, *, sign: bool = True, headers: dict | None = None, timestamp=None):
-    return sandbox._post(
+    return sandbox.send_raw(
         request.kind, request.body, request.content_type, sign=sign, timestamp=timestamp, headers=headers
     )
 
@@ -260,9 +276,22 @@ def team(sandbox, runtime, app_server):
     return ids
 
 
-def test_malformed_requests_get_4xx_never_5xx_nor_a_traceback_and_nothing_stored_is_lost(
-    sandbox, runtime, team, caplog
-):
+@dataclass
+class Bases:
+    """Real interactions, whose payloads the matrix mutates, and every row they left."""
+
+    command: Any
+    checkins_command: Any
+    click: Any
+    submission: Any
+    goal_submission: Any
+    dm: Any
+    home: Any
+    user_change: Any
+    before: dict
+
+
+def real_interactions(sandbox, runtime, team) -> Bases:
     ana, bo, dee, eve = (team[f"{n}@acme.test"] for n in ("ana", "bo", "dee", "eve"))
     # Real interactions first: what they store must outlive the matrix, and their payloads are its bases.
     command = sandbox.slash_command(ana, "/feedback", f"<@{bo}|bo> Thanks for the review")
@@ -289,16 +318,22 @@ def test_malformed_requests_get_4xx_never_5xx_nor_a_traceback_and_nothing_stored
     wait_for(lambda: len([e for e in file_of(runtime, "bo@acme.test") if e.kind == "feedback"]) == 1)
     before = snapshot(runtime.services.engine)
     assert before["holidays"] and before["feedback"] and before["goals"] and before["checkins"] == {}
+    return Bases(*bases, before=before)
 
+
+def test_malformed_requests_get_4xx_never_5xx_nor_a_traceback_and_nothing_stored_is_lost_over_http(
+    sandbox, runtime, team, caplog
+):
+    b = real_interactions(sandbox, runtime, team)
     matrix = [
-        *form_mutants("/feedback", command.payload),
-        *form_mutants("/checkins", checkins_command.payload),
-        *json_mutants("block_actions", "interactivity", click.payload),
-        *json_mutants("feedback view_submission", "interactivity", submission.payload),
-        *json_mutants("goal view_submission", "interactivity", goal_submission.payload),
-        *json_mutants("message.im", "events", dm.payload),
-        *json_mutants("app_home_opened", "events", home.payload),
-        *json_mutants("user_change", "events", user_change.payload),
+        *form_mutants("/feedback", b.command.payload),
+        *form_mutants("/checkins", b.checkins_command.payload),
+        *json_mutants("block_actions", "interactivity", b.click.payload),
+        *json_mutants("feedback view_submission", "interactivity", b.submission.payload),
+        *json_mutants("goal view_submission", "interactivity", b.goal_submission.payload),
+        *json_mutants("message.im", "events", b.dm.payload),
+        *json_mutants("app_home_opened", "events", b.home.payload),
+        *json_mutants("user_change", "events", b.user_change.payload),
         *garbage(),
     ]
     sandbox.rate_limits_enabled = False  # hundreds of requests in seconds: what is tested is their shape
@@ -317,6 +352,41 @@ def test_malformed_requests_get_4xx_never_5xx_nor_a_traceback_and_nothing_stored
     assert tracebacks(caplog.records) == []
     assert [r for r in caplog.records if r.levelno >= logging.ERROR and r.name.startswith("waitress")] == []
 
+    assert_kept(runtime, team, b.before, started, ended)
+
+
+def test_malformed_payloads_over_socket_mode_are_acked_without_a_traceback_and_nothing_is_lost(
+    sandbox, runtime, team, caplog
+):
+    """Slack's envelopes are Slack's, yet a payload the app cannot read must not cost a traceback, nor come
+    back again and again: it is acknowledged, and said so in a line."""
+    b = real_interactions(sandbox, runtime, team)
+    matrix = [
+        *socket_mutants("/feedback", "commands", b.command.payload),
+        *socket_mutants("block_actions", "interactivity", b.click.payload),
+        *socket_mutants("feedback view_submission", "interactivity", b.submission.payload),
+        *socket_mutants("goal view_submission", "interactivity", b.goal_submission.payload),
+        *socket_mutants("message.im", "events", b.dm.payload),
+        *socket_mutants("app_home_opened", "events", b.home.payload),
+        *socket_mutants("user_change", "events", b.user_change.payload),
+        ("an empty object", "commands", {}),  # (an envelope whose payload is no object slack_sdk refuses)
+    ]
+    sandbox.rate_limits_enabled = False
+    sandbox.ack_timeout = 1.0  # what a request no listener is for leaves unacknowledged, as over HTTP (404)
+    started = utcnow()
+    caplog.clear()
+    replies = [(label, sandbox.send_payload(kind, payload)) for label, kind, payload in matrix]
+    quiesce(runtime)
+    ended = utcnow()
+
+    acked = [label for label, reply in replies if reply.status == 200]
+    assert len(acked) > len(matrix) * 0.9, [label for label, reply in replies if reply.status != 200]
+    assert tracebacks(caplog.records) == []
+    assert_kept(runtime, team, b.before, started, ended)
+
+
+def assert_kept(runtime, team, before: dict, started, ended) -> None:
+    eve = team["eve@acme.test"]
     # Nothing stored before is lost or changed; but Eve's profile is Slack's to change, by user_change.
     after = snapshot(runtime.services.engine)
     slack_owns = {"name", "timezone", "active", "updated_at"}
@@ -335,7 +405,7 @@ def test_malformed_requests_get_4xx_never_5xx_nor_a_traceback_and_nothing_stored
         assert len(entry.text) < bounds.MESSAGE_MAX + 100 and "\x00" not in entry.text
 
 
-def test_unsigned_garbage_gets_4xx_before_any_parsing_and_at_most_one_short_log_line(
+def test_unsigned_garbage_gets_4xx_before_any_parsing_and_at_most_one_short_log_line_over_http(
     sandbox, app_server, caplog
 ):
     caplog.set_level(logging.DEBUG, logger=gate.log.name)
@@ -363,7 +433,7 @@ def test_unsigned_garbage_gets_4xx_before_any_parsing_and_at_most_one_short_log_
         assert len(message) < 200 and "not json" not in message and "\\x" not in message
 
 
-def test_a_body_too_large_is_refused_before_it_is_read(sandbox, app_server, caplog):
+def test_a_body_too_large_is_refused_before_it_is_read_over_http(sandbox, app_server, caplog):
     body = b"x" * (gate.MAX_BODY + 1)
     reply = send(sandbox, Request("too large", "events", body, JSON))
     assert reply.status == 413
@@ -459,7 +529,7 @@ def test_a_long_dm_keeps_slacks_first_40000_characters_and_says_so(sandbox, runt
     assert entry.data["sent_length"] == 200_000
 
 
-def test_a_20_mb_dm_is_refused_whole_and_nothing_is_kept(sandbox, runtime, team, caplog):
+def test_a_20_mb_dm_is_refused_whole_and_nothing_is_kept_over_http(sandbox, runtime, team, caplog):
     ana = team["ana@acme.test"]
     reply = sandbox.send_dm(ana, "x" * 20_000_000)
     assert reply.status == 413
@@ -479,9 +549,7 @@ def test_feedback_from_an_outsider_without_a_response_url_is_one_log_line(sandbo
         "trigger_id": "1.2.3",
         "channel_id": "D0X",
     }
-    reply = send(
-        sandbox, Request("no response_url", "commands", urllib.parse.urlencode(fields).encode(), FORM)
-    )
+    reply = sandbox.send_payload("commands", fields)
     assert reply.status == 200
     quiesce(runtime)
     assert tracebacks(caplog.records) == []
@@ -495,7 +563,7 @@ def test_a_listener_whose_slack_call_is_refused_logs_one_line(sandbox, runtime, 
     fields = {**sandbox.slash_command(ana, "/goals", "help").payload, "text": "new", "trigger_id": "forged"}
     wait_for(lambda: "/goals" in sandbox.transcript(ana))
     caplog.clear()
-    reply = send(sandbox, Request("bad trigger", "commands", urllib.parse.urlencode(fields).encode(), FORM))
+    reply = sandbox.send_payload("commands", fields)
     assert reply.status == 200
     quiesce(runtime)
     assert tracebacks(caplog.records) == []
