@@ -121,7 +121,7 @@ def breakdown() -> Breakdown:
 
     import handlers.commands
     import handlers.home
-    from domain.gateway import SlackGateway
+    from bot.slack import SlackGateway
     from message_templates import render
 
     b = Breakdown()

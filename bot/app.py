@@ -8,9 +8,9 @@ from slack_bolt import App
 
 from bot.middleware import clean_payload, drop_repeated_events, inject_services, safe_respond
 from bot.settings import Settings
+from bot.slack import SlackGateway, make_client
 from bot.work import ProcessWork, ThreadWork, Work, WorkPool, already_acknowledged, hand_off
-from domain.gateway import SlackGateway, make_client
-from domain.services import Services
+from domain.core.services import Services
 from handlers import actions, commands, errors, events, home, views
 from storage.db import make_engine, upgrade
 

@@ -13,7 +13,7 @@ from slack_bolt.error import BoltError
 from bot.settings import SettingRefused, Settings, SettingsError, load_settings
 from bot.work import WorkerStartError
 from domain import org
-from domain.gateway import SlackError
+from domain.core.slack import SlackError
 
 log = logging.getLogger("checkins")
 

@@ -9,8 +9,8 @@ from slack_bolt import BoltContext, BoltResponse
 from slack_bolt.context.respond import Respond
 from slack_sdk.webhook import WebhookResponse
 
-from domain import bounds
-from domain.services import Services
+from domain.core import bounds
+from domain.core.services import Services
 from storage import events
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
-from domain.bounds import SLACK_ID
+from domain.core.bounds import SLACK_ID
 
 # Slack's ids, and the ids it gives events ("Ev08MFMKH6J9"; 64 at most, the dedupe column's width).
 Id = Annotated[str, StringConstraints(pattern=f"^{SLACK_ID}$")]

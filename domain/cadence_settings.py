@@ -6,11 +6,12 @@ from datetime import datetime, time
 
 from sqlmodel import Session
 
-from domain import bounds
-from domain.access import NotAllowed, is_admin
 from domain.cadence import WEEKDAYS, Cadence, Frequency
 from domain.checkins import cadence_of
-from domain.directory import person_for
+from domain.core import bounds
+from domain.core.access import is_admin
+from domain.core.directory import person_for
+from domain.core.refusals import NotAllowed
 from storage import checkins as store
 from storage import people
 from storage.models import Person, TeamCadence

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from domain import bounds
+from domain.core import bounds
 
 MAX_ANSWER = 3000
 MOODS = {

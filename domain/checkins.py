@@ -10,13 +10,14 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from domain import delivery, goals
-from domain.access import NotAllowed
+from domain import goals
 from domain.cadence import Cadence, Frequency, Period, period_at
 from domain.checkin_questions import DEFAULT_QUESTIONS, MOODS, Question, clean, validate
-from domain.directory import person_for
+from domain.core import delivery
+from domain.core.directory import person_for
+from domain.core.refusals import NotAllowed, Refusal
+from domain.core.services import Services
 from domain.performance_file import record
-from domain.services import Services
 from message_templates.render import render_message
 from storage import checkins as store
 from storage import people, sends
@@ -29,8 +30,8 @@ STALE_CLAIM = delivery.STALE_CLAIM
 MAX_PAUSE = timedelta(days=366)
 
 
-class CheckinError(Exception):
-    """Something the person asked for that cannot be done; the message is safe to show them."""
+class CheckinError(Refusal):
+    """Refused by this feature; the message is what the person reads."""
 
 
 def cadence_of(row: TeamCadence | None) -> Cadence:

@@ -11,12 +11,13 @@ from typing import Any
 
 from sqlmodel import Session
 
-from domain import bounds
-from domain.access import NotAllowed, can_decide_for
 from domain.checkin_questions import MAX_ANSWER
-from domain.directory import person_for
+from domain.core import bounds
+from domain.core.access import can_decide_for
+from domain.core.directory import person_for
+from domain.core.refusals import NotAllowed
+from domain.core.services import Services
 from domain.performance_file import record
-from domain.services import Services
 from message_templates.render import render_message
 from storage import checkins as store
 from storage import people

@@ -11,12 +11,13 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from domain import bounds, channels, delivery
-from domain.access import NotAllowed, can_read_file, is_admin, is_manager_of
 from domain.conversation import Post
-from domain.directory import person_for
+from domain.core import bounds, channels, delivery
+from domain.core.access import can_read_file, is_admin, is_manager_of
+from domain.core.directory import person_for
+from domain.core.refusals import NotAllowed, Refusal
+from domain.core.services import Services
 from domain.performance_file import record
-from domain.services import Services
 from message_templates.render import render_message
 from storage import app_settings, people
 from storage import feedback as store
@@ -31,8 +32,8 @@ REQUEST_REMINDER = "fb_reminder"
 MENTION = re.compile(rf"<@([UW]{bounds.ID_TAIL})(?:\|[^>]*)?>")
 
 
-class FeedbackError(Exception):
-    """A request that cannot be done; the message is safe to show."""
+class FeedbackError(Refusal):
+    """Refused by this feature; the message is what the person reads."""
 
 
 def mentioned(text: str) -> list[str]:

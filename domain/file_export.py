@@ -18,8 +18,9 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from sqlmodel import Session
 
 from domain import performance_file
-from domain.access import OPERATOR, Operator
-from domain.directory import person_for
+from domain.core.access import OPERATOR, Operator
+from domain.core.directory import person_for
+from domain.core.refusals import Refusal
 from domain.feedback import mentioned
 from storage import people
 from storage.models import Person
@@ -30,8 +31,8 @@ CSV_COLUMNS = ["id", "time", "kind", "author_name", "author_email", "text", "dat
 USAGE = "`/checkins export [@person] [md|json|csv|html]`"
 
 
-class ExportError(Exception):
-    """An export that cannot be made as asked; the message is safe to show."""
+class ExportError(Refusal):
+    """Refused by this feature; the message is what the person reads."""
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from domain import bounds, goal_periods
+from domain import goal_periods
+from domain.core import bounds
 from storage.models import GoalKind
 
 MAX_TITLE = 200

@@ -13,12 +13,14 @@ from typing import Any
 
 from sqlmodel import Session
 
-from domain import bounds, goal_form, goal_periods
-from domain.access import NotAllowed, can_decide_for, is_admin
+from domain import goal_form, goal_periods
 from domain.conversation import Post
-from domain.directory import person_for
+from domain.core import bounds
+from domain.core.access import can_decide_for, is_admin
+from domain.core.directory import person_for
+from domain.core.refusals import NotAllowed, Refusal
+from domain.core.services import Services
 from domain.performance_file import record
-from domain.services import Services
 from message_templates.render import render_message
 from storage import goals as store
 from storage import people
@@ -67,8 +69,8 @@ FIELD_LABELS = {
 AGREED = (GoalStatus.active, GoalStatus.at_risk, GoalStatus.done)
 
 
-class GoalError(Exception):
-    """Something that cannot be done to a goal; the message is safe to show."""
+class GoalError(Refusal):
+    """Refused by this feature; the message is what the person reads."""
 
 
 # -- reading -------------------------------------------------------------------------------------

@@ -5,9 +5,10 @@ from datetime import date
 
 from sqlmodel import Session
 
-from domain import bounds
-from domain.access import NotAllowed, is_admin
-from domain.directory import person_for
+from domain.core import bounds
+from domain.core.access import is_admin
+from domain.core.directory import person_for
+from domain.core.refusals import NotAllowed
 from storage import checkins as store
 from storage.models import Holiday
 

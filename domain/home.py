@@ -4,8 +4,10 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from domain import directory, goals, performance_file
-from domain.access import NotAllowed, is_admin
+from domain import goals, performance_file
+from domain.core import directory
+from domain.core.access import is_admin
+from domain.core.refusals import NotAllowed
 from storage import goals as goal_store
 from storage import people
 from storage import summaries as team_store

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session
 
-from domain import bounds
-from domain.gateway import SlackGateway, SlackUser
+from domain.core import bounds
+from domain.core.slack import Slack, SlackUser
 from domain.performance_file import record
 from storage import people
 from storage.models import EntryKind, Person, Role
@@ -134,7 +134,7 @@ def _check_cycles(rows: list[_Row], known: dict[str, Person], report: ImportRepo
             current = manager_of.get(current, "")
 
 
-def import_csv(session: Session, gateway: SlackGateway, text: str) -> ImportReport:
+def import_csv(session: Session, gateway: Slack, text: str) -> ImportReport:
     """All or nothing: with any error, nothing is written and every bad row is reported."""
     report = ImportReport()
     rows = _parse(text, report)
@@ -236,7 +236,7 @@ class SyncReport:
     not_in_slack: int = 0
 
 
-def sync(session: Session, gateway: SlackGateway) -> SyncReport:
+def sync(session: Session, gateway: Slack) -> SyncReport:
     """Names, time zones and deactivations from Slack's directory (users.list, paginated).
 
     The whole directory is read before anything is written: no write lock is held across Slack calls.

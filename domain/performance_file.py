@@ -7,7 +7,8 @@ from typing import Any
 
 from sqlmodel import Session
 
-from domain.access import NotAllowed, Operator, can_read_file
+from domain.core.access import Operator, can_read_file
+from domain.core.refusals import NotAllowed
 from storage import file_entries, people
 from storage.models import EntryKind, FileEntry, Person
 

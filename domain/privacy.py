@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
+from domain.core.refusals import Refusal
 from storage import erasure, people
 from storage.models import Person
 
@@ -13,8 +14,8 @@ from storage.models import Person
 KEEP_EVENT_IDS = timedelta(days=1)
 
 
-class PrivacyError(Exception):
-    """A request that cannot be done as asked; the message is safe to show."""
+class PrivacyError(Refusal):
+    """Refused by this feature; the message is what the person reads."""
 
 
 @dataclass(frozen=True)

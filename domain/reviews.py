@@ -15,12 +15,14 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from domain import bounds, checkins, delivery, goal_periods, goals
-from domain.access import NotAllowed, can_decide_for
+from domain import checkins, goal_periods, goals
 from domain.conversation import Post
-from domain.directory import person_for
+from domain.core import bounds, delivery
+from domain.core.access import can_decide_for
+from domain.core.directory import person_for
+from domain.core.refusals import NotAllowed, Refusal
+from domain.core.services import Services
 from domain.performance_file import record
-from domain.services import Services
 from message_templates.render import render_message
 from storage import checkins as checkin_store
 from storage import goals as goal_store
@@ -47,8 +49,8 @@ RATINGS = {
 }
 
 
-class ReviewError(Exception):
-    """Something that cannot be done to a review; the message is safe to show."""
+class ReviewError(Refusal):
+    """Refused by this feature; the message is what the person reads."""
 
 
 # -- cycles ----------------------------------------------------------------------------------------

@@ -15,10 +15,11 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel import Session
 
-from domain import channels, delivery, goals
+from domain import goals
 from domain.checkin_questions import DEFAULT_QUESTIONS
-from domain.gateway import SlackError
-from domain.services import Services
+from domain.core import channels, delivery
+from domain.core.services import Services
+from domain.core.slack import SlackError
 from domain.summary_chart import chart_png
 from message_templates.render import render_message
 from storage import app_settings, people

@@ -8,9 +8,8 @@ from slack_bolt import Ack, App, Respond
 from sqlmodel import Session
 
 from domain import checkins, conversation, feedback, goals, reviews
-from domain.access import NotAllowed
-from domain.directory import NotInOrg
-from domain.services import Services
+from domain.core.refusals import NotAllowed, NotInOrg
+from domain.core.services import Services
 from handlers.payloads import int_or_none
 from message_templates.ids import ActionId
 from message_templates.render import render_message, render_view

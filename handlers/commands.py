@@ -6,12 +6,12 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from domain import cadence_settings, channels, checkins, conversation, feedback, goals, holidays, summaries
-from domain.access import NotAllowed
-from domain.directory import NotInOrg
+from domain import cadence_settings, checkins, conversation, feedback, goals, holidays, summaries
+from domain.core import channels
+from domain.core.refusals import NotAllowed, NotInOrg
+from domain.core.services import Services
+from domain.core.slack import SlackError
 from domain.file_export import ExportError, for_slack
-from domain.gateway import SlackError
-from domain.services import Services
 from message_templates.render import render_message, render_view
 from storage.types import utcnow
 

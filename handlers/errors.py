@@ -7,7 +7,7 @@ from slack_bolt import App, BoltContext, BoltResponse
 from slack_bolt.context.respond import Respond
 from slack_bolt.error import BoltUnhandledRequestError
 
-from domain.gateway import SlackError
+from domain.core.slack import SlackError
 from message_templates.render import render_message
 
 log = logging.getLogger(__name__)

@@ -5,10 +5,10 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from domain import bounds, directory
+from domain.core import bounds, directory
+from domain.core.services import Services
 from domain.home import home
 from domain.performance_file import KIND_LABELS
-from domain.services import Services
 from message_templates.ids import ActionId
 from message_templates.render import render_view
 

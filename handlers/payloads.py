@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from domain import bounds
+from domain.core import bounds
 
 
 def input_values(view: dict[str, Any]) -> dict[str, str]:

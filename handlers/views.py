@@ -10,9 +10,8 @@ from slack_bolt import Ack, App
 from sqlmodel import Session
 
 from domain import cadence_settings, checkins, conversation, feedback, goals, reviews
-from domain.access import NotAllowed
-from domain.directory import NotInOrg
-from domain.services import Services
+from domain.core.refusals import NotAllowed, NotInOrg
+from domain.core.services import Services
 from handlers.payloads import input_values, int_or_none
 from message_templates.ids import CallbackId
 from message_templates.render import render_view

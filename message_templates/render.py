@@ -14,7 +14,6 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from domain.gateway import escape
 from message_templates.ids import ActionId, CallbackId
 
 MESSAGE_MAX_BLOCKS = 50
@@ -23,6 +22,11 @@ VIEW_MAX_BYTES = 250_000
 MESSAGE_TEXT_MAX = 4_000
 PRIVATE_METADATA_MAX = 3_000
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,30}$")
+
+
+def escape(text: str) -> str:
+    """Slack's control characters in user text; `&` first. Nothing else is entity-encoded."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 class BlockKitError(ValueError):

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from domain import checkins, feedback, org, privacy, reviews, summaries
-from domain.services import Services
+from domain.core.services import Services
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)

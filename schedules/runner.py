@@ -16,7 +16,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.exc import SQLAlchemyError
 
-from domain.services import Services
+from domain.core.services import Services
 from schedules import jobs
 from storage import leases
 from storage.types import utcnow

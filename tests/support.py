@@ -6,7 +6,7 @@ import time
 from collections.abc import Iterable
 
 from domain import org
-from domain.services import Services
+from domain.core.services import Services
 
 
 def wait_for(predicate, timeout=5.0):

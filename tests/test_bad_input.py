@@ -20,7 +20,8 @@ import pytest
 import sqlalchemy as sa
 
 from bot import gate
-from domain import bounds, goal_periods
+from domain import goal_periods
+from domain.core import bounds
 from storage import file_entries, people
 from storage.types import utcnow
 from tests.support import csv_text, import_org, seed_team, slack_users, wait_for

@@ -9,7 +9,7 @@ import pytest
 
 from bot.app import build_services
 from domain import cadence_settings, checkins
-from domain.services import Services
+from domain.core.services import Services
 from schedules.jobs import run_tick
 from storage import checkins as store
 from storage import file_entries, people, sends

@@ -14,8 +14,8 @@ from typing import Any
 
 from sqlmodel import Session
 
-from domain.gateway import Posted, SlackError
-from domain.services import Services
+from domain.core.services import Services
+from domain.core.slack import Posted, SlackError
 from storage import sends
 from storage.models import Person
 

@@ -4,16 +4,17 @@ import re
 
 from sqlmodel import Session
 
-from domain import bounds
-from domain.access import NotAllowed, is_admin
-from domain.directory import person_for
+from domain.core import bounds
+from domain.core.access import is_admin
+from domain.core.directory import person_for
+from domain.core.refusals import NotAllowed, Refusal
 from storage import app_settings
 
 CHANNEL = re.compile(rf"<#([CG]{bounds.ID_TAIL})(?:\|[^>]*)?>")
 
 
-class ChannelError(Exception):
-    """The message is safe to show."""
+class ChannelError(Refusal):
+    """Refused by this feature; the message is what the person reads."""
 
 
 def choose(session: Session, *, slack_user_id: str, channel_text: str, key: str, what: str) -> str:

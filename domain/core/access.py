@@ -3,10 +3,6 @@
 from storage.models import Person, Role
 
 
-class NotAllowed(Exception):
-    """The person acting may not do this; the message is safe to show them."""
-
-
 class Operator:
     """Whoever runs the `checkins` CLI on the server. They hold the database and its credentials already, so
     reads made for them (exports, the erasure) see everything; each is still recorded in the file read."""

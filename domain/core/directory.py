@@ -4,12 +4,9 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
+from domain.core.refusals import NotInOrg
 from storage import people
 from storage.models import Person
-
-
-class NotInOrg(Exception):
-    """The Slack user is not in the imported org (or is deactivated)."""
 
 
 def person_for(session: Session, slack_user_id: str) -> Person:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from domain.gateway import SlackGateway
+from domain.core.slack import Slack
 from storage.db import session_scope
 
 
@@ -21,7 +21,7 @@ def _holder_id() -> str:
 @dataclass
 class Services:
     engine: Engine
-    gateway: SlackGateway
+    gateway: Slack
     # Names this process in the send ledger and the scheduler lease.
     holder: str = field(default_factory=_holder_id)
 

@@ -1,10 +1,10 @@
-"""The one door to Slack's Web API: retries, rate limits and the escaping rule for user text."""
+"""The one door to Slack's Web API (slack_sdk): retries, pacing, pagination. The domain reaches it through
+`Services.gateway`, knowing only the port it implements (domain/core/slack.py)."""
 
 import logging
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk import WebClient
@@ -15,68 +15,12 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
-from domain import bounds
+from domain.core.slack import Posted, SlackError, SlackUser
 
 log = logging.getLogger(__name__)
 
 RATE_LIMIT_RETRIES = 10
 BULK_PATIENCE = 10 * 60  # seconds; below delivery.STALE_CLAIM (30 min)
-
-
-def escape(text: str) -> str:
-    """Slack's control characters in user text; `&` first. Nothing else is entity-encoded."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-class SlackError(Exception):
-    """A Web API call that Slack refused; `code` is Slack's error string."""
-
-    def __init__(self, method: str, code: str, *, retry_after: float = 0.0):
-        self.retry_after = retry_after
-        what = (
-            f"cannot reach Slack for {method}"
-            if code == "connection_error"
-            else f"Slack refused {method}: {code}"
-        )
-        super().__init__(what)
-        self.method = method
-        self.code = code
-
-
-@dataclass(frozen=True)
-class Posted:
-    channel: str
-    ts: str
-
-
-@dataclass(frozen=True)
-class SlackUser:
-    id: str
-    email: str | None
-    name: str
-    tz: str | None
-    deleted: bool
-    is_bot: bool
-
-    @classmethod
-    def from_api(cls, user: dict[str, Any]) -> "SlackUser":
-        """The one door for Slack's directory (users.*, user_change): each field within its bound."""
-        profile = user.get("profile") if isinstance(user.get("profile"), dict) else {}
-        name = _text(user.get("real_name")) or _text(profile.get("real_name")) or _text(user.get("name"))
-        email = _text(profile.get("email")).lower()
-        tz = _text(user.get("tz"))
-        return cls(
-            id=user["id"],
-            email=email if "@" in email and len(email) <= bounds.EMAIL_MAX else None,
-            name=bounds.shorten(name, bounds.NAME_MAX),
-            tz=tz if len(tz) <= bounds.TIMEZONE_MAX else None,
-            deleted=user.get("deleted") is True,
-            is_bot=user.get("is_bot") is True or user.get("id") == "USLACKBOT",
-        )
-
-
-def _text(value: Any) -> str:
-    return bounds.clean(value) if isinstance(value, str) else ""
 
 
 def make_client(token: str, base_url: str) -> WebClient:
@@ -128,7 +72,8 @@ class Pacer:
 
 
 class SlackGateway:
-    """Takes rendered messages and views (see message_templates.render), never raw user text."""
+    """The domain's `Slack` port on slack_sdk's WebClient. Takes rendered messages and views (see
+    message_templates.render), never raw user text."""
 
     def __init__(self, client: WebClient, *, posts_per_minute: float = 300):
         self.client = client
