@@ -3,7 +3,6 @@
 import logging
 import time as clock_time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -171,39 +170,19 @@ def send(services: Services, due: Due, *, now: datetime, clock: Callable[[], dat
     return sent.new
 
 
-@dataclass
-class FanOut:
-    due: int = 0
-    sent: int = 0
-    not_sent: int = 0
-    failed: int = 0  # Slack refused them; transient errors are retried by later ticks
-    errors: list[str] = field(default_factory=list)
-
-
-def fan_out(services: Services, dues: list[Due], *, now: datetime, workers: int = 8) -> FanOut:
+def fan_out(services: Services, dues: list[Due], *, now: datetime, workers: int = 8) -> delivery.FanOut:
     """Sends in parallel; the gateway paces them to Slack's limits. One failure does not stop the rest."""
-    report = FanOut(due=len(dues))
     started = clock_time.monotonic()
 
     def clock() -> datetime:
         return now + timedelta(seconds=clock_time.monotonic() - started)
 
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fan-out") as pool:
-        futures = {pool.submit(send, services, due, now=now, clock=clock): due for due in dues}
-        for future, due in futures.items():
-            try:
-                sent = future.result()
-            except delivery.DeliveryFailed as err:
-                report.failed += 1
-                report.errors.append(str(err))
-                sent = False
-            except Exception as err:  # a bug for one person must not stop everyone's; their claim goes stale
-                log.exception("sending %s to %s failed", due.kind, due.person.email)
-                report.errors.append(f"{due.person.email}: {err}")
-                sent = False
-            report.sent += sent
-            report.not_sent += not sent
-    return report
+    return delivery.fan_out(
+        dues,
+        lambda due: send(services, due, now=now, clock=clock),
+        whom=lambda due: f"{due.person.email} ({due.kind})",
+        workers=workers,
+    )
 
 
 def day_label(moment: datetime, timezone: str) -> str:

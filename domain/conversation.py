@@ -14,9 +14,9 @@ from sqlmodel import Session
 from domain.checkin_questions import MAX_ANSWER
 from domain.core import bounds
 from domain.core.access import can_decide_for
+from domain.core.delivery import Post
 from domain.core.directory import person_for
 from domain.core.refusals import NotAllowed
-from domain.core.services import Services
 from domain.performance_file import record
 from message_templates.render import render_message
 from storage import checkins as store
@@ -24,18 +24,6 @@ from storage import people
 from storage.models import Checkin, EntryKind, Person
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Post:
-    channel: str
-    thread_ts: str | None
-    message: dict[str, Any]
-
-
-def deliver(services: Services, posts: list[Post]) -> None:
-    for post in posts:
-        services.gateway.post(post.channel, post.message, thread_ts=post.thread_ts)
 
 
 def _to_employee(checkin: Checkin, author: Person, text: str) -> list[Post]:

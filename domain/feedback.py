@@ -11,9 +11,9 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from domain.conversation import Post
 from domain.core import bounds, channels, delivery
 from domain.core.access import can_read_file, is_admin, is_manager_of
+from domain.core.delivery import Post
 from domain.core.directory import person_for
 from domain.core.refusals import NotAllowed, Refusal
 from domain.core.services import Services

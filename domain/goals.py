@@ -14,9 +14,9 @@ from typing import Any
 from sqlmodel import Session
 
 from domain import goal_form, goal_periods
-from domain.conversation import Post
 from domain.core import bounds
 from domain.core.access import can_decide_for, is_admin
+from domain.core.delivery import Post
 from domain.core.directory import person_for
 from domain.core.refusals import NotAllowed, Refusal
 from domain.core.services import Services

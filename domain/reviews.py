@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from domain import checkins, goal_periods, goals
-from domain.conversation import Post
 from domain.core import bounds, delivery
 from domain.core.access import can_decide_for
+from domain.core.delivery import Post
 from domain.core.directory import person_for
 from domain.core.refusals import NotAllowed, Refusal
 from domain.core.services import Services
@@ -184,24 +184,15 @@ def start(
     cycle: str | None = None,
     emails: list[str] | None = None,
     send_now: bool = False,
-) -> checkins.FanOut:
+) -> delivery.FanOut:
     """Invites everyone due (see due_invitations); one failure does not stop the rest."""
     with services.session() as session:
         due = due_invitations(session, now=now, cycle=cycle, emails=emails, send_now=send_now)
-    report = checkins.FanOut(due=len(due))
-    for invitation in due:
-        try:
-            sent = invite(services, invitation, now=now)
-        except delivery.DeliveryFailed as err:
-            report.failed += 1
-            report.errors.append(str(err))
-            sent = False
-        except Exception as err:  # a bug for one person must not stop everyone's; their claim goes stale
-            log.exception("inviting %s to review %s failed", invitation.person.email, invitation.cycle)
-            report.errors.append(f"{invitation.person.email}: {err}")
-            sent = False
-        report.sent += sent
-        report.not_sent += not sent
+    report = delivery.fan_out(
+        due,
+        lambda invitation: invite(services, invitation, now=now),
+        whom=lambda invitation: f"{invitation.person.email} (review {invitation.cycle})",
+    )
     if due:
         log.info("reviews: %d/%d invitations sent", report.sent, len(due))
     return report

@@ -6,8 +6,8 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from domain import cadence_settings, checkins, conversation, feedback, goals, holidays, summaries
-from domain.core import channels
+from domain import cadence_settings, checkins, feedback, goals, holidays, summaries
+from domain.core import channels, delivery
 from domain.core.refusals import NotAllowed, NotInOrg
 from domain.core.services import Services
 from domain.core.slack import SlackError
@@ -192,7 +192,7 @@ def feedback_command(ack: Ack, command: dict[str, Any], respond: Respond, contex
     user_id, text = command["user_id"], command.get("text", "").strip()
     first = text.split(maxsplit=1)[0].lower() if text else ""
     now = utcnow()
-    posts: list[conversation.Post] = []
+    posts: list[delivery.Post] = []
     try:
         with services.session() as session:
             if not text:
@@ -240,4 +240,4 @@ def feedback_command(ack: Ack, command: dict[str, Any], respond: Respond, contex
         respond(render_message("notice.json.j2", message=str(err)))
         return
     respond(render_message("notice.json.j2", message=notice))
-    conversation.deliver(services, posts)
+    delivery.deliver(services, posts)

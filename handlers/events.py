@@ -5,6 +5,7 @@ from typing import Any
 from slack_bolt import App
 
 from domain import conversation, org
+from domain.core import delivery
 from storage.types import utcnow
 
 
@@ -33,4 +34,4 @@ def direct_message(event: dict[str, Any], context: dict[str, Any]) -> None:
             thread_ts=event.get("thread_ts"),
             now=utcnow(),
         )
-    conversation.deliver(services, posts)
+    delivery.deliver(services, posts)

@@ -10,6 +10,7 @@ from slack_bolt import Ack, App
 from sqlmodel import Session
 
 from domain import cadence_settings, checkins, conversation, feedback, goals, reviews
+from domain.core import delivery
 from domain.core.refusals import NotAllowed, NotInOrg
 from domain.core.services import Services
 from handlers.payloads import input_values, int_or_none
@@ -68,7 +69,7 @@ def submit_reply(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: 
         ack(response_action="errors", errors=result.errors)
         return
     ack()
-    conversation.deliver(services, result.posts)
+    delivery.deliver(services, result.posts)
 
 
 def submit_settings(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: dict) -> None:
@@ -121,7 +122,7 @@ def submit_feedback(ack: Ack, body: dict[str, Any], view: dict[str, Any], contex
         response_action="update",
         view=render_view("modal_done.json.j2", title="Feedback", notice=outcome.notice),
     )
-    conversation.deliver(services, outcome.posts)
+    delivery.deliver(services, outcome.posts)
 
 
 # Where a refusal shows in each goal and review modal (a block each has), and the title of its done view.

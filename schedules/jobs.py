@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from domain import checkins, feedback, org, privacy, reviews, summaries
+from domain.core import delivery
 from domain.core.services import Services
 from storage.types import utcnow
 
@@ -27,8 +28,8 @@ def tick() -> None:
 
 @dataclass(frozen=True)
 class TickReport:
-    prompts: checkins.FanOut
-    reminders: checkins.FanOut
+    prompts: delivery.FanOut
+    reminders: delivery.FanOut
 
 
 def run_tick(services: Services, *, now: datetime) -> TickReport:

@@ -1,4 +1,5 @@
-"""Exactly-once DMs through the send ledger: prompts, reminders, feedback request reminders.
+"""Getting messages to people: posts that answer what someone did (`Post`, `deliver`), and exactly-once DMs
+through the send ledger (`send_once`: prompts, reminders, invitations), one or many (`fan_out`).
 
 Each message is claimed in the database (unique per person, key and kind) before it is posted, carries its
 ledger id as Slack metadata, and is confirmed as still ours just before the post. A claim taken over from a
@@ -7,10 +8,11 @@ sent again.
 """
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlmodel import Session
 
@@ -20,6 +22,8 @@ from storage import sends
 from storage.models import Person
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 SEND_EVENT = "checkins_send"
 # A claim older than this was left by a process that died mid-send: another may take it over. Longer than
@@ -35,6 +39,20 @@ TRANSIENT_ERRORS = {
     "connection_error",
     "unknown_error",
 }
+
+
+@dataclass(frozen=True)
+class Post:
+    """A message for a channel (a DM's, or a thread of it), rendered."""
+
+    channel: str
+    thread_ts: str | None
+    message: dict[str, Any]
+
+
+def deliver(services: Services, posts: list[Post]) -> None:
+    for post in posts:
+        services.gateway.post(post.channel, post.message, thread_ts=post.thread_ts)
 
 
 class DeliveryFailed(Exception):
@@ -119,3 +137,40 @@ def send_once(
             session, send_id=claim.id, holder=holder, channel=posted.channel, ts=posted.ts, now=at()
         )
     return Sent(posted=posted, new=not landed)
+
+
+@dataclass
+class FanOut:
+    """What became of sending to many people once each."""
+
+    due: int = 0
+    sent: int = 0
+    not_sent: int = 0
+    failed: int = 0  # Slack refused them; transient errors are retried later
+    errors: list[str] = field(default_factory=list)
+
+
+def fan_out(
+    items: Iterable[T], send: Callable[[T], bool], *, whom: Callable[[T], str], workers: int = 1
+) -> FanOut:
+    """`send` each item (True when this call sent it), `workers` at a time; the gateway paces the posts.
+    One failure does not stop the rest: a Slack refusal is counted, a bug logged (its claim goes stale)."""
+    items = list(items)
+    report = FanOut(due=len(items))
+
+    def one(item: T) -> bool:
+        try:
+            return send(item)
+        except DeliveryFailed as err:
+            report.failed += 1
+            report.errors.append(str(err))
+        except Exception as err:
+            log.exception("sending to %s failed", whom(item))
+            report.errors.append(f"{whom(item)}: {err}")
+        return False
+
+    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="fan-out") as pool:
+        for sent in pool.map(one, items):
+            report.sent += sent
+            report.not_sent += not sent
+    return report
