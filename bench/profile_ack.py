@@ -119,7 +119,7 @@ def breakdown() -> Breakdown:
     from slack_bolt.listener.custom_listener import CustomListener
     from sqlalchemy.orm import Session
 
-    import handlers.commands
+    import handlers.checkins
     import handlers.home
     from bot.slack import SlackGateway
     from message_templates import render
@@ -135,7 +135,7 @@ def breakdown() -> Breakdown:
     b.wrap(Session, "close", "  database: Session.close")
     b.wrap(SlackGateway, "_api", "  Web API call (views.publish)")
     b.wrap(Respond, "__call__", "  respond() to response_url")
-    for module in (handlers.commands, handlers.home):  # they hold their own references
+    for module in (handlers.checkins, handlers.home):  # they hold their own references
         for name in ("render_view", "render_message"):
             if hasattr(module, name):
                 setattr(module, name, getattr(render, name))

@@ -11,7 +11,7 @@ from bot.settings import Settings
 from bot.slack import SlackGateway, make_client
 from bot.work import ProcessWork, ThreadWork, Work, WorkPool, already_acknowledged, hand_off
 from domain.core.services import Services
-from handlers import actions, commands, errors, events, home, views
+from handlers import checkins, errors, feedback, goals, home, org, reviews
 from storage.db import make_engine, upgrade
 
 log = logging.getLogger(__name__)
@@ -50,8 +50,8 @@ def _register(app: App) -> App:
     """The listeners, after the middleware that readies what they read."""
     app.use(clean_payload())
     app.use(safe_respond())
-    for surface in (commands, actions, views, events, home, errors):
-        surface.register(app)
+    for feature in (checkins, goals, feedback, reviews, home, org, errors):
+        feature.register(app)
     return app
 
 

@@ -94,7 +94,7 @@ class _Action(_Shape):
 
 
 class _Input(_Shape):
-    """One input's state in a submitted view (handlers/payloads.input_values)."""
+    """One input's state in a submitted view (handlers/listeners.input_values)."""
 
     type: str | None = None
     value: str | None = None

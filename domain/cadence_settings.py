@@ -10,6 +10,7 @@ from domain.cadence import WEEKDAYS, Cadence, Frequency
 from domain.checkins import cadence_of
 from domain.core import bounds
 from domain.core.access import is_admin
+from domain.core.delivery import Outcome
 from domain.core.directory import person_for
 from domain.core.refusals import NotAllowed
 from storage import checkins as store
@@ -92,8 +93,8 @@ def form(session: Session, *, slack_user_id: str, team: str | None = None) -> Se
     )
 
 
-def save(session: Session, *, slack_user_id: str, values: dict[str, str], now: datetime) -> dict[str, str]:
-    """Errors by field; none means saved. Checked again here: the modal's options can be forged."""
+def save(session: Session, *, slack_user_id: str, values: dict[str, str], now: datetime) -> Outcome:
+    """Errors by field, or saved. Checked again here: the modal's options can be forged."""
     person = person_for(session, slack_user_id)
     errors: dict[str, str] = {}
     team = values.get("team", "")
@@ -111,7 +112,7 @@ def save(session: Session, *, slack_user_id: str, values: dict[str, str], now: d
     if bounds.number(last) not in LAST_REMINDER_HOURS:
         errors["last_reminder"] = "Pick when the last call goes."
     if errors:
-        return errors
+        return Outcome(errors=errors)
     at = time.fromisoformat(values["time"])
     store.save_cadence(
         session,
@@ -131,4 +132,4 @@ def save(session: Session, *, slack_user_id: str, values: dict[str, str], now: d
         session, person_ids=[p.id for p in people.in_team(session, team=team)], now=now
     )
     log.info("%s set the check-in cadence of team %s (%d open check-ins closed)", person.email, team, closed)
-    return {}
+    return Outcome()

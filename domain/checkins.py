@@ -253,9 +253,8 @@ def _own_checkin(session: Session, person: Person, checkin_id: int) -> Checkin:
     return checkin
 
 
-@dataclass(frozen=True)
-class Submitted:
-    errors: dict[str, str]
+@dataclass
+class Submitted(delivery.Outcome):
     checkin_id: int | None = None
     first: bool = False
 

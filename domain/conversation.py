@@ -14,7 +14,7 @@ from sqlmodel import Session
 from domain.checkin_questions import MAX_ANSWER
 from domain.core import bounds
 from domain.core.access import can_decide_for
-from domain.core.delivery import Post
+from domain.core.delivery import Outcome, Post
 from domain.core.directory import person_for
 from domain.core.refusals import NotAllowed
 from domain.performance_file import record
@@ -41,12 +41,6 @@ def _to_manager(checkin: Checkin, person: Person, author: Person, text: str) -> 
     return [Post(checkin.manager_channel, checkin.manager_ts, message)]
 
 
-@dataclass(frozen=True)
-class Reply:
-    errors: dict[str, str]
-    posts: list[Post]
-
-
 def reply_context(session: Session, *, slack_user_id: str, checkin_id: int) -> tuple[Checkin, Person]:
     """The check-in a manager is about to answer; only the person's manager or an admin may."""
     replier = person_for(session, slack_user_id)
@@ -58,14 +52,14 @@ def reply_context(session: Session, *, slack_user_id: str, checkin_id: int) -> t
     return checkin, person
 
 
-def reply(session: Session, *, slack_user_id: str, checkin_id: int, text: str, now: datetime) -> Reply:
+def reply(session: Session, *, slack_user_id: str, checkin_id: int, text: str, now: datetime) -> Outcome:
     checkin, person = reply_context(session, slack_user_id=slack_user_id, checkin_id=checkin_id)
     manager = person_for(session, slack_user_id)
     text = text.strip()
     if not text:
-        return Reply(errors={"reply": "Write a reply first."}, posts=[])
+        return Outcome(errors={"reply": "Write a reply first."}, posts=[])
     if len(text) > MAX_ANSWER:
-        return Reply(errors={"reply": f"Keep it under {MAX_ANSWER} characters."}, posts=[])
+        return Outcome(errors={"reply": f"Keep it under {MAX_ANSWER} characters."}, posts=[])
     checkin.manager_replied_at = checkin.manager_replied_at or now
     store.save(session, checkin=checkin)
     record(
@@ -77,7 +71,7 @@ def reply(session: Session, *, slack_user_id: str, checkin_id: int, text: str, n
         data={"checkin_id": checkin.id, "period": checkin.period_key},
     )
     posts = _to_employee(checkin, manager, text) + _to_manager(checkin, person, manager, text)
-    return Reply(errors={}, posts=posts)
+    return Outcome(errors={}, posts=posts)
 
 
 def on_direct_message(
@@ -89,27 +83,27 @@ def on_direct_message(
     ts: str,
     thread_ts: str | None,
     now: datetime,
-) -> list[Post]:
+) -> Outcome:
     """Keeps what someone wrote; in a check-in thread it also reaches the other side. Strangers: nothing."""
     writer = people.get_by_slack_id(session, slack_user_id=slack_user_id)
     if writer is None or not writer.active or not text.strip():
-        return []
+        return Outcome()
     dm = _DirectMessage.of(text, channel=channel, ts=ts, thread_ts=thread_ts, now=now)
     text, thread_ts = dm.text, dm.thread_ts
     if thread_ts:
         checkin = store.by_prompt(session, channel=channel, ts=thread_ts)
         if checkin is not None and checkin.person_id == writer.id:
             _keep(session, writer, writer, EntryKind.message, dm, checkin)
-            return _to_manager(checkin, writer, writer, text)
+            return Outcome(posts=_to_manager(checkin, writer, writer, text))
         checkin = store.by_manager_thread(session, channel=channel, ts=thread_ts)
         if checkin is not None:
             person = people.get(session, person_id=checkin.person_id)
             if person is not None and can_decide_for(writer, person):
                 _keep(session, person, writer, EntryKind.manager_reply, dm, checkin)
                 checkin.manager_replied_at = checkin.manager_replied_at or now
-                return _to_employee(checkin, writer, text)
+                return Outcome(posts=_to_employee(checkin, writer, text))
     _keep(session, writer, writer, EntryKind.message, dm, None)
-    return []
+    return Outcome()
 
 
 @dataclass(frozen=True)

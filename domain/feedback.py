@@ -6,14 +6,14 @@ Nobody else sees a piece of feedback, through any command or view; its giver see
 
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
 from domain.core import bounds, channels, delivery
 from domain.core.access import can_read_file, is_admin, is_manager_of
-from domain.core.delivery import Post
+from domain.core.delivery import Outcome, Post
 from domain.core.directory import person_for
 from domain.core.refusals import NotAllowed, Refusal
 from domain.core.services import Services
@@ -57,13 +57,6 @@ def _check_text(text: str) -> str | None:
     if len(text.strip()) > MAX_FEEDBACK:
         return f"Keep it under {MAX_FEEDBACK} characters (this is {len(text.strip())})."
     return None
-
-
-@dataclass
-class Outcome:
-    errors: dict[str, str] = field(default_factory=dict)
-    posts: list[Post] = field(default_factory=list)
-    notice: str = ""
 
 
 def give(

@@ -1,4 +1,5 @@
-"""What a person hears when their request failed after its ack: Slack already showed it as accepted."""
+"""What a person reads when their request was refused or failed after its ack (Slack already showed it as
+accepted): the one mapping from a refusal to an answer, and the app's one error handler."""
 
 import logging
 from typing import Any
@@ -7,6 +8,7 @@ from slack_bolt import App, BoltContext, BoltResponse
 from slack_bolt.context.respond import Respond
 from slack_bolt.error import BoltUnhandledRequestError
 
+from domain.core.refusals import Refusal
 from domain.core.slack import SlackError
 from message_templates.render import render_message
 
@@ -19,6 +21,11 @@ TOO_LATE = "Sorry, that took us too long and Slack would not open the form any m
 
 def register(app: App) -> None:
     app.error(tell_the_person)
+
+
+def refused(refusal: Refusal) -> dict[str, Any]:
+    """What a person reads for any refusal, whichever feature refused: its message, as a notice."""
+    return render_message("notice.json.j2", message=str(refusal))
 
 
 def tell_the_person(

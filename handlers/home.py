@@ -5,7 +5,8 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from domain.core import bounds, directory
+from domain.core import bounds
+from domain.core.refusals import NotInOrg
 from domain.core.services import Services
 from domain.home import home
 from domain.performance_file import KIND_LABELS
@@ -21,12 +22,12 @@ def register(app: App) -> None:
     app.action(re.compile(f"^{ActionId.home_file_switch}"))(switch_file)
 
 
-def home_opened(event: dict[str, Any], context: dict[str, Any]) -> None:
+def home_opened(event: dict[str, Any], services: Services) -> None:
     if event.get("tab", "home") == "home":
-        publish_home(context["services"], event["user"], subject=None, page=0, as_of=None)
+        publish_home(services, event["user"], subject=None, page=0, as_of=None)
 
 
-def file_page(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: dict[str, Any]) -> None:
+def file_page(ack: Ack, body: dict[str, Any], action: dict[str, Any], services: Services) -> None:
     ack()
     # "SUBJECT:PAGE:AS_OF" (a bare page number on views published before file switching: one's own file).
     parts = str(action.get("value") or "0").split(":")
@@ -34,7 +35,7 @@ def file_page(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: d
         parts.insert(0, "")
     subject, page, as_of = [*parts, "", ""][:3]
     publish_home(
-        context["services"],
+        services,
         body["user"]["id"],
         subject=subject or None,
         page=bounds.number(page) or 0,
@@ -42,10 +43,10 @@ def file_page(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: d
     )
 
 
-def switch_file(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: dict[str, Any]) -> None:
+def switch_file(ack: Ack, body: dict[str, Any], action: dict[str, Any], services: Services) -> None:
     ack()
     chosen = action.get("selected_user") or (action.get("selected_option") or {}).get("value")
-    publish_home(context["services"], body["user"]["id"], subject=chosen, page=0, as_of=None)
+    publish_home(services, body["user"]["id"], subject=chosen, page=0, as_of=None)
 
 
 def publish_home(
@@ -62,8 +63,8 @@ def publish_home(
                 page_size=PAGE_SIZE,
                 as_of=as_of,
             )
-        except directory.NotInOrg:
-            view = render_view("home_not_in_org.json.j2")
+        except NotInOrg as refusal:  # the Home tab is a view: no notice can go there
+            view = render_view("home_not_in_org.json.j2", message=str(refusal))
         else:
             view = render_view("home.json.j2", home=shown, labels=KIND_LABELS)
     services.gateway.publish_home(user_id, view)

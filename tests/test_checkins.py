@@ -455,7 +455,7 @@ def test_a_cadence_change_mid_period_neither_doubles_prompts_nor_leaves_two_chec
     run_tick(services, now=friday)
     assert len(prompts(sb, ana)) == 1
     with services.session() as session:
-        errors = cadence_settings.save(
+        saved = cadence_settings.save(
             session,
             slack_user_id=world.ids["maria@acme.test"],
             values={
@@ -468,7 +468,7 @@ def test_a_cadence_change_mid_period_neither_doubles_prompts_nor_leaves_two_chec
             },
             now=friday + timedelta(hours=1),
         )
-        assert errors == {}
+        assert saved.errors == {}
         assert store.unanswered_open(session, now=friday + timedelta(hours=1)) == []  # closed by the change
     # the monthly period that opened on 2 November was not missed: nothing until the first Monday of December
     run_tick(services, now=friday + timedelta(days=3))
@@ -620,7 +620,7 @@ def test_team_cadence_rights_come_from_managing_the_team(world, sandbox):
     sandbox.slash_command(maria, "/checkins", "settings R&D")
     wait_for(lambda: "You can set the schedule of Platform only." in sandbox.transcript(maria))
     with services.session() as session:
-        errors = cadence_settings.save(
+        refused = cadence_settings.save(
             session,
             slack_user_id=maria,
             values={
@@ -633,7 +633,7 @@ def test_team_cadence_rights_come_from_managing_the_team(world, sandbox):
             },
             now=utcnow(),
         )
-    assert errors == {"frequency": "You can set the schedule of the teams you manage only."}
+    assert refused.errors == {"frequency": "You can set the schedule of the teams you manage only."}
     # the R&D lead sets R&D's, "&" and all
     sandbox.slash_command(lead, "/checkins", "settings")
     wait_for(lambda: sandbox.open_views(lead))

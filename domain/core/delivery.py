@@ -50,8 +50,22 @@ class Post:
     message: dict[str, Any]
 
 
-def deliver(services: Services, posts: list[Post]) -> None:
-    for post in posts:
+@dataclass
+class Outcome:
+    """What a unit of work answers the person who acted: errors to show inline (nothing was kept), or a
+    notice; and what to post and update once its session has committed (see `deliver`)."""
+
+    errors: dict[str, str] = field(default_factory=dict)
+    notice: str = ""
+    posts: list[Post] = field(default_factory=list)
+    updates: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)  # (channel, ts, message)
+
+
+def deliver(services: Services, outcome: Outcome) -> None:
+    """The updates, then the posts, of an outcome whose work is committed."""
+    for channel, ts, message in outcome.updates:
+        services.gateway.update(channel, ts, message)
+    for post in outcome.posts:
         services.gateway.post(post.channel, post.message, thread_ts=post.thread_ts)
 
 

@@ -1,0 +1,138 @@
+"""Goals: `/goals`, the goal buttons (new, edit, counter, progress, decisions, drop) and the goal modals.
+Which modal opens comes from the button pressed; who may, from who pressed it."""
+
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+
+from domain import feedback, goals
+from domain.core.services import Services
+from handlers.listeners import (
+    act,
+    answer_submission,
+    input_values,
+    int_or_none,
+    notice,
+    open_modal,
+    refusals_told,
+)
+from message_templates.ids import ActionId, CallbackId
+from message_templates.render import render_message, render_view
+from storage.types import utcnow
+
+HELP = (
+    "`/goals` your goals, with progress and buttons to update them · `/goals new` propose a goal to your "
+    "manager · `/goals @report` a report's goals (managers, HR admins) · `/goals new @report` propose a goal "
+    "to a report · `/goals new team` (managers), `/goals new company` (HR admins): goals others align to. "
+    "New goals and changes to agreed ones count once the other side agrees; progress needs no approval."
+)
+DECISIONS = {ActionId.goal_approve, ActionId.goal_reject, ActionId.goal_changes, ActionId.goal_accept}
+# Where a refusal shows in each goal modal (a block each has), and the title of its done view.
+MODALS = {
+    CallbackId.goal_submit: ("title", "Goal"),
+    CallbackId.goal_progress_submit: ("status", "Goal progress"),
+    CallbackId.goal_decision_submit: ("comment", "Goal"),
+}
+
+
+def register(app: App) -> None:
+    app.command("/goals")(goals_command)
+    for action_id in (ActionId.goal_new, ActionId.goal_edit, ActionId.goal_counter, ActionId.goal_progress):
+        app.action(action_id)(open_goal_modal)
+    for action_id in DECISIONS:
+        app.action(action_id)(open_goal_modal)
+    app.action(ActionId.goal_drop)(drop_goal)
+    for callback_id in MODALS:
+        app.view(callback_id)(submit_goal_modal)
+
+
+def goals_command(ack: Ack, command: dict[str, Any], respond: Respond, services: Services) -> None:
+    ack()
+    user_id, text = command["user_id"], command.get("text", "").strip()
+    words = text.lower().split()
+    whom = next(iter(feedback.mentioned(text)), None)
+    today = utcnow().date()
+    view = message = None
+    with refusals_told(respond):
+        with services.session() as session:
+            if words[:1] == ["new"]:
+                level = goals.GoalLevel(words[1]) if words[1:2] in (["team"], ["company"]) else None
+                form = goals.form(
+                    session,
+                    actor_slack_id=user_id,
+                    today=today,
+                    person_slack_id=whom,
+                    level=level or goals.GoalLevel.person,
+                )
+                view = render_view("goal_modal.json.j2", form=form)
+            elif words[:1] != ["help"] and (not words or whom):
+                overview = goals.overview(session, viewer_slack_id=user_id, person_slack_id=whom, today=today)
+                message = render_message("goals_list.json.j2", overview=overview)
+            else:
+                known = words[:1] == ["help"]
+                message = notice(HELP if known else f"I don't know `/goals {text}`. {HELP}")
+        if view is not None:
+            services.gateway.open_view(command["trigger_id"], view)
+        else:
+            respond(message)
+
+
+def open_goal_modal(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, services: Services
+) -> None:
+    ack()
+    user_id, action_id = body["user"]["id"], ActionId(action["action_id"])
+    value = action.get("value") or ""
+    number = int_or_none(value) or 0
+
+    def build(session) -> dict:
+        if action_id == ActionId.goal_progress:
+            form = goals.progress_form(session, actor_slack_id=user_id, goal_id=number)
+            return render_view("goal_progress_modal.json.j2", form=form)
+        if action_id in DECISIONS:
+            decision = action_id.removeprefix("goal_")
+            form = goals.decision_form(session, actor_slack_id=user_id, proposal_id=number, decision=decision)
+            return render_view("goal_decision_modal.json.j2", form=form)
+        target = {
+            ActionId.goal_new: {"person_slack_id": value or None},
+            ActionId.goal_edit: {"goal_id": number},
+            ActionId.goal_counter: {"counter_proposal_id": number},
+        }[action_id]
+        form = goals.form(session, actor_slack_id=user_id, today=utcnow().date(), **target)
+        return render_view("goal_modal.json.j2", form=form)
+
+    open_modal(services, body["trigger_id"], respond, build)
+
+
+def drop_goal(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, services: Services
+) -> None:
+    ack()
+    user_id, goal_id = body["user"]["id"], int_or_none(action.get("value")) or 0
+
+    def run(session) -> goals.Outcome:
+        return goals.propose_drop(session, actor_slack_id=user_id, goal_id=goal_id, now=utcnow())
+
+    act(services, respond, run=run, send=goals.send)
+
+
+def submit_goal_modal(ack: Ack, body: dict[str, Any], view: dict[str, Any], services: Services) -> None:
+    callback = CallbackId(view["callback_id"])
+    refusal_block, title = MODALS[callback]
+    user_id, values, metadata = body["user"]["id"], input_values(view), view.get("private_metadata", "")
+
+    def run(session) -> goals.Outcome:
+        now = utcnow()
+        if callback == CallbackId.goal_submit:
+            return goals.save(session, actor_slack_id=user_id, metadata=metadata, values=values, now=now)
+        if callback == CallbackId.goal_progress_submit:
+            goal_id = int_or_none(metadata) or 0
+            return goals.update_progress(
+                session, actor_slack_id=user_id, goal_id=goal_id, values=values, now=now
+            )
+        comment = values.get("comment", "")
+        return goals.decide(session, actor_slack_id=user_id, metadata=metadata, comment=comment, now=now)
+
+    outcome = answer_submission(ack, services, run=run, refusal_block=refusal_block, done_title=title)
+    if outcome is not None:
+        goals.send(services, outcome)
