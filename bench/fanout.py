@@ -44,7 +44,7 @@ from sandbox import Sandbox  # noqa: E402
 
 SECRET = "bench-signing-secret"
 BOT_TOKEN = "xoxb-bench"
-PROMPT = "Time for your check-in"  # message_templates/checkin_prompt.json.j2
+PROMPT = "Time for your check-in"  # message_templates/checkins/prompt.json.j2
 TIME_ZONES = ["America/Los_Angeles", "America/New_York", "Europe/London", "Asia/Kolkata", "Asia/Tokyo"]
 TARGET_RATIO = 1.1
 TARGET_MEMORY_MB = 200.0

@@ -231,7 +231,7 @@ def run(database_url: str, args: argparse.Namespace) -> None:
             before = counter.count
             manager = session.get(Person, manager_id)
             summary = summaries.build(session, manager=manager, cycle=None, now=now)
-            message = render_message("summary.json.j2", summary=summary)
+            message = render_message("summaries/manager.json.j2", summary=summary)
             per_summary.append(counter.count - before - 1)  # the manager's own row is not the summary's
             sizes.append(len(summary.lines))
             if args.charts:

@@ -146,7 +146,7 @@ def send(services: Services, due: Due, *, now: datetime, clock: Callable[[], dat
         # Answered or skipped meanwhile, or (for a prompt) already prompted: nothing to send.
         if checkin.status != CheckinStatus.prompted or (due.kind == SendKind.prompt and checkin.prompt_ts):
             return None
-        template = "checkin_prompt.json.j2" if due.kind == SendKind.prompt else "checkin_reminder.json.j2"
+        template = "checkins/prompt.json.j2" if due.kind == SendKind.prompt else "checkins/reminder.json.j2"
         label = period_label(checkin, person)
         return render_message(template, person=person, checkin=checkin, label=label, kind=due.kind.value)
 
@@ -308,8 +308,8 @@ def share_with_manager(services: Services, *, checkin_id: int) -> None:
         manager = people.get(session, person_id=person.manager_id) if person.manager_id else None
         label = period_label(checkin, person)
         context = {"checkin": checkin, "person": person, "label": label, "questions": DEFAULT_QUESTIONS}
-        to_manager = render_message("checkin_to_manager.json.j2", moods=MOODS, **context)
-        done = render_message("checkin_done.json.j2", **context)
+        to_manager = render_message("checkins/to_manager.json.j2", moods=MOODS, **context)
+        done = render_message("checkins/done.json.j2", **context)
     gateway = services.gateway
     if checkin.prompt_channel and checkin.prompt_ts:
         gateway.update(checkin.prompt_channel, checkin.prompt_ts, done)

@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 def _to_employee(checkin: Checkin, author: Person, text: str) -> list[Post]:
     if not checkin.prompt_channel:
         return []
-    message = render_message("thread_message.json.j2", author=author, text=text, about=None)
+    message = render_message("checkins/thread_message.json.j2", author=author, text=text, about=None)
     return [Post(checkin.prompt_channel, checkin.prompt_ts, message)]
 
 
@@ -37,7 +37,7 @@ def _to_manager(checkin: Checkin, person: Person, author: Person, text: str) -> 
     """Only to the manager the check-in went to, and only while they are still the person's manager."""
     if not checkin.manager_channel or checkin.manager_id is None or checkin.manager_id != person.manager_id:
         return []
-    message = render_message("thread_message.json.j2", author=author, text=text, about=None)
+    message = render_message("checkins/thread_message.json.j2", author=author, text=text, about=None)
     return [Post(checkin.manager_channel, checkin.manager_ts, message)]
 
 

@@ -120,7 +120,7 @@ def give(
     )
     posts = [
         Post(
-            recipient.slack_user_id, None, render_message("feedback_received.json.j2", item=item, giver=giver)
+            recipient.slack_user_id, None, render_message("feedback/received.json.j2", item=item, giver=giver)
         )
     ]
     channel = app_settings.setting(session, key=PRAISE_CHANNEL)
@@ -129,7 +129,7 @@ def give(
             Post(
                 channel,
                 None,
-                render_message("feedback_praise.json.j2", item=item, giver=giver, recipient=recipient),
+                render_message("feedback/praise.json.j2", item=item, giver=giver, recipient=recipient),
             )
         )
     if request is not None:
@@ -139,7 +139,7 @@ def give(
             requester.id == recipient.id or (not private and can_read_file(requester, recipient))
         )
         answer = render_message(
-            "feedback_answered.json.j2", item=item, giver=giver, recipient=recipient, shown=shown
+            "feedback/answered.json.j2", item=item, giver=giver, recipient=recipient, shown=shown
         )
         if requester is not None:
             posts.append(Post(requester.slack_user_id, None, answer))
@@ -184,7 +184,7 @@ def request(
             ),
         )
         message = render_message(
-            "feedback_request.json.j2", request=row, requester=requester, subject=subject
+            "feedback/request.json.j2", request=row, requester=requester, subject=subject
         )
         posts.append(Post(person.slack_user_id, None, message))
     names = ", ".join(p.name for p in asked)
@@ -278,7 +278,7 @@ def send_request_reminders(services: Services, *, now: datetime) -> int:
                 return None
             requester = people.get(session, person_id=current.requester_id)
             return render_message(
-                "feedback_request.json.j2",
+                "feedback/request.json.j2",
                 request=current,
                 requester=requester,
                 subject=subject,

@@ -477,7 +477,7 @@ def _close_open(session: Session, actor: Person, person: Person, goal: Goal, ver
     proposer = people.get(session, person_id=old.proposer_id)
     if old.notice_channel and old.notice_ts:
         message = render_message(
-            "goal_proposal.json.j2",
+            "goals/proposal.json.j2",
             proposal=old,
             goal=goal,
             person=person,
@@ -489,7 +489,7 @@ def _close_open(session: Session, actor: Person, person: Person, goal: Goal, ver
         outcome.updates.append((old.notice_channel, old.notice_ts, message))
     if proposer is not None and proposer.id != actor.id and proposer.active:
         message = render_message(
-            "goal_decided.json.j2",
+            "goals/decided.json.j2",
             proposal=old,
             goal=goal,
             person=person,
@@ -559,7 +559,7 @@ def _propose(session, actor, person, goal, action, terms, previous, now) -> Outc
             updates=closed.updates,
         )
     message = render_message(
-        "goal_proposal.json.j2",
+        "goals/proposal.json.j2",
         proposal=proposal,
         goal=goal,
         person=person,
@@ -773,7 +773,7 @@ def decide(session: Session, *, actor_slack_id: str, metadata: str, comment: str
     outcome = Outcome(notice=f"You {verb} {_WHAT[proposal.action]}: {proposal.terms['title']}.")
     if proposer is not None and proposer.id != actor.id and proposer.active:
         message = render_message(
-            "goal_decided.json.j2",
+            "goals/decided.json.j2",
             proposal=proposal,
             goal=goal,
             person=person,
@@ -786,7 +786,7 @@ def decide(session: Session, *, actor_slack_id: str, metadata: str, comment: str
     if proposal.notice_channel and proposal.notice_ts:
         decided = {"by": actor, "verb": verb, "comment": comment}
         message = render_message(
-            "goal_proposal.json.j2",
+            "goals/proposal.json.j2",
             proposal=proposal,
             goal=goal,
             person=person,

@@ -162,7 +162,7 @@ def invite(services: Services, invitation: Invitation, *, now: datetime) -> bool
             return None
         goal_count = len(_cycle_goals(session, person, cycle))
         return render_message(
-            "review_invite.json.j2", person=person, review=review, label=period.label, goal_count=goal_count
+            "reviews/invite.json.j2", person=person, review=review, label=period.label, goal_count=goal_count
         )
 
     sent = delivery.send_once(
@@ -358,7 +358,7 @@ def submit_self(
             "it: ask your HR admin."
         )
     message = render_message(
-        "review_to_manager.json.j2",
+        "reviews/to_manager.json.j2",
         review=review,
         person=person,
         label=period_label,
@@ -516,11 +516,11 @@ def submit_assessment(
             (
                 review.plan_channel,
                 review.plan_ts,
-                render_message("review_plan.json.j2", state="replaced", **context),
+                render_message("reviews/plan.json.j2", state="replaced", **context),
             )
         )
     if review.manager_channel and review.manager_ts:  # what asked for it: the self-assessment, or a revision
-        template = "review_revision.json.j2" if revision else "review_to_manager.json.j2"
+        template = "reviews/revision.json.j2" if revision else "reviews/to_manager.json.j2"
         message = render_message(
             template, review=review, person=person, label=period_label, ratings=RATINGS, sent=True
         )
@@ -530,7 +530,7 @@ def submit_assessment(
             review.id,
             "plan",
             person.slack_user_id,
-            render_message("review_plan.json.j2", state="open", **context),
+            render_message("reviews/plan.json.j2", state="open", **context),
         )
     )
     return outcome
@@ -632,12 +632,12 @@ def ask_revision(
             (
                 review.plan_channel,
                 review.plan_ts,
-                render_message("review_plan.json.j2", state="revising", **context),
+                render_message("reviews/plan.json.j2", state="revising", **context),
             )
         )
     if manager is not None:
         message = render_message(
-            "review_revision.json.j2", review=review, person=person, label=period_label, sent=False
+            "reviews/revision.json.j2", review=review, person=person, label=period_label, sent=False
         )
         outcome.asks.append((review.id, "manager", manager.slack_user_id, message))
     return outcome
@@ -716,12 +716,12 @@ def agree(session: Session, *, actor_slack_id: str, value: str, now: datetime) -
             (
                 review.plan_channel,
                 review.plan_ts,
-                render_message("review_plan.json.j2", state="agreed", **context),
+                render_message("reviews/plan.json.j2", state="agreed", **context),
             )
         )
     if manager is not None:
         message = render_message(
-            "review_agreed.json.j2", review=review, person=person, label=period_label, following=following
+            "reviews/agreed.json.j2", review=review, person=person, label=period_label, following=following
         )
         outcome.posts.append(Post(manager.slack_user_id, None, message))
     return outcome

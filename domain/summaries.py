@@ -391,7 +391,7 @@ def _send(services: Services, todo: list[tuple[Person, Cycle, str]], *, now: dat
             if summary is None or not (summary.figures.asked or summary.goals or summary.pending):
                 return None  # nothing happened in this cycle: no summary
             made.append(summary)
-            return render_message("summary.json.j2", summary=summary)
+            return render_message("summaries/manager.json.j2", summary=summary)
 
         try:
             result = delivery.send_once(
@@ -489,7 +489,7 @@ def send_hr_due(services: Services, *, now: datetime) -> int:
         cycle = period_cycle_of(key, first_open, last_close)
 
         def compose(session: Session, cycle: Cycle = cycle, teams: list[str] = teams) -> dict:
-            return render_message("summary_hr.json.j2", summary=hr_summary(session, teams=teams, cycle=cycle))
+            return render_message("summaries/hr.json.j2", summary=hr_summary(session, teams=teams, cycle=cycle))
 
         try:
             result = delivery.send_once(

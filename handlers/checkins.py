@@ -51,12 +51,12 @@ def checkins_command(ack: Ack, command: dict[str, Any], respond: Respond, servic
     with refusals_told(respond), services.session() as session:
         if text in ("", "status", "help"):
             overview = checkins.overview(session, slack_user_id=user_id, now=now)
-            respond(render_message("checkins_status.json.j2", overview=overview))
+            respond(render_message("checkins/status.json.j2", overview=overview))
             return
         if words and text.split()[0] == "settings":
             form = cadence_settings.form(session, slack_user_id=user_id, team=argument or None)
             services.gateway.open_view(
-                command["trigger_id"], render_view("checkins_settings_modal.json.j2", form=form)
+                command["trigger_id"], render_view("checkins/settings_modal.json.j2", form=form)
             )
             return
         if text == "skip":
@@ -115,7 +115,7 @@ def open_checkin(
             checkin_id=int_or_none(action.get("value")),
             now=utcnow(),
         )
-        return render_view("checkin_modal.json.j2", form=form)
+        return render_view("checkins/modal.json.j2", form=form)
 
     open_modal(services, body["trigger_id"], respond, build)
 
@@ -145,7 +145,7 @@ def open_reply(
             session, slack_user_id=body["user"]["id"], checkin_id=int_or_none(action.get("value")) or 0
         )
         label = checkins.period_label(checkin, person)
-        return render_view("checkin_reply_modal.json.j2", checkin=checkin, person=person, label=label)
+        return render_view("checkins/reply_modal.json.j2", checkin=checkin, person=person, label=label)
 
     open_modal(services, body["trigger_id"], respond, build)
 

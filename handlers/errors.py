@@ -25,7 +25,7 @@ def register(app: App) -> None:
 
 def refused(refusal: Refusal) -> dict[str, Any]:
     """What a person reads for any refusal, whichever feature refused: its message, as a notice."""
-    return render_message("notice.json.j2", message=str(refusal))
+    return render_message("shared/notice.json.j2", message=str(refusal))
 
 
 def tell_the_person(
@@ -44,7 +44,7 @@ def tell_the_person(
     # Slack refused a call, and said why: a line, no traceback; the request itself was handled.
     log.error("a listener failed: %s", error)
     if error.code == "expired_trigger_id":
-        message = render_message("notice.json.j2", message=TOO_LATE)
+        message = render_message("shared/notice.json.j2", message=TOO_LATE)
         if context.response_url:
             respond({**message, "response_type": "ephemeral", "replace_original": False})
         elif context.user_id:  # a click on the Home tab: no response_url

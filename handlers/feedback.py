@@ -36,7 +36,7 @@ def feedback_command(ack: Ack, command: dict[str, Any], respond: Respond, servic
         with services.session() as session:
             if not text:
                 message = render_message(
-                    "feedback_recent.json.j2", recent=feedback.recent(session, slack_user_id=user_id)
+                    "feedback/recent.json.j2", recent=feedback.recent(session, slack_user_id=user_id)
                 )
             elif first == "help":
                 outcome.notice = HELP
@@ -63,7 +63,7 @@ def feedback_command(ack: Ack, command: dict[str, Any], respond: Respond, servic
                         recipient_slack_id=target.group(1) if target else None,
                         text=words,
                     )
-                    view = render_view("feedback_modal.json.j2", form=form)
+                    view = render_view("feedback/modal.json.j2", form=form)
                 else:
                     outcome = feedback.give(
                         session,
@@ -92,7 +92,7 @@ def open_feedback(
             recipient_slack_id=None,
             text="",
         )
-        return render_view("feedback_modal.json.j2", form=form)
+        return render_view("feedback/modal.json.j2", form=form)
 
     open_modal(services, body["trigger_id"], respond, build)
 

@@ -64,10 +64,10 @@ def goals_command(ack: Ack, command: dict[str, Any], respond: Respond, services:
                     person_slack_id=whom,
                     level=level or goals.GoalLevel.person,
                 )
-                view = render_view("goal_modal.json.j2", form=form)
+                view = render_view("goals/modal.json.j2", form=form)
             elif words[:1] != ["help"] and (not words or whom):
                 overview = goals.overview(session, viewer_slack_id=user_id, person_slack_id=whom, today=today)
-                message = render_message("goals_list.json.j2", overview=overview)
+                message = render_message("goals/list.json.j2", overview=overview)
             else:
                 known = words[:1] == ["help"]
                 message = notice(HELP if known else f"I don't know `/goals {text}`. {HELP}")
@@ -88,18 +88,18 @@ def open_goal_modal(
     def build(session) -> dict:
         if action_id == ActionId.goal_progress:
             form = goals.progress_form(session, actor_slack_id=user_id, goal_id=number)
-            return render_view("goal_progress_modal.json.j2", form=form)
+            return render_view("goals/progress_modal.json.j2", form=form)
         if action_id in DECISIONS:
             decision = action_id.removeprefix("goal_")
             form = goals.decision_form(session, actor_slack_id=user_id, proposal_id=number, decision=decision)
-            return render_view("goal_decision_modal.json.j2", form=form)
+            return render_view("goals/decision_modal.json.j2", form=form)
         target = {
             ActionId.goal_new: {"person_slack_id": value or None},
             ActionId.goal_edit: {"goal_id": number},
             ActionId.goal_counter: {"counter_proposal_id": number},
         }[action_id]
         form = goals.form(session, actor_slack_id=user_id, today=utcnow().date(), **target)
-        return render_view("goal_modal.json.j2", form=form)
+        return render_view("goals/modal.json.j2", form=form)
 
     open_modal(services, body["trigger_id"], respond, build)
 

@@ -64,7 +64,7 @@ def publish_home(
                 as_of=as_of,
             )
         except NotInOrg as refusal:  # the Home tab is a view: no notice can go there
-            view = render_view("home_not_in_org.json.j2", message=str(refusal))
+            view = render_view("home/not_in_org.json.j2", message=str(refusal))
         else:
-            view = render_view("home.json.j2", home=shown, labels=KIND_LABELS)
+            view = render_view("home/home.json.j2", home=shown, labels=KIND_LABELS)
     services.gateway.publish_home(user_id, view)

@@ -45,7 +45,7 @@ def int_or_none(value: Any) -> int | None:
 
 
 def notice(text: str) -> dict[str, Any]:
-    return render_message("notice.json.j2", message=text)
+    return render_message("shared/notice.json.j2", message=text)
 
 
 def tell(respond: Respond, message: dict[str, Any]) -> None:
@@ -112,6 +112,6 @@ def answer_submission(
     if done_title is None:
         ack()
     else:
-        done = render_view("modal_done.json.j2", title=done_title, notice=outcome.notice)
+        done = render_view("shared/modal_done.json.j2", title=done_title, notice=outcome.notice)
         ack(response_action="update", view=done)
     return outcome

@@ -17,7 +17,7 @@ def export(services: Services, user_id: str, request: str, respond: Respond, now
     with refusals_told(respond):
         with services.session() as session:  # the look is recorded even if the upload then fails
             made = for_slack(session, slack_user_id=user_id, request=request, now=now)
-            comment = render_message("file_export_ready.json.j2", export=made)
+            comment = render_message("performance_file/export_ready.json.j2", export=made)
         title = f"Performance file of {made.person.name}"
         try:
             services.gateway.upload_to_dm(
@@ -26,4 +26,4 @@ def export(services: Services, user_id: str, request: str, respond: Respond, now
         except SlackError as err:
             respond(notice(f"The export could not be sent: {err}."))
             return
-        respond(render_message("file_export_ready.json.j2", export=made, sent=True))
+        respond(render_message("performance_file/export_ready.json.j2", export=made, sent=True))

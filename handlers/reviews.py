@@ -39,12 +39,12 @@ def open_review_modal(
     def build(session) -> dict:
         if action_id == ActionId.review_self_open:
             form = reviews.self_form(session, actor_slack_id=user_id, review_id=int_or_none(value))
-            return render_view("review_self_modal.json.j2", form=form)
+            return render_view("reviews/self_modal.json.j2", form=form)
         if action_id == ActionId.review_assess_open:
             form = reviews.assess_form(session, actor_slack_id=user_id, review_id=int_or_none(value))
-            return render_view("review_assess_modal.json.j2", form=form)
+            return render_view("reviews/assess_modal.json.j2", form=form)
         form = reviews.revision_form(session, actor_slack_id=user_id, value=value)
-        return render_view("review_revise_modal.json.j2", form=form)
+        return render_view("reviews/revise_modal.json.j2", form=form)
 
     open_modal(services, body["trigger_id"], respond, build)
 

@@ -39,7 +39,7 @@ def test_user_text_is_escaped_and_cannot_ping():
     )
     person = NS(name="Ana <b>", slack_user_id="UANA1")
     message = render_message(
-        "checkin_to_manager.json.j2",
+        "checkins/to_manager.json.j2",
         checkin=checkin,
         person=person,
         label="Friday",
@@ -81,7 +81,7 @@ def test_home_view_holds_long_entries_within_block_kit_limits():
     file = NS(
         total=1, entries=[_entry("&" * 3000)], page=0, page_size=10, has_more=False, authors={}, as_of=None
     )
-    view = render_view("home.json.j2", home=_home(file), labels={})
+    view = render_view("home/home.json.j2", home=_home(file), labels={})
     assert all(len(b.get("text", {}).get("text", "")) <= 3000 for b in view["blocks"])
 
 
@@ -90,7 +90,7 @@ def test_a_view_slack_would_refuse_is_refused_before_sending():
         total=200, entries=[_entry("x")] * 120, page=0, page_size=120, has_more=True, authors={}, as_of=None
     )
     with pytest.raises(BlockKitError, match="over 100"):
-        render_view("home.json.j2", home=_home(file), labels={})
+        render_view("home/home.json.j2", home=_home(file), labels={})
 
 
 def test_chunks_keep_all_of_a_long_text_within_the_limit_and_entities_whole():
