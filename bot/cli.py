@@ -12,8 +12,8 @@ from slack_bolt.error import BoltError
 
 from bot.settings import SettingRefused, Settings, SettingsError, load_settings
 from bot.work import WorkerStartError
-from domain import org
 from domain.core.slack import SlackError
+from domain.org import service as org
 
 log = logging.getLogger("checkins")
 
@@ -324,7 +324,7 @@ def file_group() -> None:
 )
 def file_export(email: str, fmt: str, output: Path | None) -> None:
     from bot.app import build_services
-    from domain.file_export import ExportError, for_operator
+    from domain.performance_file.export import ExportError, for_operator
     from storage.types import utcnow
 
     services = build_services(_settings())
@@ -350,7 +350,7 @@ def file_export(email: str, fmt: str, output: Path | None) -> None:
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def file_delete(email: str, yes: bool) -> None:
     from bot.app import build_services
-    from domain import privacy
+    from domain.performance_file import privacy
     from storage.erasure import UnclassifiedReference
 
     services = build_services(_settings())

@@ -17,7 +17,7 @@ from domain.core.access import can_decide_for
 from domain.core.delivery import Outcome, Post
 from domain.core.directory import person_for
 from domain.core.refusals import NotAllowed
-from domain.performance_file import record
+from domain.performance_file.entries import record
 from message_templates.render import render_message
 from storage import checkins as store
 from storage import people

@@ -22,7 +22,7 @@ from domain.core.delivery import Post
 from domain.core.directory import person_for
 from domain.core.refusals import NotAllowed, Refusal
 from domain.core.services import Services
-from domain.performance_file import record
+from domain.performance_file.entries import record
 from message_templates.render import render_message
 from storage import checkins as checkin_store
 from storage import goals as goal_store

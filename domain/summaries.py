@@ -489,7 +489,9 @@ def send_hr_due(services: Services, *, now: datetime) -> int:
         cycle = period_cycle_of(key, first_open, last_close)
 
         def compose(session: Session, cycle: Cycle = cycle, teams: list[str] = teams) -> dict:
-            return render_message("summaries/hr.json.j2", summary=hr_summary(session, teams=teams, cycle=cycle))
+            return render_message(
+                "summaries/hr.json.j2", summary=hr_summary(session, teams=teams, cycle=cycle)
+            )
 
         try:
             result = delivery.send_once(

@@ -5,9 +5,9 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from domain import feedback
-from domain.core import delivery
+from domain.core import delivery, directory
 from domain.core.services import Services
+from domain.feedback import service
 from handlers.listeners import answer_submission, input_values, int_or_none, notice, open_modal, refusals_told
 from message_templates.ids import ActionId, CallbackId
 from message_templates.render import render_message, render_view
@@ -36,27 +36,27 @@ def feedback_command(ack: Ack, command: dict[str, Any], respond: Respond, servic
         with services.session() as session:
             if not text:
                 message = render_message(
-                    "feedback/recent.json.j2", recent=feedback.recent(session, slack_user_id=user_id)
+                    "feedback/recent.json.j2", recent=service.recent(session, slack_user_id=user_id)
                 )
             elif first == "help":
                 outcome.notice = HELP
             elif first == "channel":
-                channel = feedback.set_praise_channel(session, slack_user_id=user_id, channel_text=text)
+                channel = service.set_praise_channel(session, slack_user_id=user_id, channel_text=text)
                 outcome.notice = f"Praise marked public now also goes to <#{channel}>."
             elif first == "request":
                 asked, _, about = text[len(first) :].partition(" about ")
-                outcome = feedback.request(
+                outcome = service.request(
                     session,
                     requester_slack_id=user_id,
-                    asked_slack_ids=feedback.mentioned(asked),
-                    about_slack_id=next(iter(feedback.mentioned(about)), None),
+                    asked_slack_ids=directory.mentioned(asked),
+                    about_slack_id=next(iter(directory.mentioned(about)), None),
                     now=now,
                 )
             else:
-                target = feedback.MENTION.match(text)
+                target = directory.MENTION.match(text)
                 words = text[target.end() :].strip() if target else ""
                 if target is None or not words or first == "give":
-                    form = feedback.form(
+                    form = service.form(
                         session,
                         slack_user_id=user_id,
                         request_id=None,
@@ -65,7 +65,7 @@ def feedback_command(ack: Ack, command: dict[str, Any], respond: Respond, servic
                     )
                     view = render_view("feedback/modal.json.j2", form=form)
                 else:
-                    outcome = feedback.give(
+                    outcome = service.give(
                         session,
                         giver_slack_id=user_id,
                         recipient_slack_id=target.group(1),
@@ -85,7 +85,7 @@ def open_feedback(
     ack()
 
     def build(session) -> dict:
-        form = feedback.form(
+        form = service.form(
             session,
             slack_user_id=body["user"]["id"],
             request_id=int_or_none(action.get("value")) or 0,
@@ -102,8 +102,8 @@ def submit_feedback(ack: Ack, body: dict[str, Any], view: dict[str, Any], servic
     request_id = int_or_none(view.get("private_metadata"))
 
     def run(session) -> delivery.Outcome:
-        recipient = values.get("recipient") or feedback.request_subject(session, request_id=request_id)
-        outcome = feedback.give(
+        recipient = values.get("recipient") or service.request_subject(session, request_id=request_id)
+        outcome = service.give(
             session,
             giver_slack_id=body["user"]["id"],
             recipient_slack_id=recipient,

@@ -5,7 +5,8 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from domain import feedback, goals
+from domain import goals
+from domain.core import directory
 from domain.core.services import Services
 from handlers.listeners import (
     act,
@@ -50,7 +51,7 @@ def goals_command(ack: Ack, command: dict[str, Any], respond: Respond, services:
     ack()
     user_id, text = command["user_id"], command.get("text", "").strip()
     words = text.lower().split()
-    whom = next(iter(feedback.mentioned(text)), None)
+    whom = next(iter(directory.mentioned(text)), None)
     today = utcnow().date()
     view = message = None
     with refusals_told(respond):

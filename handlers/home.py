@@ -8,8 +8,8 @@ from slack_bolt import Ack, App
 from domain.core import bounds
 from domain.core.refusals import NotInOrg
 from domain.core.services import Services
-from domain.home import home
-from domain.performance_file import KIND_LABELS
+from domain.home.service import home
+from domain.performance_file.entries import KIND_LABELS
 from message_templates.ids import ActionId
 from message_templates.render import render_view
 

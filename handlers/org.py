@@ -4,8 +4,8 @@ from typing import Any
 
 from slack_bolt import App
 
-from domain import org
 from domain.core.services import Services
+from domain.org import service as org
 
 
 def register(app: App) -> None:

@@ -7,7 +7,7 @@ from slack_bolt import Respond
 
 from domain.core.services import Services
 from domain.core.slack import SlackError
-from domain.file_export import for_slack
+from domain.performance_file.export import for_slack
 from handlers.listeners import notice, refusals_told
 from message_templates.render import render_message
 

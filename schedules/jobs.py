@@ -4,9 +4,12 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from domain import checkins, feedback, org, privacy, reviews, summaries
+from domain import checkins, reviews, summaries
 from domain.core import delivery
 from domain.core.services import Services
+from domain.feedback import flows as feedback_flows
+from domain.org import service as org
+from domain.performance_file import privacy
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -40,7 +43,7 @@ def run_tick(services: Services, *, now: datetime) -> TickReport:
     with services.session() as session:
         reminders = checkins.due_reminders(session, now=now)
     sent_reminders = checkins.fan_out(services, reminders, now=now)
-    feedback.send_request_reminders(services, now=now)
+    feedback_flows.send_request_reminders(services, now=now)
     reviews.start(services, now=now)  # a quarter just ended where someone is: their review opens
     summaries.send_due(services, now=now)
     if prompts or reminders:

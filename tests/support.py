@@ -5,8 +5,9 @@ import io
 import time
 from collections.abc import Iterable
 
-from domain import org
 from domain.core.services import Services
+from domain.org import roster
+from domain.org import service as org
 
 
 def wait_for(predicate, timeout=5.0):
@@ -40,7 +41,7 @@ def slack_users(sandbox, people: dict[str, str]) -> dict[str, str]:
     }
 
 
-def import_org(services: Services, text: str) -> org.ImportReport:
+def import_org(services: Services, text: str) -> roster.ImportReport:
     with services.session() as session:
         report = org.import_csv(session, services.gateway, text)
         if not report.ok:

@@ -5,7 +5,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from domain import performance_file
+from domain.performance_file import entries as performance_file
 from schedules.jobs import run_tick
 from storage import file_entries, people
 from storage.types import utcnow

@@ -89,7 +89,7 @@ def test_sync_refreshes_names_zones_and_deactivations_across_pages(sandbox, serv
     sandbox.update_user(ids["ana@acme.test"], real_name="Ana Souza", tz="Europe/Lisbon")
     sandbox.update_user(ids["bo@acme.test"], tz="Asia/Kolkata")  # pinned by the CSV: kept
     sandbox.update_user(ids["chen@acme.test"], deleted=True)
-    from domain import org
+    from domain.org import service as org
 
     with services.session() as session:
         report = org.sync(session, services.gateway)

@@ -12,7 +12,8 @@ import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, select
 
 from bot.settings import SettingsError, load_settings
-from domain import checkins, privacy
+from domain import checkins
+from domain.performance_file import privacy
 from schedules.jobs import run_retention
 from storage import erasure, file_entries, people
 from storage.file_entries import append

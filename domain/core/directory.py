@@ -1,9 +1,11 @@
-"""Looking people up from what Slack tells us about who is acting."""
+"""Looking people up from what Slack tells us: who is acting, and whom they @mention."""
 
+import re
 from dataclasses import dataclass
 
 from sqlmodel import Session
 
+from domain.core import bounds
 from domain.core.refusals import NotInOrg
 from storage import people
 from storage.models import Person
@@ -30,3 +32,11 @@ def profile(session: Session, slack_user_id: str) -> Profile:
     return Profile(
         person=person, manager=manager, reports=list(people.reports_of(session, manager_id=person.id))
     )
+
+
+MENTION = re.compile(rf"<@([UW]{bounds.ID_TAIL})(?:\|[^>]*)?>")
+
+
+def mentioned(text: str) -> list[str]:
+    """User ids of the @mentions in a slash command's text (Slack escapes them as <@U…|name>)."""
+    return MENTION.findall(text)

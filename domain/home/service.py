@@ -4,10 +4,11 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from domain import goals, performance_file
+from domain import goals
 from domain.core import directory
 from domain.core.access import is_admin
 from domain.core.refusals import NotAllowed
+from domain.performance_file import entries
 from storage import goals as goal_store
 from storage import people
 from storage import summaries as team_store
@@ -20,7 +21,7 @@ class Home:
     viewer: Person
     subject: Person  # whose file is shown
     subject_manager: Person | None
-    file: performance_file.FilePage
+    file: entries.FilePage
     reports: list[Person]  # a manager switches between these files
     choose_anyone: bool  # an HR admin picks anyone's file
     refusal: str | None  # why the file asked for is not the one shown
@@ -42,7 +43,7 @@ def home(
     as_of: int | None = None,
 ) -> Home:
     """Whose file comes from the payload; whether the person who acted may read it is decided by
-    performance_file.read, which also records the look. A refusal shows their own file and says why."""
+    entries.read, which also records the look. A refusal shows their own file and says why."""
     profile = directory.profile(session, slack_user_id)
     viewer = profile.person
     subject, file, refusal = viewer, None, None
@@ -52,14 +53,14 @@ def home(
             refusal = "That person is not in checkins: there is no file to show."
         else:
             try:
-                file = performance_file.read(
+                file = entries.read(
                     session, viewer=viewer, person=other, page=page, page_size=page_size, as_of=as_of
                 )
                 subject = other
             except NotAllowed as err:
                 refusal = str(err)
     if file is None:
-        file = performance_file.read(
+        file = entries.read(
             session,
             viewer=viewer,
             person=viewer,

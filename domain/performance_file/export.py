@@ -1,7 +1,7 @@
 """A person's whole performance file as Markdown, JSON, CSV or HTML.
 
 Every entry the reader may see, oldest first, each with its time (ISO 8601, UTC), kind, author, text and data.
-It is read through performance_file.read_all: the same access rule and private-entry rule as every other
+It is read through entries.read_all: the same access rule and private-entry rule as every other
 read, and a look at someone else's file is recorded in it.
 """
 
@@ -17,11 +17,10 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from sqlmodel import Session
 
-from domain import performance_file
 from domain.core.access import OPERATOR, Operator
-from domain.core.directory import person_for
+from domain.core.directory import mentioned, person_for
 from domain.core.refusals import Refusal
-from domain.feedback import mentioned
+from domain.performance_file import entries
 from storage import people
 from storage.models import Person
 
@@ -56,9 +55,7 @@ def _who(person: Person | None) -> dict[str, str] | None:
     return {"name": person.name, "email": person.email} if person else None
 
 
-def document(
-    whole: performance_file.WholeFile, *, viewer: Person | Operator, now: datetime
-) -> dict[str, Any]:
+def document(whole: entries.WholeFile, *, viewer: Person | Operator, now: datetime) -> dict[str, Any]:
     """The export as plain data; every format is written from this."""
     person = whole.person
     return {
@@ -85,7 +82,7 @@ def document(
 @lru_cache(maxsize=1)
 def _templates() -> Environment:
     return Environment(
-        loader=PackageLoader("domain", "export_templates"),
+        loader=PackageLoader("domain.performance_file", "export_templates"),
         autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False),
         undefined=StrictUndefined,
         keep_trailing_newline=True,
@@ -127,7 +124,7 @@ def render(doc: dict[str, Any], fmt: str) -> bytes:
     if fmt == "csv":
         return _csv(doc).encode("utf-8-sig")  # the BOM tells spreadsheets it is UTF-8
     template = _templates().get_template(f"file.{fmt}.j2")
-    labels = performance_file.KIND_LABELS
+    labels = entries.KIND_LABELS
     return template.render(doc=doc, labels=labels, fence=_fence, dumps=json.dumps).encode()
 
 
@@ -141,7 +138,7 @@ def export(
 ) -> Export:
     if fmt not in FORMATS:
         raise ExportError(f"There is no {fmt!r} export: choose md, json, csv or html.")
-    whole = performance_file.read_all(session, viewer=viewer, person=person, via=via)
+    whole = entries.read_all(session, viewer=viewer, person=person, via=via)
     return Export(
         person=person,
         format=fmt,

@@ -1,23 +1,22 @@
-"""Feedback between colleagues: given, asked for, and read. Kept in the recipient's performance file.
+"""Feedback between colleagues, one unit of work each: given, asked for, and read; kept in the recipient's
+performance file.
 
 Visibility is the giver's choice: the recipient and their manager (the default), or the recipient only.
 Nobody else sees a piece of feedback, through any command or view; its giver sees what they gave.
 """
 
 import logging
-import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlmodel import Session
 
-from domain.core import bounds, channels, delivery
+from domain.core import channels
 from domain.core.access import can_read_file, is_admin, is_manager_of
 from domain.core.delivery import Outcome, Post
 from domain.core.directory import person_for
 from domain.core.refusals import NotAllowed, Refusal
-from domain.core.services import Services
-from domain.performance_file import record
+from domain.performance_file.entries import record
 from message_templates.render import render_message
 from storage import app_settings, people
 from storage import feedback as store
@@ -27,18 +26,10 @@ log = logging.getLogger(__name__)
 
 MAX_FEEDBACK = 3000
 PRAISE_CHANNEL = "praise_channel"
-REMIND_AFTER = timedelta(hours=48)
-REQUEST_REMINDER = "fb_reminder"
-MENTION = re.compile(rf"<@([UW]{bounds.ID_TAIL})(?:\|[^>]*)?>")
 
 
 class FeedbackError(Refusal):
     """Refused by this feature; the message is what the person reads."""
-
-
-def mentioned(text: str) -> list[str]:
-    """User ids of the @mentions in a slash command's text (Slack escapes them as <@U…|name>)."""
-    return MENTION.findall(text)
 
 
 def _check_recipient(giver: Person, recipient: Person | None, name: str) -> str | None:
@@ -258,44 +249,3 @@ def set_praise_channel(session: Session, *, slack_user_id: str, channel_text: st
         )
     except channels.ChannelError as err:
         raise FeedbackError(str(err)) from err
-
-
-def send_request_reminders(services: Services, *, now: datetime) -> int:
-    """One reminder per unanswered request, 48 hours after it was asked; once, through the send ledger."""
-    with services.session() as session:
-        due = [
-            (row, people.get(session, person_id=row.asked_id), people.get(session, person_id=row.subject_id))
-            for row in store.unanswered_requests(session, asked_before=now - REMIND_AFTER)
-        ]
-    sent = 0
-    for row, asked, subject in due:
-        if asked is None or subject is None or not asked.active:
-            continue
-
-        def compose(session: Session, row_id: int = row.id, subject: Person = subject) -> dict | None:
-            current = store.get_request(session, request_id=row_id)
-            if current is None or current.answered_at is not None:
-                return None
-            requester = people.get(session, person_id=current.requester_id)
-            return render_message(
-                "feedback/request.json.j2",
-                request=current,
-                requester=requester,
-                subject=subject,
-                reminder=True,
-            )
-
-        try:
-            result = delivery.send_once(
-                services,
-                person=asked,
-                key=f"fr:{row.id}",
-                kind=REQUEST_REMINDER,
-                compose=compose,
-                oldest=row.created_at,
-                now=now,
-            )
-        except delivery.DeliveryFailed:
-            continue  # recorded in the ledger; a transient error is tried again by a later tick
-        sent += bool(result and result.new)
-    return sent

@@ -1,145 +1,25 @@
 """The org: who is who, who manages whom, from an HR CSV and from Slack's directory."""
 
-import csv
-import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session
 
 from domain.core import bounds
 from domain.core.slack import Slack, SlackUser
-from domain.performance_file import record
+from domain.org import roster
+from domain.performance_file.entries import record
 from storage import people
 from storage.models import EntryKind, Person, Role
 from storage.types import utcnow
 
-COLUMNS = ("email", "manager_email", "team", "role", "timezone")
-ROLES = {r.value for r in Role}
 
-
-@dataclass(frozen=True)
-class RowError:
-    line: int
-    email: str
-    message: str
-
-    def __str__(self) -> str:
-        who = f" ({self.email})" if self.email else ""
-        return f"line {self.line}{who}: {self.message}"
-
-
-@dataclass
-class ImportReport:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    errors: list[RowError] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-
-@dataclass(frozen=True)
-class _Row:
-    line: int
-    email: str
-    manager_email: str
-    team: str
-    role: str
-    timezone: str
-
-
-def valid_timezone(name: str) -> bool:
-    if not name or len(name) > bounds.TIMEZONE_MAX:  # a very long name is an OSError for ZoneInfo
-        return False
-    try:
-        ZoneInfo(name)
-        return True
-    except (ZoneInfoNotFoundError, ValueError):
-        return False
-
-
-def _parse(text: str, report: ImportReport) -> list[_Row]:
-    reader = csv.DictReader(io.StringIO(bounds.clean(text).lstrip("\ufeff")))
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
-    unknown = [h for h in header if h not in COLUMNS]
-    missing = [c for c in COLUMNS if c not in header]
-    if unknown:
-        report.errors.append(RowError(1, "", f"unknown column(s): {', '.join(unknown)}"))
-    if missing:
-        report.errors.append(RowError(1, "", f"missing column(s): {', '.join(missing)}"))
-    if unknown or missing:
-        return []
-    reader.fieldnames = header
-    rows = []
-    for raw in reader:
-        if None in raw:
-            report.errors.append(RowError(reader.line_num, "", "more fields than the header has"))
-            continue
-        values = {k: (v or "").strip() for k, v in raw.items()}
-        if not any(values.values()):
-            continue
-        rows.append(
-            _Row(
-                line=reader.line_num,
-                email=values["email"].lower(),
-                manager_email=values["manager_email"].lower(),
-                team=values["team"],
-                role=values["role"].lower(),
-                timezone=values["timezone"],
-            )
-        )
-    return rows
-
-
-def _check_rows(rows: list[_Row], known: dict[str, Person], report: ImportReport) -> None:
-    seen: dict[str, int] = {}
-    file_emails = {r.email for r in rows}
-    for row in rows:
-        fail = lambda message, row=row: report.errors.append(RowError(row.line, row.email, message))  # noqa: E731
-        if "@" not in row.email or len(row.email) > bounds.EMAIL_MAX:
-            fail("email is missing or not an email address")
-        elif row.email in seen:
-            fail(f"email appears twice (first on line {seen[row.email]})")
-        else:
-            seen[row.email] = row.line
-        if len(row.team) > bounds.TEAM_MAX:
-            fail(f"team name is longer than {bounds.TEAM_MAX} characters")
-        if row.role and row.role not in ROLES:
-            fail(f"unknown role {row.role!r} (use employee, manager or admin)")
-        if row.timezone and not valid_timezone(row.timezone):
-            fail(f"unknown time zone {row.timezone!r} (use an IANA name such as Europe/Paris)")
-        if row.manager_email and row.manager_email not in file_emails and row.manager_email not in known:
-            fail(f"unknown manager {row.manager_email}")
-    _check_cycles(rows, known, report)
-
-
-def _check_cycles(rows: list[_Row], known: dict[str, Person], report: ImportReport) -> None:
-    by_id = {p.id: p for p in known.values()}
-    manager_of = {
-        email: (by_id[p.manager_id].email if p.manager_id in by_id else "") for email, p in known.items()
-    }
-    manager_of.update({r.email: r.manager_email for r in rows})
-    for row in rows:
-        chain, current = [row.email], manager_of.get(row.email, "")
-        while current:
-            if current in chain:
-                loop = " → ".join([*chain[chain.index(current) :], current])
-                report.errors.append(RowError(row.line, row.email, f"cycle in the management chain: {loop}"))
-                break
-            chain.append(current)
-            current = manager_of.get(current, "")
-
-
-def import_csv(session: Session, gateway: Slack, text: str) -> ImportReport:
+def import_csv(session: Session, gateway: Slack, text: str) -> roster.ImportReport:
     """All or nothing: with any error, nothing is written and every bad row is reported."""
-    report = ImportReport()
-    rows = _parse(text, report)
+    report = roster.ImportReport()
+    rows = roster.parse(text, report)
     known = {p.email: p for p in people.list_all(session)}
-    _check_rows(rows, known, report)
+    roster.check_rows(rows, known, report)
 
     slack_users: dict[str, SlackUser] = {}
     for row in rows:
@@ -149,9 +29,9 @@ def import_csv(session: Session, gateway: Slack, text: str) -> ImportReport:
             continue
         user = gateway.lookup_by_email(row.email)
         if user is None:
-            report.errors.append(RowError(row.line, row.email, "no Slack user has this email"))
+            report.errors.append(roster.RowError(row.line, row.email, "no Slack user has this email"))
         elif user.is_bot:
-            report.errors.append(RowError(row.line, row.email, "this email belongs to a bot"))
+            report.errors.append(roster.RowError(row.line, row.email, "this email belongs to a bot"))
         else:
             slack_users[row.email] = user
     if not report.ok:
@@ -164,10 +44,10 @@ def import_csv(session: Session, gateway: Slack, text: str) -> ImportReport:
 
 def _write(
     session: Session,
-    rows: list[_Row],
+    rows: list[roster.Row],
     known: dict[str, Person],
     slack_users: dict[str, SlackUser],
-    report: ImportReport,
+    report: roster.ImportReport,
 ) -> None:
     has_reports = {r.manager_email for r in rows if r.manager_email}
     before: dict[str, tuple] = {}
@@ -194,7 +74,7 @@ def _write(
             person.timezone, person.timezone_pinned = row.timezone, True
         else:
             user = slack_users.get(row.email)
-            if user and user.tz and valid_timezone(user.tz):
+            if user and user.tz and roster.valid_timezone(user.tz):
                 person.timezone = user.tz
             person.timezone_pinned = False
         persons[row.email] = people.save(session, person=person)
@@ -266,7 +146,7 @@ def _apply(session: Session, person: Person, user: SlackUser, report: SyncReport
     changed = False
     if user.name and user.name != person.name:
         person.name, changed = user.name, True
-    if not person.timezone_pinned and user.tz and valid_timezone(user.tz) and user.tz != person.timezone:
+    if not person.timezone_pinned and user.tz != person.timezone and roster.valid_timezone(user.tz or ""):
         person.timezone, changed = user.tz, True
     if user.deleted and person.active:
         person.active, changed = False, True

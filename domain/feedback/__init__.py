@@ -1,0 +1,1 @@
+"""Feedback between colleagues: given, asked for, and read; kept in the recipient's performance file."""
