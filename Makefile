@@ -18,10 +18,10 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python -m sandbox.demo
+	$(BIN)/python -m scripts.demo
 
 demo-socket: $(STAMP)
-	$(BIN)/python -m sandbox.demo --socket
+	$(BIN)/python -m scripts.demo --socket
 
 test: $(STAMP)
 	$(BIN)/ruff check .
