@@ -77,7 +77,7 @@ def test_org_import_reports_a_bad_file_row_by_row_without_a_traceback(tmp_path, 
     )
     result = run(["org", "import", str(bad)], _env(sandbox, database_url), tmp_path)
     assert result.returncode == 1
-    assert f"{bad}: line 7 (zed@acme.test): no Slack user has this email" in result.stderr
+    assert f"{bad}: line 7 (zed@acme.test): no active Slack user has this email" in result.stderr
     assert f"{bad}: line 7 (zed@acme.test): unknown manager nobody@acme.test" in result.stderr
     assert "nothing was imported" in result.stderr
     assert "Traceback" not in result.stderr
