@@ -23,7 +23,9 @@ def append(
     slack_ts: str | None = None,
     at: datetime | None = None,
     private: bool = False,
+    flush: bool = True,
 ) -> FileEntry:
+    """flush=False: the caller flushes many at once (an org import), as batched INSERTs."""
     entry = FileEntry(
         person_id=person_id,
         author_id=author_id,
@@ -36,7 +38,8 @@ def append(
         private=private,
     )
     session.add(entry)
-    session.flush()
+    if flush:
+        session.flush()
     return entry
 
 

@@ -105,7 +105,7 @@ def _write(
                 _note_org_change(session, person, manager, "Moved")
         else:
             report.unchanged += 1
-    people.save_all(session, persons.values())
+    people.save_all(session, persons.values())  # and the entries noted above
 
 
 def _note_org_change(session: Session, person: Person, manager: Person | None, verb: str) -> None:
@@ -116,6 +116,7 @@ def _note_org_change(session: Session, person: Person, manager: Person | None, v
         kind=EntryKind.org_change,
         text=text,
         data={"team": person.team, "manager_id": manager.id if manager else None},
+        flush=False,  # the import flushes its people and their entries at once
     )
 
 
