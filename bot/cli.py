@@ -23,11 +23,17 @@ def _settings() -> Settings:
 
 
 @click.group(help="checkins: weekly check-ins, goals, feedback and performance files in Slack.")
+@click.version_option(package_name="checkins", prog_name="checkins")
 @click.option("-v", "--verbose", is_flag=True, help="Log debug details.")
-def cli(verbose: bool) -> None:
+@click.pass_context
+def cli(ctx: click.Context, verbose: bool) -> None:
+    # Logs go to stderr, the report to stdout. A command that ends (all but `serve`) logs only warnings
+    # and errors by default: on success its report is all it says.
+    quiet = ctx.invoked_subcommand != "serve"
     logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
+        level=logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
     )
     if not verbose:
         logging.getLogger("alembic").setLevel(logging.WARNING)
@@ -194,6 +200,19 @@ def _check_people(services, emails: tuple[str, ...], refusal: str) -> None:
                 raise click.ClickException(f"{email} {refusal}: inactive, or has no manager")
 
 
+def _check_managers(services, emails: tuple[str, ...]) -> None:
+    """Each email named must be someone who gets a summary: in the org, active, managing someone active."""
+    from storage import people
+
+    with services.session() as session:
+        for email in emails:
+            person = people.get_by_email(session, email=email)
+            if person is None:
+                raise click.ClickException(f"{email} is not in the org (checkins org import)")
+            if not person.active or not people.reports_of(session, manager_id=person.id):
+                raise click.ClickException(f"{email} gets no summary: inactive, or manages no one")
+
+
 def _report_fan_out(report, sent: str, not_needed: str, retry: str) -> None:
     others = report.not_sent - report.failed
     click.echo(f"{report.sent} {sent}; {others} not needed {not_needed}")
@@ -216,6 +235,7 @@ def summary_send(emails: tuple[str, ...]) -> None:
     from storage.types import utcnow
 
     services = build_services(_settings(), check_slack=True)
+    _check_managers(services, emails)
     report = summaries.send_now(services, now=utcnow(), emails=emails)
     click.echo(f"{report.sent} summary(ies) sent")
     if report.failed:
@@ -262,21 +282,32 @@ def holiday_group() -> None:
     pass
 
 
-@holiday_group.command("add")
-@click.argument("day", type=click.DateTime(formats=["%Y-%m-%d"]))
-@click.argument("name", nargs=-1)
+DAY = click.DateTime(formats=["%Y-%m-%d"])
+
+
+@holiday_group.command("add", help="Add a holiday on DAY (YYYY-MM-DD) named NAME, or rename the one there.")
+@click.argument("day", type=DAY, metavar="YYYY-MM-DD")
+@click.argument("name", nargs=-1, metavar="NAME...")
 def holiday_add(day, name: tuple[str, ...]) -> None:
     from bot.app import build_services
     from domain import holidays
+    from storage import checkins as store
 
     services = build_services(_settings())
     with services.session() as session:
+        before = {h.day: h.name for h in store.holidays(session)}.get(day.date())
         holidays.add_as_operator(session, day=day.date(), name=" ".join(name))
-    click.echo(f"holiday on {day:%Y-%m-%d} added")
+        after = {h.day: h.name for h in store.holidays(session)}[day.date()]
+    if before is None:
+        click.echo(f"holiday on {day:%Y-%m-%d} added: {after}")
+    elif before == after:
+        click.echo(f"holiday on {day:%Y-%m-%d} already there: {after}")
+    else:
+        click.echo(f"holiday on {day:%Y-%m-%d} renamed: {before} -> {after}")
 
 
-@holiday_group.command("remove")
-@click.argument("day", type=click.DateTime(formats=["%Y-%m-%d"]))
+@holiday_group.command("remove", help="Remove the holiday on DAY (YYYY-MM-DD).")
+@click.argument("day", type=DAY, metavar="YYYY-MM-DD")
 def holiday_remove(day) -> None:
     from bot.app import build_services
     from storage import checkins as store
@@ -289,7 +320,7 @@ def holiday_remove(day) -> None:
     click.echo(f"holiday on {day:%Y-%m-%d} removed")
 
 
-@holiday_group.command("list")
+@holiday_group.command("list", help="Every holiday, by day (YYYY-MM-DD).")
 def holiday_list() -> None:
     from bot.app import build_services
     from storage import checkins as store
