@@ -1,6 +1,7 @@
 """The command line's small promises: help that names arguments plainly, --version, a renamed holiday
 said so, unknown --user emails refused, and no log lines on success."""
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -70,4 +71,18 @@ def test_a_command_that_succeeds_writes_its_report_and_no_log_line(tmp_path, san
     assert result.returncode == 0, result.stderr
     assert "deleted" in result.stdout and result.stderr == ""
     result = run(["-v", "holiday", "list"], env, tmp_path)
-    assert result.returncode == 0 and " DEBUG " in result.stderr and " DEBUG " not in result.stdout
+    assert result.returncode == 0 and " INFO " in result.stderr  # -v: the logs, still on stderr
+    assert result.stdout == "no holidays\n"
+
+
+def test_every_command_and_subcommand_has_help_and_plain_argument_names():
+    def walk(command, path):
+        yield path, command
+        for name, sub in getattr(command, "commands", {}).items():
+            yield from walk(sub, [*path, name])
+
+    for path, command in walk(cli, ["checkins"]):
+        assert command.help, " ".join(path)
+        for param in command.params:
+            if param.param_type_name == "argument":
+                assert "%" not in param.make_metavar(click.Context(command)), (path, param.name)
