@@ -1,7 +1,6 @@
 """/feedback through the sandbox: give, request, read, praise, and who may see what."""
 
 from datetime import timedelta
-from types import SimpleNamespace
 
 import pytest
 
@@ -9,13 +8,7 @@ from domain.performance_file import entries as performance_file
 from schedules.jobs import run_tick
 from storage import file_entries, people
 from storage.types import utcnow
-from tests.support import seed_team, wait_for
-
-
-@pytest.fixture
-def world(sandbox, runtime, app_server):
-    ids = seed_team(sandbox, runtime.services)
-    return SimpleNamespace(sb=sandbox, services=runtime.services, ids=ids)
+from tests.support import wait_for
 
 
 def at(uid: str) -> str:

@@ -6,23 +6,22 @@ import io
 import json
 import re
 from html.parser import HTMLParser
-from types import SimpleNamespace
 
 import pytest
 
 from storage import file_entries, people
-from tests.support import csv_text, import_org, seed_team, slack_users, wait_for
+from tests.support import csv_text, import_org, slack_users, wait_for
 from tests.test_cli import _env, run
 
 TRICKY = 'Notes, "quoted"; a comma\nsecond line <script>alert(1)</script> ```fence``` ü € <!channel>'
 
 
 @pytest.fixture
-def world(sandbox, runtime, app_server):
-    ids = seed_team(sandbox, runtime.services)
-    ids |= slack_users(sandbox, {"lee@acme.test": "UTC"})
-    assert import_org(runtime.services, csv_text([["lee@acme.test", "", "Data", "manager", ""]])).ok
-    return SimpleNamespace(sb=sandbox, services=runtime.services, ids=ids)
+def world(world):
+    """The team, and Lee, a manager in another team."""
+    world.ids |= slack_users(world.sb, {"lee@acme.test": "UTC"})
+    assert import_org(world.services, csv_text([["lee@acme.test", "", "Data", "manager", ""]])).ok
+    return world
 
 
 def log_of(services, email):

@@ -1,27 +1,24 @@
 """The Home tab through the sandbox: one's own file, a manager's switch to a report's, an admin's to anyone's;
 who may look is decided from who clicked, and every look at someone else's file is recorded in it."""
 
-from types import SimpleNamespace
-
 import pytest
 
 from storage import file_entries, people
-from tests.support import csv_text, import_org, seed_team, slack_users, wait_for
+from tests.support import csv_text, import_org, slack_users, wait_for
 
 
 @pytest.fixture
-def world(sandbox, runtime, app_server):
-    ids = seed_team(sandbox, runtime.services)
+def world(world):
     # A second team: Lee manages Kim. Maria manages neither.
-    ids |= slack_users(sandbox, {"lee@acme.test": "UTC", "kim@acme.test": "UTC"})
+    world.ids |= slack_users(world.sb, {"lee@acme.test": "UTC", "kim@acme.test": "UTC"})
     report = import_org(
-        runtime.services,
+        world.services,
         csv_text(
             [["lee@acme.test", "", "Data", "manager", ""], ["kim@acme.test", "lee@acme.test", "Data", "", ""]]
         ),
     )
     assert report.ok, report.errors
-    return SimpleNamespace(sb=sandbox, services=runtime.services, ids=ids)
+    return world
 
 
 def views_of(services, email):

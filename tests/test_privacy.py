@@ -4,7 +4,6 @@ person is classified; the retention window."""
 import json
 from collections.abc import Iterator
 from datetime import date, timedelta
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -105,12 +104,6 @@ FOR_OTHERS = {
     "ana@acme.test": ["Crisp release notes from you", "Solid estimates on the billing work"],
     "maria@acme.test": ["Keep pushing on reliability"],
 }
-
-
-@pytest.fixture
-def world(sandbox, runtime, app_server):
-    ids = seed_team(sandbox, runtime.services)
-    return SimpleNamespace(sb=sandbox, services=runtime.services, ids=ids)
 
 
 def _id(services, email: str) -> int:
