@@ -23,13 +23,14 @@ from storage.models import (
     Goal,
     GoalProposal,
     KeyResult,
+    Person,
     ProcessedEvent,
     Review,
     Send,
     TeamCadence,
 )
 from storage.types import utcnow
-from tests.support import seed_team, wait_for
+from tests.support import TEAM, csv_text, import_org, seed_team, slack_users, wait_for
 from tests.test_cli import _env, run
 
 # --- every reference classified -----------------------------------------------------------------------------
@@ -415,6 +416,24 @@ def test_the_erasure_of_a_manager_unlinks_their_reports(world, engine):
     ]
     assert (checkin.manager_id, checkin.manager_channel, checkin.manager_ts) == (None, None, None)
     assert maria_id not in {e.author_id for e in joined}
+
+
+def test_the_id_of_someone_deleted_is_never_given_to_the_next_person(sandbox, runtime):
+    """SQLite reuses the id of a deleted newest row unless told not to: a stale reference to the deleted
+    person (a review's author, a button's value) would then point at the next hire."""
+    services = runtime.services
+    seed_team(sandbox, services)
+    dee_id = _id(services, "dee@acme.test")
+    assert dee_id == max(_id(services, e) for e in TEAM)  # the newest person, the one SQLite would reuse
+    with services.session() as session:
+        privacy.erase(session, email="dee@acme.test")
+    slack_users(sandbox, {"zoe@acme.test": "UTC"})
+    assert import_org(services, csv_text([["zoe@acme.test", "", "Data", "", ""]])).ok
+    zoe_id = _id(services, "zoe@acme.test")
+    assert zoe_id > dee_id
+    with services.session() as session:
+        assert session.get(Person, dee_id) is None
+        assert [e.person_id for e in file_entries.list_for(session, person_id=zoe_id)] == [zoe_id]
 
 
 def test_deleting_someone_not_in_checkins_says_so(world, database_url, tmp_path):
