@@ -4,7 +4,8 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
-from domain.cadence import Cadence, Frequency, period_at
+from domain.checkins.cadence import Cadence, Frequency
+from domain.checkins.periods import period_at
 
 WEEKLY = Cadence()  # Friday 10:00
 
