@@ -163,15 +163,16 @@ def checkin_group() -> None:
 @click.option("--user", "emails", multiple=True, metavar="EMAIL", help="Only these people (repeatable).")
 def checkin_send(emails: tuple[str, ...]) -> None:
     from bot.app import build_services
-    from domain import checkins
+    from domain.checkins import due as checkin_due
+    from domain.checkins import flows
     from storage.types import utcnow
 
     services = build_services(_settings(), check_slack=True)
     now = utcnow()
     _check_people(services, emails, "gets no check-ins")
     with services.session() as session:
-        due = checkins.due_prompts(session, now=now, emails=emails or None, send_now=True)
-    report = checkins.fan_out(services, due, now=now)
+        due = checkin_due.due_prompts(session, now=now, emails=emails or None, send_now=True)
+    report = flows.fan_out(services, due, now=now)
     _report_fan_out(
         report,
         "prompt(s) sent",
@@ -182,7 +183,7 @@ def checkin_send(emails: tuple[str, ...]) -> None:
 
 def _check_people(services, emails: tuple[str, ...], refusal: str) -> None:
     """Each email named must be someone who gets check-ins and reviews: in the org, active, with a manager."""
-    from domain import checkins
+    from domain.checkins.due import gets_checkins
     from storage import people
 
     with services.session() as session:
@@ -190,7 +191,7 @@ def _check_people(services, emails: tuple[str, ...], refusal: str) -> None:
             person = people.get_by_email(session, email=email)
             if person is None:
                 raise click.ClickException(f"{email} is not in the org (checkins org import)")
-            if not checkins.gets_checkins(person):
+            if not gets_checkins(person):
                 raise click.ClickException(f"{email} {refusal}: inactive, or has no manager")
 
 
@@ -267,7 +268,7 @@ def holiday_group() -> None:
 @click.argument("name", nargs=-1)
 def holiday_add(day, name: tuple[str, ...]) -> None:
     from bot.app import build_services
-    from domain import holidays
+    from domain.checkins import holidays
 
     services = build_services(_settings())
     with services.session() as session:

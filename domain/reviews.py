@@ -15,7 +15,9 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from domain import checkins, goal_periods, goals
+from domain import goal_periods, goals
+from domain.checkins.due import gets_checkins, is_quiet
+from domain.checkins.periods import local_day
 from domain.core import bounds, delivery
 from domain.core.access import can_decide_for
 from domain.core.delivery import Post
@@ -122,9 +124,9 @@ def due_invitations(
     holidays = checkin_store.holiday_days(session)
     candidates = []
     for person in people.list_all(session, active_only=True):
-        if not checkins.gets_checkins(person) or (wanted is not None and person.email not in wanted):
+        if not gets_checkins(person) or (wanted is not None and person.email not in wanted):
             continue
-        key = cycle or previous_cycle(checkins.local_day(person, now))
+        key = cycle or previous_cycle(local_day(person, now))
         if not send_now:
             period = parse_cycle(key)
             assert period is not None
@@ -132,7 +134,7 @@ def due_invitations(
             opens = datetime.combine(ended.date(), INVITE_AT, ended.tzinfo)
             if not opens <= now < opens + INVITE_WINDOW or person.created_at >= ended:
                 continue
-            if checkins.is_quiet(person, now, holidays):
+            if is_quiet(person, now, holidays):
                 continue
         candidates.append(Invitation(person, key))
     settled = sends.settled(session, kind=INVITATION, period_keys={ledger_key(c.cycle) for c in candidates})

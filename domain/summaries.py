@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlmodel import Session
 
 from domain import goals
-from domain.checkin_questions import DEFAULT_QUESTIONS
+from domain.checkins.questions import DEFAULT_QUESTIONS
 from domain.core import channels, delivery
 from domain.core.services import Services
 from domain.core.slack import SlackError

@@ -4,7 +4,8 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from domain import checkins, reviews, summaries
+from domain import reviews, summaries
+from domain.checkins import due, flows
 from domain.core import delivery
 from domain.core.services import Services
 from domain.feedback import flows as feedback_flows
@@ -38,11 +39,11 @@ class TickReport:
 def run_tick(services: Services, *, now: datetime) -> TickReport:
     """Idempotent: who is due comes from the database, and the send ledger decides every send."""
     with services.session() as session:
-        prompts = checkins.due_prompts(session, now=now)
-    sent_prompts = checkins.fan_out(services, prompts, now=now)
+        prompts = due.due_prompts(session, now=now)
+    sent_prompts = flows.fan_out(services, prompts, now=now)
     with services.session() as session:
-        reminders = checkins.due_reminders(session, now=now)
-    sent_reminders = checkins.fan_out(services, reminders, now=now)
+        reminders = due.due_reminders(session, now=now)
+    sent_reminders = flows.fan_out(services, reminders, now=now)
     feedback_flows.send_request_reminders(services, now=now)
     reviews.start(services, now=now)  # a quarter just ended where someone is: their review opens
     summaries.send_due(services, now=now)

@@ -5,7 +5,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from domain import checkins, summaries
+from domain import summaries
+from domain.checkins import service as checkin_service
 from schedules.jobs import run_tick
 from storage import people
 from tests.support import csv_text, import_org, seed_team, slack_users, wait_for
@@ -39,7 +40,7 @@ def answer(services, uid, answers, at=ANSWERED):
     """Answered inside the period (the handlers check periods against the real clock, so the domain here)."""
     with services.session() as session:
         (checkin,) = [c for c in _checkins(session, uid)]
-        result = checkins.submit(
+        result = checkin_service.submit(
             session, slack_user_id=uid, checkin_id=checkin.id, answers={"mood": "3", **answers}, now=at
         )
         assert not result.errors

@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, select
 
 from bot.settings import SettingsError, load_settings
-from domain import checkins
+from domain.checkins import due as checkin_due
+from domain.checkins import flows
 from domain.performance_file import privacy
 from schedules.jobs import run_retention
 from storage import erasure, file_entries, people
@@ -118,8 +119,8 @@ def build_history(world) -> None:
     ana, bo, chen, dee, maria = (ids[f"{n}@acme.test"] for n in ("ana", "bo", "chen", "dee", "maria"))
     now = utcnow()
     with services.session() as session:
-        due = checkins.due_prompts(session, now=now, send_now=True)
-    checkins.fan_out(services, due, now=now)
+        due = checkin_due.due_prompts(session, now=now, send_now=True)
+    flows.fan_out(services, due, now=now)
     for uid, text in ((ana, "Ledger rewrite landed"), (bo, "Bo's migration is done")):
         sb.click(uid, "checkin_open")
         wait_for(lambda uid=uid: sb.open_views(uid))

@@ -1,4 +1,4 @@
-"""When check-ins happen: a team's cadence turned into periods in each person's own time zone.
+"""A cadence turned into periods in each person's own time zone, and how a period is named to people.
 
 A period opens at its prompt moment (the cadence's weekday and time, local to the person) and closes at the
 next period's prompt moment. Moments are computed in local time and converted to UTC, so a 10:00 prompt stays
@@ -7,36 +7,13 @@ at 10:00 on both sides of a daylight-saving change.
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+from domain.checkins.cadence import Cadence, Frequency
+from storage.models import Checkin, Person
+
 # Biweekly periods count from this Monday, so every process agrees which weeks pair up.
 _BIWEEKLY_ANCHOR = date(2024, 1, 1)
-
-
-class Frequency(StrEnum):
-    weekly = "weekly"
-    biweekly = "biweekly"
-    monthly = "monthly"
-
-
-@dataclass(frozen=True)
-class Cadence:
-    frequency: Frequency = Frequency.weekly
-    weekday: int = 4  # Monday is 0: Friday
-    at: time = time(10, 0)
-    first_reminder_after: timedelta = timedelta(hours=4)
-    last_reminder_before: timedelta = timedelta(hours=24)
-
-    def describe(self) -> str:
-        day = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")[self.weekday]
-        when = {
-            Frequency.weekly: f"every {day}",
-            Frequency.biweekly: f"every other {day}",
-            Frequency.monthly: f"the first {day} of each month",
-        }[self.frequency]
-        return f"{when} at {self.at:%H:%M} in each person's time zone"
 
 
 @dataclass(frozen=True)
@@ -90,3 +67,16 @@ def period_at(cadence: Cadence, timezone: str, now: datetime) -> Period:
             closes = _local_moment(_start_day(cadence, start, 1), cadence.at, zone)
             return Period(key=_key(cadence, start), opens=opens, closes=closes)
     raise AssertionError("unreachable: a period always opened within the last two")
+
+
+def local_day(person: Person, now: datetime) -> date:
+    return now.astimezone(ZoneInfo(person.timezone)).date()
+
+
+def day_label(moment: datetime, timezone: str) -> str:
+    local = moment.astimezone(ZoneInfo(timezone))
+    return f"{local:%A} {local.day} {local:%B}"
+
+
+def period_label(checkin: Checkin, person: Person) -> str:
+    return day_label(checkin.opens_at, person.timezone)

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from domain.checkin_questions import MAX_ANSWER
+from domain.checkins.questions import MAX_ANSWER
 from domain.core import bounds
 from domain.core.access import can_decide_for
 from domain.core.delivery import Outcome, Post

@@ -8,7 +8,9 @@ from types import SimpleNamespace
 import pytest
 
 from bot.app import build_services
-from domain import cadence_settings, checkins
+from domain.checkins import due as checkin_due
+from domain.checkins import flows, service
+from domain.checkins import settings as cadence_settings
 from domain.core.services import Services
 from schedules.jobs import run_tick
 from storage import checkins as store
@@ -128,7 +130,7 @@ def test_a_send_interrupted_after_slack_took_it_is_not_repeated(world):
     with services.session() as session:
         ana = people.get_by_email(session, email="ana@acme.test")
         bo = people.get_by_email(session, email="bo@acme.test")
-        period = checkins.current_period(session, ana, now)
+        period = service.current_period(session, ana, now)
         ana_claim = sends.claim(
             session,
             person_id=ana.id,
@@ -136,9 +138,9 @@ def test_a_send_interrupted_after_slack_took_it_is_not_repeated(world):
             kind="prompt",
             holder="dead",
             now=now,
-            stale_after=checkins.STALE_CLAIM,
+            stale_after=flows.STALE_CLAIM,
         )
-        bo_period = checkins.current_period(session, bo, now)
+        bo_period = service.current_period(session, bo, now)
         sends.claim(
             session,
             person_id=bo.id,
@@ -146,17 +148,17 @@ def test_a_send_interrupted_after_slack_took_it_is_not_repeated(world):
             kind="prompt",
             holder="dead",
             now=now,
-            stale_after=checkins.STALE_CLAIM,
+            stale_after=flows.STALE_CLAIM,
         )
     # Slack has Ana's (with the ledger id in its metadata); Bo's never left the dead process
     services.gateway.dm(
         ana.slack_user_id,
         {"text": "Time for your check-in (from the dead process)"},
-        metadata={"event_type": checkins.SEND_EVENT, "event_payload": {"send_id": ana_claim.id}},
+        metadata={"event_type": flows.SEND_EVENT, "event_payload": {"send_id": ana_claim.id}},
     )
     run_tick(services, now=now + timedelta(minutes=1))  # claims still fresh: nobody touches them
     assert len(prompts(sb, ana.slack_user_id)) == 1 and prompts(sb, bo.slack_user_id) == []
-    run_tick(services, now=now + checkins.STALE_CLAIM + timedelta(minutes=1))
+    run_tick(services, now=now + flows.STALE_CLAIM + timedelta(minutes=1))
     assert len(prompts(sb, ana.slack_user_id)) == 1  # found in Slack, not sent again
     assert len(prompts(sb, bo.slack_user_id)) == 1  # never reached Slack: sent now
     with services.session() as session:
@@ -326,8 +328,8 @@ def test_reminders_reach_only_those_who_have_not_answered(world):
     opened = utc(2026, 11, 20, 16, 0)  # everyone's Friday prompt is out
     run_tick(services, now=opened)
     with services.session() as session:
-        checkins.skip(session, slack_user_id=ids["ana@acme.test"], now=opened)
-        checkins.pause(session, slack_user_id=ids["bo@acme.test"], until=date(2026, 11, 22), now=opened)
+        service.skip(session, slack_user_id=ids["ana@acme.test"], now=opened)
+        service.pause(session, slack_user_id=ids["bo@acme.test"], until=date(2026, 11, 22), now=opened)
         chen = people.get_by_email(session, email="chen@acme.test")
         checkin = store.for_person(session, person_id=chen.id)[0]
         checkin.status = "submitted"
@@ -441,8 +443,8 @@ def test_a_prompt_sent_late_is_not_chased_at_once(world):
     sb, services, chen = world.sb, world.services, world.ids["chen@acme.test"]
     saturday = utc(2026, 11, 21, 12, 0)  # the Friday prompt goes out a day late (an admin's `checkin send`)
     with services.session() as session:
-        due = checkins.due_prompts(session, now=saturday, emails=["chen@acme.test"], send_now=True)
-    checkins.fan_out(services, due, now=saturday)
+        due = checkin_due.due_prompts(session, now=saturday, emails=["chen@acme.test"], send_now=True)
+    flows.fan_out(services, due, now=saturday)
     run_tick(services, now=saturday + timedelta(minutes=5))
     assert bot_messages(sb, chen, "A reminder") == []
     run_tick(services, now=saturday + timedelta(hours=4, minutes=1))
@@ -535,7 +537,7 @@ def test_a_claim_taken_over_is_no_longer_the_old_holders(engine):
             kind="prompt",
             holder="A",
             now=now,
-            stale_after=checkins.STALE_CLAIM,
+            stale_after=flows.STALE_CLAIM,
         )
         assert first is not None and not first.retaken
         assert (
@@ -546,11 +548,11 @@ def test_a_claim_taken_over_is_no_longer_the_old_holders(engine):
                 kind="prompt",
                 holder="B",
                 now=now + timedelta(minutes=1),
-                stale_after=checkins.STALE_CLAIM,
+                stale_after=flows.STALE_CLAIM,
             )
             is None
         )
-        later = now + checkins.STALE_CLAIM + timedelta(minutes=1)
+        later = now + flows.STALE_CLAIM + timedelta(minutes=1)
         second = sends.claim(
             session,
             person_id=person.id,
@@ -558,7 +560,7 @@ def test_a_claim_taken_over_is_no_longer_the_old_holders(engine):
             kind="prompt",
             holder="B",
             now=later,
-            stale_after=checkins.STALE_CLAIM,
+            stale_after=flows.STALE_CLAIM,
         )
         assert second is not None and second.retaken and second.id == first.id
         # A wakes up: its claim is gone, so it must not post, and cannot mark anything
@@ -573,7 +575,7 @@ def test_a_permanent_failure_settles_and_a_transient_one_is_retried(engine):
     from storage.models import Person
 
     now = utc(2026, 11, 20, 12, 0)
-    key = {"period_key": "w:2026-11-20", "kind": "prompt", "stale_after": checkins.STALE_CLAIM}
+    key = {"period_key": "w:2026-11-20", "kind": "prompt", "stale_after": flows.STALE_CLAIM}
     with session_scope(engine) as session:
         gone = people.save(session, person=Person(slack_user_id="U0000000B", email="b@x.test", name="B"))
         busy = people.save(session, person=Person(slack_user_id="U0000000C", email="c@x.test", name="C"))
@@ -673,7 +675,7 @@ def test_a_long_429_storm_delays_a_fan_out_but_drops_nothing(world):
 def test_a_refused_prompt_is_counted_as_failed_not_as_already_sent(world):
     with world.services.session() as session:  # an id Slack does not know: it refuses the post
         people.get_by_email(session, email="ana@acme.test").slack_user_id = "U0GONE0000"
-        due = checkins.due_prompts(session, now=utc(2026, 11, 20, 16, 0), send_now=True)
-    report = checkins.fan_out(world.services, due, now=utc(2026, 11, 20, 16, 0))
+        due = checkin_due.due_prompts(session, now=utc(2026, 11, 20, 16, 0), send_now=True)
+    report = flows.fan_out(world.services, due, now=utc(2026, 11, 20, 16, 0))
     assert (report.sent, report.failed, report.not_sent) == (3, 1, 1)
     assert report.errors == ["ana@acme.test: channel_not_found"]

@@ -4,7 +4,9 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
-from domain.cadence import Cadence, Frequency, period_at
+from domain.checkins.cadence import Cadence, Frequency
+from domain.checkins.periods import Period, day_label, local_day, period_at, period_label
+from storage.models import Checkin, Person
 
 WEEKLY = Cadence()  # Friday 10:00
 
@@ -69,3 +71,33 @@ def test_monthly_period_opens_on_the_first_weekday_of_the_month():
 def test_reminders_fall_inside_the_period():
     p = period_at(WEEKLY, "UTC", utc(2026, 11, 21))
     assert p.opens < p.first_reminder_at(WEEKLY) <= p.last_reminder_at(WEEKLY) < p.closes
+
+
+def test_the_last_reminder_never_comes_before_the_first():
+    # A short period (a cadence just changed) with a long last call: both reminders at the first one's time.
+    p = Period(key="w:2026-11-20", opens=utc(2026, 11, 20, 10), closes=utc(2026, 11, 21, 8))
+    cadence = Cadence(first_reminder_after=timedelta(hours=8), last_reminder_before=timedelta(hours=48))
+    assert p.first_reminder_at(cadence) == p.last_reminder_at(cadence) == utc(2026, 11, 20, 18)
+
+
+def test_a_monthly_period_whose_weekday_is_the_first_of_the_month_opens_that_day():
+    cadence = Cadence(frequency=Frequency.monthly, weekday=1, at=time(9, 0))  # 2026-12-01 is a Tuesday
+    p = period_at(cadence, "UTC", utc(2026, 12, 1, 9, 0))
+    assert (p.key, p.opens, p.closes) == ("m:2026-12-01", utc(2026, 12, 1, 9), utc(2027, 1, 5, 9))
+
+
+def test_period_keys_name_the_cadence_so_two_cadences_never_share_one():
+    at = utc(2026, 11, 23, 12, 0)  # a Monday
+    keys = {period_at(Cadence(frequency=f, weekday=0), "UTC", at).key for f in Frequency}
+    assert {k[:2] for k in keys} == {"w:", "b:", "m:"}
+
+
+def test_a_persons_day_and_the_periods_label_are_in_their_own_time_zone():
+    tokyo = Person(slack_user_id="U1", email="a@acme.test", timezone="Asia/Tokyo")
+    late_thursday_utc = utc(2026, 11, 19, 20, 0)  # already Friday 05:00 in Tokyo
+    assert local_day(tokyo, late_thursday_utc).isoformat() == "2026-11-20"
+    assert day_label(late_thursday_utc, "America/New_York") == "Thursday 19 November"
+    checkin = Checkin(
+        person_id=1, period_key="w:2026-11-20", opens_at=late_thursday_utc, closes_at=utc(2026, 11, 27)
+    )
+    assert period_label(checkin, tokyo) == "Friday 20 November"

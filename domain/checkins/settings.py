@@ -6,8 +6,7 @@ from datetime import datetime, time
 
 from sqlmodel import Session
 
-from domain.cadence import WEEKDAYS, Cadence, Frequency
-from domain.checkins import cadence_of
+from domain.checkins.cadence import WEEKDAYS, Cadence, Frequency, cadence_of
 from domain.core import bounds
 from domain.core.access import is_admin
 from domain.core.delivery import Outcome
