@@ -2,8 +2,7 @@
 
 import threading
 import time
-from datetime import UTC, date, datetime, timedelta
-from types import SimpleNamespace
+from datetime import date, timedelta
 
 import pytest
 
@@ -16,16 +15,15 @@ from schedules.jobs import run_tick
 from storage import checkins as store
 from storage import file_entries, people, sends
 from storage.types import utcnow
-from tests.support import seed_team, wait_for
+from tests.support import joined, utc, wait_for
 
 REPORTS = ["ana@acme.test", "bo@acme.test", "chen@acme.test", "dee@acme.test"]
 
 
 @pytest.fixture
-def world(sandbox, runtime, app_server):
-    ids = seed_team(sandbox, runtime.services)
-    joined(runtime.services, utc(2026, 11, 14))  # after last week's prompts, before this week's
-    return SimpleNamespace(sb=sandbox, services=runtime.services, ids=ids, settings=runtime.settings)
+def world(world):
+    joined(world.services, utc(2026, 11, 14))  # after last week's prompts, before this week's
+    return world
 
 
 def prompts(sb, uid):
@@ -47,17 +45,6 @@ def file_of(services, email):
 def _person(services, email):
     with services.session() as session:
         return people.get_by_email(session, email=email)
-
-
-def utc(*args):
-    return datetime(*args, tzinfo=UTC)
-
-
-def joined(services, when):
-    """When the team joined the org: prompts of periods that opened before that were never missed."""
-    with services.session() as session:
-        for person in people.list_all(session):
-            person.created_at = when
 
 
 # --- the schedule ------------------------------------------------------------------------------------------

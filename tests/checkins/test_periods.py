@@ -1,18 +1,15 @@
 """Period math: each person's own time zone, both sides of a daylight-saving change."""
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import time, timedelta
 
 import pytest
 
 from domain.checkins.cadence import Cadence, Frequency
 from domain.checkins.periods import Period, day_label, local_day, period_at, period_label
 from storage.models import Checkin, Person
+from tests.support import utc
 
 WEEKLY = Cadence()  # Friday 10:00
-
-
-def utc(*args) -> datetime:
-    return datetime(*args, tzinfo=UTC)
 
 
 def test_weekly_period_opens_on_friday_10_local_and_closes_a_week_later():
