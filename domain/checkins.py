@@ -9,13 +9,14 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from domain import goals
 from domain.cadence import Cadence, Frequency, Period, period_at
 from domain.checkin_questions import DEFAULT_QUESTIONS, MOODS, Question, clean, validate
 from domain.core import delivery
 from domain.core.directory import person_for
 from domain.core.refusals import NotAllowed, Refusal
 from domain.core.services import Services
+from domain.goals import reading as goal_reading
+from domain.goals import tracking as goal_tracking
 from domain.performance_file.entries import record
 from message_templates.render import render_message
 from storage import checkins as store
@@ -217,7 +218,7 @@ class CheckinForm:
     answers: dict[str, str]
     moods: dict[int, str]
     editing: bool
-    goals: list[goals.GoalView]
+    goals: list[goal_reading.GoalView]
     # The improvement plan of the person's last agreed review: it comes up in every check-in.
     plan: list[str] = field(default_factory=list)
 
@@ -240,7 +241,7 @@ def form(session: Session, *, slack_user_id: str, checkin_id: int | None, now: d
         answers={k: str(v) for k, v in checkin.answers.items()},
         moods=MOODS,
         editing=checkin.status == CheckinStatus.submitted,
-        goals=goals.checkin_goals(session, person=person, on=local_day(person, now)),
+        goals=goal_tracking.checkin_goals(session, person=person, on=local_day(person, now)),
         plan=review_store.agreed_plan(session, person_id=person.id),
     )
 
@@ -272,7 +273,7 @@ def submit(
             errors={"progress": "This check-in's period has closed; your answers were not saved."}
         )
     # Progress typed on goals is kept on them; a number that cannot be read keeps the whole check-in back.
-    goal_errors = goals.checkin_progress(
+    goal_errors = goal_tracking.checkin_progress(
         session, person=person, values=answers, on=local_day(person, now), now=now, checkin_id=checkin.id
     )
     if goal_errors:

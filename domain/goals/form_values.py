@@ -8,13 +8,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from domain import goal_periods
 from domain.core import bounds
+from domain.goals import periods as goal_periods
 from storage.models import GoalKind
 
 MAX_TITLE = 200
 MAX_DESCRIPTION = 3000
 MAX_METRIC = 100
+MAX_COMMENT = 3000  # a decision's comment, a progress note
 MAX_KEY_RESULTS = 5
 DEFAULT_WEIGHT = 10
 KR_BLOCKS = [(f"kr{n}_title", f"kr{n}_target") for n in range(1, MAX_KEY_RESULTS + 1)]
