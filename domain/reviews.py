@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from domain import goal_periods, goals
 from domain.checkins.due import gets_checkins, is_quiet
 from domain.checkins.periods import local_day
 from domain.core import bounds, delivery
@@ -24,6 +23,8 @@ from domain.core.delivery import Post
 from domain.core.directory import person_for
 from domain.core.refusals import NotAllowed, Refusal
 from domain.core.services import Services
+from domain.goals import periods as goal_periods
+from domain.goals import reading as goal_reading
 from domain.performance_file.entries import record
 from message_templates.render import render_message
 from storage import checkins as checkin_store
@@ -203,11 +204,11 @@ def start(
 # -- reading a review ------------------------------------------------------------------------------
 
 
-def _cycle_goals(session: Session, person: Person, cycle: str) -> list[goals.GoalView]:
+def _cycle_goals(session: Session, person: Person, cycle: str) -> list[goal_reading.GoalView]:
     period = parse_cycle(cycle)
     assert person.id is not None and period is not None
     rows = store.cycle_goals(session, person_id=person.id, starts_on=period.starts_on, ends_on=period.ends_on)
-    return goals.views(session, list(rows)[:MAX_GOALS])
+    return goal_reading.views(session, list(rows)[:MAX_GOALS])
 
 
 def _review(session: Session, review_id: int | None) -> tuple[Review, Person]:
@@ -253,7 +254,7 @@ class SelfForm:
     review: Review
     person: Person
     label: str
-    goals: list[goals.GoalView]
+    goals: list[goal_reading.GoalView]
     ratings: dict[int, str]
 
 

@@ -15,11 +15,11 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel import Session
 
-from domain import goals
 from domain.checkins.questions import DEFAULT_QUESTIONS
 from domain.core import channels, delivery
 from domain.core.services import Services
 from domain.core.slack import SlackError
+from domain.goals import reading as goal_reading
 from domain.summary_chart import chart_png
 from message_templates.render import render_message
 from storage import app_settings, people
@@ -109,7 +109,7 @@ class Summary:
     mood_before: float | None
     mood_series: list[tuple[str, float | None]]
     attention: list[tuple[Person, str, str]]
-    goals: list[tuple[Person, goals.GoalView]]
+    goals: list[tuple[Person, goal_reading.GoalView]]
     goal_series: list[tuple[str, float | None]]
     pending: list[tuple[Person, GoalProposal]]
     sub_teams: list[TeamFigures] = field(default_factory=list)
@@ -131,7 +131,7 @@ class Summary:
         return round(sum(v.progress for _, v in self.goals) / len(self.goals)) if self.goals else None
 
     @property
-    def at_risk(self) -> list[tuple[Person, goals.GoalView]]:
+    def at_risk(self) -> list[tuple[Person, goal_reading.GoalView]]:
         return [(p, v) for p, v in self.goals if v.goal.status == GoalStatus.at_risk]
 
 
@@ -238,7 +238,7 @@ def build(session: Session, *, manager: Person, cycle: Cycle | None, now: dateti
     ]
     start_day, end_day = cycle.starts.date(), (cycle.ends - timedelta(seconds=1)).date()
     goal_rows = list(store.goals_of(session, person_ids=ids, starting_by=end_day, ending_from=start_day))
-    goal_views = goals.views(session, goal_rows)
+    goal_views = goal_reading.views(session, goal_rows)
     team_goals = [(names[v.goal.person_id], v) for v in goal_views if v.agreed]
     pending = [
         (names[goal.person_id], proposal)

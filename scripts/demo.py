@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from domain import goal_periods
+from domain.goals import periods as goal_periods
 from sandbox import Sandbox, SandboxError
 
 OUT = Path("demo-output")

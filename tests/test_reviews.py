@@ -9,7 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import cli
-from domain import goal_periods, reviews
+from domain import reviews
+from domain.goals import periods as goal_periods
 from schedules.jobs import run_tick
 from storage import file_entries, people, sends
 from storage import goals as goal_store

@@ -202,23 +202,25 @@ def test_month_summary_goes_out_when_the_month_ends(world):
 
 def _goal(services, uid, title, *, approve_by=None, status=None):
     """A goal proposed by `uid` (and agreed, then marked, when asked), through the goals domain."""
-    from domain import goal_periods, goals
+    from domain.goals import decisions, proposals, tracking
+    from domain.goals import periods as goal_periods
+    from storage import goals as goal_store
 
     now = utc(2026, 11, 21, 12)
     values = {"title": title, "kind": "process", "period": goal_periods.options(now.date())[0].key}
     with services.session() as session:
-        outcome = goals.save(session, actor_slack_id=uid, metadata="person::", values=values, now=now)
+        outcome = proposals.save(session, actor_slack_id=uid, metadata="person::", values=values, now=now)
         assert not outcome.errors
         proposal_id = outcome.asks[0][0]
     if approve_by:
         with services.session() as session:
-            goals.decide(
+            decisions.decide(
                 session, actor_slack_id=approve_by, metadata=f"{proposal_id}:approve", comment="", now=now
             )
     if status:
         with services.session() as session:
-            goal_id = goals.store.get_proposal(session, proposal_id=proposal_id).goal_id
-            goals.update_progress(
+            goal_id = goal_store.get_proposal(session, proposal_id=proposal_id).goal_id
+            tracking.update_progress(
                 session,
                 actor_slack_id=uid,
                 goal_id=goal_id,

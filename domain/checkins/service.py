@@ -7,7 +7,6 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session
 
-from domain import goals
 from domain.checkins.cadence import Cadence, cadence_of
 from domain.checkins.due import gets_checkins
 from domain.checkins.periods import Period, day_label, local_day, period_at, period_label
@@ -15,6 +14,8 @@ from domain.checkins.questions import DEFAULT_QUESTIONS, MOODS, Question, clean,
 from domain.core import delivery
 from domain.core.directory import person_for
 from domain.core.refusals import NotAllowed, Refusal
+from domain.goals import reading as goal_reading
+from domain.goals import tracking as goal_tracking
 from domain.performance_file.entries import record
 from storage import checkins as store
 from storage import people
@@ -57,7 +58,7 @@ class CheckinForm:
     answers: dict[str, str]
     moods: dict[int, str]
     editing: bool
-    goals: list[goals.GoalView]
+    goals: list[goal_reading.GoalView]
     # The improvement plan of the person's last agreed review: it comes up in every check-in.
     plan: list[str] = field(default_factory=list)
 
@@ -80,7 +81,7 @@ def form(session: Session, *, slack_user_id: str, checkin_id: int | None, now: d
         answers={k: str(v) for k, v in checkin.answers.items()},
         moods=MOODS,
         editing=checkin.status == CheckinStatus.submitted,
-        goals=goals.checkin_goals(session, person=person, on=local_day(person, now)),
+        goals=goal_tracking.checkin_goals(session, person=person, on=local_day(person, now)),
         plan=review_store.agreed_plan(session, person_id=person.id),
     )
 
@@ -112,7 +113,7 @@ def submit(
             errors={"progress": "This check-in's period has closed; your answers were not saved."}
         )
     # Progress typed on goals is kept on them; a number that cannot be read keeps the whole check-in back.
-    goal_errors = goals.checkin_progress(
+    goal_errors = goal_tracking.checkin_progress(
         session, person=person, values=answers, on=local_day(person, now), now=now, checkin_id=checkin.id
     )
     if goal_errors:

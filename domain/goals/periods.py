@@ -55,3 +55,12 @@ def options(today: date) -> list[GoalPeriod]:
         f"{today.year + 1:04d}",
     ]
     return [p for p in map(parse, keys) if p is not None]
+
+
+def choosable(today: date, keep: str | None = None) -> list[GoalPeriod]:
+    """What a goal can be set for; `keep`: its current period, kept even when no longer offered."""
+    choices = options(today)
+    current = parse(keep) if keep else None
+    if current is not None and current.key not in {p.key for p in choices}:
+        choices.insert(0, current)
+    return choices

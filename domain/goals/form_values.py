@@ -8,13 +8,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from domain import goal_periods
 from domain.core import bounds
+from domain.goals import periods as goal_periods
 from storage.models import GoalKind
 
 MAX_TITLE = 200
 MAX_DESCRIPTION = 3000
 MAX_METRIC = 100
+MAX_COMMENT = 3000  # a decision's comment, a progress note
 MAX_KEY_RESULTS = 5
 DEFAULT_WEIGHT = 10
 KR_BLOCKS = [(f"kr{n}_title", f"kr{n}_target") for n in range(1, MAX_KEY_RESULTS + 1)]
@@ -37,7 +38,8 @@ def show_number(value: float | None) -> str:
     """Without losing digits: what is shown pre-filled must read back as the same number."""
     if value is None:
         return ""
-    return f"{value:.15g}"
+    short = f"{value:.15g}"  # 0.1 stays 0.1, not 0.1000000000000000055...
+    return short if float(short) == value else repr(value)  # repr: the shortest text that reads back
 
 
 NOT_A_NUMBER = "Write a number, like 42 or 12.5."

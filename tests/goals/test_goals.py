@@ -1,22 +1,15 @@
 """/goals through the sandbox: proposals both ways, decisions, who may decide, progress, alignment."""
 
 import logging
-from types import SimpleNamespace
 
 import pytest
 
-from domain import goal_periods
+from domain.goals import periods as goal_periods
 from storage import file_entries, people
 from storage import goals as goal_store
 from storage.models import Goal
 from storage.types import utcnow
-from tests.support import seed_team, wait_for
-
-
-@pytest.fixture
-def world(sandbox, runtime, app_server):
-    ids = seed_team(sandbox, runtime.services)
-    return SimpleNamespace(sb=sandbox, services=runtime.services, ids=ids)
+from tests.support import wait_for
 
 
 def at(uid: str) -> str:
@@ -510,12 +503,12 @@ def test_saving_progress_untouched_keeps_every_digit(world):
 def test_many_long_goals_fit_the_home_tab_and_goals(world):
     sb, services, ids = world.sb, world.services, world.ids
     ana = ids["ana@acme.test"]
-    from domain import goals as goal_domain
+    from domain.goals import proposals
 
     with services.session() as session:
         for n in range(22):
             values = result_goal(title=f"{n} " + "R&D <tools> " * 16)
-            outcome = goal_domain.save(
+            outcome = proposals.save(
                 session, actor_slack_id=ana, metadata="person::", values=values, now=utcnow()
             )
             assert not outcome.errors
