@@ -9,12 +9,12 @@ from slack_bolt import Ack, App, Respond
 
 from domain.checkins import conversation, flows, holidays, periods, service, settings
 from domain.core import delivery
+from domain.core.clock import utcnow
 from domain.core.services import Services
 from handlers import performance_file, summaries
 from handlers.listeners import answer_submission, input_values, int_or_none, notice, open_modal, refusals_told
 from message_templates.ids import ActionId, CallbackId
 from message_templates.render import render_message, render_view
-from storage.types import utcnow
 
 PAUSE = re.compile(r"^pause\s+(?:until\s+)?(\S+)$")
 HOLIDAY = re.compile(r"^holiday\s+(add|remove)\s+(\S+)\s*(.*)$", re.IGNORECASE)

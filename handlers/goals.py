@@ -6,6 +6,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 
 from domain.core import directory
+from domain.core.clock import utcnow
 from domain.core.services import Services
 from domain.goals import decisions, flows, modal, proposals, reading, tracking
 from domain.goals.outcome import Outcome
@@ -20,8 +21,6 @@ from handlers.listeners import (
 )
 from message_templates.ids import ActionId, CallbackId
 from message_templates.render import render_message, render_view
-from storage.models import GoalLevel
-from storage.types import utcnow
 
 HELP = (
     "`/goals` your goals, with progress and buttons to update them · `/goals new` propose a goal to your "
@@ -59,13 +58,13 @@ def goals_command(ack: Ack, command: dict[str, Any], respond: Respond, services:
     with refusals_told(respond):
         with services.session() as session:
             if words[:1] == ["new"]:
-                level = GoalLevel(words[1]) if words[1:2] in (["team"], ["company"]) else None
+                level = words[1] if words[1:2] in (["team"], ["company"]) else "person"
                 form = modal.form(
                     session,
                     actor_slack_id=user_id,
                     today=today,
                     person_slack_id=whom,
-                    level=level or GoalLevel.person,
+                    level=level,
                 )
                 view = render_view("goals/modal.json.j2", form=form)
             elif words[:1] != ["help"] and (not words or whom):

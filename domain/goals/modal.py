@@ -43,10 +43,12 @@ def form(
     today: date,
     goal_id: int | None = None,
     person_slack_id: str | None = None,
-    level: GoalLevel = GoalLevel.person,
+    level: GoalLevel | str = GoalLevel.person,
     counter_proposal_id: int | None = None,
 ) -> GoalForm:
-    """The goal modal: a new goal (mine, a report's, a team's or the company's), an edit, or a counter."""
+    """The goal modal: a new goal (mine, a report's, a team's or the company's), an edit, or a counter.
+    `level` may come as the word a person typed ("team", "company")."""
+    level = GoalLevel(level)
     actor = person_for(session, actor_slack_id)
     if counter_proposal_id is not None:
         proposal, goal, person = proposal_in_reach(session, actor, counter_proposal_id, decision="counter")

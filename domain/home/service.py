@@ -6,6 +6,7 @@ from sqlmodel import Session
 
 from domain.core import directory
 from domain.core.access import is_admin
+from domain.core.clock import utcnow
 from domain.core.refusals import NotAllowed
 from domain.goals import reading as goal_reading
 from domain.performance_file import entries
@@ -13,7 +14,6 @@ from storage import goals as goal_store
 from storage import people
 from storage import summaries as team_store
 from storage.models import Person
-from storage.types import utcnow
 
 
 @dataclass(frozen=True)
