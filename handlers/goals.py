@@ -114,7 +114,7 @@ def drop_goal(
     def run(session) -> goals.Outcome:
         return goals.propose_drop(session, actor_slack_id=user_id, goal_id=goal_id, now=utcnow())
 
-    act(services, respond, run=run, send=goals.send)
+    act(services, respond, run=run, deliver=goals.send)
 
 
 def submit_goal_modal(ack: Ack, body: dict[str, Any], view: dict[str, Any], services: Services) -> None:

@@ -9,7 +9,10 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import cli
-from domain import goal_periods, reviews
+from domain import goal_periods
+from domain.reviews import flows as review_flows
+from domain.reviews.assessment import submit_assessment, submit_self
+from domain.reviews.service import INVITATION
 from schedules.jobs import run_tick
 from storage import file_entries, people, sends
 from storage import goals as goal_store
@@ -97,7 +100,7 @@ def modal(sb, uid, callback_id):
 
 
 def start(services, **more):
-    return reviews.start(services, now=utcnow(), cycle=QUARTER.key, send_now=True, **more)
+    return review_flows.start(services, now=utcnow(), cycle=QUARTER.key, send_now=True, **more)
 
 
 def self_assess(sb, uid, goal_ids, **values):
@@ -153,7 +156,7 @@ def test_a_review_from_invitation_to_an_agreed_plan_that_seeds_next_quarter(worl
         assert len(bot_dms(sb, ids[email], "Time to review")) == 1
     assert bot_dms(sb, maria, "Time to review") == []  # no manager, no review
     with services.session() as session:
-        assert sends.count(session, kind=reviews.INVITATION, state="sent") == 4
+        assert sends.count(session, kind=INVITATION, state="sent") == 4
 
     # the self-assessment: one form per goal of the quarter; bad input answered inline, nothing kept
     sb.click(ana, "review_self_open")
@@ -446,7 +449,7 @@ def test_a_form_submitted_twice_saves_once_and_the_second_is_refused_inline(worl
 
     sb.click(ana, "review_self_open")
     modal(sb, ana, "review_self_submit")
-    submitted_elsewhere(reviews.submit_self, ana, answers)
+    submitted_elsewhere(submit_self, ana, answers)
     reply = sb.submit_view(ana, answers)
     assert reply.json["errors"] == {
         "went_well": "Your self-assessment was sent already: it is with your manager."
@@ -457,7 +460,7 @@ def test_a_form_submitted_twice_saves_once_and_the_second_is_refused_inline(worl
     sb.forge_action(maria, "review_assess_open", str(review.id))
     modal(sb, maria, "review_assess_submit")
     assessment = {f"goal_{goal_id}_rating": "3", "overall": "o", "diagnosis": "d", "plan_1": "p"}
-    submitted_elsewhere(reviews.submit_assessment, maria, assessment)
+    submitted_elsewhere(submit_assessment, maria, assessment)
     reply = sb.submit_view(maria, assessment)
     assert "This assessment was sent already" in reply.json["errors"]["overall"]
     assert review_of(services, "ana@acme.test").version == 1

@@ -5,7 +5,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from domain import checkins, summaries
+from domain import checkins
+from domain.summaries import flows as summary_flows
 from schedules.jobs import run_tick
 from storage import people
 from tests.support import csv_text, import_org, seed_team, slack_users, wait_for
@@ -76,7 +77,7 @@ def test_a_manager_gets_one_summary_when_the_period_closes_with_who_did_not_answ
     assert "mood* 3.7" in shown
     assert "DBA access &lt;!here&gt;" in shown and "<!here>" not in shown  # blockers quoted, escaped
     assert "Waiting for your reply:" in shown  # nobody replied yet
-    (chart,) = wait_for(lambda: summaries.__name__ and sb.files(maria))
+    (chart,) = wait_for(lambda: sb.files(maria))
     assert chart["mimetype"] == "image/png" and chart["bytes"][:8] == b"\x89PNG\r\n\x1a\n"
     assert chart["thread_ts"] == summary["ts"]
     assert sb.problems == []
@@ -141,7 +142,7 @@ def test_an_empty_team_gets_no_summary(world, sandbox):
     wait_for(lambda: summaries_to(sb, world.ids["maria@acme.test"]))  # the other team's did go out
     assert summaries_to(sb, ids["new.lead@acme.test"]) == []
     assert summaries_to(sb, world.ids["ana@acme.test"]) == []  # no reports: no summary
-    summaries.send_now(services, now=utc(2026, 11, 22), emails=["new.lead@acme.test"])
+    summary_flows.send_now(services, now=utc(2026, 11, 22), emails=["new.lead@acme.test"])
     assert summaries_to(sb, ids["new.lead@acme.test"]) == []
 
 
@@ -180,8 +181,8 @@ def test_summary_send_now_covers_the_period_so_far_and_goals_at_risk_and_pending
     run_tick(services, now=PROMPTED)
     answer(services, ids["bo@acme.test"], {"mood": "4", "progress": "Emails"})
     now = utc(2026, 11, 22, 12)
-    first = summaries.send_now(services, now=now)
-    again = summaries.send_now(services, now=now)
+    first = summary_flows.send_now(services, now=now)
+    again = summary_flows.send_now(services, now=now)
     assert (first.sent, again.sent) == (1, 0)
     (summary,) = wait_for(lambda: summaries_to(sb, maria))
     assert "(so far)" in summary["text"] and "1 of 4 answered (25%)" in str(summary["blocks"])
