@@ -213,11 +213,11 @@ def summary_group() -> None:
 @click.option("--user", "emails", multiple=True, metavar="EMAIL", help="Only these managers (repeatable).")
 def summary_send(emails: tuple[str, ...]) -> None:
     from bot.app import build_services
-    from domain import summaries
+    from domain.summaries import flows
     from storage.types import utcnow
 
     services = build_services(_settings(), check_slack=True)
-    report = summaries.send_now(services, now=utcnow(), emails=emails)
+    report = flows.send_now(services, now=utcnow(), emails=emails)
     click.echo(f"{report.sent} summary(ies) sent")
     if report.failed:
         raise click.ClickException(f"{report.failed} could not be sent (see the log)")
@@ -237,19 +237,20 @@ def review_group() -> None:
 @click.option("--user", "emails", multiple=True, metavar="EMAIL", help="Only these people (repeatable).")
 def review_start(cycle: str | None, emails: tuple[str, ...]) -> None:
     from bot.app import build_services
-    from domain import reviews
+    from domain.reviews import flows
+    from domain.reviews.cycles import parse_cycle
     from storage.types import utcnow
 
     now = utcnow()
     if cycle is not None:
-        period = reviews.parse_cycle(cycle)
+        period = parse_cycle(cycle)
         if period is None:
             raise click.BadParameter(f"{cycle!r} is not a quarter: write it as YYYY-QN, e.g. 2026-Q4")
         if period.starts_on > now.date():
             raise click.BadParameter(f"{period.label} has not started yet", param_hint="'--cycle'")
     services = build_services(_settings(), check_slack=True)
     _check_people(services, emails, "has no review")
-    report = reviews.start(services, now=now, cycle=cycle, emails=list(emails) or None, send_now=True)
+    report = flows.start(services, now=now, cycle=cycle, emails=list(emails) or None, send_now=True)
     _report_fan_out(
         report,
         "review invitation(s) sent",

@@ -119,7 +119,7 @@ def drop_goal(
     def run(session) -> Outcome:
         return proposals.propose_drop(session, actor_slack_id=user_id, goal_id=goal_id, now=utcnow())
 
-    act(services, respond, run=run, send=flows.deliver)
+    act(services, respond, run=run, deliver=flows.deliver)
 
 
 def submit_goal_modal(ack: Ack, body: dict[str, Any], view: dict[str, Any], services: Services) -> None:

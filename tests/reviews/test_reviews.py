@@ -2,15 +2,14 @@
 revision and agreement, draft goals for next quarter and the plan in check-ins; who may do what."""
 
 import logging
-from datetime import UTC, datetime
-from types import SimpleNamespace
 
-import pytest
 from click.testing import CliRunner
 
 from bot.cli import cli
-from domain import reviews
 from domain.goals import periods as goal_periods
+from domain.reviews import flows as review_flows
+from domain.reviews.assessment import submit_assessment, submit_self
+from domain.reviews.service import INVITATION
 from schedules.jobs import run_tick
 from storage import file_entries, people, sends
 from storage import goals as goal_store
@@ -18,21 +17,11 @@ from storage import reviews as review_store
 from storage.models import Goal, GoalStatus
 from storage.types import utcnow
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET
-from tests.support import seed_team, wait_for
+from tests.support import utc, wait_for
 
 QUARTER = goal_periods.options(utcnow().date())[0]  # this quarter: the cycle the tests review
 NEXT = goal_periods.options(utcnow().date())[1]
 REPORTS = ["ana@acme.test", "bo@acme.test", "chen@acme.test", "dee@acme.test"]
-
-
-@pytest.fixture
-def world(sandbox, runtime, app_server):
-    ids = seed_team(sandbox, runtime.services)
-    return SimpleNamespace(sb=sandbox, services=runtime.services, ids=ids, settings=runtime.settings)
-
-
-def utc(*args):
-    return datetime(*args, tzinfo=UTC)
 
 
 def person(services, email):
@@ -43,7 +32,7 @@ def person(services, email):
 
 
 def agreed_goal(services, email, title, period=QUARTER) -> int:
-    """An agreed goal of the quarter (how it got agreed is tests/test_goals.py's business)."""
+    """An agreed goal of the quarter (how it got agreed is tests/goals/test_goals.py's business)."""
     owner = person(services, email)
     with services.session() as session:
         goal = goal_store.add(
@@ -98,7 +87,7 @@ def modal(sb, uid, callback_id):
 
 
 def start(services, **more):
-    return reviews.start(services, now=utcnow(), cycle=QUARTER.key, send_now=True, **more)
+    return review_flows.start(services, now=utcnow(), cycle=QUARTER.key, send_now=True, **more)
 
 
 def self_assess(sb, uid, goal_ids, **values):
@@ -154,7 +143,7 @@ def test_a_review_from_invitation_to_an_agreed_plan_that_seeds_next_quarter(worl
         assert len(bot_dms(sb, ids[email], "Time to review")) == 1
     assert bot_dms(sb, maria, "Time to review") == []  # no manager, no review
     with services.session() as session:
-        assert sends.count(session, kind=reviews.INVITATION, state="sent") == 4
+        assert sends.count(session, kind=INVITATION, state="sent") == 4
 
     # the self-assessment: one form per goal of the quarter; bad input answered inline, nothing kept
     sb.click(ana, "review_self_open")
@@ -447,7 +436,7 @@ def test_a_form_submitted_twice_saves_once_and_the_second_is_refused_inline(worl
 
     sb.click(ana, "review_self_open")
     modal(sb, ana, "review_self_submit")
-    submitted_elsewhere(reviews.submit_self, ana, answers)
+    submitted_elsewhere(submit_self, ana, answers)
     reply = sb.submit_view(ana, answers)
     assert reply.json["errors"] == {
         "went_well": "Your self-assessment was sent already: it is with your manager."
@@ -458,7 +447,7 @@ def test_a_form_submitted_twice_saves_once_and_the_second_is_refused_inline(worl
     sb.forge_action(maria, "review_assess_open", str(review.id))
     modal(sb, maria, "review_assess_submit")
     assessment = {f"goal_{goal_id}_rating": "3", "overall": "o", "diagnosis": "d", "plan_1": "p"}
-    submitted_elsewhere(reviews.submit_assessment, maria, assessment)
+    submitted_elsewhere(submit_assessment, maria, assessment)
     reply = sb.submit_view(maria, assessment)
     assert "This assessment was sent already" in reply.json["errors"]["overall"]
     assert review_of(services, "ana@acme.test").version == 1

@@ -1,36 +1,21 @@
 """Cycle summaries through the sandbox: a manager's DM (and its chart), the HR channel, exactly once."""
 
-from datetime import UTC, datetime
-from types import SimpleNamespace
-
 import pytest
 
-from domain import summaries
 from domain.checkins import service as checkin_service
+from domain.summaries import flows as summary_flows
 from schedules.jobs import run_tick
 from storage import people
-from tests.support import csv_text, import_org, seed_team, slack_users, wait_for
-
-
-def utc(*args):
-    return datetime(*args, tzinfo=UTC)
-
+from tests.support import csv_text, import_org, joined, slack_users, utc, wait_for
 
 PROMPTED = utc(2026, 11, 20, 20)  # every time zone of the team is past Friday 10:00
 CLOSED = utc(2026, 11, 28, 12)  # every one of those periods has closed
 
 
 @pytest.fixture
-def world(sandbox, runtime, app_server):
-    ids = seed_team(sandbox, runtime.services)
-    _joined(runtime.services, utc(2026, 11, 14))
-    return SimpleNamespace(sb=sandbox, services=runtime.services, ids=ids)
-
-
-def _joined(services, when):
-    with services.session() as session:
-        for person in people.list_all(session):
-            person.created_at = when
+def world(world):
+    joined(world.services, utc(2026, 11, 14))
+    return world
 
 
 ANSWERED = utc(2026, 11, 21, 9)
@@ -77,7 +62,7 @@ def test_a_manager_gets_one_summary_when_the_period_closes_with_who_did_not_answ
     assert "mood* 3.7" in shown
     assert "DBA access &lt;!here&gt;" in shown and "<!here>" not in shown  # blockers quoted, escaped
     assert "Waiting for your reply:" in shown  # nobody replied yet
-    (chart,) = wait_for(lambda: summaries.__name__ and sb.files(maria))
+    (chart,) = wait_for(lambda: sb.files(maria))
     assert chart["mimetype"] == "image/png" and chart["bytes"][:8] == b"\x89PNG\r\n\x1a\n"
     assert chart["thread_ts"] == summary["ts"]
     assert sb.problems == []
@@ -92,7 +77,7 @@ def test_the_hr_channel_gets_team_figures_and_no_individual_answers(world, sandb
         ["yui@acme.test", "kenji@acme.test", "Tokyo", "", ""],
     ]
     assert import_org(services, csv_text(rows)).ok
-    _joined(services, utc(2026, 11, 14))
+    joined(services, utc(2026, 11, 14))
     hr = sb.add_channel("hr-pulse")
     sb.slash_command(ids["chen@acme.test"], "/checkins", f"summary channel <#{hr}|hr-pulse>")
     wait_for(lambda: "Only HR admins" in sb.transcript(ids["chen@acme.test"]))
@@ -134,7 +119,7 @@ def test_an_empty_team_gets_no_summary(world, sandbox):
         ),
     )
     assert report.ok
-    _joined(services, utc(2026, 11, 14))
+    joined(services, utc(2026, 11, 14))
     with services.session() as session:  # the new hire joined after this period opened: not asked yet
         people.get_by_email(session, email="new.hire@acme.test").created_at = utc(2026, 11, 21)
     run_tick(services, now=PROMPTED)
@@ -142,7 +127,7 @@ def test_an_empty_team_gets_no_summary(world, sandbox):
     wait_for(lambda: summaries_to(sb, world.ids["maria@acme.test"]))  # the other team's did go out
     assert summaries_to(sb, ids["new.lead@acme.test"]) == []
     assert summaries_to(sb, world.ids["ana@acme.test"]) == []  # no reports: no summary
-    summaries.send_now(services, now=utc(2026, 11, 22), emails=["new.lead@acme.test"])
+    summary_flows.send_now(services, now=utc(2026, 11, 22), emails=["new.lead@acme.test"])
     assert summaries_to(sb, ids["new.lead@acme.test"]) == []
 
 
@@ -159,7 +144,7 @@ def test_a_manager_of_managers_sees_each_sub_team_in_aggregate_only(world, sandb
         ),
     )
     assert report.ok, report.errors
-    _joined(services, utc(2026, 11, 14))
+    joined(services, utc(2026, 11, 14))
     run_tick(services, now=PROMPTED)
     answer(services, ids["ana@acme.test"], {"mood": "1", "progress": "x", "blockers": "Burnout risk"})
     answer(services, ids["bo@acme.test"], {"mood": "3", "progress": "y"})
@@ -181,8 +166,8 @@ def test_summary_send_now_covers_the_period_so_far_and_goals_at_risk_and_pending
     run_tick(services, now=PROMPTED)
     answer(services, ids["bo@acme.test"], {"mood": "4", "progress": "Emails"})
     now = utc(2026, 11, 22, 12)
-    first = summaries.send_now(services, now=now)
-    again = summaries.send_now(services, now=now)
+    first = summary_flows.send_now(services, now=now)
+    again = summary_flows.send_now(services, now=now)
     assert (first.sent, again.sent) == (1, 0)
     (summary,) = wait_for(lambda: summaries_to(sb, maria))
     assert "(so far)" in summary["text"] and "1 of 4 answered (25%)" in str(summary["blocks"])

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 from matplotlib.figure import Figure  # a Figure renders to memory without pyplot or a display
 
 if TYPE_CHECKING:
-    from domain.summaries import Summary
+    from domain.summaries.figures import Summary
 
 
 def chart_png(summary: "Summary") -> bytes | None:
