@@ -2,13 +2,13 @@
 
 from sqlmodel import Session
 
-from domain import summaries
+from domain.summaries import service
 from message_templates.render import channel_mention, markup
 
 
 def choose_hr_channel(session: Session, user_id: str, argument: str) -> str:
     """The answer to `/checkins summary channel #channel` (HR admins)."""
-    channel = summaries.set_hr_channel(session, slack_user_id=user_id, channel_text=argument)
+    channel = service.set_hr_channel(session, slack_user_id=user_id, channel_text=argument)
     return markup(
         "Team figures (no individual answers) now go to ", channel_mention(channel), " as periods close."
     )
