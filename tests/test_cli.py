@@ -300,7 +300,7 @@ def test_serve_runs_listeners_in_worker_processes_and_replaces_one_that_dies(tmp
     finally:
         output = _stop(proc)
     assert proc.returncode == 0
-    assert "the requests it held are lost; starting another" in output
+    assert "the jobs it ran are claimed again within 30s; starting another" in output
     assert "Traceback" not in output
 
 

@@ -1,0 +1,259 @@
+"""The job table: work committed before Slack gets its ack, run at least once by whichever worker claims it.
+
+A job has a unique key (an event's `event_id`, a request's own id), so adding it twice adds nothing. Workers
+claim jobs under a lease on the database's clock: PostgreSQL's `clock_timestamp()`, or this machine's for a
+SQLite file (which lives on one machine). On PostgreSQL claims skip rows another worker has locked (`FOR
+UPDATE SKIP LOCKED`); on SQLite the claim is one UPDATE, and SQLite lets one writer at a time run it. A job
+whose worker died is claimed again once its lease runs out; after MAX_TRIES it is failed, its error kept.
+"""
+
+import threading
+from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, Session, SQLModel
+
+from storage.conflicts import insert_if_absent
+from storage.types import JSONData, UTCDateTime, utcnow
+
+MAX_TRIES = 5
+DEFAULT_LEASE = timedelta(seconds=30)
+# A failed try waits this long times its number before the next (1, 2, 3, 4 s...).
+BACKOFF = timedelta(seconds=1)
+KEEP_DONE = timedelta(days=1)  # longer than Slack goes on retrying an event, so its key still dedupes
+KEEP_FAILED = timedelta(days=30)
+NOTIFY_CHANNEL = "checkins_jobs"
+
+QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
+
+
+class Job(SQLModel, table=True):
+    __tablename__ = "jobs"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(sa_column=sa.Column(sa.String(200), nullable=False, unique=True))
+    kind: str = Field(sa_column=sa.Column(sa.String(32), nullable=False))
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=sa.Column(JSONData, nullable=False))
+    state: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
+    tries: int = Field(default=0, sa_column=sa.Column(sa.Integer, nullable=False, server_default="0"))
+    run_after: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+    lease_until: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime, nullable=True))
+    holder: str | None = Field(default=None, sa_column=sa.Column(sa.String(100), nullable=True))
+    error: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
+    created_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+    finished_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime, nullable=True))
+
+
+def _postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _now(session: Session, plus: timedelta = timedelta(0)) -> sa.ColumnElement[Any]:
+    """The database's time (plus a delta), as SQL: every process compares leases on one clock."""
+    if _postgres(session):
+        return sa.func.clock_timestamp() + sa.literal(plus, sa.Interval())
+    return sa.literal(utcnow() + plus, UTCDateTime())
+
+
+def enqueue(
+    session: Session, *, kind: str, key: str, payload: dict[str, Any], delay: timedelta = timedelta(0)
+) -> bool:
+    """Adds a job unless one with this key exists; True when added. Commit before acknowledging anything."""
+    now = _now(session)
+    values = {
+        "key": key,
+        "kind": kind,
+        "payload": payload,
+        "state": QUEUED,
+        "tries": 0,
+        "run_after": _now(session, delay),
+        "created_at": now,
+    }
+    added = insert_if_absent(session, Job, values, key=["key"]) is not None
+    if added and _postgres(session):  # delivered at commit, to every LISTENing worker
+        session.execute(sa.select(sa.func.pg_notify(NOTIFY_CHANNEL, "")))
+    return added
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    key: str
+    kind: str
+    payload: dict[str, Any]
+    tries: int  # this one included
+
+
+def _runnable(session: Session) -> sa.ColumnElement[bool]:
+    now = _now(session)
+    return sa.or_(
+        sa.and_(Job.state == QUEUED, Job.run_after <= now),
+        sa.and_(Job.state == RUNNING, Job.lease_until < now, Job.tries < MAX_TRIES),
+    )
+
+
+def any_runnable(session: Session) -> bool:
+    """A read, no lock: whether a claim is worth a write (SQLite has one writer at a time)."""
+    return session.execute(sa.select(Job.id).where(_runnable(session)).limit(1)).first() is not None
+
+
+def claim(session: Session, *, holder: str, lease: timedelta, limit: int = 1) -> list[Claimed]:
+    """Up to `limit` runnable jobs, now `holder`'s until their lease runs out. The UPDATE is the first
+    statement of its transaction, so on SQLite it holds the write lock from its start."""
+    chosen = (
+        sa.select(Job.id)
+        .where(_runnable(session))
+        .order_by(Job.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)  # PostgreSQL; SQLite renders nothing
+        .scalar_subquery()
+    )
+    statement = (
+        sa.update(Job)
+        .where(Job.id.in_(chosen))
+        .values(state=RUNNING, holder=holder, tries=Job.tries + 1, lease_until=_now(session, lease))
+        .returning(Job.id, Job.key, Job.kind, Job.payload, Job.tries)
+    )
+    rows = session.execute(statement).all()
+    return sorted((Claimed(*row) for row in rows), key=lambda job: job.id)
+
+
+def _mine(job_id: int, holder: str) -> sa.ColumnElement[bool]:
+    return sa.and_(Job.id == job_id, Job.holder == holder, Job.state == RUNNING)
+
+
+def extend(session: Session, *, ids: Sequence[int], holder: str, lease: timedelta) -> None:
+    """Renews the lease of jobs still running here, so a long one is not taken over."""
+    if ids:
+        session.execute(
+            sa.update(Job)
+            .where(Job.id.in_(ids), Job.holder == holder, Job.state == RUNNING)
+            .values(lease_until=_now(session, lease))
+        )
+
+
+def finish(session: Session, *, job_id: int, holder: str) -> bool:
+    """Done: its key stays (a repeat adds nothing), its payload goes (what people wrote lives in their file,
+    and an erasure must find none of it here)."""
+    statement = (
+        sa.update(Job)
+        .where(_mine(job_id, holder))
+        .values(state=DONE, payload={}, lease_until=None, finished_at=_now(session), error=None)
+        .returning(Job.id)
+    )
+    return session.execute(statement).first() is not None
+
+
+def fail(session: Session, *, job_id: int, holder: str, error: str, tries: int) -> str | None:
+    """After a failed try: queued again after a back-off, or failed for good past MAX_TRIES. The new state,
+    or None when the job was no longer this holder's."""
+    final = tries >= MAX_TRIES
+    statement = (
+        sa.update(Job)
+        .where(_mine(job_id, holder))
+        .values(
+            state=FAILED if final else QUEUED,
+            lease_until=None,
+            run_after=_now(session, BACKOFF * tries),
+            finished_at=_now(session) if final else None,
+            error=error[:4000],
+        )
+        .returning(Job.state)
+    )
+    row = session.execute(statement).first()
+    return row[0] if row else None
+
+
+def reap(session: Session) -> list[Claimed]:
+    """Jobs whose worker died on their last try: failed, with that said as their error."""
+    now = _now(session)
+    statement = (
+        sa.update(Job)
+        .where(Job.state == RUNNING, Job.lease_until < now, Job.tries >= MAX_TRIES)
+        .values(
+            state=FAILED,
+            finished_at=now,
+            lease_until=None,
+            error=f"its worker stopped before finishing, {MAX_TRIES} times",
+        )
+        .returning(Job.id, Job.key, Job.kind, Job.payload, Job.tries)
+    )
+    return [Claimed(*row) for row in session.execute(statement).all()]
+
+
+def prune(session: Session, *, now: datetime) -> int:
+    """Deletes done jobs after a day and failed ones after a month (daily, with the retention job)."""
+    statement = sa.delete(Job).where(
+        sa.or_(
+            sa.and_(Job.state == DONE, Job.finished_at < now - KEEP_DONE),
+            sa.and_(Job.state == FAILED, Job.finished_at < now - KEEP_FAILED),
+        )
+    )
+    return session.execute(statement).rowcount or 0
+
+
+@dataclass(frozen=True)
+class Line:
+    state: str  # queued, running, stuck (running past its lease), failed
+    kind: str
+    count: int
+    oldest_seconds: float
+
+
+def overview(session: Session) -> list[Line]:
+    """Work not done, by state and kind, with the age of the oldest (seconds since it was added)."""
+    now = _now(session)
+    state = sa.case((sa.and_(Job.state == RUNNING, Job.lease_until < now), "stuck"), else_=Job.state)
+    statement = (
+        sa.select(state, Job.kind, sa.func.count(), sa.func.min(Job.created_at))
+        .where(Job.state != DONE)
+        .group_by(state, Job.kind)
+        .order_by(state, Job.kind)
+    )
+    at = _clock(session)
+    return [
+        Line(state=s, kind=k, count=n, oldest_seconds=_age(at, oldest))
+        for s, k, n, oldest in session.execute(statement).all()
+    ]
+
+
+def oldest_queued_seconds(session: Session) -> float:
+    """How long the oldest runnable job has waited (0 when none waits): the queue's age, for /healthz."""
+    oldest = session.execute(
+        sa.select(sa.func.min(Job.created_at)).where(Job.state == QUEUED, Job.run_after <= _now(session))
+    ).scalar()
+    return _age(_clock(session), oldest)
+
+
+def failures(session: Session, *, limit: int = 20) -> list[Job]:
+    statement = sa.select(Job).where(Job.state == FAILED).order_by(sa.desc(Job.id)).limit(limit)
+    return list(session.execute(statement).scalars())
+
+
+def _clock(session: Session) -> datetime:
+    if _postgres(session):
+        return session.execute(sa.select(sa.func.clock_timestamp())).scalar_one()
+    return utcnow()
+
+
+def _age(now: datetime, then: Any) -> float:
+    if then is None:
+        return 0.0
+    if isinstance(then, str):  # SQLite's min() of a stored datetime comes back as its text
+        then = datetime.fromisoformat(then)
+    if then.tzinfo is None:
+        then = then.replace(tzinfo=now.tzinfo)
+    return max(0.0, (now - then).total_seconds())
+
+
+_sqlite_writes = threading.Lock()
+
+
+def writing(engine: sa.Engine) -> AbstractContextManager[Any]:
+    """One job write at a time in this process on SQLite (it has one writer anyway): threads queue on a lock
+    rather than on SQLite's busy wait, which sleeps in steps."""
+    return _sqlite_writes if engine.dialect.name == "sqlite" else nullcontext()
