@@ -10,6 +10,7 @@ from domain.core.services import Services
 from domain.feedback import flows as feedback_flows
 from domain.org import service as org
 from domain.performance_file import privacy
+from storage import jobs as job_table
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -67,7 +68,8 @@ def sync_org() -> None:
 
 
 def apply_retention(days: int | None = None) -> None:
-    """Daily: deletes what is older than CHECKINS_RETENTION_DAYS (the runner passes it), and old event ids."""
+    """Daily: deletes what is older than CHECKINS_RETENTION_DAYS (the runner passes it), old event ids, and
+    finished jobs."""
     if _services is None:
         raise RuntimeError("schedules.jobs.bind(services) was not called")
     run_retention(_services, days=days, now=utcnow())
@@ -76,5 +78,9 @@ def apply_retention(days: int | None = None) -> None:
 def run_retention(services: Services, *, days: int | None, now: datetime) -> privacy.Retained:
     with services.session() as session:
         done = privacy.apply_retention(session, days=days, now=now)
-    log.info("retention (%s days): %s", days or "no limit", dict(done.counts))
+    with services.session() as session:  # whatever the setting: finished jobs are of no use after a day
+        pruned = job_table.prune(session, now=now)
+    log.info(
+        "retention (%s days): %s; %d finished jobs pruned", days or "no limit", dict(done.counts), pruned
+    )
     return done

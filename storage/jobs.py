@@ -33,9 +33,13 @@ QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 
 class Job(SQLModel, table=True):
     __tablename__ = "jobs"
+    __table_args__ = (
+        sa.UniqueConstraint("key", name="uq_jobs_key"),
+        sa.Index("ix_jobs_state_run_after", "state", "run_after"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
-    key: str = Field(sa_column=sa.Column(sa.String(200), nullable=False, unique=True))
+    key: str = Field(sa_column=sa.Column(sa.String(200), nullable=False))
     kind: str = Field(sa_column=sa.Column(sa.String(32), nullable=False))
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=sa.Column(JSONData, nullable=False))
     state: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))

@@ -6,6 +6,8 @@ import threading
 import time
 from datetime import timedelta
 
+import sqlalchemy as sa
+
 from bot.consumer import Consumer
 from bot.server import with_healthz
 from storage import jobs
@@ -175,3 +177,43 @@ def test_healthz_gives_the_queue_age(tmp_path):
     )
     state = json.loads(body)
     assert seen["status"].startswith("200") and state["ok"] and state["queue_age_seconds"] > 0
+
+
+def test_the_daily_retention_job_prunes_finished_jobs(engine):
+    from domain.core.services import Services
+    from schedules.jobs import run_retention
+
+    _enqueue(engine, "old")
+    [job] = _claim(engine, "a")
+    with session_scope(engine) as session:
+        jobs.finish(session, job_id=job.id, holder="a")
+    run_retention(Services(engine=engine, gateway=None), days=None, now=utcnow())
+    assert not _enqueue(engine, "old")  # a day has not passed: its key still dedupes
+    with session_scope(engine) as session:
+        session.execute(sa.delete(jobs.Job).where(jobs.Job.key == "old", jobs.Job.state == jobs.QUEUED))
+    run_retention(Services(engine=engine, gateway=None), days=None, now=utcnow() + timedelta(days=2))
+    assert _enqueue(engine, "old")
+
+
+def test_checkins_jobs_lists_what_waits_runs_and_failed(sandbox, database_url, tmp_path, monkeypatch):
+    from tests.test_cli import _env, run
+
+    engine = make_engine(database_url)
+    monkeypatch.setattr(jobs, "BACKOFF", timedelta(0))
+    for key in ("a", "b", "c"):
+        _enqueue(engine, key, kind="slack")
+    [job] = _claim(engine, "w", limit=1)
+    for _ in range(jobs.MAX_TRIES - 1):
+        with session_scope(engine) as session:
+            jobs.fail(session, job_id=job.id, holder="w", error="boom", tries=job.tries)
+        [job] = [j for j in _claim(engine, "w", limit=3) if j.key == "a"] or [job]
+    with session_scope(engine) as session:
+        jobs.fail(session, job_id=job.id, holder="w", error="Slack refused it", tries=jobs.MAX_TRIES)
+    engine.dispose()
+
+    result = run(["jobs", "--failures"], _env(sandbox, database_url), tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].split()[:3] == ["failed", "slack", "1"]
+    assert any(line.split()[:3] == ["running", "slack", "2"] for line in lines)
+    assert "after 5 tries: Slack refused it" in result.stdout
