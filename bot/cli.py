@@ -189,7 +189,9 @@ def checkin_group() -> None:
 )
 @click.option("--user", "emails", multiple=True, metavar="EMAIL", help="Only these people (repeatable).")
 def checkin_send(emails: tuple[str, ...]) -> None:
+    """Exit status 1 while anyone's prompt is not settled: in flight elsewhere, or failed."""
     from bot.app import build_services
+    from bot.send_report import report_prompts
     from domain import checkins
     from storage.types import utcnow
 
@@ -199,12 +201,8 @@ def checkin_send(emails: tuple[str, ...]) -> None:
     with services.session() as session:
         due = checkins.due_prompts(session, now=now, emails=emails or None, send_now=True)
     report = checkins.fan_out(services, due, now=now)
-    _report_fan_out(
-        report,
-        "prompt(s) sent",
-        "(already sent or skipped)",
-        "transient errors are retried by the scheduler every 5 minutes",
-    )
+    if not report_prompts(services, due, report):
+        sys.exit(1)
 
 
 def _check_people(services, emails: tuple[str, ...], refusal: str) -> None:

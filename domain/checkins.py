@@ -82,7 +82,7 @@ def due_prompts(
     wanted = {e.lower() for e in emails} if emails is not None else None
     cadences = store.cadences(session)
     holidays = store.holiday_days(session)
-    candidates = []
+    candidates, joined_since = [], []
     for person in people.list_all(session, active_only=True):
         if not gets_checkins(person) or (wanted is not None and person.email not in wanted):
             continue
@@ -92,8 +92,10 @@ def due_prompts(
         period = period_at(cadence_of(row), person.timezone, now)
         # A period that opened before they joined, or before their team's cadence changed, was not missed.
         since = max(person.created_at, row.updated_at) if row else person.created_at
-        if send_now or since <= period.opens:
-            candidates.append(Due(person, period))
+        (candidates if send_now or since <= period.opens else joined_since).append(Due(person, period))
+    # ...unless their prompt was sent anyway (`checkin send`) and failed: it is retried like anyone's.
+    tried = sends.attempted(session, kind=SendKind.prompt, period_keys={d.period.key for d in joined_since})
+    candidates += [d for d in joined_since if (d.person.id, d.period.key) in tried]
     keys = {d.period.key for d in candidates}
     settled = sends.settled(session, kind=SendKind.prompt, period_keys=keys)
     skipped = store.skipped(session, period_keys=keys)

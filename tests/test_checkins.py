@@ -677,3 +677,36 @@ def test_a_refused_prompt_is_counted_as_failed_not_as_already_sent(world):
     report = checkins.fan_out(world.services, due, now=utc(2026, 11, 20, 16, 0))
     assert (report.sent, report.failed, report.not_sent) == (3, 1, 1)
     assert report.errors == ["ana@acme.test: channel_not_found"]
+
+
+def test_newcomers_failed_prompts_are_retried_by_the_scheduler_like_everyones(world):
+    """`checkin send` reached everyone, newcomers too, and Slack refused each prompt with a transient error:
+    the scheduler retries all of them while the period is open, whenever they joined."""
+    now = utc(2026, 11, 20, 16, 0)  # Friday, past 10:00 everywhere: every period has opened
+    with world.services.session() as session:
+        for email in ("ana@acme.test", "bo@acme.test"):  # joined this morning, after their period opened
+            _person_in(session, email).created_at = utc(2026, 11, 20, 15, 30)
+    with world.services.session() as session:
+        due = checkins.due_prompts(session, now=now - timedelta(minutes=10), send_now=True)
+        assert len(due) == 4
+        for d in due:  # what a failed `checkin send` leaves in the ledger
+            claim = sends.claim(
+                session,
+                person_id=d.person.id,
+                period_key=d.period.key,
+                kind="prompt",
+                holder="cli",
+                now=now - timedelta(minutes=10),
+                stale_after=checkins.STALE_CLAIM,
+            )
+            sends.mark_failed(session, send_id=claim.id, holder="cli", error="ratelimited", permanent=False)
+    report = run_tick(world.services, now=now)
+    assert (report.prompts.sent, report.prompts.failed) == (4, 0)
+    assert [len(prompts(world.sb, world.ids[e])) for e in REPORTS] == [1, 1, 1, 1]
+    # all sent now: nobody is due again
+    with world.services.session() as session:
+        assert checkins.due_prompts(session, now=now) == []
+
+
+def _person_in(session, email):
+    return people.get_by_email(session, email=email)
