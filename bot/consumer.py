@@ -81,12 +81,13 @@ class Consumer:
                 self._freed.wait(0.5)
                 self._freed.clear()
                 continue
+            woken = self._wake.is_set()
             self._wake.clear()  # before the claim: a wake after it is not lost
             try:
                 if time.monotonic() - last_reap > self.lease.total_seconds() / 2:
                     last_reap = time.monotonic()
                     self._reap()
-                claimed = self._claim(free)
+                claimed = self._claim(free, look_first=not woken)
             except SQLAlchemyError:
                 log.exception("could not claim jobs; trying again")
                 claimed = []
@@ -98,10 +99,12 @@ class Consumer:
             if not claimed:
                 self._wake.wait(self._poll)
 
-    def _claim(self, limit: int) -> list[jobs.Claimed]:
-        with self.services.session() as session:  # a read first: the claim is a write
-            if not jobs.any_runnable(session):
-                return []
+    def _claim(self, limit: int, *, look_first: bool) -> list[jobs.Claimed]:
+        """`look_first`: not told of a new job, so a read first (the claim is a write)."""
+        if look_first:
+            with self.services.session() as session:
+                if not jobs.any_runnable(session):
+                    return []
         with jobs.writing(self.services.engine), self.services.session() as session:
             return jobs.claim(session, holder=self.services.holder, lease=self.lease, limit=limit)
 
@@ -138,8 +141,7 @@ class Consumer:
         finally:
             with self._lock:
                 self._running.discard(job.id)
-            self._freed.set()
-            self._wake.set()  # look for more at once
+            self._freed.set()  # a thread is free: look for more at once
 
     def _renew_loop(self) -> None:
         while not self._done.wait(self.lease.total_seconds() / 3):

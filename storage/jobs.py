@@ -7,6 +7,7 @@ UPDATE SKIP LOCKED`); on SQLite the claim is one UPDATE, and SQLite lets one wri
 whose worker died is claimed again once its lease runs out; after MAX_TRIES it is failed, its error kept.
 """
 
+import functools
 import threading
 from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
@@ -15,9 +16,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Field, Session, SQLModel
 
-from storage.conflicts import insert_if_absent
 from storage.types import JSONData, UTCDateTime, utcnow
 
 MAX_TRIES = 5
@@ -63,22 +65,96 @@ def _now(session: Session, plus: timedelta = timedelta(0)) -> sa.ColumnElement[A
     return sa.literal(utcnow() + plus, UTCDateTime())
 
 
+# The statements of the hot path (enqueue, claim, finish) are built once per dialect: building one costs
+# more CPU than running it. A time is `clock_timestamp() + :name` on PostgreSQL and `:name` on SQLite.
+_T = Job.__table__
+
+
+def _at(postgres: bool, name: str) -> sa.ColumnElement[Any]:
+    if postgres:
+        return sa.func.clock_timestamp() + sa.bindparam(name, type_=sa.Interval())
+    return sa.bindparam(name, type_=UTCDateTime())
+
+
+def _times(session: Session, **deltas: timedelta) -> dict[str, Any]:
+    if _postgres(session):
+        return deltas
+    now = utcnow()
+    return {name: now + delta for name, delta in deltas.items()}
+
+
+def _runnable_at(postgres: bool) -> sa.ColumnElement[bool]:
+    now = _at(postgres, "now")
+    # state IN (...) first: the index on (state, run_after) then skips the day of done jobs kept
+    return sa.and_(
+        _T.c.state.in_([QUEUED, RUNNING]),
+        sa.or_(
+            sa.and_(_T.c.state == QUEUED, _T.c.run_after <= now),
+            sa.and_(_T.c.state == RUNNING, _T.c.lease_until < now, _T.c.tries < MAX_TRIES),
+        ),
+    )
+
+
+@functools.cache
+def _statements(postgres: bool) -> dict[str, Any]:
+    insert = pg_insert if postgres else sqlite_insert
+    chosen = (
+        sa.select(_T.c.id)
+        .where(_runnable_at(postgres))
+        .order_by(_T.c.id)
+        .limit(sa.bindparam("limit", type_=sa.Integer()))
+        .with_for_update(skip_locked=True)  # PostgreSQL; SQLite renders nothing
+        .scalar_subquery()
+    )
+    return {
+        "enqueue": insert(_T)
+        .values(
+            key=sa.bindparam("b_key"),
+            kind=sa.bindparam("b_kind"),
+            payload=sa.bindparam("b_payload", type_=JSONData),
+            state=QUEUED,
+            tries=0,
+            run_after=_at(postgres, "b_run_after"),
+            created_at=_at(postgres, "now"),
+        )
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(_T.c.id),
+        "any": sa.select(_T.c.id).where(_runnable_at(postgres)).limit(1),
+        "claim": sa.update(_T)
+        .where(_T.c.id.in_(chosen))
+        .values(
+            state=RUNNING,
+            holder=sa.bindparam("b_holder"),
+            tries=_T.c.tries + 1,
+            lease_until=_at(postgres, "lease"),
+        )
+        .returning(_T.c.id, _T.c.key, _T.c.kind, _T.c.payload, _T.c.tries),
+        "finish": sa.update(_T)
+        .where(
+            _T.c.id == sa.bindparam("job_id"),
+            _T.c.holder == sa.bindparam("b_holder"),
+            _T.c.state == RUNNING,
+        )
+        .values(
+            state=DONE,
+            payload=sa.bindparam("nothing", type_=JSONData),
+            lease_until=None,
+            finished_at=_at(postgres, "now"),
+            error=None,
+        )
+        .returning(_T.c.id),
+    }
+
+
 def enqueue(
     session: Session, *, kind: str, key: str, payload: dict[str, Any], delay: timedelta = timedelta(0)
 ) -> bool:
     """Adds a job unless one with this key exists; True when added. Commit before acknowledging anything."""
-    now = _now(session)
-    values = {
-        "key": key,
-        "kind": kind,
-        "payload": payload,
-        "state": QUEUED,
-        "tries": 0,
-        "run_after": _now(session, delay),
-        "created_at": now,
-    }
-    added = insert_if_absent(session, Job, values, key=["key"]) is not None
-    if added and _postgres(session):  # delivered at commit, to every LISTENing worker
+    postgres = _postgres(session)
+    params = {"b_key": key, "b_kind": kind, "b_payload": payload}
+    params.update(_times(session, now=timedelta(0), b_run_after=delay))
+    added = session.execute(_statements(postgres)["enqueue"], params).first() is not None
+    if added and postgres:  # delivered at commit, to every LISTENing worker
         session.execute(sa.select(sa.func.pg_notify(NOTIFY_CHANNEL, "")))
     return added
 
@@ -94,35 +170,26 @@ class Claimed:
 
 def _runnable(session: Session) -> sa.ColumnElement[bool]:
     now = _now(session)
-    return sa.or_(
-        sa.and_(Job.state == QUEUED, Job.run_after <= now),
-        sa.and_(Job.state == RUNNING, Job.lease_until < now, Job.tries < MAX_TRIES),
+    return sa.and_(
+        Job.state.in_([QUEUED, RUNNING]),
+        sa.or_(
+            sa.and_(Job.state == QUEUED, Job.run_after <= now),
+            sa.and_(Job.state == RUNNING, Job.lease_until < now, Job.tries < MAX_TRIES),
+        ),
     )
 
 
 def any_runnable(session: Session) -> bool:
     """A read, no lock: whether a claim is worth a write (SQLite has one writer at a time)."""
-    return session.execute(sa.select(Job.id).where(_runnable(session)).limit(1)).first() is not None
+    statement = _statements(_postgres(session))["any"]
+    return session.execute(statement, _times(session, now=timedelta(0))).first() is not None
 
 
 def claim(session: Session, *, holder: str, lease: timedelta, limit: int = 1) -> list[Claimed]:
     """Up to `limit` runnable jobs, now `holder`'s until their lease runs out. The UPDATE is the first
     statement of its transaction, so on SQLite it holds the write lock from its start."""
-    chosen = (
-        sa.select(Job.id)
-        .where(_runnable(session))
-        .order_by(Job.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)  # PostgreSQL; SQLite renders nothing
-        .scalar_subquery()
-    )
-    statement = (
-        sa.update(Job)
-        .where(Job.id.in_(chosen))
-        .values(state=RUNNING, holder=holder, tries=Job.tries + 1, lease_until=_now(session, lease))
-        .returning(Job.id, Job.key, Job.kind, Job.payload, Job.tries)
-    )
-    rows = session.execute(statement).all()
+    params = {"b_holder": holder, "limit": limit, **_times(session, now=timedelta(0), lease=lease)}
+    rows = session.execute(_statements(_postgres(session))["claim"], params).all()
     return sorted((Claimed(*row) for row in rows), key=lambda job: job.id)
 
 
@@ -143,13 +210,8 @@ def extend(session: Session, *, ids: Sequence[int], holder: str, lease: timedelt
 def finish(session: Session, *, job_id: int, holder: str) -> bool:
     """Done: its key stays (a repeat adds nothing), its payload goes (what people wrote lives in their file,
     and an erasure must find none of it here)."""
-    statement = (
-        sa.update(Job)
-        .where(_mine(job_id, holder))
-        .values(state=DONE, payload={}, lease_until=None, finished_at=_now(session), error=None)
-        .returning(Job.id)
-    )
-    return session.execute(statement).first() is not None
+    params = {"job_id": job_id, "b_holder": holder, "nothing": {}, **_times(session, now=timedelta(0))}
+    return session.execute(_statements(_postgres(session))["finish"], params).first() is not None
 
 
 def fail(session: Session, *, job_id: int, holder: str, error: str, tries: int) -> str | None:
