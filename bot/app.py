@@ -4,6 +4,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+import sqlalchemy as sa
 from slack_bolt import App
 
 from bot.consumer import Consumer, InProcess, WorkerProcesses
@@ -117,11 +118,20 @@ class ConsumerBuilder:
         return create_consumer(self.settings, build_services(self.settings, migrate=False))
 
 
+def _no_checkpoints(engine: sa.Engine) -> None:
+    """SQLite: the commit that fills the WAL past its limit copies it back into the database file, fsync
+    included, before it returns; the workers commit as often (a claim and a finish per job), so they do it
+    and the acks do not wait for it."""
+    sa.event.listen(engine, "connect", lambda conn, _: conn.execute("PRAGMA wal_autocheckpoint=0"))
+
+
 def build_runtime(settings: Settings, *, migrate: bool = True, workers: int = 0) -> Runtime:
     """Slack is asked about the bot token first: a bad one fails here, at start. `workers` processes consume
     the jobs; with 0, threads of this process do (tests, small setups), with the same code."""
     services = build_services(settings, migrate=migrate, check_slack=True)
     consumers: Consumers
+    if workers and services.engine.dialect.name == "sqlite":
+        _no_checkpoints(services.engine)
     if workers:
         consumers = WorkerProcesses(
             ConsumerBuilder(settings), processes=workers, lease=settings.job_lease
