@@ -323,3 +323,10 @@ def writing(engine: sa.Engine) -> AbstractContextManager[Any]:
     """One job write at a time in this process on SQLite (it has one writer anyway): threads queue on a lock
     rather than on SQLite's busy wait, which sleeps in steps."""
     return _sqlite_writes if engine.dialect.name == "sqlite" else nullcontext()
+
+
+def forget(session: Session, *, slack_user_id: str) -> int:
+    """Deletes the jobs not done whose request names this Slack user (an erasure: failed jobs keep their
+    request for a month, and done ones keep none)."""
+    mentions = sa.cast(Job.payload, sa.Text).contains(f'"{slack_user_id}"', autoescape=True)
+    return session.execute(sa.delete(Job).where(Job.state != DONE, mentions)).rowcount or 0

@@ -217,3 +217,17 @@ def test_checkins_jobs_lists_what_waits_runs_and_failed(sandbox, database_url, t
     assert lines[0].split()[:3] == ["failed", "slack", "1"]
     assert any(line.split()[:3] == ["running", "slack", "2"] for line in lines)
     assert "after 5 tries: Slack refused it" in result.stdout
+
+
+def test_an_erasure_deletes_the_jobs_that_name_the_person(engine):
+    from storage import erasure, people
+    from storage.models import Person
+
+    _enqueue(engine, "theirs", body={"user": {"id": "U0ERASED1"}, "text": "about my week"})
+    _enqueue(engine, "someone else's", body={"user": {"id": "U0OTHER01"}})
+    with session_scope(engine) as session:
+        person = people.save(session, person=Person(slack_user_id="U0ERASED1", email="e@x.test", name="E"))
+        counts = erasure.erase_person(session, person_id=person.id)
+    assert counts["jobs deleted"] == 1
+    [left] = _claim(engine, "a")
+    assert left.key == "someone else's"
