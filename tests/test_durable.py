@@ -15,6 +15,7 @@ from bot.app import build_runtime
 from bot.server import HttpServer
 from schedules.jobs import run_tick
 from storage import file_entries, jobs, people
+from storage.db import make_engine, session_scope
 from storage.types import utcnow
 from tests.support import seed_team, wait_for
 
@@ -111,3 +112,65 @@ def test_a_worker_killed_mid_burst_loses_no_acknowledged_dm_and_doubles_none(san
     assert failed == [] and waiting == []
     assert all(p.is_alive() for p in replica.work.consumers.processes)  # the dead one was replaced
     assert victim not in [p.pid for p in replica.work.consumers.processes]
+
+
+def test_a_replica_killed_whole_mid_burst_loses_nothing_it_acknowledged(tmp_path, sandbox):
+    """`checkins serve` and its workers SIGKILLed at once, then started again on the same database: every DM
+    it had acknowledged is in the file once; the rest were never acknowledged (Slack sends events again)."""
+    from tests.support import csv_text, slack_users
+    from tests.test_cli import _env, _serve, _workers, run
+
+    sandbox.rate_limits_enabled = False
+    ids = slack_users(sandbox, {"boss@acme.test": "UTC", "ana@acme.test": "UTC"})
+    url = f"sqlite:///{tmp_path / 'serve.db'}"
+    org = tmp_path / "org.csv"
+    org.write_text(
+        csv_text([["boss@acme.test", "", "T", "", ""], ["ana@acme.test", "boss@acme.test", "T", "", ""]])
+    )
+    assert run(["org", "import", str(org)], _env(sandbox, url), tmp_path).returncode == 0
+    lease = {"CHECKINS_JOB_LEASE_SECONDS": str(LEASE_SECONDS)}
+    proc, _ = _serve(sandbox, tmp_path, "http", "--workers", "2", "--no-scheduler", **lease)
+    ana = ids["ana@acme.test"]
+
+    def send(n: int) -> tuple[str, int]:
+        text = f"burst message {n:04d}"
+        try:
+            return text, sandbox.send_dm(ana, text).status
+        except OSError:  # the connection dropped with the process: not acknowledged
+            return text, 0
+
+    with ThreadPoolExecutor(8) as pool:
+        futures = [pool.submit(send, n) for n in range(BURST)]
+        wait_for(lambda: sum(f.done() for f in futures) >= BURST // 3, timeout=60)
+        for pid in [*_workers(proc.pid), proc.pid]:
+            os.kill(pid, signal.SIGKILL)
+        results = [f.result() for f in futures]
+    proc.wait()
+    acked = {text for text, status in results if status == 200}
+
+    again, _ = _serve(sandbox, tmp_path, "http", "--workers", "1", "--no-scheduler", **lease)
+    engine = make_engine(url)
+    try:
+
+        def kept() -> list[str]:
+            with session_scope(engine) as session:
+                person = people.get_by_email(session, email="ana@acme.test")
+                return [
+                    e.text for e in file_entries.list_for(session, person_id=person.id) if e.kind == "message"
+                ]
+
+        deadline = time.monotonic() + LEASE_SECONDS + 60
+        while not acked <= set(kept()) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        texts = kept()
+    finally:
+        again.send_signal(signal.SIGTERM)
+        again.communicate(timeout=60)
+        engine.dispose()
+    lost, doubled = len(acked - set(texts)), len(texts) - len(set(texts))
+    print(
+        f"\nwhole replica killed: {len(acked)}/{BURST} acked;"
+        f" kept {len(set(texts))}, lost {lost}, doubled {doubled}"
+    )
+    assert len(acked) >= BURST // 3
+    assert (lost, doubled) == (0, 0)
