@@ -200,12 +200,13 @@ class JobWork:
         self.consumers = consumers
 
     def submit(self, handoff: Handoff) -> None:
+        key = handoff.key  # a new one at each look for a request that is not an event
         with jobs.writing(self.services.engine), self.services.session() as session:
-            added = jobs.enqueue(session, kind=SLACK_REQUEST, key=handoff.key, payload=handoff.payload())
+            added = jobs.enqueue(session, kind=SLACK_REQUEST, key=key, payload=handoff.payload())
         if added:
             self.consumers.wake()
         else:
-            log.info("dropping repeated request %s: its job exists", handoff.key)
+            log.info("dropping repeated request %s: its job exists", key)
 
     def close(self) -> None:
         self.consumers.close()
