@@ -24,6 +24,7 @@ from bot.work import (
 )
 from domain.core.services import Services
 from handlers import checkins, errors, feedback, goals, home, org, reviews
+from schedules import jobs as scheduled
 from storage.db import make_engine, upgrade
 
 log = logging.getLogger(__name__)
@@ -105,6 +106,7 @@ def create_consumer(settings: Settings, services: Services) -> Consumer:
     """A job consumer running handed-off requests on a worker app."""
     app = create_worker_app(settings, services)
     runners = {SLACK_REQUEST: lambda payload: run(app, Handoff.from_payload(payload))}
+    runners.update(scheduled.runners(services))
     return Consumer(services, runners, lease=settings.job_lease)
 
 

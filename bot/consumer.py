@@ -34,7 +34,7 @@ THREADS = 4
 POLL_SQLITE = 0.05
 POLL_POSTGRES = 1.0
 
-Runner = Callable[[dict[str, Any]], None]
+Runner = Callable[[dict[str, Any]], object]
 
 
 class Consumer:

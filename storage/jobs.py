@@ -330,3 +330,9 @@ def forget(session: Session, *, slack_user_id: str) -> int:
     request for a month, and done ones keep none)."""
     mentions = sa.cast(Job.payload, sa.Text).contains(f'"{slack_user_id}"', autoescape=True)
     return session.execute(sa.delete(Job).where(Job.state != DONE, mentions)).rowcount or 0
+
+
+def pending(session: Session, *, kind: str) -> bool:
+    """Whether a job of this kind is waiting or running."""
+    query = sa.select(Job.id).where(Job.kind == kind, Job.state.in_([QUEUED, RUNNING])).limit(1)
+    return session.execute(query).first() is not None

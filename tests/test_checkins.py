@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
+import sqlalchemy as sa
 
 from bot.app import build_services
 from domain import cadence_settings, checkins
@@ -406,6 +407,19 @@ def test_only_one_of_two_schedulers_runs_and_the_other_takes_over(world):
     finally:
         first.stop()
         other.stop()
+
+
+def test_a_tick_is_a_job_the_workers_run_once_however_often_it_is_added(world):
+    from schedules import jobs as scheduled
+    from storage import jobs
+
+    scheduled.bind(world.services)
+    scheduled.tick()
+    scheduled.tick()  # the same minute, or a second scheduler: nothing more
+    wait_for(lambda: [len(prompts(world.sb, world.ids[e])) for e in REPORTS] == [1, 1, 1, 1], timeout=20)
+    with world.services.session() as session:
+        ticks = session.execute(sa.select(jobs.Job.key).where(jobs.Job.kind == scheduled.TICK)).all()
+    assert len(ticks) == 1
 
 
 def test_a_manager_sets_the_teams_cadence_and_prompts_follow_it(world):
