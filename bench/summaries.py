@@ -3,9 +3,9 @@
 Seeds --employees people (one manager per --per-manager of them, every manager reporting to one head) with
 --weeks weekly check-ins each (about 80% answered, with moods, a blocker now and then), two agreed goals
 each with a progress update every four weeks, and some feedback; then builds, for every manager, the summary
-of the last closed week exactly as the app does (domain.summaries.build, then the template) and prints the
-time, the queries per summary (min / max: they must not grow with the org), and the process's peak memory.
-With --charts it also renders each summary's chart (matplotlib). Seeding is not timed.
+of the last closed week exactly as the app does (domain.summaries.service.build, then the template) and
+prints the time, the queries per summary (min / max: they must not grow with the org), and the process's
+peak memory. With --charts it also renders each summary's chart (matplotlib). Seeding is not timed.
 
     .venv/bin/python bench/summaries.py [--employees 10000] [--weeks 52] [--charts]
         [--database-url postgresql://postgres@127.0.0.1:5432/postgres]
@@ -27,8 +27,8 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from domain import summaries  # noqa: E402
-from domain.summary_chart import chart_png  # noqa: E402
+from domain.summaries import service as summaries  # noqa: E402
+from domain.summaries.chart import chart_png  # noqa: E402
 from message_templates.render import render_message  # noqa: E402
 from storage import db  # noqa: E402
 from storage.models import (  # noqa: E402

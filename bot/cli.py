@@ -192,22 +192,23 @@ def checkin_send(emails: tuple[str, ...]) -> None:
     """Exit status 1 while anyone's prompt is not settled: in flight elsewhere, or failed."""
     from bot.app import build_services
     from bot.send_report import report_prompts
-    from domain import checkins
+    from domain.checkins import due as checkin_due
+    from domain.checkins import flows
     from storage.types import utcnow
 
     services = build_services(_settings(), check_slack=True)
     now = utcnow()
     _check_people(services, emails, "gets no check-ins")
     with services.session() as session:
-        due = checkins.due_prompts(session, now=now, emails=emails or None, send_now=True)
-    report = checkins.fan_out(services, due, now=now)
+        due = checkin_due.due_prompts(session, now=now, emails=emails or None, send_now=True)
+    report = flows.fan_out(services, due, now=now)
     if not report_prompts(services, due, report):
         sys.exit(1)
 
 
 def _check_people(services, emails: tuple[str, ...], refusal: str) -> None:
     """Each email named must be someone who gets check-ins and reviews: in the org, active, with a manager."""
-    from domain import checkins
+    from domain.checkins.due import gets_checkins
     from storage import people
 
     with services.session() as session:
@@ -215,7 +216,7 @@ def _check_people(services, emails: tuple[str, ...], refusal: str) -> None:
             person = people.get_by_email(session, email=email)
             if person is None:
                 raise click.ClickException(f"{email} is not in the org (checkins org import)")
-            if not checkins.gets_checkins(person):
+            if not gets_checkins(person):
                 raise click.ClickException(f"{email} {refusal}: inactive, or has no manager")
 
 
@@ -237,11 +238,11 @@ def summary_group() -> None:
 @click.option("--user", "emails", multiple=True, metavar="EMAIL", help="Only these managers (repeatable).")
 def summary_send(emails: tuple[str, ...]) -> None:
     from bot.app import build_services
-    from domain import summaries
+    from domain.summaries import flows
     from storage.types import utcnow
 
     services = build_services(_settings(), check_slack=True)
-    report = summaries.send_now(services, now=utcnow(), emails=emails)
+    report = flows.send_now(services, now=utcnow(), emails=emails)
     click.echo(f"{report.sent} summary(ies) sent")
     if report.failed:
         raise click.ClickException(f"{report.failed} could not be sent (see the log)")
@@ -261,19 +262,20 @@ def review_group() -> None:
 @click.option("--user", "emails", multiple=True, metavar="EMAIL", help="Only these people (repeatable).")
 def review_start(cycle: str | None, emails: tuple[str, ...]) -> None:
     from bot.app import build_services
-    from domain import reviews
+    from domain.reviews import flows
+    from domain.reviews.cycles import parse_cycle
     from storage.types import utcnow
 
     now = utcnow()
     if cycle is not None:
-        period = reviews.parse_cycle(cycle)
+        period = parse_cycle(cycle)
         if period is None:
             raise click.BadParameter(f"{cycle!r} is not a quarter: write it as YYYY-QN, e.g. 2026-Q4")
         if period.starts_on > now.date():
             raise click.BadParameter(f"{period.label} has not started yet", param_hint="'--cycle'")
     services = build_services(_settings(), check_slack=True)
     _check_people(services, emails, "has no review")
-    report = reviews.start(services, now=now, cycle=cycle, emails=list(emails) or None, send_now=True)
+    report = flows.start(services, now=now, cycle=cycle, emails=list(emails) or None, send_now=True)
     _report_fan_out(
         report,
         "review invitation(s) sent",
@@ -292,7 +294,7 @@ def holiday_group() -> None:
 @click.argument("name", nargs=-1)
 def holiday_add(day, name: tuple[str, ...]) -> None:
     from bot.app import build_services
-    from domain import holidays
+    from domain.checkins import holidays
 
     services = build_services(_settings())
     with services.session() as session:

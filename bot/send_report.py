@@ -5,7 +5,7 @@ A rerun right after a crash finds the dead run's claims: those prompts are in fl
 
 import click
 
-from domain.checkins import Due
+from domain.checkins.due import Due
 from domain.core.delivery import STALE_CLAIM, FanOut
 from domain.core.services import Services
 from storage import sends

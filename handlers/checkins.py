@@ -7,14 +7,14 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from domain import cadence_settings, checkins, conversation, holidays
+from domain.checkins import conversation, flows, holidays, periods, service, settings
 from domain.core import delivery
+from domain.core.clock import utcnow
 from domain.core.services import Services
 from handlers import performance_file, summaries
 from handlers.listeners import answer_submission, input_values, int_or_none, notice, open_modal, refusals_told
 from message_templates.ids import ActionId, CallbackId
 from message_templates.render import render_message, render_view
-from storage.types import utcnow
 
 PAUSE = re.compile(r"^pause\s+(?:until\s+)?(\S+)$")
 HOLIDAY = re.compile(r"^holiday\s+(add|remove)\s+(\S+)\s*(.*)$", re.IGNORECASE)
@@ -50,24 +50,24 @@ def checkins_command(ack: Ack, command: dict[str, Any], respond: Respond, servic
         return
     with refusals_told(respond), services.session() as session:
         if text in ("", "status", "help"):
-            overview = checkins.overview(session, slack_user_id=user_id, now=now)
+            overview = service.overview(session, slack_user_id=user_id, now=now)
             respond(render_message("checkins/status.json.j2", overview=overview))
             return
         if words and text.split()[0] == "settings":
-            form = cadence_settings.form(session, slack_user_id=user_id, team=argument or None)
+            form = settings.form(session, slack_user_id=user_id, team=argument or None)
             services.gateway.open_view(
                 command["trigger_id"], render_view("checkins/settings_modal.json.j2", form=form)
             )
             return
         if text == "skip":
-            label = checkins.skip(session, slack_user_id=user_id, now=now)
+            label = service.skip(session, slack_user_id=user_id, now=now)
             answer = f"Skipped your check-in of {label}. See you next time."
         elif match := PAUSE.match(text):
             until = _date(match.group(1))
             if until is None:
                 answer = f"I could not read {match.group(1)!r} as a date: write it as YYYY-MM-DD."
             else:
-                checkins.pause(session, slack_user_id=user_id, until=until, now=now)
+                service.pause(session, slack_user_id=user_id, until=until, now=now)
                 answer = f"Check-ins paused until {until:%A %-d %B %Y}. `/checkins resume` ends the pause."
         elif text == "holidays":
             days = holidays.upcoming(session, today=now.date())
@@ -78,7 +78,7 @@ def checkins_command(ack: Ack, command: dict[str, Any], respond: Respond, servic
         elif text.startswith("summary channel"):
             answer = summaries.choose_hr_channel(session, user_id, argument)
         elif text == "resume":
-            resumed = checkins.resume(session, slack_user_id=user_id)
+            resumed = service.resume(session, slack_user_id=user_id)
             answer = "Check-ins resumed." if resumed else "Your check-ins were not paused."
         else:
             answer = f"I don't know `/checkins {text}`. {HELP}"
@@ -109,7 +109,7 @@ def open_checkin(
     ack()
 
     def build(session) -> dict:
-        form = checkins.form(
+        form = service.form(
             session,
             slack_user_id=body["user"]["id"],
             checkin_id=int_or_none(action.get("value")),
@@ -122,7 +122,7 @@ def open_checkin(
 
 def submit_checkin(ack: Ack, body: dict[str, Any], view: dict[str, Any], services: Services) -> None:
     def run(session):
-        return checkins.submit(
+        return service.submit(
             session,
             slack_user_id=body["user"]["id"],
             checkin_id=int_or_none(view.get("private_metadata")) or 0,
@@ -132,7 +132,7 @@ def submit_checkin(ack: Ack, body: dict[str, Any], view: dict[str, Any], service
 
     result = answer_submission(ack, services, run=run, refusal_block="progress")
     if result is not None:
-        checkins.share_with_manager(services, checkin_id=result.checkin_id)
+        flows.share_with_manager(services, checkin_id=result.checkin_id)
 
 
 def open_reply(
@@ -144,7 +144,7 @@ def open_reply(
         checkin, person = conversation.reply_context(
             session, slack_user_id=body["user"]["id"], checkin_id=int_or_none(action.get("value")) or 0
         )
-        label = checkins.period_label(checkin, person)
+        label = periods.period_label(checkin, person)
         return render_view("checkins/reply_modal.json.j2", checkin=checkin, person=person, label=label)
 
     open_modal(services, body["trigger_id"], respond, build)
@@ -167,7 +167,7 @@ def submit_reply(ack: Ack, body: dict[str, Any], view: dict[str, Any], services:
 
 def submit_settings(ack: Ack, body: dict[str, Any], view: dict[str, Any], services: Services) -> None:
     def run(session):
-        return cadence_settings.save(
+        return settings.save(
             session,
             slack_user_id=body["user"]["id"],
             values={**input_values(view), "team": view.get("private_metadata", "")},

@@ -6,12 +6,12 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 
 from domain.core import delivery, directory
+from domain.core.clock import utcnow
 from domain.core.services import Services
 from domain.feedback import service
 from handlers.listeners import answer_submission, input_values, int_or_none, notice, open_modal, refusals_told
 from message_templates.ids import ActionId, CallbackId
 from message_templates.render import render_message, render_view
-from storage.types import utcnow
 
 HELP = (
     "`/feedback` what you received and gave · `/feedback @colleague text` give feedback · "

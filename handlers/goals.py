@@ -5,9 +5,11 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from domain import goals
 from domain.core import directory
+from domain.core.clock import utcnow
 from domain.core.services import Services
+from domain.goals import decisions, flows, modal, proposals, reading, tracking
+from domain.goals.outcome import Outcome
 from handlers.listeners import (
     act,
     answer_submission,
@@ -19,7 +21,6 @@ from handlers.listeners import (
 )
 from message_templates.ids import ActionId, CallbackId
 from message_templates.render import render_message, render_view
-from storage.types import utcnow
 
 HELP = (
     "`/goals` your goals, with progress and buttons to update them · `/goals new` propose a goal to your "
@@ -57,17 +58,19 @@ def goals_command(ack: Ack, command: dict[str, Any], respond: Respond, services:
     with refusals_told(respond):
         with services.session() as session:
             if words[:1] == ["new"]:
-                level = goals.GoalLevel(words[1]) if words[1:2] in (["team"], ["company"]) else None
-                form = goals.form(
+                level = words[1] if words[1:2] in (["team"], ["company"]) else "person"
+                form = modal.form(
                     session,
                     actor_slack_id=user_id,
                     today=today,
                     person_slack_id=whom,
-                    level=level or goals.GoalLevel.person,
+                    level=level,
                 )
                 view = render_view("goals/modal.json.j2", form=form)
             elif words[:1] != ["help"] and (not words or whom):
-                overview = goals.overview(session, viewer_slack_id=user_id, person_slack_id=whom, today=today)
+                overview = reading.overview(
+                    session, viewer_slack_id=user_id, person_slack_id=whom, today=today
+                )
                 message = render_message("goals/list.json.j2", overview=overview)
             else:
                 known = words[:1] == ["help"]
@@ -88,18 +91,20 @@ def open_goal_modal(
 
     def build(session) -> dict:
         if action_id == ActionId.goal_progress:
-            form = goals.progress_form(session, actor_slack_id=user_id, goal_id=number)
+            form = tracking.progress_form(session, actor_slack_id=user_id, goal_id=number)
             return render_view("goals/progress_modal.json.j2", form=form)
         if action_id in DECISIONS:
             decision = action_id.removeprefix("goal_")
-            form = goals.decision_form(session, actor_slack_id=user_id, proposal_id=number, decision=decision)
+            form = decisions.decision_form(
+                session, actor_slack_id=user_id, proposal_id=number, decision=decision
+            )
             return render_view("goals/decision_modal.json.j2", form=form)
         target = {
             ActionId.goal_new: {"person_slack_id": value or None},
             ActionId.goal_edit: {"goal_id": number},
             ActionId.goal_counter: {"counter_proposal_id": number},
         }[action_id]
-        form = goals.form(session, actor_slack_id=user_id, today=utcnow().date(), **target)
+        form = modal.form(session, actor_slack_id=user_id, today=utcnow().date(), **target)
         return render_view("goals/modal.json.j2", form=form)
 
     open_modal(services, body["trigger_id"], respond, build)
@@ -111,10 +116,10 @@ def drop_goal(
     ack()
     user_id, goal_id = body["user"]["id"], int_or_none(action.get("value")) or 0
 
-    def run(session) -> goals.Outcome:
-        return goals.propose_drop(session, actor_slack_id=user_id, goal_id=goal_id, now=utcnow())
+    def run(session) -> Outcome:
+        return proposals.propose_drop(session, actor_slack_id=user_id, goal_id=goal_id, now=utcnow())
 
-    act(services, respond, run=run, send=goals.send)
+    act(services, respond, run=run, deliver=flows.deliver)
 
 
 def submit_goal_modal(ack: Ack, body: dict[str, Any], view: dict[str, Any], services: Services) -> None:
@@ -122,18 +127,18 @@ def submit_goal_modal(ack: Ack, body: dict[str, Any], view: dict[str, Any], serv
     refusal_block, title = MODALS[callback]
     user_id, values, metadata = body["user"]["id"], input_values(view), view.get("private_metadata", "")
 
-    def run(session) -> goals.Outcome:
+    def run(session) -> Outcome:
         now = utcnow()
         if callback == CallbackId.goal_submit:
-            return goals.save(session, actor_slack_id=user_id, metadata=metadata, values=values, now=now)
+            return proposals.save(session, actor_slack_id=user_id, metadata=metadata, values=values, now=now)
         if callback == CallbackId.goal_progress_submit:
             goal_id = int_or_none(metadata) or 0
-            return goals.update_progress(
+            return tracking.update_progress(
                 session, actor_slack_id=user_id, goal_id=goal_id, values=values, now=now
             )
         comment = values.get("comment", "")
-        return goals.decide(session, actor_slack_id=user_id, metadata=metadata, comment=comment, now=now)
+        return decisions.decide(session, actor_slack_id=user_id, metadata=metadata, comment=comment, now=now)
 
     outcome = answer_submission(ack, services, run=run, refusal_block=refusal_block, done_title=title)
     if outcome is not None:
-        goals.send(services, outcome)
+        flows.deliver(services, outcome)

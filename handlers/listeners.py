@@ -77,15 +77,15 @@ def act(
     respond: Respond,
     *,
     run: Callable[[Session], Any],
-    send: Callable[[Services, Any], None],
+    deliver: Callable[[Services, Any], None],
 ) -> None:
     """A button that does something at once: the domain's notice (or refusal) back to the person; then what
-    the domain asked to send."""
+    the domain asked to send (`deliver`)."""
     with refusals_told(respond):
         with services.session() as session:
             outcome = run(session)
         tell(respond, notice(outcome.notice))
-        send(services, outcome)
+        deliver(services, outcome)
 
 
 def answer_submission(

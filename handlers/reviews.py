@@ -6,12 +6,13 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from domain import reviews
+from domain.core.clock import utcnow
 from domain.core.services import Services
+from domain.reviews import agreement, assessment, flows
+from domain.reviews.service import Outcome
 from handlers.listeners import act, answer_submission, input_values, int_or_none, open_modal
 from message_templates.ids import ActionId, CallbackId
 from message_templates.render import render_view
-from storage.types import utcnow
 
 # Where a refusal shows in each review modal (a block each has), and the title of its done view.
 MODALS = {
@@ -38,12 +39,12 @@ def open_review_modal(
 
     def build(session) -> dict:
         if action_id == ActionId.review_self_open:
-            form = reviews.self_form(session, actor_slack_id=user_id, review_id=int_or_none(value))
+            form = assessment.self_form(session, actor_slack_id=user_id, review_id=int_or_none(value))
             return render_view("reviews/self_modal.json.j2", form=form)
         if action_id == ActionId.review_assess_open:
-            form = reviews.assess_form(session, actor_slack_id=user_id, review_id=int_or_none(value))
+            form = assessment.assess_form(session, actor_slack_id=user_id, review_id=int_or_none(value))
             return render_view("reviews/assess_modal.json.j2", form=form)
-        form = reviews.revision_form(session, actor_slack_id=user_id, value=value)
+        form = agreement.revision_form(session, actor_slack_id=user_id, value=value)
         return render_view("reviews/revise_modal.json.j2", form=form)
 
     open_modal(services, body["trigger_id"], respond, build)
@@ -55,10 +56,10 @@ def agree_review(
     ack()
     user_id, value = body["user"]["id"], action.get("value") or ""
 
-    def run(session) -> reviews.Outcome:
-        return reviews.agree(session, actor_slack_id=user_id, value=value, now=utcnow())
+    def run(session) -> Outcome:
+        return agreement.agree(session, actor_slack_id=user_id, value=value, now=utcnow())
 
-    act(services, respond, run=run, send=reviews.send)
+    act(services, respond, run=run, deliver=flows.deliver)
 
 
 def submit_review_modal(ack: Ack, body: dict[str, Any], view: dict[str, Any], services: Services) -> None:
@@ -66,21 +67,21 @@ def submit_review_modal(ack: Ack, body: dict[str, Any], view: dict[str, Any], se
     refusal_block, title = MODALS[callback]
     user_id, values, metadata = body["user"]["id"], input_values(view), view.get("private_metadata", "")
 
-    def run(session) -> reviews.Outcome:
+    def run(session) -> Outcome:
         now = utcnow()
         if callback == CallbackId.review_self_submit:
-            return reviews.submit_self(
+            return assessment.submit_self(
                 session, actor_slack_id=user_id, metadata=metadata, values=values, now=now
             )
         if callback == CallbackId.review_assess_submit:
-            return reviews.submit_assessment(
+            return assessment.submit_assessment(
                 session, actor_slack_id=user_id, metadata=metadata, values=values, now=now
             )
         comment = values.get("comment", "")
-        return reviews.ask_revision(
+        return agreement.ask_revision(
             session, actor_slack_id=user_id, metadata=metadata, comment=comment, now=now
         )
 
     outcome = answer_submission(ack, services, run=run, refusal_block=refusal_block, done_title=title)
     if outcome is not None:
-        reviews.send(services, outcome)
+        flows.deliver(services, outcome)

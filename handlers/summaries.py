@@ -2,10 +2,10 @@
 
 from sqlmodel import Session
 
-from domain import summaries
+from domain.summaries import service
 
 
 def choose_hr_channel(session: Session, user_id: str, argument: str) -> str:
     """The answer to `/checkins summary channel #channel` (HR admins)."""
-    channel = summaries.set_hr_channel(session, slack_user_id=user_id, channel_text=argument)
+    channel = service.set_hr_channel(session, slack_user_id=user_id, channel_text=argument)
     return f"Team figures (no individual answers) now go to <#{channel}> as periods close."

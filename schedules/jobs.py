@@ -1,5 +1,5 @@
 """Scheduled work. APScheduler, in the lease holder, only decides what is due and adds it to the job table
-(storage/jobs.py); the workers of any replica run it (`RUNNERS`), so the serving process runs no heavy job
+(storage/jobs.py); the workers of any replica run it (`runners`), so the serving process runs no heavy job
 and work whose worker died runs again after its lease. APScheduler stores its functions by reference, so
 they take no live objects: the runner binds."""
 
@@ -9,12 +9,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from domain import checkins, reviews, summaries
+from domain.checkins import due, flows
 from domain.core import delivery
 from domain.core.services import Services
 from domain.feedback import flows as feedback_flows
 from domain.org import service as org
 from domain.performance_file import privacy
+from domain.reviews import flows as review_flows
+from domain.summaries import flows as summary_flows
 from storage import jobs as job_table
 from storage.types import utcnow
 
@@ -56,14 +58,14 @@ class TickReport:
 def run_tick(services: Services, *, now: datetime) -> TickReport:
     """Idempotent: who is due comes from the database, and the send ledger decides every send."""
     with services.session() as session:
-        prompts = checkins.due_prompts(session, now=now)
-    sent_prompts = checkins.fan_out(services, prompts, now=now)
+        prompts = due.due_prompts(session, now=now)
+    sent_prompts = flows.fan_out(services, prompts, now=now)
     with services.session() as session:
-        reminders = checkins.due_reminders(session, now=now)
-    sent_reminders = checkins.fan_out(services, reminders, now=now)
+        reminders = due.due_reminders(session, now=now)
+    sent_reminders = flows.fan_out(services, reminders, now=now)
     feedback_flows.send_request_reminders(services, now=now)
-    reviews.start(services, now=now)  # a quarter just ended where someone is: their review opens
-    summaries.send_due(services, now=now)
+    review_flows.start(services, now=now)  # a quarter just ended where someone is: their review opens
+    summary_flows.send_due(services, now=now)
     if prompts or reminders:
         log.info(
             "tick: %d/%d prompts and %d/%d reminders sent",

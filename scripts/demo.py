@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from domain import goal_periods
+from domain.goals import periods as goal_periods
 from sandbox import Sandbox, SandboxError
 
 OUT = Path("demo-output")
@@ -105,11 +105,17 @@ class Demo:
 
     def settle(self, condition: Callable[[], bool], timeout: float = 10.0) -> None:
         """The app answers after acking; wait until what a scene expects has arrived."""
+        if not self.settled(condition, timeout):
+            raise SystemExit(f"demo: the app did not do what this scene expects; see {OUT / 'app.log'}")
+
+    @staticmethod
+    def settled(condition: Callable[[], bool], timeout: float) -> bool:
         deadline = time.monotonic() + timeout
         while not condition():
             if time.monotonic() > deadline:
-                raise SystemExit(f"demo: the app did not do what this scene expects; see {OUT / 'app.log'}")
+                return False
             time.sleep(0.05)
+        return True
 
     def person(self, email: str) -> str:
         return self.ids[email]
@@ -158,9 +164,13 @@ def scene_direct_message(demo: Demo) -> None:
     say("== Ana writes to the app; it goes into her performance file")
     ana = demo.person("ana@acme.test")
     demo.sb.send_dm(ana, "Shipped the billing migration & unblocked <!channel> deploys")
-    time.sleep(0.3)
-    demo.sb.open_home(ana)
-    demo.settle(lambda: "billing migration" in str(demo.sb.home(ana)))
+
+    def kept() -> bool:
+        # The DM is stored after the ack: reopen the Home tab, as Ana would, until it shows there.
+        demo.sb.open_home(ana)
+        return demo.settled(lambda: "billing migration" in str(demo.sb.home(ana)), timeout=1.0)
+
+    demo.settle(kept, timeout=20.0)
 
 
 def _prompt(demo: Demo, email: str) -> dict:

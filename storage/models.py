@@ -71,7 +71,7 @@ class FileEntry(SQLModel, table=True):
     __tablename__ = "file_entries"
     __table_args__ = (
         sa.Index("ix_file_entries_person_created", "person_id", "created_at", "id"),
-        # A DM enters a file once, however often its job runs (migration 0008).
+        # A DM enters a file once, however often its job runs (migration 0009).
         sa.Index(
             "uq_file_entries_slack_message",
             "slack_channel",

@@ -182,3 +182,15 @@ def app_server(runtime: Runtime, sandbox, transport: str):
         sandbox.wait_for_socket_connections(count=1, timeout=10)
     yield server
     server.close()
+
+
+@pytest.fixture
+def world(sandbox, runtime: Runtime, app_server):
+    """The team of tests/support.TEAM in Slack and in the app, which is serving over the test's transport.
+    A test module that needs more (another team, a join date) overrides this fixture and asks for it."""
+    from types import SimpleNamespace
+
+    from tests.support import seed_team
+
+    ids = seed_team(sandbox, runtime.services)
+    return SimpleNamespace(sb=sandbox, services=runtime.services, ids=ids, settings=runtime.settings)

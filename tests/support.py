@@ -4,10 +4,12 @@ import csv
 import io
 import time
 from collections.abc import Iterable
+from datetime import UTC, datetime
 
 from domain.core.services import Services
 from domain.org import roster
 from domain.org import service as org
+from storage import people
 
 
 def wait_for(predicate, timeout=5.0):
@@ -72,3 +74,14 @@ def seed_team(sandbox, services: Services) -> dict[str, str]:
     report = import_org(services, TEAM_CSV)
     assert report.ok, report.errors
     return ids
+
+
+def utc(*args) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+def joined(services: Services, when: datetime) -> None:
+    """When everyone joined the org: prompts of periods that opened before that were never missed."""
+    with services.session() as session:
+        for person in people.list_all(session):
+            person.created_at = when

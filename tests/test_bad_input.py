@@ -20,8 +20,8 @@ import pytest
 import sqlalchemy as sa
 
 from bot import gate
-from domain import goal_periods
 from domain.core import bounds
+from domain.goals import periods as goal_periods
 from storage import file_entries, people
 from storage.types import utcnow
 from tests.support import csv_text, import_org, seed_team, slack_users, wait_for

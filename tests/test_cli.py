@@ -180,7 +180,8 @@ def test_a_fan_out_killed_midway_and_run_again_sends_everyone_exactly_one_prompt
 ):
     from bot.app import build_services
     from bot.settings import Settings
-    from domain import checkins
+    from domain.checkins import due as checkin_due
+    from domain.checkins import flows
     from storage import sends
     from storage.types import utcnow
 
@@ -230,10 +231,10 @@ def test_a_fan_out_killed_midway_and_run_again_sends_everyone_exactly_one_prompt
         posts_per_minute=6000,
     )
     services = build_services(settings, migrate=False)
-    later = utcnow() + checkins.STALE_CLAIM + timedelta(minutes=1)
+    later = utcnow() + flows.STALE_CLAIM + timedelta(minutes=1)
     with services.session() as session:
-        due = checkins.due_prompts(session, now=later, send_now=True)
-    checkins.fan_out(services, due, now=later)
+        due = checkin_due.due_prompts(session, now=later, send_now=True)
+    flows.fan_out(services, due, now=later)
 
     counts = [
         sum(1 for m in sandbox.dm_messages(ids[e]) if m["text"].startswith("Time for your check-in"))

@@ -29,7 +29,7 @@ def _entry(text):
 
 
 def test_user_text_is_escaped_and_cannot_ping():
-    from domain.checkin_questions import DEFAULT_QUESTIONS, MOODS
+    from domain.checkins.questions import DEFAULT_QUESTIONS, MOODS
 
     checkin = NS(
         id=7,

@@ -1,5 +1,6 @@
 """Storage on both backends: the migrations are the schema, the file keeps order, events dedupe."""
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
@@ -8,7 +9,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlmodel import SQLModel
 
 from storage import events, file_entries, people
-from storage.db import current_revision, session_scope
+from storage.db import current_revision, make_engine, session_scope, upgrade
 from storage.models import Person
 
 
@@ -79,3 +80,50 @@ def test_slack_ids_and_emails_are_unique(engine):
         raise AssertionError("duplicate slack id was stored")
     except sa.exc.IntegrityError:
         pass
+
+
+def _sqlite_tables_keyed_by_integer_id(conn) -> dict[str, str]:
+    rows = conn.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'table'").fetchall()
+    return {name: sql for name, sql in rows if re.search(r"^\s*id INTEGER NOT NULL", sql, re.MULTILINE)}
+
+
+def test_sqlite_never_reuses_a_row_id(engine, backend):
+    """Every table keyed by an integer id is AUTOINCREMENT, so a deleted newest row's id is not handed
+    out again (PostgreSQL's sequences never go back)."""
+    if backend != "sqlite":
+        return
+    with engine.connect() as conn:
+        tables = _sqlite_tables_keyed_by_integer_id(conn)
+    assert {"people", "checkins", "goals", "reviews", "feedback", "file_entries"} <= set(tables)
+    assert [name for name, sql in tables.items() if "AUTOINCREMENT" not in sql] == []
+    with session_scope(engine) as session:
+        first, second = _person(session, 1), _person(session, 2)
+        session.delete(second)
+    with session_scope(engine) as session:
+        assert _person(session, 3).id == second.id + 1 > first.id
+
+
+def test_the_id_migration_keeps_sqlite_data_and_its_references(tmp_path):
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    upgrade(url, "0007")
+    engine = make_engine(url, pooled=False)
+    with engine.begin() as conn:
+        for n in (1, 2, 3):
+            conn.exec_driver_sql(
+                "INSERT INTO people (id, slack_user_id, email, name, timezone, role, created_at, updated_at)"
+                f" VALUES ({n}, 'U{n}', 'p{n}@x.test', 'P{n}', 'UTC', 'employee', '2026-01-01', '2026-01-01')"
+            )
+        conn.exec_driver_sql("UPDATE people SET manager_id = 1 WHERE id = 2")
+        conn.exec_driver_sql("DELETE FROM people WHERE id = 3")  # the newest row, whose id 0007 would reuse
+    upgrade(url)
+    with engine.connect() as conn:
+        kept = conn.exec_driver_sql("SELECT id, email, manager_id FROM people ORDER BY id").fetchall()
+        assert kept == [(1, "p1@x.test", None), (2, "p2@x.test", 1)]
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert "AUTOINCREMENT" in _sqlite_tables_keyed_by_integer_id(conn)["people"]
+    with session_scope(engine) as session:
+        newest = _person(session, 4)
+        session.delete(newest)
+    with session_scope(engine) as session:
+        assert _person(session, 5).id == newest.id + 1
+    engine.dispose()

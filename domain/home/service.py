@@ -4,16 +4,16 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from domain import goals
 from domain.core import directory
 from domain.core.access import is_admin
+from domain.core.clock import utcnow
 from domain.core.refusals import NotAllowed
+from domain.goals import reading as goal_reading
 from domain.performance_file import entries
 from storage import goals as goal_store
 from storage import people
 from storage import summaries as team_store
 from storage.models import Person
-from storage.types import utcnow
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ class Home:
     reports: list[Person]  # a manager switches between these files
     choose_anyone: bool  # an HR admin picks anyone's file
     refusal: str | None  # why the file asked for is not the one shown
-    goals: list[goals.GoalView]
+    goals: list[goal_reading.GoalView]
     open_items: list[str]
 
     @property
@@ -70,7 +70,7 @@ def home(
         )
     assert subject.id is not None
     today = utcnow().date()
-    goal_views = goals.views(
+    goal_views = goal_reading.views(
         session, list(goal_store.of_person(session, person_id=subject.id, ending_on_or_after=today))
     )
     return Home(
@@ -87,7 +87,11 @@ def home(
 
 
 def _open_items(
-    session: Session, viewer: Person, subject: Person, views: list[goals.GoalView], reports: list[Person]
+    session: Session,
+    viewer: Person,
+    subject: Person,
+    views: list[goal_reading.GoalView],
+    reports: list[Person],
 ) -> list[str]:
     """What waits for someone: goals not agreed yet, and (on one's own Home) decisions owed to reports."""
     items = []

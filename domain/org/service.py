@@ -6,12 +6,12 @@ from typing import Any
 from sqlmodel import Session
 
 from domain.core import bounds
+from domain.core.clock import utcnow
 from domain.core.slack import Slack, SlackUser
 from domain.org import roster
 from domain.performance_file.entries import record
 from storage import people
 from storage.models import EntryKind, Person, Role
-from storage.types import utcnow
 
 
 def import_csv(session: Session, gateway: Slack, text: str) -> roster.ImportReport:

@@ -1,0 +1,222 @@
+"""Check-ins, one unit of work each: the modal's content, an answer kept, skip, pause, resume, and what
+`/checkins` shows."""
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlmodel import Session
+
+from domain.checkins.cadence import Cadence, cadence_of
+from domain.checkins.due import gets_checkins
+from domain.checkins.periods import Period, day_label, local_day, period_at, period_label
+from domain.checkins.questions import DEFAULT_QUESTIONS, MOODS, Question, clean, validate
+from domain.core import delivery
+from domain.core.directory import person_for
+from domain.core.refusals import NotAllowed, Refusal
+from domain.goals import reading as goal_reading
+from domain.goals import tracking as goal_tracking
+from domain.performance_file.entries import record
+from storage import checkins as store
+from storage import people
+from storage import reviews as review_store
+from storage.models import Checkin, CheckinStatus, EntryKind, Person
+
+log = logging.getLogger(__name__)
+
+MAX_PAUSE = timedelta(days=366)
+
+
+class CheckinError(Refusal):
+    """Refused by this feature; the message is what the person reads."""
+
+
+def cadence_for(session: Session, team: str) -> Cadence:
+    return cadence_of(store.cadences(session).get(team))
+
+
+def current_period(session: Session, person: Person, now: datetime) -> Period:
+    return period_at(cadence_for(session, person.team), person.timezone, now)
+
+
+def checkin_for(session: Session, person: Person, period: Period) -> Checkin:
+    assert person.id is not None
+    return store.ensure(
+        session, person_id=person.id, period_key=period.key, opens_at=period.opens, closes_at=period.closes
+    )
+
+
+# --- answering ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckinForm:
+    checkin: Checkin
+    person: Person
+    label: str
+    questions: tuple[Question, ...]
+    answers: dict[str, str]
+    moods: dict[int, str]
+    editing: bool
+    goals: list[goal_reading.GoalView]
+    # The improvement plan of the person's last agreed review: it comes up in every check-in.
+    plan: list[str] = field(default_factory=list)
+
+
+def form(session: Session, *, slack_user_id: str, checkin_id: int | None, now: datetime) -> CheckinForm:
+    """The modal's content: the person's own check-in, pre-filled when they edit it."""
+    person = person_for(session, slack_user_id)
+    if checkin_id is None:
+        period = current_period(session, person, now)
+        checkin = checkin_for(session, person, period)
+    else:
+        checkin = _own_checkin(session, person, checkin_id)
+    if now >= checkin.closes_at:
+        raise CheckinError("This check-in's period has closed; the next one will come on schedule.")
+    return CheckinForm(
+        checkin=checkin,
+        person=person,
+        label=period_label(checkin, person),
+        questions=DEFAULT_QUESTIONS,
+        answers={k: str(v) for k, v in checkin.answers.items()},
+        moods=MOODS,
+        editing=checkin.status == CheckinStatus.submitted,
+        goals=goal_tracking.checkin_goals(session, person=person, on=local_day(person, now)),
+        plan=review_store.agreed_plan(session, person_id=person.id),
+    )
+
+
+def _own_checkin(session: Session, person: Person, checkin_id: int) -> Checkin:
+    checkin = store.get(session, checkin_id=checkin_id)
+    if checkin is None or checkin.person_id != person.id:
+        log.warning("%s tried to open check-in %s, which is not theirs", person.email, checkin_id)
+        raise NotAllowed("That check-in is not yours.")
+    return checkin
+
+
+@dataclass
+class Submitted(delivery.Outcome):
+    checkin_id: int | None = None
+    first: bool = False
+
+
+def submit(
+    session: Session, *, slack_user_id: str, checkin_id: int, answers: dict[str, str], now: datetime
+) -> Submitted:
+    person = person_for(session, slack_user_id)
+    checkin = _own_checkin(session, person, checkin_id)
+    errors = validate(answers)
+    if errors:
+        return Submitted(errors=errors)
+    if now >= checkin.closes_at:
+        return Submitted(
+            errors={"progress": "This check-in's period has closed; your answers were not saved."}
+        )
+    # Progress typed on goals is kept on them; a number that cannot be read keeps the whole check-in back.
+    goal_errors = goal_tracking.checkin_progress(
+        session, person=person, values=answers, on=local_day(person, now), now=now, checkin_id=checkin.id
+    )
+    if goal_errors:
+        return Submitted(errors=goal_errors)
+    answers = clean(answers)
+    first = checkin.status != CheckinStatus.submitted
+    changed = [k for k, v in answers.items() if checkin.answers.get(k, "") != v]
+    checkin.answers, checkin.mood = answers, int(answers["mood"])
+    checkin.status = CheckinStatus.submitted.value
+    if first:
+        checkin.submitted_at = now
+    else:
+        checkin.edited_at = now
+    store.save(session, checkin=checkin)
+    record(
+        session,
+        person=person,
+        author=person,
+        kind=EntryKind.checkin if first else EntryKind.checkin_edit,
+        text=answers["progress"],
+        data={"checkin_id": checkin.id, "period": checkin.period_key, "answers": answers, "changed": changed},
+        channel=checkin.prompt_channel,
+        ts=checkin.prompt_ts,
+    )
+    return Submitted(errors={}, checkin_id=checkin.id, first=first)
+
+
+# --- skip, pause, resume -----------------------------------------------------------------------------------
+
+
+def skip(session: Session, *, slack_user_id: str, now: datetime) -> str:
+    person = person_for(session, slack_user_id)
+    period = current_period(session, person, now)
+    checkin = checkin_for(session, person, period)
+    if checkin.status == CheckinStatus.submitted:
+        raise CheckinError("You already checked in for this period; there is nothing to skip.")
+    checkin.status = CheckinStatus.skipped.value
+    store.save(session, checkin=checkin)
+    label = period_label(checkin, person)
+    record(
+        session, person=person, author=person, kind=EntryKind.note, text=f"Skipped the check-in of {label}."
+    )
+    return label
+
+
+def pause(session: Session, *, slack_user_id: str, until: date, now: datetime) -> None:
+    person = person_for(session, slack_user_id)
+    today = local_day(person, now)
+    if until < today:
+        raise CheckinError(f"{until:%Y-%m-%d} has passed; give a date from today on.")
+    if until > today + MAX_PAUSE:
+        raise CheckinError("Pauses last a year at most.")
+    person.paused_until = until
+    people.save(session, person=person)
+    record(
+        session, person=person, author=person, kind=EntryKind.note, text=f"Paused check-ins until {until}."
+    )
+
+
+def resume(session: Session, *, slack_user_id: str) -> bool:
+    person = person_for(session, slack_user_id)
+    if person.paused_until is None:
+        return False
+    person.paused_until = None
+    people.save(session, person=person)
+    record(session, person=person, author=person, kind=EntryKind.note, text="Resumed check-ins.")
+    return True
+
+
+# --- what /checkins shows ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Overview:
+    person: Person
+    manager: Person | None
+    reports: int
+    cadence: str
+    label: str
+    status: str  # not_due, waiting, submitted, skipped
+    closes_at: datetime
+    paused_until: date | None
+
+
+def overview(session: Session, *, slack_user_id: str, now: datetime) -> Overview:
+    person = person_for(session, slack_user_id)
+    manager = people.get(session, person_id=person.manager_id) if person.manager_id else None
+    cadence = cadence_for(session, person.team)
+    period = period_at(cadence, person.timezone, now)
+    checkin = store.get_for(session, person_id=person.id, period_key=period.key)
+    if not gets_checkins(person):
+        status = "not_due"
+    elif checkin is None or checkin.status == CheckinStatus.prompted:
+        status = "waiting"
+    else:
+        status = checkin.status
+    return Overview(
+        person=person,
+        manager=manager,
+        reports=len(people.reports_of(session, manager_id=person.id)),
+        cadence=cadence.describe(),
+        label=day_label(period.opens, person.timezone),
+        status=status,
+        closes_at=period.closes,
+        paused_until=person.paused_until,
+    )

@@ -1,0 +1,102 @@
+"""Goals as people read them: with progress, open proposal and parent; a person's overview."""
+
+import logging
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import Session
+
+from domain.core.access import can_decide_for
+from domain.core.directory import person_for
+from domain.core.refusals import NotAllowed
+from domain.goals import periods
+from domain.goals.labels import STATUS_LABELS
+from domain.goals.progress import progress_of
+from domain.goals.terms import AGREED
+from storage import goals as store
+from storage import people
+from storage.models import Goal, GoalProposal, GoalStatus, KeyResult, Person
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class GoalView:
+    goal: Goal
+    key_results: list[KeyResult]
+    progress: int  # percent
+    proposal: GoalProposal | None
+    parent: Goal | None
+    period_label: str
+    status_label: str
+
+    @property
+    def agreed(self) -> bool:
+        return self.goal.status in AGREED
+
+
+def views(session: Session, goals: list[Goal]) -> list[GoalView]:
+    ids = [g.id for g in goals if g.id is not None]
+    krs = store.key_results(session, goal_ids=ids)
+    proposals = store.open_proposals(session, goal_ids=ids)
+    parents = store.get_many(session, goal_ids=[g.parent_id for g in goals if g.parent_id])
+    result = []
+    for goal in goals:
+        assert goal.id is not None
+        period = periods.parse(goal.period)
+        result.append(
+            GoalView(
+                goal=goal,
+                key_results=krs[goal.id],
+                progress=round(100 * progress_of(goal, krs[goal.id])),
+                proposal=proposals.get(goal.id),
+                parent=parents.get(goal.parent_id) if goal.parent_id else None,
+                period_label=period.label if period else goal.period,
+                status_label=STATUS_LABELS[GoalStatus(goal.status)],
+            )
+        )
+    return result
+
+
+@dataclass(frozen=True)
+class Overview:
+    person: Person
+    viewer: Person
+    goals: list[GoalView]
+    shared: list[GoalView]
+
+    @property
+    def own(self) -> bool:
+        return self.person.id == self.viewer.id
+
+    @property
+    def total_weight(self) -> int:
+        return sum(v.goal.weight for v in self.goals if v.agreed) or 1
+
+
+def overview(session: Session, *, viewer_slack_id: str, person_slack_id: str | None, today: date) -> Overview:
+    viewer = person_for(session, viewer_slack_id)
+    person = viewer
+    if person_slack_id and person_slack_id != viewer.slack_user_id:
+        person = people.get_by_slack_id(session, slack_user_id=person_slack_id)
+        if person is None or not can_decide_for(viewer, person):
+            log.warning("%s asked for the goals of %s", viewer.email, person_slack_id)
+            raise NotAllowed("Only their manager or an HR admin can see someone else's goals.")
+    assert person.id is not None
+    return Overview(
+        person=person,
+        viewer=viewer,
+        goals=views(session, list(store.of_person(session, person_id=person.id, ending_on_or_after=today))),
+        shared=views(session, list(store.shared(session, team=person.team, ending_on_or_after=today))),
+    )
+
+
+def parent_choices(
+    session: Session, person: Person | None, today: date, keep: int | None = None
+) -> list[GoalView]:
+    """What a goal may align to: the company's goals, and (for a person's goal) their team's, still running.
+    `keep`: the goal's current parent, kept even when it has ended since, so an edit does not drop it."""
+    rows = list(store.shared(session, team=person.team if person else "", ending_on_or_after=today))
+    if keep and keep not in {g.id for g in rows} and (kept := store.get(session, goal_id=keep)) is not None:
+        rows.insert(0, kept)
+    return views(session, rows)

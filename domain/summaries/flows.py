@@ -1,0 +1,139 @@
+"""Summaries to Slack, each once through the send ledger: the managers' due ones (with the chart in their
+thread), one on demand, and the HR channel's."""
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session
+
+from domain.core import delivery
+from domain.core.services import Services
+from domain.core.slack import SlackError
+from domain.summaries.chart import chart_png
+from domain.summaries.cycles import Cycle, period_cycle_of
+from domain.summaries.figures import Summary
+from domain.summaries.service import FRESH, HR_CHANNEL, HR_SUMMARY, SUMMARY, build, due, hr_summary
+from message_templates.render import render_message
+from storage import app_settings, people
+from storage import summaries as store
+from storage.models import Person
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Report:
+    sent: int = 0
+    failed: int = 0
+
+
+def send_due(services: Services, *, now: datetime) -> Report:
+    with services.session() as session:
+        todo = due(session, now=now)
+    report = _send(services, todo, now=now)
+    report.sent += send_hr_due(services, now=now)
+    return report
+
+
+def send_now(services: Services, *, now: datetime, emails: Iterable[str] = ()) -> Report:
+    """`checkins summary send`: each manager's latest check-in period so far. Once per period: its key is
+    marked, so the summary sent when the period closes still comes."""
+    wanted = {e.lower() for e in emails}
+    todo = []
+    with services.session() as session:
+        for manager in store.managers(session):
+            if wanted and manager.email not in wanted:
+                continue
+            summary = build(session, manager=manager, cycle=None, now=now)
+            if summary is not None:
+                todo.append((manager, summary.cycle, f"now:{summary.cycle.key}"[:16]))
+    return _send(services, todo, now=now)
+
+
+def _send(services: Services, todo: list[tuple[Person, Cycle, str]], *, now: datetime) -> Report:
+    report = Report()
+    for manager, cycle, key in todo:
+        made: list[Summary] = []
+
+        def compose(
+            session: Session, manager_id: int = manager.id, cycle: Cycle = cycle, made: list = made
+        ) -> dict | None:
+            fresh = people.get(session, person_id=manager_id)
+            summary = build(session, manager=fresh, cycle=cycle, now=now) if fresh and fresh.active else None
+            if summary is None or not (summary.figures.asked or summary.goals or summary.pending):
+                return None  # nothing happened in this cycle: no summary
+            made.append(summary)
+            return render_message("summaries/manager.json.j2", summary=summary)
+
+        try:
+            result = delivery.send_once(
+                services, person=manager, key=key, kind=SUMMARY, compose=compose, oldest=now - FRESH, now=now
+            )
+        except delivery.DeliveryFailed:
+            report.failed += 1
+            continue
+        if result is None or not result.new or not made:
+            continue
+        report.sent += 1
+        _upload_chart(services, made[0], result.posted)
+    return report
+
+
+def _upload_chart(services: Services, summary: Summary, posted) -> None:
+    png = chart_png(summary)
+    if png is None:
+        return
+    try:
+        services.gateway.upload_file(
+            posted.channel,
+            filename=f"summary-{summary.cycle.key.replace(':', '-')}.png",
+            content=png,
+            title=f"Mood and goal progress, {summary.cycle.label}",
+            thread_ts=posted.ts,
+        )
+    except SlackError as err:  # the summary went out; the chart in its thread is a plus
+        log.warning("summary chart for %s not uploaded: %s", summary.manager.email, err.code)
+
+
+def send_hr_due(services: Services, *, now: datetime) -> int:
+    """One post per closed check-in period, with every team on that cadence, in the HR channel."""
+    with services.session() as session:
+        channel = app_settings.setting(session, key=HR_CHANNEL)
+        by = people.get(session, person_id=int(app_settings.setting(session, key=f"{HR_CHANNEL}_by") or 0))
+        if not channel or by is None:
+            return 0
+        # A period key is shared by every team on that cadence, whatever its time zone: the post waits
+        # until the period has closed for all of them.
+        closed = store.closed_periods(session, per_manager=False, closed_after=now - FRESH, now=now)
+        sent = store.sent_keys(session, kind=HR_SUMMARY, keys=[row[0] for row in closed], person_ids=[by.id])
+        periods = {
+            key: (first_open, last_close, store.teams_in_period(session, period_key=key))
+            for key, first_open, last_close in closed
+            if (by.id, key) not in sent
+        }
+    count = 0
+    for key, (first_open, last_close, teams) in periods.items():
+        cycle = period_cycle_of(key, first_open, last_close)
+
+        def compose(session: Session, cycle: Cycle = cycle, teams: list[str] = teams) -> dict:
+            return render_message(
+                "summaries/hr.json.j2", summary=hr_summary(session, teams=teams, cycle=cycle)
+            )
+
+        try:
+            result = delivery.send_once(
+                services,
+                person=by,
+                key=key,
+                kind=HR_SUMMARY,
+                compose=compose,
+                oldest=now - FRESH,
+                now=now,
+                channel=channel,
+            )
+        except delivery.DeliveryFailed:
+            continue
+        count += bool(result and result.new)
+    return count

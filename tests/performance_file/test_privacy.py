@@ -1,0 +1,570 @@
+"""Privacy: `checkins file delete` leaves nothing of a person and the rest intact; every reference to a
+person is classified; the retention window."""
+
+import json
+from collections.abc import Iterator
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import Session, SQLModel, select
+
+from bot.settings import SettingsError, load_settings
+from domain.checkins import due as checkin_due
+from domain.checkins import flows
+from domain.performance_file import privacy
+from schedules.jobs import run_retention
+from storage import erasure, file_entries, people
+from storage.file_entries import append
+from storage.models import (
+    Checkin,
+    Feedback,
+    FeedbackRequest,
+    Goal,
+    GoalProposal,
+    KeyResult,
+    Person,
+    ProcessedEvent,
+    Review,
+    Send,
+    TeamCadence,
+)
+from storage.types import utcnow
+from tests.support import TEAM, csv_text, import_org, seed_team, slack_users, wait_for
+from tests.test_cli import _env, run
+
+# --- every reference classified -----------------------------------------------------------------------------
+
+
+def test_every_foreign_key_of_the_models_is_classified():
+    assert erasure.unclassified(erasure.foreign_keys(SQLModel.metadata)) == []
+
+
+def test_the_classification_names_real_foreign_keys():
+    declared = {(table, column) for table, column, _ in erasure.foreign_keys(SQLModel.metadata)}
+    tables = SQLModel.metadata.tables
+    # A table classified before its model lands is allowed; a classified column that is no foreign key is not.
+    assert {(t, c) for t, c in erasure.REFERENCES if t in tables} == declared
+    for (table, column), also in erasure.CLEARED_WITH.items():
+        if table not in tables:
+            continue
+        assert erasure.REFERENCES[(table, column)] is erasure.Rule.clear
+        assert set(also) <= set(SQLModel.metadata.tables[table].c.keys())
+
+
+def test_a_new_reference_to_a_person_fails_the_check_until_it_is_classified():
+    metadata = sa.MetaData()
+    for table in SQLModel.metadata.tables.values():
+        table.to_metadata(metadata)
+    sa.Table(
+        "badges",
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("awarded_to_id", sa.Integer, sa.ForeignKey("people.id")),
+    )
+    assert erasure.unclassified(erasure.foreign_keys(metadata)) == ["badges.awarded_to_id -> people"]
+
+
+def test_an_unclassified_reference_in_the_database_stops_the_erasure_before_anything_goes(engine):
+    from storage.db import session_scope
+    from storage.models import Person
+
+    with session_scope(engine) as session:
+        people.save(session, person=Person(slack_user_id="U1", email="a@x.test", name="A"))
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "CREATE TABLE badges (id INTEGER PRIMARY KEY, awarded_to_id INTEGER REFERENCES people(id))"
+            )
+        )
+    try:
+        with (
+            pytest.raises(erasure.UnclassifiedReference, match=r"badges\.awarded_to_id -> people"),
+            session_scope(engine) as session,
+        ):
+            privacy.erase(session, email="a@x.test")
+        with session_scope(engine) as session:
+            assert people.get_by_email(session, email="a@x.test") is not None
+    finally:
+        with engine.begin() as conn:
+            conn.execute(sa.text("DROP TABLE badges"))
+
+
+# --- the erasure, end to end ------------------------------------------------------------------------------
+
+# What each had in their own file (it goes), and what they wrote in others' files (it stays, unattributed).
+OWN = {
+    "ana@acme.test": [
+        "Ledger rewrite landed",
+        "musing about the roadmap 7731",
+        "Thanks for the pairing session",
+    ],
+    "maria@acme.test": ["Proud of this quarter 4410"],
+}
+FOR_OTHERS = {
+    "ana@acme.test": ["Crisp release notes from you", "Solid estimates on the billing work"],
+    "maria@acme.test": ["Keep pushing on reliability"],
+}
+
+
+def _id(services, email: str) -> int:
+    with services.session() as session:
+        return people.get_by_email(session, email=email).id
+
+
+def build_history(world) -> None:
+    """Check-ins with replies, messages, feedback both ways, requests, looks, goals, a cadence, the ledger."""
+    sb, services, ids = world.sb, world.services, world.ids
+    ana, bo, chen, dee, maria = (ids[f"{n}@acme.test"] for n in ("ana", "bo", "chen", "dee", "maria"))
+    now = utcnow()
+    with services.session() as session:
+        due = checkin_due.due_prompts(session, now=now, send_now=True)
+    flows.fan_out(services, due, now=now)
+    for uid, text in ((ana, "Ledger rewrite landed"), (bo, "Bo's migration is done")):
+        sb.click(uid, "checkin_open")
+        wait_for(lambda uid=uid: sb.open_views(uid))
+        sb.submit_view(uid, {"mood": "4", "progress": text})
+    wait_for(lambda: len([m for m in sb.dm_messages(maria) if "checked in" in m["text"]]) == 2)
+    sb.click(maria, "checkin_reply")
+    wait_for(lambda: sb.open_views(maria))
+    sb.submit_view(maria, {"reply": "Keep pushing on reliability"})
+    sb.send_dm(ana, "musing about the roadmap 7731")
+    sb.send_dm(maria, "Proud of this quarter 4410")
+    sb.slash_command(ana, "/feedback", f"<@{bo}|bo> Crisp release notes from you")
+    sb.slash_command(bo, "/feedback", f"<@{ana}|ana> Thanks for the pairing session")
+    sb.slash_command(ana, "/feedback", f"request <@{chen}|chen>")
+    sb.slash_command(maria, "/feedback", f"request <@{ana}|ana> about <@{bo}|bo>")
+    wait_for(lambda: [m for m in sb.dm_messages(ana) if "asks for your feedback" in m["text"]])
+    sb.click(ana, "feedback_give")
+    wait_for(lambda: sb.open_views(ana))
+    sb.submit_view(ana, {"text": "Solid estimates on the billing work"})
+    wait_for(lambda: len([m for m in sb.dm_messages(bo) if m["text"].startswith("Feedback from")]) == 2)
+    sb.open_home(maria)
+    wait_for(lambda: sb.home(maria))
+    sb.select(maria, "home_file_switch", ana)
+    sb.open_home(dee)
+    wait_for(lambda: sb.home(dee))
+    sb.select(dee, "home_file_switch_anyone", maria)
+    wait_for(lambda: len(file_views(services)) == 2)
+    with services.session() as session:
+        pid = {e: people.get_by_email(session, email=e).id for e in world.ids}
+        team = Goal(
+            level="team",
+            team="Platform",
+            title="Ship v2",
+            kind="objective",
+            period="2026",
+            starts_on=date(2026, 1, 1),
+            due_on=date(2026, 12, 31),
+            status="active",
+            created_by_id=pid["maria@acme.test"],
+        )
+        session.add(team)
+        session.flush()
+        mine = Goal(
+            level="person",
+            person_id=pid["ana@acme.test"],
+            title="Ledger v2",
+            kind="result",
+            period="2026",
+            starts_on=date(2026, 1, 1),
+            due_on=date(2026, 12, 31),
+            status="active",
+            parent_id=team.id,
+            created_by_id=pid["ana@acme.test"],
+        )
+        session.add(mine)
+        session.flush()
+        bos = Goal(
+            level="person",
+            person_id=pid["bo@acme.test"],
+            title="Docs",
+            kind="process",
+            period="2026",
+            starts_on=date(2026, 1, 1),
+            due_on=date(2026, 12, 31),
+            status="active",
+            parent_id=mine.id,
+            created_by_id=pid["maria@acme.test"],
+        )
+        session.add(bos)
+        session.flush()
+        session.add(KeyResult(goal_id=mine.id, position=0, title="Cutover", target=1.0))
+        session.add(
+            GoalProposal(
+                goal_id=mine.id,
+                proposer_id=pid["ana@acme.test"],
+                action="new",
+                base_version=0,
+                terms={"title": "Ledger v2"},
+                previous={},
+                status="approved",
+                decided_by_id=pid["maria@acme.test"],
+            )
+        )
+        session.add(
+            GoalProposal(
+                goal_id=bos.id,
+                proposer_id=pid["maria@acme.test"],
+                action="new",
+                base_version=0,
+                terms={"title": "Docs"},
+                previous={},
+                status="approved",
+                decided_by_id=pid["bo@acme.test"],
+            )
+        )
+        session.merge(
+            TeamCadence(
+                team="Platform",
+                frequency="weekly",
+                weekday=4,
+                at_minute=600,
+                first_reminder_hours=4,
+                last_reminder_hours=24,
+                updated_by_id=pid["maria@acme.test"],
+            )
+        )
+        for email in ("ana@acme.test", "bo@acme.test"):
+            session.add(
+                Review(
+                    person_id=pid[email],
+                    manager_id=pid["maria@acme.test"],
+                    cycle="2026-Q3",
+                    diagnosis="Steady quarter",
+                    draft_goal_ids=[mine.id] if email == "ana@acme.test" else [],
+                    manager_channel=sb.dm_channel(maria),
+                    manager_ts="1700000000.000100",
+                    plan_channel=sb.dm_channel(world.ids[email]),
+                    plan_ts="1700000000.000200",
+                )
+            )
+    wait_for(
+        lambda: (
+            len(file_views(services)) == 2 and feedback_requests(services) == 2 and _all_texts_kept(services)
+        )
+    )
+
+
+def feedback_requests(services):
+    with services.session() as session:
+        return session.execute(sa.text("SELECT count(*) FROM feedback_requests")).scalar()
+
+
+def file_views(services):
+    with services.session() as session:
+        return session.execute(sa.text("SELECT id FROM file_entries WHERE kind = 'file_view'")).all()
+
+
+def _all_texts_kept(services) -> bool:
+    with services.session() as session:
+        stored = {row[0] for row in session.execute(sa.text("SELECT text FROM file_entries"))}
+    return all(t in stored for texts in (*OWN.values(), *FOR_OTHERS.values()) for t in texts)
+
+
+def snapshot(engine) -> dict[str, dict[tuple, dict[str, Any]]]:
+    """Every row of every table of the live database, by primary key."""
+    metadata = sa.MetaData()
+    metadata.reflect(bind=engine)
+    found = {}
+    with engine.connect() as conn:
+        for table in metadata.sorted_tables:
+            keys = [c.name for c in table.primary_key.columns]
+            found[table.name] = {
+                tuple(row[k] for k in keys): dict(row) for row in conn.execute(sa.select(table)).mappings()
+            }
+    return found
+
+
+def strings(value: Any) -> Iterator[str]:
+    if isinstance(value, bytes):
+        yield value.decode("latin-1")
+    elif isinstance(value, dict | list):
+        yield json.dumps(value, ensure_ascii=False)
+    elif value is not None:
+        yield str(value)
+
+
+def json_values(value: Any) -> Iterator[tuple[str, Any]]:
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            yield key, inner
+            yield from json_values(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            yield from json_values(inner)
+
+
+def expected_after(before, person_id: int) -> dict[str, dict[tuple, dict[str, Any] | None]]:
+    """What the policy in storage/erasure.py says each row becomes (None: gone), worked out row by row."""
+    gone: dict[str, set] = {"people": {(person_id,)}}
+    changed = True
+    while changed:  # rows owned by gone rows go too, transitively
+        changed = False
+        for (table, column), rule in erasure.REFERENCES.items():
+            if rule is not erasure.Rule.delete or table not in before:
+                continue
+            target = next(
+                fk.column.table.name for fk in SQLModel.metadata.tables[table].c[column].foreign_keys
+            )
+            for key, row in before[table].items():
+                if (row[column],) in gone.get(target, set()) and key not in gone.setdefault(table, set()):
+                    gone[table].add(key)
+                    changed = True
+    after: dict[str, dict[tuple, dict[str, Any] | None]] = {}
+    name = before["people"][(person_id,)]["name"]
+    for table, rows in before.items():
+        after[table] = {}
+        for key, row in rows.items():
+            if key in gone.get(table, set()):
+                after[table][key] = None
+                continue
+            row = dict(row)
+            for (t, column), rule in erasure.REFERENCES.items():
+                if t != table or rule is not erasure.Rule.clear:
+                    continue
+                target = next(
+                    fk.column.table.name for fk in SQLModel.metadata.tables[t].c[column].foreign_keys
+                )
+                if (row[column],) in gone.get(target, set()):
+                    row[column] = None
+                    for also in erasure.CLEARED_WITH.get((t, column), ()):
+                        row[also] = None
+            if table == "file_entries" and row["data"].get("manager_id") == person_id:
+                row["data"] = {**row["data"], "manager_id": None}
+                row["text"] = row["text"].replace(f"manager {name}", "manager (erased)")
+            after[table][key] = row
+    return after
+
+
+@pytest.mark.parametrize("email", ["ana@acme.test", "maria@acme.test"])
+def test_deleting_a_person_leaves_nothing_of_them_and_the_rest_intact(
+    world, engine, database_url, tmp_path, email
+):
+    sb, services = world.sb, world.services
+    build_history(world)
+    uid = world.ids[email]
+    person_id = _id(services, email)
+    name = email.split("@")[0].title()
+    before = snapshot(engine)
+    env = _env(sb, database_url)
+
+    declined = run(["file", "delete", email], env, tmp_path)  # no input: the confirmation is declined
+    assert declined.returncode == 1 and "Aborted" in declined.stderr
+    assert f"Delete everything checkins holds about {name} <{email}>" in declined.stdout
+    assert snapshot(engine) == before
+
+    done = run(["file", "delete", email, "--yes"], env, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert f"{name} <{email}> deleted" in done.stdout
+    after = snapshot(engine)
+
+    # nothing of them remains: not their id, email, Slack user id, DM, name, nor anything in their file
+    identifiers = [email, uid, sb.dm_channel(uid), name, *OWN[email]]
+    for table, rows in after.items():
+        for row in rows.values():
+            for value in row.values():
+                for text in strings(value):
+                    assert not [i for i in identifiers if i in text], (table, row)
+    with Session(engine) as session:
+        references = erasure.database_foreign_keys(session)
+    for table, column, target in references:
+        if target == "people":
+            assert all(row[column] != person_id for row in after[table].values()), (table, column)
+    for table, rows in after.items():
+        for row in rows.values():
+            for value in row.values():
+                assert ("manager_id", person_id) not in list(json_values(value)), (table, row)
+
+    # and everything else is as it was, but for what the classification says
+    expected = expected_after(before, person_id)
+    for table, rows in expected.items():
+        assert {k: v for k, v in rows.items() if v is not None} == after[table], table
+    assert sum(len(rows) for rows in after.values()) > 30  # the others' data is there
+
+    # what they wrote in others' files stays there, without them as its author
+    for text in FOR_OTHERS[email]:
+        (row,) = [r for r in after["file_entries"].values() if r["text"] == text]
+        assert row["author_id"] is None and row["person_id"] != person_id
+    # and the app goes on for everyone else
+    bo, ana = world.ids["bo@acme.test"], world.ids["ana@acme.test"]
+    sb.slash_command(bo, "/feedback", "")
+    wait_for(lambda: "Feedback you received" in sb.transcript(bo))
+    if email == "ana@acme.test":
+        assert "*someone* · " in sb.transcript(bo) or "someone" in str(sb.ephemerals(bo)[-1])
+    else:
+        sb.open_home(ana)
+        wait_for(lambda: "manager (erased)" in str((sb.home(ana) or {}).get("blocks")))
+    assert sb.problems == []
+
+
+def test_the_erasure_of_a_manager_unlinks_their_reports(world, engine):
+    build_history(world)
+    maria_id = _id(world.services, "maria@acme.test")
+    with world.services.session() as session:
+        erased = privacy.erase(session, email="maria@acme.test")
+    assert erased.counts["people deleted"] == 1
+    with world.services.session() as session:
+        reports = [people.get_by_email(session, email=e) for e in ("ana@acme.test", "bo@acme.test")]
+        assert [p.manager_id for p in reports] == [None, None]
+        joined = [
+            e for e in file_entries.list_for(session, person_id=reports[0].id) if e.kind == "org_change"
+        ]
+        (checkin,) = session.exec(select(Checkin).where(Checkin.person_id == reports[0].id)).all()
+    assert [(e.text, e.data) for e in joined] == [
+        ("Joined: team Platform, manager (erased)", {"team": "Platform", "manager_id": None})
+    ]
+    assert (checkin.manager_id, checkin.manager_channel, checkin.manager_ts) == (None, None, None)
+    assert maria_id not in {e.author_id for e in joined}
+
+
+def test_the_id_of_someone_deleted_is_never_given_to_the_next_person(sandbox, runtime):
+    """SQLite reuses the id of a deleted newest row unless told not to: a stale reference to the deleted
+    person (a review's author, a button's value) would then point at the next hire."""
+    services = runtime.services
+    seed_team(sandbox, services)
+    dee_id = _id(services, "dee@acme.test")
+    assert dee_id == max(_id(services, e) for e in TEAM)  # the newest person, the one SQLite would reuse
+    with services.session() as session:
+        privacy.erase(session, email="dee@acme.test")
+    slack_users(sandbox, {"zoe@acme.test": "UTC"})
+    assert import_org(services, csv_text([["zoe@acme.test", "", "Data", "", ""]])).ok
+    zoe_id = _id(services, "zoe@acme.test")
+    assert zoe_id > dee_id
+    with services.session() as session:
+        assert session.get(Person, dee_id) is None
+        assert [e.person_id for e in file_entries.list_for(session, person_id=zoe_id)] == [zoe_id]
+
+
+def test_deleting_someone_not_in_checkins_says_so(world, database_url, tmp_path):
+    result = run(["file", "delete", "nobody@acme.test", "--yes"], _env(world.sb, database_url), tmp_path)
+    assert result.returncode == 1 and "nobody@acme.test is not in checkins" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+# --- retention -------------------------------------------------------------------------------------------
+
+
+def test_retention_deletes_what_is_older_than_the_window_and_keeps_the_rest(sandbox, runtime):
+    services = runtime.services
+    seed_team(sandbox, services)
+    now = utcnow()
+    old, recent = now - timedelta(days=100), now - timedelta(days=10)
+    with services.session() as session:
+        ana = people.get_by_email(session, email="ana@acme.test")
+        bo = people.get_by_email(session, email="bo@acme.test")
+        for at, text in ((old, "old entry"), (recent, "recent entry")):
+            append(session, person_id=ana.id, kind="note", text=text, at=at)
+        session.add_all(
+            [
+                Checkin(
+                    person_id=ana.id, period_key="w:old", opens_at=old - timedelta(days=7), closes_at=old
+                ),
+                Checkin(
+                    person_id=ana.id, period_key="w:new", opens_at=recent, closes_at=now + timedelta(days=1)
+                ),
+                Send(
+                    person_id=ana.id,
+                    period_key="w:old",
+                    kind="prompt",
+                    state="sent",
+                    claimed_by="x",
+                    claimed_at=old,
+                ),
+                Send(
+                    person_id=ana.id,
+                    period_key="w:new",
+                    kind="prompt",
+                    state="sent",
+                    claimed_by="x",
+                    claimed_at=recent,
+                ),
+                ProcessedEvent(event_id="Ev-old", received_at=now - timedelta(days=2)),
+                ProcessedEvent(event_id="Ev-new", received_at=now - timedelta(hours=1)),
+            ]
+        )
+        asked = FeedbackRequest(requester_id=ana.id, subject_id=ana.id, asked_id=bo.id, created_at=old)
+        session.add(asked)
+        session.flush()
+        session.add_all(
+            [
+                Feedback(
+                    giver_id=bo.id,
+                    recipient_id=ana.id,
+                    text="old feedback",
+                    visibility="recipient_only",
+                    created_at=old,
+                ),
+                Feedback(
+                    giver_id=bo.id,
+                    recipient_id=ana.id,
+                    text="late answer",
+                    visibility="recipient_only",
+                    request_id=asked.id,
+                    created_at=recent,
+                ),
+            ]
+        )
+
+    def state():
+        with services.session() as session:
+            q = session.execute
+            return {
+                "entries": {r[0] for r in q(sa.text("SELECT text FROM file_entries WHERE kind = 'note'"))},
+                "checkins": {r[0] for r in q(sa.text("SELECT period_key FROM checkins"))},
+                "sends": {r[0] for r in q(sa.text("SELECT period_key FROM sends"))},
+                "events": {r[0] for r in q(sa.text("SELECT event_id FROM processed_events"))},
+                "feedback": {tuple(r) for r in q(sa.text("SELECT text, request_id FROM feedback"))},
+                "requests": q(sa.text("SELECT count(*) FROM feedback_requests")).scalar(),
+            }
+
+    everything = state()
+    done = run_retention(services, days=None, now=now)  # no window: only old event ids go
+    assert done.cutoff is None and state() == {**everything, "events": {"Ev-new"}}
+
+    done = run_retention(services, days=90, now=now)
+    assert state() == {
+        "entries": {"recent entry"},
+        "checkins": {"w:new"},  # the open one stays, whenever it opened
+        "sends": {"w:new"},
+        "events": {"Ev-new"},
+        "feedback": {("late answer", None)},
+        "requests": 0,
+    }
+    assert done.counts["file_entries"] == 1 and done.counts["feedback_requests"] == 1
+    # a second run finds nothing more
+    assert sum(run_retention(services, days=90, now=now).counts.values()) == 0
+
+
+def test_the_retention_job_runs_daily_with_the_operators_window(runtime):
+    from schedules.runner import RETENTION_JOB, SchedulerRunner
+
+    runner = SchedulerRunner(runtime.services, tick_every=3600, retention_days=365)
+    runner.step()
+    try:
+        job = runner.scheduler.get_job(RETENTION_JOB)
+        assert job.kwargs == {"days": 365} and job.func_ref == "schedules.jobs:apply_retention"
+        assert str(job.trigger) == "cron[hour='3', minute='47']"
+    finally:
+        runner.stop()
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("", None),
+        ("365", 365),
+        ("60", 60),
+        ("59", SettingsError),
+        ("a year", SettingsError),
+        ("-5", SettingsError),
+    ],
+)
+def test_the_retention_setting_is_optional_and_checked(value, expected):
+    env = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "CHECKINS_RETENTION_DAYS": value}
+    if expected is SettingsError:
+        with pytest.raises(SettingsError, match=r"^CHECKINS_RETENTION_DAYS is malformed: .* >= 60"):
+            load_settings(env, env_file=None)
+    else:
+        assert load_settings(env, env_file=None).retention_days == expected

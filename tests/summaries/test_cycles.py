@@ -1,0 +1,56 @@
+"""What a summary covers: months, quarters and check-in periods, and which check-ins fall in them."""
+
+from datetime import date, datetime
+
+import pytest
+
+from domain.summaries.cycles import Cycle, in_cycle, month_cycle, period_cycle, period_cycle_of, quarter_cycle
+from storage.models import Checkin
+from tests.support import utc
+
+
+def checkin(key: str, opens: datetime, closes: datetime) -> Checkin:
+    return Checkin(person_id=1, period_key=key, opens_at=opens, closes_at=closes)
+
+
+def test_a_month_runs_from_its_first_day_to_the_next_months():
+    assert month_cycle(date(2026, 2, 14)) == Cycle(
+        "month", "m:2026-02", "February 2026", utc(2026, 2, 1), utc(2026, 3, 1)
+    )
+    assert month_cycle(date(2028, 2, 29)).ends == utc(2028, 3, 1)  # a leap year
+    assert month_cycle(date(2026, 12, 31)).ends == utc(2027, 1, 1)
+
+
+@pytest.mark.parametrize(
+    ("day", "key", "label", "starts", "ends"),
+    [
+        (date(2026, 1, 1), "q:2026-Q1", "Q1 2026", utc(2026, 1, 1), utc(2026, 4, 1)),
+        (date(2026, 6, 30), "q:2026-Q2", "Q2 2026", utc(2026, 4, 1), utc(2026, 7, 1)),
+        (date(2026, 11, 5), "q:2026-Q4", "Q4 2026", utc(2026, 10, 1), utc(2027, 1, 1)),
+    ],
+)
+def test_a_quarter_holds_its_three_months(day, key, label, starts, ends):
+    assert quarter_cycle(day) == Cycle("quarter", key, label, starts, ends)
+
+
+def test_a_period_spans_its_check_ins_across_time_zones():
+    rows = [
+        checkin("2026-W47", utc(2026, 11, 20, 1), utc(2026, 11, 23, 1)),
+        checkin("2026-W47", utc(2026, 11, 20, 15), utc(2026, 11, 23, 15)),
+        checkin("2026-W48", utc(2026, 11, 27, 1), utc(2026, 11, 30, 1)),
+    ]
+    cycle = period_cycle("2026-W47", rows)
+    assert cycle == Cycle(
+        "period", "2026-W47", "check-ins of Fri 20 Nov", utc(2026, 11, 20, 1), utc(2026, 11, 23, 15)
+    )
+    assert cycle == period_cycle_of("2026-W47", utc(2026, 11, 20, 1), utc(2026, 11, 23, 15))
+
+
+def test_a_period_holds_its_own_check_ins_and_a_month_those_opened_within_it():
+    week = period_cycle_of("2026-W47", utc(2026, 11, 20), utc(2026, 11, 23))
+    november = month_cycle(date(2026, 11, 1))
+    ours = checkin("2026-W47", utc(2026, 11, 20, 9), utc(2026, 11, 23, 9))
+    late_zone = checkin("2026-W47", utc(2026, 11, 30, 23), utc(2026, 12, 3))  # same key, other dates
+    december = checkin("2026-W49", utc(2026, 12, 1), utc(2026, 12, 4))
+    assert in_cycle(ours, week) and in_cycle(late_zone, week) and not in_cycle(december, week)
+    assert in_cycle(ours, november) and in_cycle(late_zone, november) and not in_cycle(december, november)
