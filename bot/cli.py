@@ -10,8 +10,8 @@ import click
 import sqlalchemy as sa
 from slack_bolt.error import BoltError
 
+from bot.consumer import WorkerStartError
 from bot.settings import SettingRefused, Settings, SettingsError, load_settings
-from bot.work import WorkerStartError
 from domain.core.slack import SlackError
 from domain.org import service as org
 
@@ -115,6 +115,33 @@ def db_upgrade() -> None:
     click.echo("database is up to date")
 
 
+@cli.command("jobs", help="Work not done yet: queued, running, stuck (past its lease) and failed, by kind.")
+@click.option("--failures", "show_failures", is_flag=True, help="Also list the latest failed jobs.")
+def jobs_command(show_failures: bool) -> None:
+    from storage import jobs
+    from storage.db import make_engine, session_scope
+
+    engine = make_engine(_settings().database_url)
+    with session_scope(engine) as session:
+        lines = jobs.overview(session)
+        failed = jobs.failures(session) if show_failures else []
+    engine.dispose()
+    if not lines:
+        click.echo("no jobs waiting, running or failed")
+    for line in lines:
+        click.echo(f"{line.state:8} {line.kind:12} {line.count:6}  oldest {_age(line.oldest_seconds)}")
+    for job in failed:
+        click.echo(f"failed job {job.id} ({job.kind}, {job.key}) after {job.tries} tries: {job.error}")
+
+
+def _age(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f}s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f}m"
+    return f"{seconds / 3600:.1f}h"
+
+
 @cli.group("org", help="People, managers and teams.")
 def org_group() -> None:
     pass
@@ -168,7 +195,9 @@ def checkin_group() -> None:
 )
 @click.option("--user", "emails", multiple=True, metavar="EMAIL", help="Only these people (repeatable).")
 def checkin_send(emails: tuple[str, ...]) -> None:
+    """Exit status 1 while anyone's prompt is not settled: in flight elsewhere, or failed."""
     from bot.app import build_services
+    from bot.send_report import report_prompts
     from domain.checkins import due as checkin_due
     from domain.checkins import flows
     from storage.types import utcnow
@@ -179,12 +208,8 @@ def checkin_send(emails: tuple[str, ...]) -> None:
     with services.session() as session:
         due = checkin_due.due_prompts(session, now=now, emails=emails or None, send_now=True)
     report = flows.fan_out(services, due, now=now)
-    _report_fan_out(
-        report,
-        "prompt(s) sent",
-        "(already sent or skipped)",
-        "transient errors are retried by the scheduler every 5 minutes",
-    )
+    if not report_prompts(services, due, report):
+        sys.exit(1)
 
 
 def _check_people(services, emails: tuple[str, ...], refusal: str) -> None:

@@ -13,7 +13,10 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel
 
-from storage import models  # noqa: F401  (registers every table on SQLModel.metadata)
+from storage import (
+    jobs,
+    models,  # noqa: F401  (registers every table on SQLModel.metadata)
+)
 from storage.models import Checkin, Feedback, FeedbackRequest, FileEntry, ProcessedEvent, Send
 
 
@@ -130,6 +133,11 @@ def erase_person(session: Session, *, person_id: int) -> Counter:
     check_classified(session)
     counts: Counter = Counter()
     people = SQLModel.metadata.tables["people"]
+    slack_user_id = session.execute(
+        sa.select(people.c.slack_user_id).where(people.c.id == person_id)
+    ).scalar()
+    if slack_user_id:  # requests of theirs still queued, or failed and kept: the job table's no foreign key
+        counts["jobs deleted"] += jobs.forget(session, slack_user_id=slack_user_id)
     _erase(session, people, people.c.id == person_id, counts)
     return counts
 
