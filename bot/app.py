@@ -23,7 +23,7 @@ from bot.work import (
     run,
 )
 from domain.core.services import Services
-from handlers import checkins, errors, feedback, goals, home, org, reviews
+from handlers import checkins, errors, feedback, goals, home, one_on_ones, org, reviews
 from schedules import jobs as scheduled
 from storage.db import make_engine, upgrade
 
@@ -63,7 +63,7 @@ def _register(app: App) -> App:
     """The listeners, after the middleware that readies what they read."""
     app.use(clean_payload())
     app.use(safe_respond())
-    for feature in (checkins, goals, feedback, reviews, home, org, errors):
+    for feature in (checkins, goals, feedback, reviews, home, one_on_ones, org, errors):
         feature.register(app)
     return app
 

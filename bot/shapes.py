@@ -133,6 +133,15 @@ class BlockActions(_Envelope):
     container: dict[str, Any] | None = None
 
 
+class MessageAction(_Envelope):
+    """A message shortcut ("Add to 1:1"): who clicked it; the message's text is read as a string if any."""
+
+    type: Literal["message_action"]
+    callback_id: str
+    user: _User
+    trigger_id: str
+
+
 class ViewSubmission(_Envelope):
     type: Literal["view_submission", "view_closed"]
     user: _User
@@ -211,6 +220,7 @@ class AppRateLimited(_Envelope):
 
 KINDS: dict[str, type[_Envelope]] = {
     "block_actions": BlockActions,
+    "message_action": MessageAction,
     "view_submission": ViewSubmission,
     "view_closed": ViewSubmission,
     "event_callback": EventCallback,

@@ -11,7 +11,7 @@ from domain.checkins import conversation, flows, holidays, periods, service, set
 from domain.core import delivery
 from domain.core.clock import utcnow
 from domain.core.services import Services
-from handlers import performance_file, summaries
+from handlers import one_on_ones, performance_file, summaries
 from handlers.listeners import answer_submission, input_values, int_or_none, notice, open_modal, refusals_told
 from message_templates.ids import ActionId, CallbackId
 from message_templates.render import render_message, render_view
@@ -47,6 +47,9 @@ def checkins_command(ack: Ack, command: dict[str, Any], respond: Respond, servic
     now = utcnow()
     if words and words[0].lower() == "export":
         performance_file.export(services, user_id, argument, respond, now)
+        return
+    if words and words[0].lower() == "1on1":
+        one_on_ones.command(services, command, command.get("text", "").strip()[4:], respond, now)
         return
     with refusals_told(respond), services.session() as session:
         if text in ("", "status", "help"):

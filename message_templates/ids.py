@@ -22,6 +22,9 @@ class ActionId(StrEnum):
     review_assess_open = "review_assess_open"
     review_agree = "review_agree"
     review_revise = "review_revise"
+    one_on_one_add = "one_on_one_add"
+    one_on_one_discussed = "one_on_one_discussed"
+    one_on_one_done = "one_on_one_done"
 
 
 class CallbackId(StrEnum):
@@ -35,3 +38,5 @@ class CallbackId(StrEnum):
     review_self_submit = "review_self_submit"
     review_assess_submit = "review_assess_submit"
     review_revise_submit = "review_revise_submit"
+    one_on_one_add_submit = "one_on_one_add_submit"
+    one_on_one_shortcut = "one_on_one_add_to_agenda"  # the message shortcut "Add to 1:1" (app_manifest.yml)

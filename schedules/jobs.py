@@ -13,6 +13,7 @@ from domain.checkins import due, flows
 from domain.core import delivery
 from domain.core.services import Services
 from domain.feedback import flows as feedback_flows
+from domain.one_on_ones import flows as one_on_one_flows
 from domain.org import service as org
 from domain.performance_file import privacy
 from domain.reviews import flows as review_flows
@@ -66,6 +67,7 @@ def run_tick(services: Services, *, now: datetime) -> TickReport:
     feedback_flows.send_request_reminders(services, now=now)
     review_flows.start(services, now=now)  # a quarter just ended where someone is: their review opens
     summary_flows.send_due(services, now=now)
+    one_on_one_flows.send_agendas(services, now=now)  # the day before each 1:1, to both sides
     if prompts or reminders:
         log.info(
             "tick: %d/%d prompts and %d/%d reminders sent",

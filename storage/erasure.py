@@ -52,6 +52,17 @@ REFERENCES: dict[tuple[str, str], Rule] = {
     ("goal_proposals", "decided_by_id"): Rule.clear,
     ("reviews", "person_id"): Rule.delete,
     ("reviews", "manager_id"): Rule.clear,  # a report's review stays the report's
+    ("one_on_one_series", "report_id"): Rule.delete,  # with its agenda, actions and private notes
+    ("one_on_one_series", "manager_id"): Rule.clear,  # the report's side stays theirs
+    ("one_on_one_series", "created_by_id"): Rule.clear,
+    ("one_on_one_points", "series_id"): Rule.delete,
+    ("one_on_one_points", "author_id"): Rule.clear,
+    ("one_on_one_points", "discussed_by_id"): Rule.clear,
+    ("one_on_one_actions", "series_id"): Rule.delete,
+    ("one_on_one_actions", "owner_id"): Rule.clear,
+    ("one_on_one_actions", "created_by_id"): Rule.clear,
+    ("one_on_one_private_notes", "series_id"): Rule.delete,
+    ("one_on_one_private_notes", "author_id"): Rule.delete,  # nobody else may ever read them
 }
 
 # Cleared together with a reference: where that person's side of it lives in Slack (their DM).

@@ -31,6 +31,7 @@ class EntryKind(StrEnum):
     feedback = "feedback"
     review = "review"
     file_view = "file_view"
+    one_on_one = "one_on_one"
 
 
 class Person(SQLModel, table=True):
@@ -435,3 +436,97 @@ class Review(SQLModel, table=True):
     assessed_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime, nullable=True))
     agreed_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime, nullable=True))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=sa.Column(UTCDateTime, nullable=False))
+
+
+# --- 1:1s (domain/one_on_ones) ----------------------------------------------------------------------------
+
+
+class OneOnOneSeries(SQLModel, table=True):
+    """A manager's regular 1:1 with a report: only its rhythm (no calendar); ended by a manager change."""
+
+    __tablename__ = "one_on_one_series"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: int | None = Field(default=None, primary_key=True)
+    # NULL once the manager is erased: the series (and the report's agenda) stays the report's.
+    manager_id: int | None = Field(
+        default=None, sa_column=sa.Column(sa.Integer, sa.ForeignKey("people.id"), nullable=True, index=True)
+    )
+    report_id: int = Field(
+        sa_column=sa.Column(sa.Integer, sa.ForeignKey("people.id"), nullable=False, index=True)
+    )
+    created_by_id: int | None = Field(
+        default=None, sa_column=sa.Column(sa.Integer, sa.ForeignKey("people.id"), nullable=True)
+    )
+    frequency: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))  # weekly, biweekly, monthly
+    weekday: int = Field(sa_column=sa.Column(sa.Integer, nullable=False))  # 0 = Monday
+    at_minute: int = Field(sa_column=sa.Column(sa.Integer, nullable=False))  # after local midnight
+    timezone: str = Field(
+        sa_column=sa.Column(sa.String(64), nullable=False)
+    )  # whose local time: the setter's
+    starts_on: date = Field(sa_column=sa.Column(sa.Date, nullable=False))  # the first meeting's local day
+    created_at: datetime = Field(default_factory=utcnow, sa_column=sa.Column(UTCDateTime, nullable=False))
+    ended_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime, nullable=True))
+    end_reason: str = Field(default="", sa_column=sa.Column(sa.String(32), nullable=False, server_default=""))
+
+
+class OneOnOnePoint(SQLModel, table=True):
+    """A talking point on a series' shared agenda: it carries over until marked discussed."""
+
+    __tablename__ = "one_on_one_points"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: int | None = Field(default=None, primary_key=True)
+    series_id: int = Field(
+        sa_column=sa.Column(sa.Integer, sa.ForeignKey("one_on_one_series.id"), nullable=False, index=True)
+    )
+    author_id: int | None = Field(
+        default=None, sa_column=sa.Column(sa.Integer, sa.ForeignKey("people.id"), nullable=True)
+    )
+    text: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    source: str = Field(default="command", sa_column=sa.Column(sa.String(16), nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=sa.Column(UTCDateTime, nullable=False))
+    discussed_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime, nullable=True))
+    discussed_by_id: int | None = Field(
+        default=None, sa_column=sa.Column(sa.Integer, sa.ForeignKey("people.id"), nullable=True)
+    )
+
+
+class OneOnOneAction(SQLModel, table=True):
+    """An action item agreed in a 1:1: an owner (either side) and a due date, open until done."""
+
+    __tablename__ = "one_on_one_actions"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: int | None = Field(default=None, primary_key=True)
+    series_id: int = Field(
+        sa_column=sa.Column(sa.Integer, sa.ForeignKey("one_on_one_series.id"), nullable=False, index=True)
+    )
+    owner_id: int | None = Field(
+        default=None, sa_column=sa.Column(sa.Integer, sa.ForeignKey("people.id"), nullable=True)
+    )
+    created_by_id: int | None = Field(
+        default=None, sa_column=sa.Column(sa.Integer, sa.ForeignKey("people.id"), nullable=True)
+    )
+    text: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    due_on: date = Field(sa_column=sa.Column(sa.Date, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=sa.Column(UTCDateTime, nullable=False))
+    done_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime, nullable=True))
+
+
+class OneOnOnePrivateNote(SQLModel, table=True):
+    """A note only its author ever reads: kept apart from the performance file, so no file read, HR look
+    or export can reach it."""
+
+    __tablename__ = "one_on_one_private_notes"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: int | None = Field(default=None, primary_key=True)
+    series_id: int = Field(
+        sa_column=sa.Column(sa.Integer, sa.ForeignKey("one_on_one_series.id"), nullable=False, index=True)
+    )
+    author_id: int = Field(
+        sa_column=sa.Column(sa.Integer, sa.ForeignKey("people.id"), nullable=False, index=True)
+    )
+    text: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=sa.Column(UTCDateTime, nullable=False))

@@ -57,6 +57,7 @@ KIND_LABELS = {
     "feedback": "Feedback",
     "review": "Review",
     "file_view": "File viewed",
+    "one_on_one": "1:1",
 }
 
 

@@ -1,0 +1,246 @@
+"""1:1s, one unit of work each: a series set up, points added and discussed, shared notes, action items and
+private notes. Who may act is decided from the person who acted (reading.series_for / party_series).
+
+Shared notes, action items and points discussed enter the report's performance file; private notes never
+do: they live in their own table and are read only by their author.
+"""
+
+import logging
+from datetime import date, datetime
+
+from sqlmodel import Session
+
+from domain.core.delivery import Outcome, Post
+from domain.core.directory import person_for
+from domain.one_on_ones import rhythm
+from domain.one_on_ones.reading import OneOnOneError, party_series, series_for
+from domain.performance_file.entries import record
+from message_templates.render import render_message
+from storage import one_on_ones as store
+from storage import people
+from storage.models import (
+    EntryKind,
+    OneOnOneAction,
+    OneOnOnePoint,
+    OneOnOnePrivateNote,
+    OneOnOneSeries,
+    Person,
+)
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT = 2000
+SOURCES = {"command", "home", "shortcut", "suggestion"}
+
+
+def _text(text: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise OneOnOneError("Write the text first.")
+    if len(text) > MAX_TEXT:
+        raise OneOnOneError(f"Keep it under {MAX_TEXT} characters (this is {len(text)}).")
+    return text
+
+
+def _in_file(session: Session, series: OneOnOneSeries, author: Person, what: str, text: str, **data) -> None:
+    """The report's file holds what both sides agreed on, in order."""
+    report = people.get(session, person_id=series.report_id)
+    assert report is not None
+    record(
+        session,
+        person=report,
+        author=author,
+        kind=EntryKind.one_on_one,
+        text=text,
+        data={"series_id": series.id, "what": what, **data},
+    )
+
+
+def set_up(
+    session: Session, *, slack_user_id: str, other_slack_id: str, words: list[str], now: datetime
+) -> Outcome:
+    """A manager with a report, or a report with their manager; setting it up again changes the rhythm and
+    keeps the agenda."""
+    me = person_for(session, slack_user_id)
+    other = people.get_by_slack_id(session, slack_user_id=other_slack_id)
+    if other is None or not other.active or other.id == me.id:
+        raise OneOnOneError("A 1:1 is with someone in checkins: your manager or one of your reports.")
+    if other.manager_id == me.id:
+        manager, report = me, other
+    elif me.manager_id == other.id:
+        manager, report = other, me
+    else:
+        raise OneOnOneError(f"A 1:1 is between a manager and their report; {other.name} is neither to you.")
+    try:
+        chosen = rhythm.parse(words)
+    except rhythm.RhythmError as err:
+        raise OneOnOneError(str(err)) from err
+    starts_on = rhythm.first_day(chosen, tz=me.timezone, now=now)
+    assert report.id is not None
+    existing = [s for s in store.active_series_of(session, person_id=report.id) if s.manager_id == manager.id]
+    if existing:
+        series = existing[0]
+        series.frequency, series.weekday, series.at_minute = (
+            chosen.frequency,
+            chosen.weekday,
+            chosen.at_minute,
+        )
+        series.timezone, series.starts_on = me.timezone, starts_on
+        session.add(series)
+    else:
+        series = store.add(
+            session,
+            OneOnOneSeries(
+                manager_id=manager.id,
+                report_id=report.id,
+                created_by_id=me.id,
+                frequency=chosen.frequency,
+                weekday=chosen.weekday,
+                at_minute=chosen.at_minute,
+                timezone=me.timezone,
+                starts_on=starts_on,
+                created_at=now,
+            ),
+        )
+    first = rhythm.next_meeting(chosen, tz=me.timezone, starts_on=starts_on, after=now)
+    message = render_message(
+        "one_on_ones/set_up.json.j2",
+        setter=me,
+        other=other,
+        label=chosen.label(),
+        first=first,
+        tz=me.timezone,
+    )
+    notice = f"Your 1:1 with {other.name} is set: {chosen.label()} ({me.timezone}). Add points any time."
+    return Outcome(notice=notice, posts=[Post(other.slack_user_id, None, message)])
+
+
+def add_point(
+    session: Session,
+    *,
+    slack_user_id: str,
+    text: str,
+    with_slack_id: str | None = None,
+    series_id: int | None = None,
+    source: str = "command",
+    now: datetime,
+) -> Outcome:
+    me = person_for(session, slack_user_id)
+    series = party_series(session, me, series_id) if series_id else series_for(session, me, with_slack_id)
+    point = store.add(
+        session,
+        OneOnOnePoint(
+            series_id=series.id,
+            author_id=me.id,
+            text=_text(text),
+            source=source if source in SOURCES else "command",
+            created_at=now,
+        ),
+    )
+    other = people.get(
+        session, person_id=series.manager_id if me.id == series.report_id else series.report_id
+    )
+    return Outcome(notice=f"Added to your 1:1 with {other.name if other else 'them'}: {point.text}")
+
+
+def discussed(session: Session, *, slack_user_id: str, point_id: int | None, now: datetime) -> Outcome:
+    me = person_for(session, slack_user_id)
+    point = store.get_point(session, point_id=point_id) if point_id else None
+    series = party_series(session, me, point.series_id if point else None)
+    assert point is not None
+    if point.discussed_at is None:
+        point.discussed_at, point.discussed_by_id = now, me.id
+        session.add(point)
+        _in_file(session, series, me, "discussed", f"Discussed: {point.text}", point_id=point.id)
+    return Outcome(notice=f"Marked discussed: {point.text}")
+
+
+def add_note(
+    session: Session,
+    *,
+    slack_user_id: str,
+    text: str,
+    private: bool,
+    with_slack_id: str | None,
+    now: datetime,
+) -> Outcome:
+    me = person_for(session, slack_user_id)
+    series = series_for(session, me, with_slack_id)
+    text = _text(text)
+    if private:
+        store.add(
+            session, OneOnOnePrivateNote(series_id=series.id, author_id=me.id, text=text, created_at=now)
+        )
+        return Outcome(notice="Kept as your private note: only you can ever read it.")
+    _in_file(session, series, me, "note", text)
+    return Outcome(notice="Shared note kept in the performance file.")
+
+
+def private_notes(
+    session: Session, *, slack_user_id: str, with_slack_id: str | None
+) -> list[OneOnOnePrivateNote]:
+    """The person's own private notes on a 1:1: never anyone else's."""
+    me = person_for(session, slack_user_id)
+    series = series_for(session, me, with_slack_id)
+    assert me.id is not None and series.id is not None
+    return list(store.private_notes(session, series_id=series.id, author_id=me.id))
+
+
+def add_action(
+    session: Session,
+    *,
+    slack_user_id: str,
+    owner_slack_id: str,
+    due_on: date | None,
+    text: str,
+    with_slack_id: str | None,
+    now: datetime,
+) -> Outcome:
+    me = person_for(session, slack_user_id)
+    series = series_for(session, me, with_slack_id)
+    owner = people.get_by_slack_id(session, slack_user_id=owner_slack_id)
+    if owner is None or owner.id not in (series.manager_id, series.report_id):
+        raise OneOnOneError("An action item belongs to one of the 1:1's two sides.")
+    if due_on is None:
+        raise OneOnOneError("Give a due date as YYYY-MM-DD.")
+    action = store.add(
+        session,
+        OneOnOneAction(
+            series_id=series.id,
+            owner_id=owner.id,
+            created_by_id=me.id,
+            text=_text(text),
+            due_on=due_on,
+            created_at=now,
+        ),
+    )
+    _in_file(
+        session,
+        series,
+        me,
+        "action",
+        f"Action item for {owner.name}, due {due_on:%Y-%m-%d}: {action.text}",
+        action_id=action.id,
+        owner_id=owner.id,
+        due_on=due_on.isoformat(),
+    )
+    return Outcome(notice=f"Action item for {owner.name}, due {due_on:%Y-%m-%d}: {action.text}")
+
+
+def action_done(session: Session, *, slack_user_id: str, action_id: int | None, now: datetime) -> Outcome:
+    me = person_for(session, slack_user_id)
+    action = store.get_action(session, action_id=action_id) if action_id else None
+    series = party_series(session, me, action.series_id if action else None)
+    assert action is not None
+    if action.done_at is None:
+        action.done_at = now
+        session.add(action)
+        _in_file(session, series, me, "action_done", f"Done: {action.text}", action_id=action.id)
+    return Outcome(notice=f"Done: {action.text}")
+
+
+def end(session: Session, *, slack_user_id: str, with_slack_id: str | None, now: datetime) -> Outcome:
+    me = person_for(session, slack_user_id)
+    series = series_for(session, me, with_slack_id)
+    store.end(session, series=series, reason="ended", now=now)
+    return Outcome(notice="That 1:1 series has ended; its agenda is kept in the file's history.")

@@ -1,0 +1,277 @@
+"""1:1s through the sandbox: a series, the agenda both sides keep (command, Home tab, message shortcut), the
+agenda DM the day before, points carried over, notes, action items, private notes, and who may touch what."""
+
+import time
+from datetime import timedelta
+
+from sqlmodel import select
+
+from domain.one_on_ones import reading, rhythm
+from domain.one_on_ones.flows import send_agendas
+from domain.performance_file import entries as performance_file
+from domain.performance_file import export, privacy
+from schedules.jobs import run_tick
+from storage import one_on_ones as store
+from storage import people
+from storage.models import OneOnOnePoint, OneOnOnePrivateNote, OneOnOneSeries
+from storage.types import utcnow
+from tests.support import csv_text, import_org, wait_for
+
+AGENDA = "Tomorrow's 1:1 agenda"
+
+
+def at(uid: str) -> str:
+    return f"<@{uid}|someone>"
+
+
+def bot_dms(sb, uid, start):
+    return [m for m in sb.dm_messages(uid) if m.get("bot_id") and m["text"].startswith(start)]
+
+
+def series(services, email) -> OneOnOneSeries | None:
+    with services.session() as session:
+        person = people.get_by_email(session, email=email)
+        found = [s for s in store.active_series_of(session, person_id=person.id) if s.report_id == person.id]
+        return found[0] if found else None
+
+
+def meeting_after(found: OneOnOneSeries, after):
+    return rhythm.next_meeting(
+        reading.rhythm_of(found), tz=found.timezone, starts_on=found.starts_on, after=after
+    )
+
+
+def points(services) -> list[OneOnOnePoint]:
+    with services.session() as session:
+        return list(session.exec(select(OneOnOnePoint).order_by(OneOnOnePoint.id)))
+
+
+def file_of(services, email, viewer_email=None):
+    with services.session() as session:
+        person = people.get_by_email(session, email=email)
+        viewer = people.get_by_email(session, email=viewer_email or email)
+        page = performance_file.read(session, viewer=viewer, person=person, page_size=200)
+        return [(e.kind, e.text) for e in reversed(page.entries) if e.kind == "one_on_one"]
+
+
+def shortcut(sb, uid: str, text: str):
+    """The message shortcut "Add to 1:1" on a message (the sandbox has no shortcut menu: sent as Slack
+    sends a message_action)."""
+    channel = sb.dm_channel(uid)
+    token = sb.ws.issue_response_url(uid, channel, {"kind": "command"})
+    ts = f"{time.time():.6f}"
+    payload = {
+        "type": "message_action",
+        "callback_id": "one_on_one_add_to_agenda",
+        "trigger_id": sb.ws.issue_trigger(uid),
+        "action_ts": ts,
+        "message_ts": ts,
+        "user": {"id": uid, "name": "someone", "team_id": sb.ws.team_id},
+        "team": {"id": sb.ws.team_id, "domain": "acme"},
+        "channel": {"id": channel, "name": "directmessage"},
+        "message": {"type": "message", "user": uid, "ts": ts, "text": text},
+        "response_url": f"{sb.api_base}/response/{token}",
+        "token": "verification-token",
+    }
+    return sb.send_payload("interactivity", payload)
+
+
+def set_up(world, who="ana@acme.test", other="maria@acme.test", rhythm_text="weekly tue 10:00"):
+    sb, ids = world.sb, world.ids
+    sb.slash_command(ids[who], "/checkins", f"1on1 with {at(ids[other])} {rhythm_text}")
+    wait_for(lambda: "1:1 with" in sb.transcript(ids[who]) and series(world.services, "ana@acme.test"))
+    return series(world.services, "ana@acme.test")
+
+
+def test_a_report_sets_up_a_1on1_both_sides_add_points_and_the_agenda_comes_the_day_before_once(world):
+    sb, services, ids = world.sb, world.services, world.ids
+    ana, maria = ids["ana@acme.test"], ids["maria@acme.test"]
+    found = set_up(world)
+    assert (found.frequency, found.weekday, found.at_minute) == ("weekly", 1, 600)
+    assert found.timezone == "America/Sao_Paulo"  # the setter's local time
+    wait_for(lambda: "Your 1:1 with Maria is set: every week, Tuesday at 10:00" in sb.transcript(ana))
+    (invited,) = wait_for(lambda: bot_dms(sb, maria, "Ana set up a 1:1 with you"))
+    assert "every week, Tuesday at 10:00" in str(invited["blocks"])
+    sb.slash_command(ana, "/checkins", "1on1 add Career path & <!channel> next year")
+    sb.slash_command(maria, "/checkins", f"1on1 add {at(ana)} The migration's delay")
+    wait_for(lambda: len(points(services)) == 2)
+    assert shortcut(sb, maria, "Can we move the offsite to March?").ok
+    modal = wait_for(lambda: sb.open_views(maria))[-1]
+    assert "Can we move the offsite to March?" in str(modal)
+    assert sb.submit_view(maria, {"text": "Can we move the offsite to March?"}).ok
+    wait_for(lambda: len(points(services)) == 3)
+    assert [p.source for p in points(services)] == ["command", "command", "shortcut"]
+
+    meeting = meeting_after(found, utcnow())
+    run_tick(services, now=meeting - timedelta(days=2))
+    assert not bot_dms(sb, ana, AGENDA) and not bot_dms(sb, maria, AGENDA)
+    for _ in range(2):  # a tick that runs again sends nothing more
+        run_tick(services, now=meeting - timedelta(hours=23))
+    for uid in (ana, maria):
+        (dm,) = wait_for(lambda u=uid: bot_dms(sb, u, AGENDA))
+        shown = str(dm["blocks"])
+        assert "Career path &amp; &lt;!channel&gt; next year" in shown and "<!channel>" not in shown
+        assert "The migration's delay" in shown and "offsite to March" in shown
+    run_tick(services, now=meeting - timedelta(hours=1))
+    assert len(bot_dms(sb, ana, AGENDA)) == 1 and len(bot_dms(sb, maria, AGENDA)) == 1
+
+
+def test_points_carry_over_until_discussed_which_enters_the_reports_file(world):
+    sb, services, ids = world.sb, world.services, world.ids
+    ana, maria = ids["ana@acme.test"], ids["maria@acme.test"]
+    found = set_up(world)
+    sb.slash_command(ana, "/checkins", "1on1 add Career path")
+    sb.slash_command(ana, "/checkins", "1on1 add Training budget")
+    wait_for(lambda: len(points(services)) == 2)
+    first = meeting_after(found, utcnow())
+    send_agendas(services, now=first - timedelta(hours=20))
+    wait_for(lambda: bot_dms(sb, maria, AGENDA))
+    career = points(services)[0]
+    sb.click(maria, "one_on_one_discussed", str(career.id))
+    wait_for(lambda: "Marked discussed: Career path" in sb.transcript(maria))
+    second = meeting_after(found, first)
+    assert second - first == timedelta(days=7)
+    send_agendas(services, now=second - timedelta(hours=20))
+    for uid in (ana, maria):
+        latest = wait_for(lambda u=uid: len(bot_dms(sb, u, AGENDA)) == 2 and bot_dms(sb, u, AGENDA))[-1]
+        assert "Training budget" in str(latest["blocks"]) and "Career path" not in str(latest["blocks"])
+    assert file_of(services, "ana@acme.test") == [("one_on_one", "Discussed: Career path")]
+
+
+def test_shared_notes_and_action_items_enter_the_file_in_order_and_are_followed_up(world):
+    sb, services, ids = world.sb, world.services, world.ids
+    ana, maria = ids["ana@acme.test"], ids["maria@acme.test"]
+    set_up(world)
+    sb.slash_command(maria, "/checkins", "1on1 note Agreed: Ana leads the Q1 migration")
+    wait_for(lambda: "Shared note kept" in sb.transcript(maria))
+    sb.slash_command(maria, "/checkins", f"1on1 action {at(ana)} 2026-12-20 Write the migration plan")
+    wait_for(lambda: "Action item for Ana, due 2026-12-20" in sb.transcript(maria))
+    sb.slash_command(ana, "/checkins", "1on1")  # her agenda shows the open item, with its button
+    wait_for(lambda: "Write the migration plan" in sb.transcript(ana))
+    with services.session() as session:
+        (item,) = store.open_actions_owned(
+            session, owner_id=people.get_by_email(session, email="ana@acme.test").id
+        )
+    sb.click(ana, "one_on_one_done", str(item.id))
+    wait_for(lambda: "Done: Write the migration plan" in sb.transcript(ana))
+    assert file_of(services, "ana@acme.test", "maria@acme.test") == [
+        ("one_on_one", "Agreed: Ana leads the Q1 migration"),
+        ("one_on_one", "Action item for Ana, due 2026-12-20: Write the migration plan"),
+        ("one_on_one", "Done: Write the migration plan"),
+    ]
+
+
+def test_private_notes_are_read_by_their_author_only_never_exported_and_go_with_a_file_delete(world):
+    sb, services, ids = world.sb, world.services, world.ids
+    ana, maria, dee = ids["ana@acme.test"], ids["maria@acme.test"], ids["dee@acme.test"]
+    set_up(world)
+    sb.slash_command(maria, "/checkins", "1on1 private Ana seems tired lately")
+    wait_for(lambda: "only you can ever read it" in sb.transcript(maria))
+    sb.slash_command(maria, "/checkins", "1on1 notes")
+    wait_for(lambda: "Ana seems tired lately" in sb.transcript(maria))
+    sb.slash_command(ana, "/checkins", "1on1 notes")  # her own private notes: none
+    wait_for(lambda: "None yet" in sb.transcript(ana))
+    for uid in (ana, dee):
+        sb.open_home(uid)
+        sb.slash_command(uid, "/checkins", "1on1")
+    wait_for(lambda: sb.home(ana) and sb.home(dee))
+    sb.slash_command(dee, "/checkins", f"export {at(ana)} json")
+    wait_for(lambda: sb.files(dee))
+    for uid in (ana, dee):
+        assert "tired" not in sb.transcript(uid) and "tired" not in str(sb.home(uid))
+    assert "tired" not in str(sb.files(dee))
+    now = utcnow()
+    with services.session() as session:
+        for fmt in ("md", "json", "csv", "html"):
+            made = export.for_operator(session, email="ana@acme.test", fmt=fmt, now=now)
+            assert b"tired" not in made.content
+    with services.session() as session:
+        privacy.erase(session, email="ana@acme.test")
+    with services.session() as session:
+        assert not session.exec(select(OneOnOnePrivateNote)).all()
+        assert not session.exec(select(OneOnOneSeries)).all()
+
+
+def test_the_home_tab_shows_the_next_1on1_whose_buttons_add_and_discuss_points(world):
+    sb, services, ids = world.sb, world.services, world.ids
+    ana = ids["ana@acme.test"]
+    set_up(world)
+    sb.slash_command(ana, "/checkins", "1on1 add Career path")
+    wait_for(lambda: points(services))
+    sb.open_home(ana)
+    wait_for(lambda: "Career path" in str(sb.home(ana)) and "1:1 with Maria" in str(sb.home(ana)))
+    sb.click(ana, "one_on_one_add", surface="home")
+    wait_for(lambda: sb.open_views(ana))
+    assert sb.submit_view(ana, {"text": "Conference in May"}).ok
+    wait_for(lambda: "Conference in May" in str(sb.home(ana)))
+    assert points(services)[-1].source == "home"
+    career = points(services)[0]
+    sb.click(ana, "one_on_one_discussed", str(career.id), surface="home")
+    # off the agenda, into the file shown below it
+    wait_for(lambda: f"oo_point_{career.id}" not in str(sb.home(ana)))
+    assert "Conference in May" in str(sb.home(ana)) and "Discussed: Career path" in str(sb.home(ana))
+
+
+def test_forged_reads_and_edits_of_someone_elses_1on1_are_refused(world):
+    sb, services, ids = world.sb, world.services, world.ids
+    ana, chen, maria = ids["ana@acme.test"], ids["chen@acme.test"], ids["maria@acme.test"]
+    found = set_up(world)
+    sb.slash_command(ana, "/checkins", "1on1 add Salary review")
+    sb.slash_command(maria, "/checkins", f"1on1 action {at(ana)} 2026-12-20 Draft the plan")
+    wait_for(lambda: points(services) and "Action item" in sb.transcript(maria))
+    point = points(services)[0]
+    with services.session() as session:
+        (item,) = store.open_actions(session, series_id=found.id)
+    sb.send_dm(chen, "hello")
+    # a colleague: buttons he never saw, a point added to their agenda, their notes
+    assert sb.forge_action(chen, "one_on_one_discussed", str(point.id)).ok
+    assert sb.forge_action(chen, "one_on_one_done", str(item.id)).ok
+    assert sb.forge_action(chen, "one_on_one_add", str(found.id)).ok
+    wait_for(lambda: sb.transcript(chen).count("That 1:1 is not yours.") == 3)
+    sb.slash_command(chen, "/checkins", f"1on1 add {at(ana)} Gossip")
+    sb.slash_command(chen, "/checkins", f"1on1 notes {at(ana)}")
+    sb.slash_command(chen, "/checkins", "1on1")
+    wait_for(lambda: sb.transcript(chen).count("You have no 1:1") >= 2)
+    assert "Salary review" not in sb.transcript(chen) and "Draft the plan" not in sb.transcript(chen)
+    shortcut(sb, chen, "anything")
+    wait_for(lambda: "You have no 1:1 yet" in sb.transcript(chen))
+    # an outsider
+    outsider = sb.add_user(email="eve@other.test", real_name="Eve", name="eve", tz="UTC")
+    sb.slash_command(outsider, "/checkins", f"1on1 add {at(ana)} hi")
+    wait_for(lambda: "not set up in checkins" in sb.transcript(outsider))
+    # a modal of his own (for his 1:1 with Maria), submitted as if for theirs
+    sb.slash_command(chen, "/checkins", f"1on1 with {at(maria)} monthly fri 9:00")
+    wait_for(lambda: "Your 1:1 with Maria is set" in sb.transcript(chen))
+    shortcut(sb, chen, "Gossip")
+    wait_for(lambda: sb.open_views(chen))
+    reply = sb.submit_view(chen, {"text": "Gossip"}, forge_metadata=f"{found.id}:home")
+    assert reply.json == {"response_action": "errors", "errors": {"text": "That 1:1 is not yours."}}
+    with services.session() as session:
+        assert store.get_point(session, point_id=point.id).discussed_at is None
+        assert store.get_action(session, action_id=item.id).done_at is None
+    assert [p.text for p in points(services)] == ["Salary review"]
+
+
+def test_a_manager_change_ends_the_series_and_invites_the_new_manager_once(world):
+    sb, services, ids = world.sb, world.services, world.ids
+    ana, dee = ids["ana@acme.test"], ids["dee@acme.test"]
+    set_up(world)
+    moved = csv_text(
+        [
+            ["maria@acme.test", "", "Platform", "manager", ""],
+            ["ana@acme.test", "dee@acme.test", "Platform", "", ""],
+            ["bo@acme.test", "maria@acme.test", "Platform", "", "Europe/Berlin"],
+            ["chen@acme.test", "maria@acme.test", "Platform", "employee", ""],
+            ["dee@acme.test", "maria@acme.test", "Platform", "admin", ""],
+        ]
+    )
+    assert import_org(services, moved).ok
+    sb.slash_command(ana, "/checkins", "1on1 add Still there?")
+    wait_for(lambda: "You have no 1:1 yet" in sb.transcript(ana))
+    for _ in range(2):
+        send_agendas(services, now=utcnow())
+    (invite,) = wait_for(lambda: bot_dms(sb, dee, "Ana now reports to you"))
+    assert "1on1 with" in str(invite["blocks"])
+    with services.session() as session:
+        (ended,) = session.exec(select(OneOnOneSeries)).all()
+        assert ended.end_reason == "manager_changed" and ended.ended_at is not None
