@@ -9,6 +9,7 @@ from domain.core import bounds
 from domain.core.clock import utcnow
 from domain.core.refusals import NotInOrg
 from domain.core.services import Services
+from domain.home import todo
 from domain.home.service import home
 from domain.one_on_ones import reading as one_on_ones
 from domain.performance_file.entries import KIND_LABELS
@@ -68,6 +69,10 @@ def publish_home(
         except NotInOrg as refusal:  # the Home tab is a view: no notice can go there
             view = render_view("home/not_in_org.json.j2", message=str(refusal))
         else:
-            agendas = one_on_ones.agendas_of(session, shown.viewer, now=utcnow()) if shown.own else []
-            view = render_view("home/home.json.j2", home=shown, labels=KIND_LABELS, agendas=agendas)
+            now, own = utcnow(), shown.own
+            agendas = one_on_ones.agendas_of(session, shown.viewer, now=now) if own else []
+            todos = todo.todos(session, shown.viewer, now=now) if own else []
+            view = render_view(
+                "home/home.json.j2", home=shown, labels=KIND_LABELS, agendas=agendas, todos=todos
+            )
     services.gateway.publish_home(user_id, view)

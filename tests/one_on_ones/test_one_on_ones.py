@@ -11,8 +11,8 @@ from domain.one_on_ones.flows import send_agendas
 from domain.performance_file import entries as performance_file
 from domain.performance_file import export, privacy
 from schedules.jobs import run_tick
+from storage import checkins, people, reviews
 from storage import one_on_ones as store
-from storage import people
 from storage.models import OneOnOnePoint, OneOnOnePrivateNote, OneOnOneSeries
 from storage.types import utcnow
 from tests.support import csv_text, import_org, wait_for
@@ -275,3 +275,51 @@ def test_a_manager_change_ends_the_series_and_invites_the_new_manager_once(world
     with services.session() as session:
         (ended,) = session.exec(select(OneOnOneSeries)).all()
         assert ended.end_reason == "manager_changed" and ended.ended_at is not None
+
+
+def home_todos(sb, uid) -> list[str]:
+    home = sb.home(uid) or {}
+    return [str(b) for b in home.get("blocks", []) if str(b.get("block_id", "")).startswith("todo_")]
+
+
+def test_the_home_tab_lists_each_kind_of_to_do_with_its_button_and_clears_it_when_done(world):
+    sb, services, ids = world.sb, world.services, world.ids
+    ana, bo, maria = ids["ana@acme.test"], ids["bo@acme.test"], ids["maria@acme.test"]
+    sb.open_home(ana)
+    wait_for(lambda: "Nothing waits for you now." in str(sb.home(ana)))
+    now = utcnow()
+    with services.session() as session:  # a check-in period open now, and a review cycle begun
+        person = people.get_by_email(session, email="ana@acme.test")
+        checkins.ensure(
+            session,
+            person_id=person.id,
+            period_key="test-period",
+            opens_at=now - timedelta(hours=1),
+            closes_at=now + timedelta(days=2),
+        )
+        reviews.ensure(session, person_id=person.id, manager_id=person.manager_id, cycle="2026-Q4", now=now)
+    sb.slash_command(bo, "/feedback", f"request {at(ana)}")
+    wait_for(lambda: bot_dms(sb, ana, "Bo"))
+    sb.open_home(ana)
+    todos = wait_for(lambda: len(home_todos(sb, ana)) == 3 and home_todos(sb, ana))
+    assert "Your check-in is open." in todos[0] and "Check in now" in todos[0]
+    assert "Bo asked for your feedback." in todos[1] and "Give feedback" in todos[1]
+    assert "Your self-assessment for 2026-Q4." in todos[2] and "Start self-assessment" in todos[2]
+
+    sb.click(ana, "checkin_open", surface="home")
+    wait_for(lambda: sb.open_views(ana))
+    assert sb.submit_view(ana, {"mood": "3", "progress": "Billing migration"}).ok
+    sb.open_home(maria)
+    (waiting,) = wait_for(lambda: home_todos(sb, maria))
+    assert "Ana's check-in waits for your reply." in waiting and "Reply" in waiting
+    sb.click(maria, "checkin_reply", surface="home")
+    wait_for(lambda: sb.open_views(maria))
+    assert sb.submit_view(maria, {"reply": "Thanks!"}).ok
+    sb.click(ana, "feedback_give", surface="home")
+    wait_for(lambda: sb.open_views(ana))
+    assert sb.submit_view(ana, {"text": "Bo explains things clearly"}).ok
+    wait_for(lambda: bot_dms(sb, bo, "Feedback from Ana"))
+    sb.open_home(ana)
+    sb.open_home(maria)
+    wait_for(lambda: len(home_todos(sb, ana)) == 1 and "self-assessment" in home_todos(sb, ana)[0])
+    wait_for(lambda: home_todos(sb, maria) == [] and "Nothing waits for you now." in str(sb.home(maria)))
