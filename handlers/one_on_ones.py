@@ -42,6 +42,8 @@ def register(app: App) -> None:
     app.action(ActionId.one_on_one_discussed)(point_discussed)
     app.action(ActionId.one_on_one_done)(action_done)
     app.action(ActionId.one_on_one_add)(open_add)
+    app.action(ActionId.one_on_one_accept)(take_suggestion)
+    app.action(ActionId.one_on_one_dismiss)(take_suggestion)
     app.shortcut(CallbackId.one_on_one_shortcut)(add_from_message)
     app.view(CallbackId.one_on_one_add_submit)(submit_add)
 
@@ -162,6 +164,22 @@ def action_done(
                 session,
                 slack_user_id=body["user"]["id"],
                 action_id=int_or_none(action.get("value")),
+                now=utcnow(),
+            )
+        _after_click(services, body, respond, outcome)
+
+
+def take_suggestion(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, services: Services
+) -> None:
+    ack()
+    with refusals_told(respond):
+        with services.session() as session:
+            outcome = service.take_suggestion(
+                session,
+                slack_user_id=body["user"]["id"],
+                value=str(action.get("value") or ""),
+                accept=action.get("action_id") == ActionId.one_on_one_accept,
                 now=utcnow(),
             )
         _after_click(services, body, respond, outcome)

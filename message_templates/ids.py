@@ -25,6 +25,8 @@ class ActionId(StrEnum):
     one_on_one_add = "one_on_one_add"
     one_on_one_discussed = "one_on_one_discussed"
     one_on_one_done = "one_on_one_done"
+    one_on_one_accept = "one_on_one_accept"
+    one_on_one_dismiss = "one_on_one_dismiss"
 
 
 class CallbackId(StrEnum):

@@ -485,6 +485,8 @@ class OneOnOnePoint(SQLModel, table=True):
     )
     text: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
     source: str = Field(default="command", sa_column=sa.Column(sa.String(16), nullable=False))
+    # A suggestion accepted (or dismissed: a point born discussed) is not suggested again.
+    suggestion_key: str | None = Field(default=None, sa_column=sa.Column(sa.String(64), nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=sa.Column(UTCDateTime, nullable=False))
     discussed_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime, nullable=True))
     discussed_by_id: int | None = Field(

@@ -6,7 +6,18 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from storage.models import OneOnOneAction, OneOnOnePoint, OneOnOnePrivateNote, OneOnOneSeries
+from storage.models import (
+    Checkin,
+    CheckinStatus,
+    Feedback,
+    Goal,
+    GoalStatus,
+    OneOnOneAction,
+    OneOnOnePoint,
+    OneOnOnePrivateNote,
+    OneOnOneSeries,
+    Visibility,
+)
 
 
 def add(session: Session, row):
@@ -42,6 +53,38 @@ def open_points(session: Session, *, series_id: int) -> Sequence[OneOnOnePoint]:
         OneOnOnePoint.series_id == series_id, OneOnOnePoint.discussed_at.is_(None)
     )
     return session.exec(query.order_by(OneOnOnePoint.created_at, OneOnOnePoint.id)).all()
+
+
+def suggestion_keys(session: Session, *, series_id: int) -> set[str]:
+    """Suggestions already accepted or dismissed in the series."""
+    query = select(OneOnOnePoint.suggestion_key).where(
+        OneOnOnePoint.series_id == series_id, OneOnOnePoint.suggestion_key.is_not(None)
+    )
+    return {key for key in session.exec(query).all() if key}
+
+
+def submitted_checkins(session: Session, *, person_id: int, since: datetime) -> Sequence[Checkin]:
+    query = select(Checkin).where(
+        Checkin.person_id == person_id,
+        Checkin.status == CheckinStatus.submitted.value,
+        Checkin.submitted_at >= since,
+    )
+    return session.exec(query.order_by(Checkin.submitted_at, Checkin.id)).all()
+
+
+def goals_at_risk(session: Session, *, person_id: int) -> Sequence[Goal]:
+    query = select(Goal).where(Goal.person_id == person_id, Goal.status == GoalStatus.at_risk.value)
+    return session.exec(query.order_by(Goal.id)).all()
+
+
+def shared_feedback_since(session: Session, *, person_id: int, since: datetime) -> Sequence[Feedback]:
+    """Feedback the person received that their manager may see too (never what its giver kept private)."""
+    query = select(Feedback).where(
+        Feedback.recipient_id == person_id,
+        Feedback.visibility == Visibility.recipient_and_manager.value,
+        Feedback.created_at >= since,
+    )
+    return session.exec(query.order_by(Feedback.id)).all()
 
 
 def get_action(session: Session, *, action_id: int) -> OneOnOneAction | None:

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from domain.core.refusals import NotAllowed, Refusal
-from domain.one_on_ones import rhythm
+from domain.one_on_ones import rhythm, suggestions
 from storage import one_on_ones as store
 from storage import people
 from storage.models import OneOnOneAction, OneOnOnePoint, OneOnOneSeries, Person
@@ -82,6 +82,7 @@ class Agenda:
     label: str
     points: list[tuple[OneOnOnePoint, Person | None]]
     actions: list[tuple[OneOnOneAction, Person | None]]
+    suggestions: list[suggestions.Suggestion]
 
 
 def agenda(session: Session, series: OneOnOneSeries, viewer: Person, *, now: datetime) -> Agenda:
@@ -91,6 +92,8 @@ def agenda(session: Session, series: OneOnOneSeries, viewer: Person, *, now: dat
     report = who(series.report_id)
     other = who(series.manager_id if viewer.id == series.report_id else series.report_id)
     assert report is not None and other is not None and series.id is not None
+    shape = rhythm_of(series)
+    last = rhythm.previous_meeting(shape, tz=series.timezone, starts_on=series.starts_on, before=now)
     return Agenda(
         series=series,
         viewer=viewer,
@@ -102,6 +105,7 @@ def agenda(session: Session, series: OneOnOneSeries, viewer: Person, *, now: dat
         label=rhythm_of(series).label(),
         points=[(p, who(p.author_id)) for p in store.open_points(session, series_id=series.id)],
         actions=[(a, who(a.owner_id)) for a in store.open_actions(session, series_id=series.id)],
+        suggestions=suggestions.suggest(session, series, since=last, now=now),
     )
 
 

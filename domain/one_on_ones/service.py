@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from domain.core.delivery import Outcome, Post
 from domain.core.directory import person_for
-from domain.one_on_ones import rhythm
+from domain.one_on_ones import rhythm, suggestions
 from domain.one_on_ones.reading import OneOnOneError, party_series, series_for
 from domain.performance_file.entries import record
 from message_templates.render import render_message
@@ -30,7 +30,7 @@ from storage.models import (
 log = logging.getLogger(__name__)
 
 MAX_TEXT = 2000
-SOURCES = {"command", "home", "shortcut", "suggestion"}
+SOURCES = {"command", "home", "shortcut"}
 
 
 def _text(text: str) -> str:
@@ -141,6 +141,36 @@ def add_point(
         session, person_id=series.manager_id if me.id == series.report_id else series.report_id
     )
     return Outcome(notice=f"Added to your 1:1 with {other.name if other else 'them'}: {point.text}")
+
+
+def take_suggestion(
+    session: Session, *, slack_user_id: str, value: str, accept: bool, now: datetime
+) -> Outcome:
+    """`value` is "SERIES:KEY" from the button; the text is the app's own, found again from the key."""
+    me = person_for(session, slack_user_id)
+    series_text, _, key = value.partition(":")
+    series = party_series(session, me, int(series_text) if series_text.isdigit() else None)
+    # The widest window the agenda could have shown it from (a meeting may have passed since).
+    widest = series.created_at - suggestions.LOOK_BACK
+    offered = suggestions.suggest(session, series, since=widest, now=now, most=None)
+    found = next((s for s in offered if s.key == key), None)
+    if found is None:
+        return Outcome(notice="That suggestion was already taken care of.")
+    # A dismissed suggestion is kept as a point born discussed, so it is never suggested again.
+    store.add(
+        session,
+        OneOnOnePoint(
+            series_id=series.id,
+            author_id=me.id,
+            text=found.text,
+            source="suggestion" if accept else "dismissed",
+            suggestion_key=key,
+            created_at=now,
+            discussed_at=None if accept else now,
+            discussed_by_id=None if accept else me.id,
+        ),
+    )
+    return Outcome(notice=f"Added to the agenda: {found.text}" if accept else f"Dismissed: {found.text}")
 
 
 def discussed(session: Session, *, slack_user_id: str, point_id: int | None, now: datetime) -> Outcome:

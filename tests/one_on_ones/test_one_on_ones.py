@@ -2,7 +2,7 @@
 agenda DM the day before, points carried over, notes, action items, private notes, and who may touch what."""
 
 import time
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlmodel import select
 
@@ -12,8 +12,9 @@ from domain.performance_file import entries as performance_file
 from domain.performance_file import export, privacy
 from schedules.jobs import run_tick
 from storage import checkins, people, reviews
+from storage import goals as goal_store
 from storage import one_on_ones as store
-from storage.models import OneOnOnePoint, OneOnOnePrivateNote, OneOnOneSeries
+from storage.models import Goal, OneOnOnePoint, OneOnOnePrivateNote, OneOnOneSeries
 from storage.types import utcnow
 from tests.support import csv_text, import_org, wait_for
 
@@ -121,6 +122,7 @@ def test_points_carry_over_until_discussed_which_enters_the_reports_file(world):
     ana, maria = ids["ana@acme.test"], ids["maria@acme.test"]
     found = set_up(world)
     sb.slash_command(ana, "/checkins", "1on1 add Career path")
+    wait_for(lambda: len(points(services)) == 1)  # commands run concurrently: one at a time, for the order
     sb.slash_command(ana, "/checkins", "1on1 add Training budget")
     wait_for(lambda: len(points(services)) == 2)
     first = meeting_after(found, utcnow())
@@ -323,3 +325,59 @@ def test_the_home_tab_lists_each_kind_of_to_do_with_its_button_and_clears_it_whe
     sb.open_home(maria)
     wait_for(lambda: len(home_todos(sb, ana)) == 1 and "self-assessment" in home_todos(sb, ana)[0])
     wait_for(lambda: home_todos(sb, maria) == [] and "Nothing waits for you now." in str(sb.home(maria)))
+
+
+def test_suggestions_from_a_blocker_and_a_goal_at_risk_are_accepted_or_dismissed_by_either_side(world):
+    sb, services, ids = world.sb, world.services, world.ids
+    ana, maria = ids["ana@acme.test"], ids["maria@acme.test"]
+    found = set_up(world)
+    now = utcnow()
+    with services.session() as session:
+        person = people.get_by_email(session, email="ana@acme.test")
+        checkin = checkins.ensure(
+            session,
+            person_id=person.id,
+            period_key="test-period",
+            opens_at=now - timedelta(hours=1),
+            closes_at=now + timedelta(days=2),
+        )
+        goal = goal_store.add(
+            session,
+            goal=Goal(
+                person_id=person.id,
+                title="Cut p99 latency",
+                kind="result",
+                period="2026-Q4",
+                starts_on=date(2026, 10, 1),
+                due_on=date(2026, 12, 31),
+                status="at_risk",
+            ),
+        )
+    sb.open_home(ana)
+    wait_for(lambda: home_todos(sb, ana))
+    sb.click(ana, "checkin_open", surface="home")
+    wait_for(lambda: sb.open_views(ana))
+    assert sb.submit_view(ana, {"mood": "2", "progress": "Billing", "blockers": "Waiting on the DBA"}).ok
+    wait_for(lambda: bot_dms(sb, maria, "Ana checked in"))
+    sb.slash_command(maria, "/checkins", "1on1")
+    wait_for(lambda: "Suggested:_ Blocker: Waiting on the DBA" in sb.transcript(maria))
+    assert "Goal at risk: Cut p99 latency" in sb.transcript(maria)
+    sb.click(maria, "one_on_one_accept", f"{found.id}:c{checkin.id}b")
+    wait_for(lambda: "Added to the agenda: Blocker: Waiting on the DBA" in sb.transcript(maria))
+    sb.open_home(ana)  # Ana dismisses the other on her Home tab
+    wait_for(lambda: "Blocker: Waiting on the DBA" in str(sb.home(ana)))
+    sb.click(ana, "one_on_one_dismiss", f"{found.id}:g{goal.id}r", surface="home")
+    wait_for(lambda: len(points(services)) == 2)
+    wait_for(lambda: "Goal at risk: Cut p99 latency" not in str(sb.home(ana)))  # the goal itself stays
+    assert [(p.text, p.source, p.discussed_at is None) for p in points(services)] == [
+        ("Blocker: Waiting on the DBA", "suggestion", True),
+        ("Goal at risk: Cut p99 latency", "dismissed", False),
+    ]
+    sb.open_home(maria)
+    home = wait_for(lambda: "Blocker: Waiting on the DBA" in str(sb.home(maria)) and str(sb.home(maria)))
+    assert "Suggested" not in home and "Goal at risk: Cut p99 latency" not in home
+    # a colleague cannot take them
+    sb.send_dm(ids["chen@acme.test"], "hello")
+    sb.forge_action(ids["chen@acme.test"], "one_on_one_accept", f"{found.id}:g{goal.id}r")
+    wait_for(lambda: "That 1:1 is not yours." in sb.transcript(ids["chen@acme.test"]))
+    assert len(points(services)) == 2

@@ -54,6 +54,7 @@ def upgrade() -> None:
         _person("author_id"),
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column("source", sa.String(length=16), nullable=False),
+        sa.Column("suggestion_key", sa.String(length=64), nullable=True),
         sa.Column("created_at", UTC(), nullable=False),
         sa.Column("discussed_at", UTC(), nullable=True),
         _person("discussed_by_id"),
