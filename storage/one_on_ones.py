@@ -105,6 +105,13 @@ def open_actions_owned(session: Session, *, owner_id: int) -> Sequence[OneOnOneA
     return session.exec(query.order_by(OneOnOneAction.due_on, OneOnOneAction.id)).all()
 
 
+def open_action_owner_ids(session: Session) -> list[int]:
+    query = select(OneOnOneAction.owner_id).where(
+        OneOnOneAction.done_at.is_(None), OneOnOneAction.owner_id.is_not(None)
+    )
+    return sorted({owner for owner in session.exec(query.distinct()).all() if owner is not None})
+
+
 def private_notes(session: Session, *, series_id: int, author_id: int) -> Sequence[OneOnOnePrivateNote]:
     """Only ever asked for with the author who reads them: there is no query for anyone else's."""
     query = select(OneOnOnePrivateNote).where(

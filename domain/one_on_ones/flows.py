@@ -13,12 +13,14 @@ from domain.one_on_ones import reading, rhythm
 from message_templates.render import render_message
 from storage import one_on_ones as store
 from storage import people
+from storage import todo as todo_store
 from storage.models import OneOnOneSeries
 
 log = logging.getLogger(__name__)
 
 AGENDA_KIND = "1on1_agenda"
 INVITE_KIND = "1on1_invite"
+FOLLOW_UP_KIND = "1on1_followup"
 AGENDA_BEFORE = timedelta(days=1)
 
 
@@ -60,7 +62,8 @@ def _end_if_stale(services: Services, series: OneOnOneSeries, *, now: datetime) 
 
 
 def send_agendas(services: Services, *, now: datetime) -> int:
-    """The day before each meeting, the agenda to both sides, once each; ends stale series first."""
+    """The day before each meeting, the agenda to both sides, once each; ends stale series first. Then
+    the open action items of whoever has a check-in open."""
     with services.session() as session:
         running = list(store.active_series(session))
     sent = 0
@@ -98,4 +101,43 @@ def send_agendas(services: Services, *, now: datetime) -> int:
             except delivery.DeliveryFailed:
                 continue  # a transient error is tried again by a later tick
             sent += bool(result and result.new)
+    follow_up_actions(services, now=now)
+    return sent
+
+
+def follow_up_actions(services: Services, *, now: datetime) -> int:
+    """While an owner's check-in is open, their open 1:1 action items come with it: one DM per check-in,
+    through the ledger, listing what is still open (with a Done button each)."""
+    with services.session() as session:
+        due = []
+        for owner_id in store.open_action_owner_ids(session):
+            owner = people.get(session, person_id=owner_id)
+            checkin = todo_store.open_checkin(session, person_id=owner_id, now=now) if owner else None
+            if owner is not None and owner.active and checkin is not None:
+                due.append((owner, checkin))
+    sent = 0
+    for owner, checkin in due:
+
+        def compose(session: Session, owner_id=owner.id) -> dict | None:
+            items = []
+            for action in store.open_actions_owned(session, owner_id=owner_id):
+                series = store.get_series(session, series_id=action.series_id)
+                if series is not None and reading.current(session, series):
+                    other_id = series.manager_id if owner_id == series.report_id else series.report_id
+                    items.append((action, people.get(session, person_id=other_id)))
+            return render_message("one_on_ones/follow_up.json.j2", items=items) if items else None
+
+        try:
+            result = delivery.send_once(
+                services,
+                person=owner,
+                key=f"ck{checkin.id}",
+                kind=FOLLOW_UP_KIND,
+                compose=compose,
+                oldest=checkin.opens_at,
+                now=now,
+            )
+        except delivery.DeliveryFailed:
+            continue  # a transient error is tried again by a later tick
+        sent += bool(result and result.new)
     return sent

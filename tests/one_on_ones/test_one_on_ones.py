@@ -381,3 +381,33 @@ def test_suggestions_from_a_blocker_and_a_goal_at_risk_are_accepted_or_dismissed
     sb.forge_action(ids["chen@acme.test"], "one_on_one_accept", f"{found.id}:g{goal.id}r")
     wait_for(lambda: "That 1:1 is not yours." in sb.transcript(ids["chen@acme.test"]))
     assert len(points(services)) == 2
+
+
+def test_open_action_items_come_with_the_owners_next_check_in_once_until_done(world):
+    sb, services, ids = world.sb, world.services, world.ids
+    ana, maria = ids["ana@acme.test"], ids["maria@acme.test"]
+    set_up(world)
+    sb.slash_command(maria, "/checkins", f"1on1 action {at(ana)} 2026-12-20 Write the migration plan")
+    wait_for(lambda: "Action item for Ana" in sb.transcript(maria))
+    run_tick(services, now=utcnow())
+    assert not bot_dms(sb, ana, "Your open 1:1 action items")  # no check-in open yet
+    now = utcnow()
+    with services.session() as session:
+        person = people.get_by_email(session, email="ana@acme.test")
+        checkins.ensure(
+            session,
+            person_id=person.id,
+            period_key="test-period",
+            opens_at=now - timedelta(minutes=5),
+            closes_at=now + timedelta(days=2),
+        )
+    for _ in range(2):
+        run_tick(services, now=utcnow())
+    (follow_up,) = wait_for(lambda: bot_dms(sb, ana, "Your open 1:1 action items"))
+    assert "Write the migration plan" in str(follow_up["blocks"]) and "1:1 with Maria" in str(
+        follow_up["blocks"]
+    )
+    assert not bot_dms(sb, maria, "Your open 1:1 action items")  # the owner's only
+    sb.click(ana, "one_on_one_done")
+    wait_for(lambda: "Done: Write the migration plan" in sb.transcript(ana))
+    assert file_of(services, "ana@acme.test")[-1] == ("one_on_one", "Done: Write the migration plan")
