@@ -335,6 +335,30 @@ def scene_feedback(demo: Demo) -> None:
     say(f"  #kudos: {len(sb.channel_messages(kudos))} praise post(s)")
 
 
+def scene_one_on_one(demo: Demo) -> None:
+    say("== A 1:1 prepared and held: Ana sets it up, both add points, they discuss, agree and note")
+    sb = demo.sb
+    ana, maria = demo.person("ana@acme.test"), demo.person("maria@acme.test")
+    sb.slash_command(ana, "/checkins", f"1on1 with <@{maria}|maria> weekly thu 10:00")
+    demo.settle(lambda: "set up a 1:1 with you" in str(sb.dm_messages(maria)))
+    sb.slash_command(ana, "/checkins", "1on1 add Career path: staff engineer next year?")
+    demo.settle(lambda: "Added to your 1:1 with Maria" in sb.transcript(ana))
+    sb.slash_command(maria, "/checkins", f"1on1 add <@{ana}|ana> Handing over the billing on-call")
+    demo.settle(lambda: "Added to your 1:1 with Ana" in sb.transcript(maria))
+    sb.slash_command(maria, "/checkins", "1on1")  # the agenda, with the app's suggestions
+    demo.settle(lambda: "Career path" in sb.transcript(maria) and "Discussed" in sb.transcript(maria))
+    demo.click(maria, "one_on_one_discussed")
+    demo.settle(lambda: "Marked discussed" in sb.transcript(maria))
+    sb.slash_command(maria, "/checkins", "1on1 note Agreed: Ana writes a staff-engineer growth plan")
+    demo.settle(lambda: "Shared note kept" in sb.transcript(maria))
+    sb.slash_command(maria, "/checkins", f"1on1 action <@{ana}|ana> 2027-01-15 Draft the growth plan")
+    demo.settle(lambda: "Action item for Ana" in sb.transcript(maria))
+    sb.slash_command(maria, "/checkins", "1on1 private Ana seems stretched: look at her workload")
+    demo.settle(lambda: "only you can ever read it" in sb.transcript(maria))
+    sb.open_home(ana)
+    demo.settle(lambda: "Draft the growth plan" in str(sb.home(ana)))
+
+
 def _inputs(demo: Demo, uid: str, fill: dict[str, str]) -> dict[str, str]:
     """Values for the open modal's inputs, by the end of their block id (goal_12_rating → "rating")."""
     values = {}
@@ -403,6 +427,7 @@ SCENES = [
     scene_goals,
     scene_checkin_round,
     scene_feedback,
+    scene_one_on_one,
     scene_review,
     scene_summary,
     scene_files,
