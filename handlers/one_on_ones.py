@@ -69,13 +69,14 @@ def command(services: Services, command: dict[str, Any], text: str, respond: Res
     with refusals_told(respond):
         with services.session() as session:
             outcome, message = delivery.Outcome(), None
-            if verb in ("", "agenda", "show"):
+            if verb in ("", "agenda", "show") or LEADING_MENTION.match(text):
                 me = person_for(session, user_id)
-                message = render_message(
-                    "one_on_ones/agenda.json.j2",
-                    agendas=reading.agendas_of(session, me, now=now),
-                    reminder=False,
-                )
+                other, _ = _with(text)
+                if other:  # one 1:1: the one with whom they name
+                    shown = [reading.agenda(session, reading.series_for(session, me, other), me, now=now)]
+                else:
+                    shown = reading.agendas_of(session, me, now=now)
+                message = render_message("one_on_ones/agenda.json.j2", agendas=shown, reminder=False)
             elif verb == "with":
                 other, words = _with(rest)
                 if other is None:

@@ -14,7 +14,7 @@ from schedules.jobs import run_tick
 from storage import checkins, people, reviews
 from storage import goals as goal_store
 from storage import one_on_ones as store
-from storage.models import Goal, OneOnOnePoint, OneOnOnePrivateNote, OneOnOneSeries
+from storage.models import Goal, OneOnOneAction, OneOnOnePoint, OneOnOnePrivateNote, OneOnOneSeries
 from storage.types import utcnow
 from tests.support import csv_text, import_org, wait_for
 
@@ -411,3 +411,35 @@ def test_open_action_items_come_with_the_owners_next_check_in_once_until_done(wo
     sb.click(ana, "one_on_one_done")
     wait_for(lambda: "Done: Write the migration plan" in sb.transcript(ana))
     assert file_of(services, "ana@acme.test")[-1] == ("one_on_one", "Done: Write the migration plan")
+
+
+def test_a_manager_with_many_1on1s_and_long_agendas_gets_them_within_slacks_block_limits(world):
+    sb, services, ids = world.sb, world.services, world.ids
+    maria = ids["maria@acme.test"]
+    for email in ("ana@acme.test", "bo@acme.test", "chen@acme.test"):
+        sb.slash_command(maria, "/checkins", f"1on1 with {at(ids[email])} biweekly wed 15:00")
+        wait_for(lambda e=email: f"1:1 with {e.split('@')[0].title()} is set" in sb.transcript(maria))
+    for n in range(10):
+        sb.slash_command(maria, "/checkins", f"1on1 add {at(ids['bo@acme.test'])} Point {n}")
+        wait_for(lambda n=n: len(points(services)) == n + 1)
+    with services.session() as session:
+        bo = people.get_by_email(session, email="bo@acme.test")
+        for n in range(7):
+            series_id = store.active_series_of(session, person_id=bo.id)[0].id
+            store.add(
+                session,
+                OneOnOneAction(
+                    series_id=series_id,
+                    owner_id=bo.id,
+                    text=f"Item {n}",
+                    due_on=date(2027, 1, 1),
+                    created_at=utcnow(),
+                ),
+            )
+    sb.slash_command(maria, "/checkins", "1on1")
+    wait_for(lambda: "and 1 more 1:1s" in sb.transcript(maria))
+    sb.slash_command(maria, "/checkins", f"1on1 {at(ids['bo@acme.test'])}")
+    wait_for(lambda: "and 2 more points" in sb.transcript(maria))
+    sb.open_home(maria)
+    wait_for(lambda: "and 1 more 1:1s" in str(sb.home(maria)))
+    assert not sb.problems
