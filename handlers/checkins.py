@@ -24,7 +24,8 @@ HELP = (
     "`/checkins settings [TEAM]` (managers, HR admins) · "
     "`/checkins holidays`, `/checkins holiday add|remove YYYY-MM-DD [NAME]` (HR admins) · "
     "`/checkins summary channel #channel` where each team's figures go (HR admins) · "
-    "`/checkins export [@person] [md|json|csv|html]` your file (managers: a report's) as a file in your DM"
+    "`/checkins export [@person] [md|json|csv|html]` your file (managers: a report's) as a file in your DM · "
+    "`/checkins 1on1 help` 1:1s: their rhythm, the agenda both sides keep, notes and action items"
 )
 
 
