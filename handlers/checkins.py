@@ -19,7 +19,8 @@ from message_templates.render import render_message, render_view
 PAUSE = re.compile(r"^pause\s+(?:until\s+)?(\S+)$")
 HOLIDAY = re.compile(r"^holiday\s+(add|remove)\s+(\S+)\s*(.*)$", re.IGNORECASE)
 HELP = (
-    "`/checkins` your check-in and how you are set up · `/checkins skip` skip this period's check-in · "
+    "`/checkins` your check-in and how you are set up · `/checkins now` answer now, or early for the next "
+    "period · `/checkins skip` skip this period's check-in · "
     "`/checkins pause until YYYY-MM-DD` · `/checkins resume` · "
     "`/checkins settings [TEAM]` (managers, HR admins) · "
     "`/checkins holidays`, `/checkins holiday add|remove YYYY-MM-DD [NAME]` (HR admins) · "
@@ -47,6 +48,9 @@ def checkins_command(ack: Ack, command: dict[str, Any], respond: Respond, servic
     now = utcnow()
     if words and words[0].lower() == "export":
         performance_file.export(services, user_id, argument, respond, now)
+        return
+    if text == "now":
+        _open_early(services, command, respond)
         return
     with refusals_told(respond), services.session() as session:
         if text in ("", "status", "help"):
@@ -83,6 +87,16 @@ def checkins_command(ack: Ack, command: dict[str, Any], respond: Respond, servic
         else:
             answer = f"I don't know `/checkins {text}`. {HELP}"
         respond(notice(answer))
+
+
+def _open_early(services: Services, command: dict[str, Any], respond: Respond) -> None:
+    def build(session) -> dict:
+        user_id, now = command["user_id"], utcnow()
+        checkin_id = service.early(session, slack_user_id=user_id, now=now)
+        form = service.form(session, slack_user_id=user_id, checkin_id=checkin_id, now=now)
+        return render_view("checkins/modal.json.j2", form=form)
+
+    open_modal(services, command["trigger_id"], respond, build)
 
 
 def _holiday(session, user_id: str, action: str, day_text: str, name: str) -> str:
@@ -130,7 +144,8 @@ def submit_checkin(ack: Ack, body: dict[str, Any], view: dict[str, Any], service
             now=utcnow(),
         )
 
-    result = answer_submission(ack, services, run=run, refusal_block="progress")
+    inputs = [b["block_id"] for b in view.get("blocks", []) if b.get("type") == "input" and b.get("block_id")]
+    result = answer_submission(ack, services, run=run, refusal_block=inputs[0] if inputs else "progress")
     if result is not None:
         flows.share_with_manager(services, checkin_id=result.checkin_id)
 

@@ -131,6 +131,37 @@ class CheckinStatus(StrEnum):
     skipped = "skipped"
 
 
+class CheckinTemplate(SQLModel, table=True):
+    """One version of a check-in template: rows are never changed, an edit adds the next version, so a
+    check-in keeps the exact questions it answered."""
+
+    __tablename__ = "checkin_templates"
+    __table_args__ = (sa.UniqueConstraint("slug", "version", name="uq_checkin_templates_slug_version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(sa_column=sa.Column(sa.String(64), nullable=False))
+    version: int = Field(sa_column=sa.Column(sa.Integer, nullable=False))
+    name: str = Field(sa_column=sa.Column(sa.String(100), nullable=False))
+    questions: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=sa.Column(JSONData, nullable=False)
+    )
+    archived: bool = Field(
+        default=False, sa_column=sa.Column(sa.Boolean, nullable=False, server_default=sa.false())
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_column=sa.Column(UTCDateTime, nullable=False))
+
+
+class TeamTemplate(SQLModel, table=True):
+    """The template a team's check-ins ask (by slug: its latest version); teams without a row ask the
+    weekly one."""
+
+    __tablename__ = "team_templates"
+
+    team: str = Field(sa_column=sa.Column(sa.String(100), primary_key=True))
+    slug: str = Field(sa_column=sa.Column(sa.String(64), nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=sa.Column(UTCDateTime, nullable=False))
+
+
 class Checkin(SQLModel, table=True):
     """One person's check-in for one period, and where it lives in Slack."""
 
@@ -165,6 +196,9 @@ class Checkin(SQLModel, table=True):
     submitted_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime, nullable=True))
     edited_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime, nullable=True))
     manager_replied_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime, nullable=True))
+    # The template version it asks (checkin_templates.id; versions are never deleted, so no foreign key to
+    # classify for erasure). NULL only before migration 0012 filled it.
+    template_id: int | None = Field(default=None, sa_column=sa.Column(sa.Integer, nullable=True))
 
 
 class SendKind(StrEnum):

@@ -7,10 +7,11 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session
 
+from domain.checkins import templates
 from domain.checkins.cadence import Cadence, cadence_of
 from domain.checkins.due import gets_checkins
 from domain.checkins.periods import Period, day_label, local_day, period_at, period_label
-from domain.checkins.questions import DEFAULT_QUESTIONS, MOODS, Question, clean, validate
+from domain.checkins.questions import Question, clean, forged, headline, mood_of, validate
 from domain.core import delivery
 from domain.core.directory import person_for
 from domain.core.refusals import NotAllowed, Refusal
@@ -41,8 +42,16 @@ def current_period(session: Session, person: Person, now: datetime) -> Period:
 
 def checkin_for(session: Session, person: Person, period: Period) -> Checkin:
     assert person.id is not None
+    existing = store.get_for(session, person_id=person.id, period_key=period.key)
+    if existing is not None:
+        return existing
     return store.ensure(
-        session, person_id=person.id, period_key=period.key, opens_at=period.opens, closes_at=period.closes
+        session,
+        person_id=person.id,
+        period_key=period.key,
+        opens_at=period.opens,
+        closes_at=period.closes,
+        template_id=templates.for_team(session, person.team).id,
     )
 
 
@@ -56,7 +65,6 @@ class CheckinForm:
     label: str
     questions: tuple[Question, ...]
     answers: dict[str, str]
-    moods: dict[int, str]
     editing: bool
     goals: list[goal_reading.GoalView]
     # The improvement plan of the person's last agreed review: it comes up in every check-in.
@@ -77,13 +85,26 @@ def form(session: Session, *, slack_user_id: str, checkin_id: int | None, now: d
         checkin=checkin,
         person=person,
         label=period_label(checkin, person),
-        questions=DEFAULT_QUESTIONS,
+        questions=templates.questions_of(templates.of_checkin(session, checkin)),
         answers={k: str(v) for k, v in checkin.answers.items()},
-        moods=MOODS,
         editing=checkin.status == CheckinStatus.submitted,
         goals=goal_tracking.checkin_goals(session, person=person, on=local_day(person, now)),
         plan=review_store.agreed_plan(session, person_id=person.id),
     )
+
+
+def early(session: Session, *, slack_user_id: str, now: datetime) -> int:
+    """The check-in `/checkins now` opens: this period's, or once that one is answered or skipped, the next
+    one's, before its prompt (say, the evening before a day off). Its prompt is then not sent."""
+    person = person_for(session, slack_user_id)
+    if not gets_checkins(person):
+        raise CheckinError("You have no check-ins: they come to people who have a manager in the app.")
+    cadence = cadence_for(session, person.team)
+    period = period_at(cadence, person.timezone, now)
+    checkin = checkin_for(session, person, period)
+    if checkin.status != CheckinStatus.prompted:
+        checkin = checkin_for(session, person, period_at(cadence, person.timezone, period.closes))
+    return checkin.id
 
 
 def _own_checkin(session: Session, person: Person, checkin_id: int) -> Checkin:
@@ -105,12 +126,19 @@ def submit(
 ) -> Submitted:
     person = person_for(session, slack_user_id)
     checkin = _own_checkin(session, person, checkin_id)
-    errors = validate(answers)
+    questions = templates.questions_of(templates.of_checkin(session, checkin))
+    first_block = questions[0].id
+    if extra := forged(answers, questions):
+        log.warning(
+            "%s sent answers to questions check-in %s does not ask: %s", person.email, checkin.id, extra
+        )
+        return Submitted(errors={first_block: "This check-in does not ask that; nothing was saved."})
+    errors = validate(answers, questions)
     if errors:
         return Submitted(errors=errors)
     if now >= checkin.closes_at:
         return Submitted(
-            errors={"progress": "This check-in's period has closed; your answers were not saved."}
+            errors={first_block: "This check-in's period has closed; your answers were not saved."}
         )
     # Progress typed on goals is kept on them; a number that cannot be read keeps the whole check-in back.
     goal_errors = goal_tracking.checkin_progress(
@@ -118,10 +146,10 @@ def submit(
     )
     if goal_errors:
         return Submitted(errors=goal_errors)
-    answers = clean(answers)
+    answers = clean(answers, questions)
     first = checkin.status != CheckinStatus.submitted
     changed = [k for k, v in answers.items() if checkin.answers.get(k, "") != v]
-    checkin.answers, checkin.mood = answers, int(answers["mood"])
+    checkin.answers, checkin.mood = answers, mood_of(answers, questions)
     checkin.status = CheckinStatus.submitted.value
     if first:
         checkin.submitted_at = now
@@ -133,8 +161,15 @@ def submit(
         person=person,
         author=person,
         kind=EntryKind.checkin if first else EntryKind.checkin_edit,
-        text=answers["progress"],
-        data={"checkin_id": checkin.id, "period": checkin.period_key, "answers": answers, "changed": changed},
+        text=headline(answers, questions),
+        data={
+            "checkin_id": checkin.id,
+            "period": checkin.period_key,
+            "answers": answers,
+            "changed": changed,
+            # The questions as asked: the file shows them so, whatever the template becomes.
+            "questions": {q.id: q.label for q in questions},
+        },
         channel=checkin.prompt_channel,
         ts=checkin.prompt_ts,
     )

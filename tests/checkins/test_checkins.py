@@ -343,11 +343,14 @@ def test_no_prompts_on_a_holiday_or_to_deactivated_people(world):
     # Friday the 20th where each person is: Tokyo, Berlin and São Paulo are past 10:00, all on holiday
     run_tick(services, now=utc(2026, 11, 20, 14, 30))
     assert all(prompts(sb, ids[e]) == [] for e in REPORTS)
-    # 16:00 UTC is Saturday 01:00 in Tokyo: Chen's holiday is over, the others' is not
+    # 16:00 UTC is Saturday 01:00 in Tokyo: held prompts wait for the next working day's prompt time
     run_tick(services, now=utc(2026, 11, 20, 16, 0))
-    assert [len(prompts(sb, ids[e])) for e in REPORTS] == [0, 0, 1, 0]
-    # the next day the others get theirs, but never Dee, who left
     run_tick(services, now=utc(2026, 11, 21, 16, 0))
+    assert all(prompts(sb, ids[e]) == [] for e in REPORTS)
+    run_tick(services, now=utc(2026, 11, 23, 1, 0))  # Monday 10:00 in Tokyo
+    assert [len(prompts(sb, ids[e])) for e in REPORTS] == [0, 0, 1, 0]
+    # the others get theirs at 10:00 their time, but never Dee, who left
+    run_tick(services, now=utc(2026, 11, 23, 16, 0))
     assert [len(prompts(sb, ids[e])) for e in REPORTS] == [1, 1, 1, 0]
 
 
