@@ -90,3 +90,33 @@ def test_a_prompt_is_not_sent_when_its_period_is_about_to_close(world):
         )
     run_tick(services, now=utc(2026, 11, 27, 16, 0))  # the next period's go out as usual
     assert all(len(prompts(sb, ids[e])) == 1 for e in REPORTS)
+
+
+def test_someone_who_paused_mid_period_is_shown_as_paused_not_as_not_answering(world):
+    sb, services, ids = world.sb, world.services, world.ids
+    run_tick(services, now=utc(2026, 11, 20, 20))  # everyone prompted
+    for email in ("ana@acme.test", "bo@acme.test"):
+        with services.session() as session:
+            person = people.get_by_email(session, email=email)
+            (checkin,) = store.for_person(session, person_id=person.id)
+            result = service.submit(
+                session,
+                slack_user_id=ids[email],
+                checkin_id=checkin.id,
+                answers={"mood": "3", "progress": "Work"},
+                now=utc(2026, 11, 21, 9),
+            )
+            assert not result.errors
+    with services.session() as session:
+        service.pause(
+            session, slack_user_id=ids["dee@acme.test"], until=date(2026, 12, 10), now=utc(2026, 11, 22)
+        )
+    run_tick(services, now=utc(2026, 11, 28, 12))
+    maria = ids["maria@acme.test"]
+    (summary,) = wait_for(
+        lambda: [m for m in sb.dm_messages(maria) if m.get("bot_id") and m["text"].startswith("Your team")]
+    )
+    shown = str(summary["blocks"])
+    assert f"*Paused or on holiday:* <@{ids['dee@acme.test']}> (paused)" in shown
+    assert f"*Not answered yet:* <@{ids['chen@acme.test']}>" in shown
+    assert f"<@{ids['dee@acme.test']}>" not in shown.split("*Not answered yet:*")[1].split("'}")[0]
