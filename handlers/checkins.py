@@ -7,7 +7,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from domain.checkins import conversation, flows, holidays, periods, service, settings
+from domain.checkins import conversation, digest, flows, holidays, periods, service, settings
 from domain.core import delivery
 from domain.core.clock import utcnow
 from domain.core.services import Services
@@ -23,6 +23,7 @@ HELP = (
     "period · `/checkins skip` skip this period's check-in · "
     "`/checkins pause until YYYY-MM-DD` · `/checkins resume` · "
     "`/checkins settings [TEAM]` (managers, HR admins) · "
+    "`/checkins channel #channel [TEAM]` where a team's digest goes (managers, HR admins) · "
     "`/checkins holidays`, `/checkins holiday add|remove YYYY-MM-DD [NAME]` (HR admins) · "
     "`/checkins summary channel #channel` where each team's figures go (HR admins) · "
     "`/checkins export [@person] [md|json|csv|html]` your file (managers: a report's) as a file in your DM"
@@ -79,6 +80,10 @@ def checkins_command(ack: Ack, command: dict[str, Any], respond: Respond, servic
             answer = f"Upcoming company holidays: {listed}."
         elif match := HOLIDAY.match(" ".join(words)):
             answer = _holiday(session, user_id, match.group(1).lower(), match.group(2), match.group(3))
+        elif words and words[0].lower() == "channel":
+            team, channel = digest.choose_channel(session, slack_user_id=user_id, text=argument, now=now)
+            session.commit()
+            answer = digest.welcome(services, team=team, channel=channel)
         elif text.startswith("summary channel"):
             answer = summaries.choose_hr_channel(session, user_id, argument)
         elif text == "resume":
@@ -148,6 +153,7 @@ def submit_checkin(ack: Ack, body: dict[str, Any], view: dict[str, Any], service
     result = answer_submission(ack, services, run=run, refusal_block=inputs[0] if inputs else "progress")
     if result is not None:
         flows.share_with_manager(services, checkin_id=result.checkin_id)
+        digest.share_with_team(services, checkin_id=result.checkin_id, now=utcnow())
 
 
 def open_reply(

@@ -7,7 +7,16 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from storage.conflicts import insert_if_absent
-from storage.models import Checkin, CheckinStatus, CheckinTemplate, Holiday, TeamCadence, TeamTemplate
+from storage.models import (
+    Checkin,
+    CheckinStatus,
+    CheckinTemplate,
+    Holiday,
+    TeamCadence,
+    TeamChannel,
+    TeamDigest,
+    TeamTemplate,
+)
 from storage.types import utcnow
 
 
@@ -179,3 +188,33 @@ def team_template(session: Session, *, team: str) -> TeamTemplate | None:
 def save_team_template(session: Session, *, team: str, slug: str, now: datetime) -> None:
     session.merge(TeamTemplate(team=team, slug=slug, updated_at=now))
     session.flush()
+
+
+# the team digest
+def team_channel(session: Session, *, team: str) -> TeamChannel | None:
+    return session.get(TeamChannel, team)
+
+
+def save_team_channel(session: Session, *, team: str, channel: str, now: datetime) -> None:
+    session.merge(TeamChannel(team=team, channel=channel, updated_at=now))
+    session.flush()
+
+
+def claim_digest(session: Session, *, team: str, period_key: str, channel: str) -> bool:
+    """True for the one caller that creates the period's digest row (and so posts its message)."""
+    values = {"team": team, "period_key": period_key, "channel": channel, "ts": None}
+    return insert_if_absent(session, TeamDigest, values, key=["team", "period_key"]) is not None
+
+
+def digest(session: Session, *, team: str, period_key: str) -> TeamDigest | None:
+    query = select(TeamDigest).where(TeamDigest.team == team, TeamDigest.period_key == period_key)
+    return session.exec(query).first()
+
+
+def submitted_in(session: Session, *, person_ids: list[int], period_key: str) -> int:
+    query = select(sa.func.count()).where(
+        Checkin.person_id.in_(person_ids),
+        Checkin.period_key == period_key,
+        Checkin.status == CheckinStatus.submitted.value,
+    )
+    return session.exec(query).one()

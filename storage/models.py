@@ -162,6 +162,29 @@ class TeamTemplate(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_column=sa.Column(UTCDateTime, nullable=False))
 
 
+class TeamChannel(SQLModel, table=True):
+    """Where a team's check-in digest goes: one message a period, each person's team answers in its thread."""
+
+    __tablename__ = "team_channels"
+
+    team: str = Field(sa_column=sa.Column(sa.String(100), primary_key=True))
+    channel: str = Field(sa_column=sa.Column(sa.String(32), nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=sa.Column(UTCDateTime, nullable=False))
+
+
+class TeamDigest(SQLModel, table=True):
+    """A team's digest message of one period: the first answer elects who posts it (through the ledger)."""
+
+    __tablename__ = "team_digests"
+    __table_args__ = (sa.UniqueConstraint("team", "period_key", name="uq_team_digests_team_period"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team: str = Field(sa_column=sa.Column(sa.String(100), nullable=False))
+    period_key: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
+    channel: str = Field(sa_column=sa.Column(sa.String(32), nullable=False))
+    ts: str | None = Field(default=None, sa_column=sa.Column(sa.String(32), nullable=True))
+
+
 class Checkin(SQLModel, table=True):
     """One person's check-in for one period, and where it lives in Slack."""
 
@@ -205,6 +228,8 @@ class SendKind(StrEnum):
     prompt = "prompt"
     first_reminder = "first_reminder"
     last_reminder = "last_reminder"
+    digest = "digest"  # a team's digest message of the period, in its channel
+    digest_reply = "digest_reply"  # a person's team answers, in the digest's thread
 
 
 class Send(SQLModel, table=True):

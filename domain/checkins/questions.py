@@ -11,6 +11,7 @@ MAX_ANSWER = 3000
 MAX_SHORT = 150
 MAX_NUMBER = 1e9
 KINDS = ("long", "short", "scale", "choice", "number", "yesno")
+AUDIENCES = ("manager", "team")
 MOODS = {
     1: "1 · struggling",
     2: "2 · rough week",
@@ -32,6 +33,7 @@ class Question:
     # scale: the label of each point 1..5; choice: (value, label) of each option
     options: tuple[tuple[str, str], ...] = field(default_factory=tuple)
     stands_out: bool = False  # shown prominently to the manager when answered
+    audience: str = "manager"  # who reads the answer: "manager" (and the file), or "team" (its channel too)
 
     def choices(self) -> tuple[tuple[str, str], ...]:
         if self.kind == "yesno":
@@ -49,6 +51,7 @@ class Question:
             "required": self.required,
             "options": [list(o) for o in self.options],
             "stands_out": self.stands_out,
+            "audience": self.audience,
         }
 
     @classmethod
@@ -61,6 +64,7 @@ class Question:
             required=bool(data.get("required")),
             options=tuple((str(v), str(t)) for v, t in data.get("options") or ()),
             stands_out=bool(data.get("stands_out")),
+            audience="team" if data.get("audience") == "team" else "manager",
         )
 
 

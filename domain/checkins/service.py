@@ -69,6 +69,8 @@ class CheckinForm:
     goals: list[goal_reading.GoalView]
     # The improvement plan of the person's last agreed review: it comes up in every check-in.
     plan: list[str] = field(default_factory=list)
+    # The team has a digest channel: its *team* questions' answers go there too.
+    team_channel: bool = False
 
 
 def form(session: Session, *, slack_user_id: str, checkin_id: int | None, now: datetime) -> CheckinForm:
@@ -90,6 +92,7 @@ def form(session: Session, *, slack_user_id: str, checkin_id: int | None, now: d
         editing=checkin.status == CheckinStatus.submitted,
         goals=goal_tracking.checkin_goals(session, person=person, on=local_day(person, now)),
         plan=review_store.agreed_plan(session, person_id=person.id),
+        team_channel=bool(person.team and store.team_channel(session, team=person.team)),
     )
 
 

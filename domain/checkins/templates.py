@@ -33,9 +33,17 @@ LIBRARY: dict[str, Template] = {
             "standup",
             "Daily standup",
             (
-                Question("yesterday", "What did you get done yesterday?", "One or two lines", True, "long"),
-                Question("today", "What will you do today?", "Your focus for the day", True, "long"),
-                Question("blockers", "Anything blocking you?", "Leave empty if not", stands_out=True),
+                Question(
+                    "yesterday", "What did you get done yesterday?", "One or two lines", True, audience="team"
+                ),
+                Question("today", "What will you do today?", "Your focus for the day", True, audience="team"),
+                Question(
+                    "blockers",
+                    "Anything blocking you?",
+                    "Leave empty if not",
+                    stands_out=True,
+                    audience="team",
+                ),
                 Question("on_track", "On track for the week?", required=True, kind="yesno"),
             ),
         ),
@@ -65,9 +73,9 @@ LIBRARY: dict[str, Template] = {
             "Retro",
             (
                 scale("goal_met", "Did we meet this period's goal?", AGREE, required=True),
-                Question("went_well", "What went well?", "", True),
-                Question("went_badly", "What did not go well?", "", stands_out=True),
-                Question("try_next", "What should we try next time?", ""),
+                Question("went_well", "What went well?", "", True, audience="team"),
+                Question("went_badly", "What did not go well?", "", stands_out=True, audience="team"),
+                Question("try_next", "What should we try next time?", "", audience="team"),
                 Question("hours_lost", "Hours lost to interruptions", "A number", kind="number"),
             ),
         ),

@@ -1,4 +1,5 @@
-"""Check-in templates: versioned questions, a team's choice, and the version each check-in asks.
+"""Check-in templates: versioned questions, a team's choice, and the version each check-in asks; a team's
+digest channel and its message of each period.
 Existing check-ins become answers to the weekly template's first version (today's five questions).
 
 Revision ID: 0012
@@ -60,6 +61,22 @@ def upgrade() -> None:
         sa.Column("slug", sa.String(length=64), nullable=False),
         sa.Column("updated_at", storage.types.UTCDateTime(), nullable=False),
     )
+    op.create_table(
+        "team_channels",
+        sa.Column("team", sa.String(length=100), primary_key=True),
+        sa.Column("channel", sa.String(length=32), nullable=False),
+        sa.Column("updated_at", storage.types.UTCDateTime(), nullable=False),
+    )
+    op.create_table(
+        "team_digests",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("team", sa.String(length=100), nullable=False),
+        sa.Column("period_key", sa.String(length=16), nullable=False),
+        sa.Column("channel", sa.String(length=32), nullable=False),
+        sa.Column("ts", sa.String(length=32), nullable=True),
+        sa.UniqueConstraint("team", "period_key", name="uq_team_digests_team_period"),
+        sqlite_autoincrement=True,
+    )
     op.bulk_insert(
         templates,
         [
@@ -84,5 +101,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("checkins", table_kwargs={"sqlite_autoincrement": True}) as batch:
         batch.drop_column("template_id")
+    op.drop_table("team_digests")
+    op.drop_table("team_channels")
     op.drop_table("team_templates")
     op.drop_table("checkin_templates")
