@@ -7,7 +7,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from domain.checkins import conversation, digest, flows, holidays, periods, service, settings
+from domain.checkins import conversation, digest, flows, holidays, periods, service, settings, templates
 from domain.core import delivery
 from domain.core.clock import utcnow
 from domain.core.services import Services
@@ -24,6 +24,8 @@ HELP = (
     "`/checkins pause until YYYY-MM-DD` · `/checkins resume` · "
     "`/checkins settings [TEAM]` (managers, HR admins) · "
     "`/checkins channel #channel [TEAM]` where a team's digest goes (managers, HR admins) · "
+    "`/checkins templates`, "
+    "`/checkins template new NAME|copy SLUG [NAME]|edit SLUG|archive SLUG` (HR admins) · "
     "`/checkins holidays`, `/checkins holiday add|remove YYYY-MM-DD [NAME]` (HR admins) · "
     "`/checkins summary channel #channel` where each team's figures go (HR admins) · "
     "`/checkins export [@person] [md|json|csv|html]` your file (managers: a report's) as a file in your DM"
@@ -37,6 +39,7 @@ def register(app: App) -> None:
     app.view(CallbackId.checkin_submit)(submit_checkin)
     app.view(CallbackId.checkin_reply_submit)(submit_reply)
     app.view(CallbackId.checkins_settings_submit)(submit_settings)
+    app.view(CallbackId.checkin_template_submit)(submit_template)
     app.event({"type": "message", "channel_type": "im"})(direct_message)
 
 
@@ -64,6 +67,18 @@ def checkins_command(ack: Ack, command: dict[str, Any], respond: Respond, servic
                 command["trigger_id"], render_view("checkins/settings_modal.json.j2", form=form)
             )
             return
+        if words and words[0].lower() == "template" and len(words) > 1 and words[1].lower() != "archive":
+            form = templates.form(
+                session,
+                slack_user_id=user_id,
+                action=words[1].lower(),
+                slug=words[2].lower() if len(words) > 2 and words[1].lower() != "new" else "",
+                name=" ".join(words[2:] if words[1].lower() == "new" else words[3:]),
+            )
+            services.gateway.open_view(
+                command["trigger_id"], render_view("checkins/template_modal.json.j2", form=form)
+            )
+            return
         if text == "skip":
             label = service.skip(session, slack_user_id=user_id, now=now)
             answer = f"Skipped your check-in of {label}. See you next time."
@@ -80,6 +95,10 @@ def checkins_command(ack: Ack, command: dict[str, Any], respond: Respond, servic
             answer = f"Upcoming company holidays: {listed}."
         elif match := HOLIDAY.match(" ".join(words)):
             answer = _holiday(session, user_id, match.group(1).lower(), match.group(2), match.group(3))
+        elif text == "templates":
+            answer = templates.listing(session, slack_user_id=user_id)
+        elif len(words) == 3 and text.startswith("template archive"):
+            answer = templates.archive(session, slack_user_id=user_id, slug=words[2].lower(), now=now)
         elif words and words[0].lower() == "channel":
             team, channel = digest.choose_channel(session, slack_user_id=user_id, text=argument, now=now)
             session.commit()
@@ -196,6 +215,21 @@ def submit_settings(ack: Ack, body: dict[str, Any], view: dict[str, Any], servic
         )
 
     answer_submission(ack, services, run=run, refusal_block="team")
+
+
+def submit_template(ack: Ack, body: dict[str, Any], view: dict[str, Any], services: Services) -> None:
+    def run(session):
+        values = input_values(view)
+        return templates.save(
+            session,
+            slack_user_id=body["user"]["id"],
+            slug=view.get("private_metadata", ""),
+            name=values.get("name", ""),
+            text=values.get("questions", ""),
+            now=utcnow(),
+        )
+
+    answer_submission(ack, services, run=run, refusal_block="questions", done_title="Template saved")
 
 
 def direct_message(event: dict[str, Any], services: Services) -> None:

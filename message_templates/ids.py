@@ -28,6 +28,7 @@ class CallbackId(StrEnum):
     checkin_submit = "checkin_submit"
     checkin_reply_submit = "checkin_reply_submit"
     checkins_settings_submit = "checkins_settings_submit"
+    checkin_template_submit = "checkin_template_submit"
     feedback_submit = "feedback_submit"
     goal_submit = "goal_submit"
     goal_progress_submit = "goal_progress_submit"

@@ -164,6 +164,7 @@ def add_template_version(
     name: str,
     questions: list[dict],
     now: datetime | None = None,
+    archived: bool = False,
 ) -> None:
     """Two callers adding the same version at once leave one row."""
     insert_if_absent(
@@ -174,7 +175,7 @@ def add_template_version(
             "version": version,
             "name": name,
             "questions": questions,
-            "archived": False,
+            "archived": archived,
             "created_at": now or utcnow(),
         },
         key=["slug", "version"],

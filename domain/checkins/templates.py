@@ -2,20 +2,30 @@
 check-in asks. Versions are rows never changed; a check-in points at the one it asked."""
 
 import logging
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import Session
 
+from domain.checkins import template_text
 from domain.checkins.questions import DEFAULT_QUESTIONS, Question, scale
+from domain.core.access import is_admin
+from domain.core.delivery import Outcome
+from domain.core.directory import person_for
+from domain.core.refusals import NotAllowed, Refusal
 from storage import checkins as store
-from storage.models import Checkin, CheckinTemplate
+from storage.models import Checkin, CheckinTemplate, Person
 
 log = logging.getLogger(__name__)
 
 DEFAULT = "weekly"
 ENERGY = {1: "1 · drained", 2: "2 · low", 3: "3 · steady", 4: "4 · good", 5: "5 · energised"}
 AGREE = {1: "1 · not at all", 2: "2 · a little", 3: "3 · somewhat", 4: "4 · mostly", 5: "5 · fully"}
+
+
+class TemplateError(Refusal):
+    """Refused by this feature; the message is what the person reads."""
 
 
 @dataclass(frozen=True)
@@ -142,3 +152,110 @@ def edit(session: Session, *, slug: str, name: str, questions: tuple[Question, .
     )
     log.info("check-in template %s is now at version %d", slug, version)
     return version
+
+
+# --- HR admins managing templates from Slack ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TemplateForm:
+    slug: str  # the template edited; "+slug" for a copy of it, "" for a new one
+    name: str
+    text: str
+    creating: bool
+    source: str  # what it was copied from, for the modal's header
+
+
+def _admin(session: Session, slack_user_id: str) -> Person:
+    person = person_for(session, slack_user_id)
+    if not is_admin(person):
+        raise NotAllowed("Only HR admins manage check-in templates.")
+    return person
+
+
+def _existing(session: Session, slug: str) -> CheckinTemplate:
+    if slug not in LIBRARY and store.latest_template(session, slug=slug) is None:
+        raise TemplateError(f"There is no template `{slug}`: `/checkins templates` lists them.")
+    return latest(session, slug)
+
+
+def listing(session: Session, *, slack_user_id: str) -> str:
+    _admin(session, slack_user_id)
+    stored = {row.slug: row for row in store.latest_templates(session)}
+    lines = []
+    for slug, name in choices(session):
+        row = stored.get(slug)
+        version = f"version {row.version}" if row else "as shipped"
+        count = len(row.questions) if row else len(LIBRARY[slug].questions)
+        lines.append(f"`{slug}` {name} ({version}, {count} questions)")
+    archived = [f"`{row.slug}`" for row in stored.values() if row.archived]
+    if archived:
+        lines.append("Archived: " + ", ".join(archived))
+    return "Check-in templates:\n" + "\n".join(lines)
+
+
+def form(session: Session, *, slack_user_id: str, action: str, slug: str, name: str) -> TemplateForm:
+    """The modal to write a template: `new` (empty), `copy` (of `slug`, under `name`) or `edit` (`slug`)."""
+    _admin(session, slack_user_id)
+    if action not in ("new", "copy", "edit"):
+        raise TemplateError(
+            "Write `/checkins template new NAME`, `copy SLUG [NAME]`, `edit SLUG` or `archive SLUG`."
+        )
+    if action == "new":
+        if not name:
+            raise TemplateError("Give the new template a name: `/checkins template new NAME`.")
+        return TemplateForm(slug="", name=name, text="long* | ", creating=True, source="")
+    row = _existing(session, slug)
+    text = template_text.write(questions_of(row))
+    if action == "copy":
+        # "+slug": a copy, whose questions keep the ids they have in the original
+        return TemplateForm(
+            slug=f"+{row.slug}", name=name or f"{row.name} (copy)", text=text, creating=True, source=row.name
+        )
+    return TemplateForm(slug=row.slug, name=row.name, text=text, creating=False, source="")
+
+
+def save(session: Session, *, slack_user_id: str, slug: str, name: str, text: str, now: datetime) -> Outcome:
+    """A new template, or the next version of `slug`: check-ins already made keep the version they asked."""
+    admin = _admin(session, slack_user_id)
+    name = " ".join(name.split())[:100]
+    if not name:
+        return Outcome(errors={"name": "Give the template a name."})
+    current = questions_of(_existing(session, slug.removeprefix("+"))) if slug else ()
+    slug = "" if slug.startswith("+") else slug
+    questions, problems = template_text.parse(text, current)
+    if problems:
+        return Outcome(errors={"questions": " ".join(problems)[:1900]})
+    if not slug:
+        slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:60] or "template"
+        if slug in LIBRARY or store.latest_template(session, slug=slug) is not None:
+            return Outcome(errors={"name": f"There is a template `{slug}` already: pick another name."})
+    version = edit(session, slug=slug, name=name, questions=questions, now=now)
+    log.info("%s saved check-in template %s, version %d", admin.email, slug, version)
+    return Outcome(
+        notice=f"Template `{slug}` saved (version {version}). Managers pick it in `/checkins settings`."
+    )
+
+
+def archive(session: Session, *, slack_user_id: str, slug: str, now: datetime) -> str:
+    """Archived templates are no longer offered; teams asking one keep it until their manager picks another.
+    Editing it again brings it back."""
+    admin = _admin(session, slack_user_id)
+    if slug == DEFAULT:
+        raise TemplateError("The weekly template is everyone's default: it cannot be archived.")
+    row = _existing(session, slug)
+    if row.archived:
+        return f"Template `{slug}` was archived already."
+    store.add_template_version(
+        session,
+        slug=slug,
+        version=row.version + 1,
+        name=row.name,
+        questions=row.questions,
+        now=now,
+        archived=True,
+    )
+    log.info("%s archived check-in template %s", admin.email, slug)
+    return (
+        f"Template `{slug}` archived: managers can no longer pick it; teams asking it keep it until they do."
+    )

@@ -174,3 +174,57 @@ def test_a_forged_answer_to_a_question_not_asked_is_refused_and_nothing_kept(wor
         dee_row = people.get_by_email(session, email="dee@acme.test")
         (checkin,) = store.for_person(session, person_id=dee_row.id)
     assert checkin.answers == {"yesterday": "a", "today": "b", "blockers": "", "on_track": "yes"}
+
+
+def test_hr_admins_copy_edit_and_archive_templates_from_slack(world):
+    sb, services = world.sb, world.services
+    ana, dee, maria = world.ids["ana@acme.test"], world.ids["dee@acme.test"], world.ids["maria@acme.test"]
+    sb.slash_command(ana, "/checkins", "template copy standup Mine")
+    wait_for(lambda: "Only HR admins manage check-in templates." in sb.transcript(ana))
+    assert sb.open_views(ana) == []
+
+    sb.slash_command(dee, "/checkins", "template copy standup Platform standup")
+    view = wait_for(lambda: sb.open_views(dee))[-1]
+    text = next(b for b in view["blocks"] if b.get("block_id") == "questions")["element"]["initial_value"]
+    assert text.startswith("long* team | What did you get done yesterday?")
+    reply = sb.submit_view(dee, {"questions": text + "\nessay | Nope"})
+    assert reply.json["response_action"] == "errors" and "Line 5" in reply.json["errors"]["questions"]
+    reply = sb.submit_view(dee, {"questions": text + "\nnumber* | Tickets closed"})
+    assert reply.status == 200
+    wait_for(lambda: sb.open_views(dee) == [] or "Template saved" in str(sb.open_views(dee)))
+
+    choose(world, "platform-standup")
+    run_tick(services, now=utcnow())
+    assert inputs(open_checkin(world, "ana@acme.test")) == [
+        "yesterday",
+        "today",
+        "blockers",
+        "on_track",
+        "tickets_closed",
+    ]
+    reply = sb.submit_view(ana, {"yesterday": "a", "today": "b", "on_track": "yes", "tickets_closed": "many"})
+    assert reply.json == {
+        "response_action": "errors",
+        "errors": {"tickets_closed": "Write a number, such as 12 or 3.5."},
+    }
+    assert sb.submit_view(ana, {"tickets_closed": "7"}).status == 200
+
+    sb.slash_command(dee, "/checkins", "template edit platform-standup")
+    view = wait_for(lambda: [v for v in sb.open_views(dee) if v["title"]["text"] == "Edit template"])[-1]
+    text = next(b for b in view["blocks"] if b.get("block_id") == "questions")["element"]["initial_value"]
+    assert sb.submit_view(dee, {"questions": text.replace("Tickets closed", "Tickets done")}).status == 200
+    with services.session() as session:
+        assert store.latest_template(session, slug="platform-standup").version == 2
+        ana_row = people.get_by_email(session, email="ana@acme.test")
+        (checkin,) = store.for_person(session, person_id=ana_row.id)
+        asked = templates.questions_of(templates.of_checkin(session, checkin))
+    assert asked[-1].label == "Tickets closed" and checkin.answers["tickets_closed"] == "7"
+
+    sb.slash_command(dee, "/checkins", "template archive platform-standup")
+    wait_for(lambda: "Template `platform-standup` archived" in sb.transcript(dee))
+    sb.slash_command(dee, "/checkins", "templates")
+    wait_for(lambda: "Archived: `platform-standup`" in sb.transcript(dee))
+    sb.slash_command(maria, "/checkins", "settings")
+    view = wait_for(lambda: sb.open_views(maria))[-1]
+    template = next(b for b in view["blocks"] if b.get("block_id") == "template")
+    assert "platform-standup" not in [o["value"] for o in template["element"]["options"]]
