@@ -186,8 +186,8 @@ def team_template(session: Session, *, team: str) -> TeamTemplate | None:
     return session.get(TeamTemplate, team)
 
 
-def save_team_template(session: Session, *, team: str, slug: str, now: datetime) -> None:
-    session.merge(TeamTemplate(team=team, slug=slug, updated_at=now))
+def save_team_template(session: Session, *, team: str, slug: str, extra: list[dict], now: datetime) -> None:
+    session.merge(TeamTemplate(team=team, slug=slug, extra=extra, updated_at=now))
     session.flush()
 
 

@@ -159,6 +159,8 @@ class TeamTemplate(SQLModel, table=True):
 
     team: str = Field(sa_column=sa.Column(sa.String(100), primary_key=True))
     slug: str = Field(sa_column=sa.Column(sa.String(64), nullable=False))
+    # The manager's own questions (up to 3), asked after the template's.
+    extra: list[dict[str, Any]] = Field(default_factory=list, sa_column=sa.Column(JSONData, nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=sa.Column(UTCDateTime, nullable=False))
 
 

@@ -6,7 +6,7 @@ from datetime import datetime, time
 
 from sqlmodel import Session
 
-from domain.checkins import templates
+from domain.checkins import template_text, templates
 from domain.checkins.cadence import WEEKDAYS, Cadence, Frequency, cadence_of
 from domain.core import bounds
 from domain.core.access import is_admin
@@ -42,6 +42,7 @@ class SettingsForm:
     now: str
     fields: list[Choice]
     other_teams: list[str]
+    own: str = ""  # the manager's own questions, as text (see template_text)
 
 
 def _hours(n: int) -> str:
@@ -91,6 +92,7 @@ def form(session: Session, *, slack_user_id: str, team: str | None = None) -> Se
         now=cadence.describe(),
         fields=_fields(cadence, templates.slug_for_team(session, team), templates.choices(session)),
         other_teams=[t for t in teams if t != team],
+        own=template_text.write(templates.extra_for_team(session, team)),
     )
 
 
@@ -115,13 +117,20 @@ def save(session: Session, *, slack_user_id: str, values: dict[str, str], now: d
     slug = values.get("template") or templates.DEFAULT
     if slug not in dict(templates.choices(session)):
         errors["template"] = "Pick one of the templates listed."
+    before = templates.extra_for_team(session, team) if not errors else ()
+    extra, problem = templates.parse_extra(values.get("own") or "", before)
+    if problem:
+        errors["own"] = problem
     if errors:
         return Outcome(errors=errors)
     at = time.fromisoformat(values["time"])
-    if slug != templates.slug_for_team(session, team):
-        # Check-ins already made keep their questions; the next ones ask the new template's.
-        store.save_team_template(session, team=team, slug=slug, now=now)
-        log.info("%s chose the %s template for team %s", person.email, slug, team)
+    if slug != templates.slug_for_team(session, team) or extra != before:
+        # Check-ins already made keep their questions; the next ones ask the new ones.
+        own = [q.to_json() for q in extra]
+        store.save_team_template(session, team=team, slug=slug, extra=own, now=now)
+        log.info(
+            "%s chose the %s template for team %s, with %d own questions", person.email, slug, team, len(own)
+        )
     chosen = TeamCadence(
         team=team,
         frequency=values["frequency"],

@@ -3,7 +3,7 @@ check-in asks. Versions are rows never changed; a check-in points at the one it 
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlmodel import Session
@@ -119,8 +119,32 @@ def slug_for_team(session: Session, team: str) -> str:
     return chosen.slug if chosen is not None else DEFAULT
 
 
+MAX_EXTRA = 3
+OWN = "team:"  # the slug prefix of a team's template with its manager's own questions
+
+
+def extra_for_team(session: Session, team: str) -> tuple[Question, ...]:
+    chosen = store.team_template(session, team=team)
+    return tuple(Question.from_json(q) for q in chosen.extra) if chosen is not None else ()
+
+
 def for_team(session: Session, team: str) -> CheckinTemplate:
-    return latest(session, slug_for_team(session, team))
+    """The version a team's next check-in asks: its template's latest, then its manager's own questions. Those
+    together are a template of the team's own, versioned like any, so later edits rewrite nothing."""
+    base = latest(session, slug_for_team(session, team))
+    extra = extra_for_team(session, team)
+    if not extra:
+        return base
+    slug = f"{OWN}{team}"[:64]
+    questions = [*base.questions, *(q.to_json() for q in extra)]
+    own = store.latest_template(session, slug=slug)
+    if own is None or own.questions != questions:
+        version = own.version + 1 if own is not None else 1
+        name = f"{base.name}, with {team}'s own questions"[:100]
+        store.add_template_version(session, slug=slug, version=version, name=name, questions=questions)
+        own = store.latest_template(session, slug=slug)
+        assert own is not None
+    return own
 
 
 def of_checkin(session: Session, checkin: Checkin) -> CheckinTemplate:
@@ -136,6 +160,8 @@ def choices(session: Session) -> list[tuple[str, str]]:
     """(slug, name) of the templates a manager may pick: the library's and those made since, not archived."""
     names = {slug: t.name for slug, t in LIBRARY.items()}
     for row in store.latest_templates(session):
+        if row.slug.startswith(OWN):
+            continue
         if row.archived:
             names.pop(row.slug, None)
         else:
@@ -174,6 +200,8 @@ def _admin(session: Session, slack_user_id: str) -> Person:
 
 
 def _existing(session: Session, slug: str) -> CheckinTemplate:
+    if slug.startswith(OWN):
+        raise TemplateError("A team's own questions are its manager's, in `/checkins settings`.")
     if slug not in LIBRARY and store.latest_template(session, slug=slug) is None:
         raise TemplateError(f"There is no template `{slug}`: `/checkins templates` lists them.")
     return latest(session, slug)
@@ -188,7 +216,7 @@ def listing(session: Session, *, slack_user_id: str) -> str:
         version = f"version {row.version}" if row else "as shipped"
         count = len(row.questions) if row else len(LIBRARY[slug].questions)
         lines.append(f"`{slug}` {name} ({version}, {count} questions)")
-    archived = [f"`{row.slug}`" for row in stored.values() if row.archived]
+    archived = [f"`{row.slug}`" for row in stored.values() if row.archived and not row.slug.startswith(OWN)]
     if archived:
         lines.append("Archived: " + ", ".join(archived))
     return "Check-in templates:\n" + "\n".join(lines)
@@ -259,3 +287,17 @@ def archive(session: Session, *, slack_user_id: str, slug: str, now: datetime) -
     return (
         f"Template `{slug}` archived: managers can no longer pick it; teams asking it keep it until they do."
     )
+
+
+def parse_extra(text: str, current: tuple[Question, ...]) -> tuple[tuple[Question, ...], str | None]:
+    """A manager's own questions, as written in the settings modal: up to MAX_EXTRA, ids apart from any
+    template's (own_…)."""
+    if not text.strip():
+        return (), None
+    questions, problems = template_text.parse(text, current)
+    if problems:
+        return (), " ".join(problems)[:1900]
+    if len(questions) > MAX_EXTRA:
+        return (), f"Add {MAX_EXTRA} questions of your own at most (this has {len(questions)})."
+    own = tuple(replace(q, id=q.id if q.id.startswith("own_") else f"own_{q.id}"[:48]) for q in questions)
+    return own, None

@@ -228,3 +228,52 @@ def test_hr_admins_copy_edit_and_archive_templates_from_slack(world):
     view = wait_for(lambda: sb.open_views(maria))[-1]
     template = next(b for b in view["blocks"] if b.get("block_id") == "template")
     assert "platform-standup" not in [o["value"] for o in template["element"]["options"]]
+
+
+def test_a_manager_adds_up_to_three_questions_of_their_own_after_the_templates(world):
+    sb, services = world.sb, world.services
+    ana, maria = world.ids["ana@acme.test"], world.ids["maria@acme.test"]
+    sb.slash_command(maria, "/checkins", "settings")
+    wait_for(lambda: sb.open_views(maria))
+    four = "\n".join(f"short | Question {n}" for n in range(4))
+    reply = sb.submit_view(maria, {"own": four})
+    assert reply.json == {
+        "response_action": "errors",
+        "errors": {"own": "Add 3 questions of your own at most (this has 4)."},
+    }
+    own = "scale* | How focused were you?\nchoice | Pair next week? | Yes please; No thanks"
+    assert sb.submit_view(maria, {"own": own}).status == 200
+    run_tick(services, now=utcnow())
+    view = open_checkin(world, "ana@acme.test")
+    assert inputs(view) == [
+        "mood",
+        "progress",
+        "wins",
+        "blockers",
+        "help",
+        "own_how_focused_were_you",
+        "own_pair_next_week",
+    ]
+    reply = sb.submit_view(ana, {"mood": "3", "progress": "Docs", "own_pair_next_week": "yes_please"})
+    assert reply.json == {
+        "own_how_focused_were_you": "Please complete this required field."
+    }  # Slack's client
+    assert sb.submit_view(ana, {"own_how_focused_were_you": "2"}).status == 200
+    to_maria = wait_for(lambda: [m for m in sb.dm_messages(maria) if m["text"].startswith("Ana checked in")])[
+        0
+    ]
+    assert "*Pair next week?* Yes please" in str(to_maria["blocks"])
+    # the settings modal shows them back, and changing one leaves Ana's answered check-in as it was asked
+    sb.slash_command(maria, "/checkins", "settings")
+    view = wait_for(lambda: sb.open_views(maria))[-1]
+    shown = next(b for b in view["blocks"] if b.get("block_id") == "own")["element"]["initial_value"]
+    assert shown == "scale* | How focused were you?\nchoice | Pair next week? | Yes please; No thanks"
+    assert sb.submit_view(maria, {"own": "long | Anything else?"}).status == 200
+    with services.session() as session:
+        ana_row = people.get_by_email(session, email="ana@acme.test")
+        (checkin,) = store.for_person(session, person_id=ana_row.id)
+        asked = templates.questions_of(templates.of_checkin(session, checkin))
+        assert asked[-1].label == "Pair next week?"
+        assert [q.label for q in templates.questions_of(templates.for_team(session, "Platform"))][
+            -1
+        ] == "Anything else?"

@@ -59,6 +59,7 @@ def upgrade() -> None:
         "team_templates",
         sa.Column("team", sa.String(length=100), primary_key=True),
         sa.Column("slug", sa.String(length=64), nullable=False),
+        sa.Column("extra", storage.types.JSONData, nullable=False),
         sa.Column("updated_at", storage.types.UTCDateTime(), nullable=False),
     )
     op.create_table(
