@@ -8,6 +8,7 @@ from sqlmodel import Session, select
 
 from storage.conflicts import insert_if_absent
 from storage.models import (
+    AnonymousAnswer,
     Checkin,
     CheckinStatus,
     CheckinTemplate,
@@ -219,3 +220,27 @@ def submitted_in(session: Session, *, person_ids: list[int], period_key: str) ->
         Checkin.status == CheckinStatus.submitted.value,
     )
     return session.exec(query).one()
+
+
+# anonymous answers: nothing in them names a person
+def add_anonymous(
+    session: Session, *, team: str, period_key: str, template_id: int, answers: dict[str, str]
+) -> None:
+    for question_id, value in sorted(answers.items()):
+        session.add(
+            AnonymousAnswer(
+                team=team,
+                period_key=period_key,
+                template_id=template_id,
+                question_id=question_id,
+                value=value,
+            )
+        )
+    session.flush()
+
+
+def anonymous(session: Session, *, teams: list[str], period_keys: list[str]) -> Sequence[AnonymousAnswer]:
+    query = select(AnonymousAnswer).where(
+        AnonymousAnswer.team.in_(sorted(teams)), AnonymousAnswer.period_key.in_(sorted(period_keys))
+    )
+    return session.exec(query).all()

@@ -187,6 +187,21 @@ class TeamDigest(SQLModel, table=True):
     ts: str | None = Field(default=None, sa_column=sa.Column(sa.String(32), nullable=True))
 
 
+class AnonymousAnswer(SQLModel, table=True):
+    """An answer to an anonymous question: kept apart from the check-in and the file, with nothing naming
+    who gave it (no person, no time). Only counts and averages of MIN_ANONYMOUS or more are ever shown."""
+
+    __tablename__ = "anonymous_answers"
+    __table_args__ = (sa.Index("ix_anonymous_answers_team_period", "team", "period_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team: str = Field(sa_column=sa.Column(sa.String(100), nullable=False))
+    period_key: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
+    template_id: int = Field(sa_column=sa.Column(sa.Integer, nullable=False))
+    question_id: str = Field(sa_column=sa.Column(sa.String(64), nullable=False))
+    value: str = Field(sa_column=sa.Column(sa.String(100), nullable=False))
+
+
 class Checkin(SQLModel, table=True):
     """One person's check-in for one period, and where it lives in Slack."""
 

@@ -11,7 +11,14 @@ MAX_ANSWER = 3000
 MAX_SHORT = 150
 MAX_NUMBER = 1e9
 KINDS = ("long", "short", "scale", "choice", "number", "yesno")
-AUDIENCES = ("manager", "team")
+AUDIENCES = ("manager", "team", "anonymous")
+COUNTED = (
+    "scale",
+    "choice",
+    "number",
+    "yesno",
+)  # the kinds an anonymous question may be: counted, never read
+GIVEN = "_anonymous"  # in a check-in's answers: the anonymous questions answered (never the answers)
 MOODS = {
     1: "1 · struggling",
     2: "2 · rough week",
@@ -33,7 +40,9 @@ class Question:
     # scale: the label of each point 1..5; choice: (value, label) of each option
     options: tuple[tuple[str, str], ...] = field(default_factory=tuple)
     stands_out: bool = False  # shown prominently to the manager when answered
-    audience: str = "manager"  # who reads the answer: "manager" (and the file), or "team" (its channel too)
+    # who reads the answer: "manager" (and the file), "team" (its channel too), or "anonymous" (nobody: kept
+    # apart, only counted)
+    audience: str = "manager"
 
     def choices(self) -> tuple[tuple[str, str], ...]:
         if self.kind == "yesno":
@@ -64,7 +73,7 @@ class Question:
             required=bool(data.get("required")),
             options=tuple((str(v), str(t)) for v, t in data.get("options") or ()),
             stands_out=bool(data.get("stands_out")),
-            audience="team" if data.get("audience") == "team" else "manager",
+            audience=data["audience"] if data.get("audience") in AUDIENCES else "manager",
         )
 
 
@@ -148,7 +157,7 @@ def clean(answers: dict[str, str], questions: tuple[Question, ...] = DEFAULT_QUE
 def mood_of(answers: dict[str, Any], questions: tuple[Question, ...]) -> int | None:
     """The check-in's mood, for summaries: its first scale question's answer."""
     for q in questions:
-        if q.kind == "scale":
+        if q.kind == "scale" and q.audience != "anonymous":
             value = bounds.number(str(answers.get(q.id) or ""))
             return value if value in range(1, 6) else None
     return None

@@ -7,11 +7,11 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session
 
-from domain.checkins import templates
+from domain.checkins import anonymous, templates
 from domain.checkins.cadence import Cadence, cadence_of
 from domain.checkins.due import gets_checkins
 from domain.checkins.periods import Period, day_label, local_day, period_at, period_label
-from domain.checkins.questions import Question, clean, forged, headline, mood_of, validate
+from domain.checkins.questions import GIVEN, Question, clean, forged, headline, mood_of, validate
 from domain.core import delivery
 from domain.core.directory import person_for
 from domain.core.refusals import NotAllowed, Refusal
@@ -87,7 +87,9 @@ def form(session: Session, *, slack_user_id: str, checkin_id: int | None, now: d
         checkin=checkin,
         person=person,
         label=period_label(checkin, person),
-        questions=templates.questions_of(templates.of_checkin(session, checkin)),
+        questions=anonymous.still_asked(
+            templates.questions_of(templates.of_checkin(session, checkin)), checkin.answers
+        ),
         answers={k: str(v) for k, v in checkin.answers.items()},
         editing=checkin.status == CheckinStatus.submitted,
         goals=goal_tracking.checkin_goals(session, person=person, on=local_day(person, now)),
@@ -129,7 +131,8 @@ def submit(
 ) -> Submitted:
     person = person_for(session, slack_user_id)
     checkin = _own_checkin(session, person, checkin_id)
-    questions = templates.questions_of(templates.of_checkin(session, checkin))
+    version = templates.of_checkin(session, checkin)
+    questions = anonymous.still_asked(templates.questions_of(version), checkin.answers)
     first_block = questions[0].id
     if extra := forged(answers, questions):
         log.warning(
@@ -149,9 +152,17 @@ def submit(
     )
     if goal_errors:
         return Submitted(errors=goal_errors)
-    answers = clean(answers, questions)
+    answers, counted = anonymous.split(clean(answers, questions), questions, checkin.answers)
+    if counted:  # kept apart, naming nobody
+        store.add_anonymous(
+            session,
+            team=person.team or "",
+            period_key=checkin.period_key,
+            template_id=version.id,
+            answers=counted,
+        )
     first = checkin.status != CheckinStatus.submitted
-    changed = [k for k, v in answers.items() if checkin.answers.get(k, "") != v]
+    changed = [k for k, v in answers.items() if k != GIVEN and checkin.answers.get(k, "") != v]
     checkin.answers, checkin.mood = answers, mood_of(answers, questions)
     checkin.status = CheckinStatus.submitted.value
     if first:

@@ -1,18 +1,18 @@
 """A template's questions as HR admins write them in Slack: one question a line,
 
-    KIND[*] [team] | Question text | hint or options
+    KIND[*] [team|anonymous] | Question text | hint or options
 
 KIND is long, short, scale, choice, number or yesno; `*` makes it required; `team` shares the answer in
-the team's digest. A scale's third part labels its points 1 to 5, a choice's lists its options, both split
-by `;`. Pure: parsed and written back with no database."""
+the team's digest; `anonymous` keeps it apart, only counted. A scale's third part labels its points 1
+to 5, a choice's lists its options, both split by `;`. Pure: parsed and written back with no database."""
 
 import re
 
-from domain.checkins.questions import KINDS, Question
+from domain.checkins.questions import COUNTED, KINDS, Question
 
 MAX_QUESTIONS = 15
 MAX_LABEL = 150
-HEAD = re.compile(r"^(?P<kind>[a-z]+)(?P<required>\*)?(?:\s+(?P<team>team))?$")
+HEAD = re.compile(r"^(?P<kind>[a-z]+)(?P<required>\*)?(?:\s+(?P<audience>team|anonymous))?$")
 
 
 def _slug(label: str, taken: set[str]) -> str:
@@ -42,6 +42,11 @@ def parse(text: str, current: tuple[Question, ...] = ()) -> tuple[tuple[Question
             problems.append(f"Line {n}: write it as `KIND | Question` (KIND: {', '.join(KINDS)}).")
             continue
         kind, label = head["kind"], parts[1][:MAX_LABEL]
+        if head["audience"] == "anonymous" and kind not in COUNTED:
+            problems.append(
+                f"Line {n}: only {', '.join(COUNTED)} questions can be anonymous: they are counted."
+            )
+            continue
         extra = parts[2] if len(parts) > 2 else ""
         options: tuple[tuple[str, str], ...] = ()
         hint = ""
@@ -73,7 +78,7 @@ def parse(text: str, current: tuple[Question, ...] = ()) -> tuple[tuple[Question
                 kind=kind,
                 options=options,
                 stands_out=question_id in ("blockers", "help"),
-                audience="team" if head["team"] else "manager",
+                audience=head["audience"] or "manager",
             )
         )
     return tuple(questions), problems
@@ -83,7 +88,7 @@ def write(questions: tuple[Question, ...]) -> str:
     """The text an admin edits: parse(write(q), q) gives q back."""
     lines = []
     for q in questions:
-        head = q.kind + ("*" if q.required else "") + (" team" if q.audience == "team" else "")
+        head = q.kind + ("*" if q.required else "") + ("" if q.audience == "manager" else f" {q.audience}")
         if q.kind == "choice" or (q.kind == "scale" and q.options):
             extra = "; ".join(text for _, text in q.options)
         else:

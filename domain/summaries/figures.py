@@ -57,6 +57,8 @@ class Summary:
     goal_series: list[tuple[str, float | None]]
     pending: list[tuple[Person, GoalProposal]]
     sub_teams: list[TeamFigures] = field(default_factory=list)
+    # Anonymous questions' counts and averages (domain.checkins.anonymous.Figure), 3 answers or more only.
+    anonymous: list = field(default_factory=list)
 
     @property
     def missing(self) -> list[Person]:

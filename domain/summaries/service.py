@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from domain.checkins import templates
+from domain.checkins import anonymous, templates
 from domain.core import channels
 from domain.goals import reading as goal_reading
 from domain.summaries import figures as rules
@@ -101,7 +101,23 @@ def build(session: Session, *, manager: Person, cycle: Cycle | None, now: dateti
         pending=pending,
     )
     summary.sub_teams = _sub_teams(session, reports, cycle)
+    summary.anonymous = _anonymous(session, reports, current)
     return summary
+
+
+def _anonymous(session: Session, reports: list[Person], current: list[Checkin]) -> list:
+    """The team's anonymous answers of the cycle, as counts and averages only (domain.checkins.anonymous)."""
+    rows = checkin_store.anonymous(
+        session,
+        teams=sorted({p.team for p in reports if p.team}),
+        period_keys=sorted({c.period_key for c in current}),
+    )
+    asked = {}
+    for template_id in {r.template_id for r in rows}:
+        version = checkin_store.template(session, template_id=template_id)
+        if version is not None:
+            asked[template_id] = templates.questions_of(version)
+    return anonymous.figures(rows, asked)
 
 
 def _away(session: Session, reports: list[Person], cycle: Cycle, now: datetime) -> dict[int, str]:

@@ -38,3 +38,11 @@ def test_mistakes_are_named_by_line():
 def test_two_questions_with_the_same_text_get_two_ids():
     questions, _ = parse("long | Same\nlong | Same")
     assert [q.id for q in questions] == ["same", "same_2"]
+
+
+def test_only_counted_questions_can_be_anonymous():
+    questions, problems = parse("scale* anonymous | Safe?\nlong anonymous | Tell us")
+    assert problems == [
+        "Line 2: only scale, choice, number, yesno questions can be anonymous: they are counted."
+    ]
+    assert questions[0].audience == "anonymous" and write(questions) == "scale* anonymous | Safe?"

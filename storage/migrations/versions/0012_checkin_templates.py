@@ -78,6 +78,17 @@ def upgrade() -> None:
         sa.UniqueConstraint("team", "period_key", name="uq_team_digests_team_period"),
         sqlite_autoincrement=True,
     )
+    op.create_table(
+        "anonymous_answers",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("team", sa.String(length=100), nullable=False),
+        sa.Column("period_key", sa.String(length=16), nullable=False),
+        sa.Column("template_id", sa.Integer(), nullable=False),
+        sa.Column("question_id", sa.String(length=64), nullable=False),
+        sa.Column("value", sa.String(length=100), nullable=False),
+        sqlite_autoincrement=True,
+    )
+    op.create_index("ix_anonymous_answers_team_period", "anonymous_answers", ["team", "period_key"])
     op.bulk_insert(
         templates,
         [
@@ -102,6 +113,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("checkins", table_kwargs={"sqlite_autoincrement": True}) as batch:
         batch.drop_column("template_id")
+    op.drop_index("ix_anonymous_answers_team_period", table_name="anonymous_answers")
+    op.drop_table("anonymous_answers")
     op.drop_table("team_digests")
     op.drop_table("team_channels")
     op.drop_table("team_templates")
