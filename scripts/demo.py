@@ -33,6 +33,12 @@ PEOPLE = [
     ("chen@acme.test", "Chen Wei", "Asia/Tokyo", "maria@acme.test", ""),
     ("dee@acme.test", "Dee Okafor", "Europe/Berlin", "maria@acme.test", "admin"),  # and HR admin
 ]
+# A second team, on the daily standup template, with its channel digest.
+MOBILE = [
+    ("kai@acme.test", "Kai Tanaka", "Europe/Berlin", "", "manager"),
+    ("lu@acme.test", "Lu Chen", "Europe/Berlin", "kai@acme.test", ""),
+    ("sam@acme.test", "Sam Reed", "America/New_York", "kai@acme.test", ""),
+]
 
 
 def say(text: str = "") -> None:
@@ -141,11 +147,12 @@ class Demo:
 
 def scene_org(demo: Demo) -> None:
     say("== HR sets up the org")
-    for email, name, tz, _, _ in PEOPLE:
+    for email, name, tz, _, _ in PEOPLE + MOBILE:
         demo.ids[email] = demo.sb.add_user(email=email, real_name=name, name=email.split("@")[0], tz=tz)
     csv_path = OUT / "org.csv"
     lines = ["email,manager_email,team,role,timezone"]
     lines += [f"{email},{manager},Platform,{role}," for email, _, _, manager, role in PEOPLE]
+    lines += [f"{email},{manager},Mobile,{role}," for email, _, _, manager, role in MOBILE]
     csv_path.write_text("\n".join(lines) + "\n")
     demo.cli("org", "import", str(csv_path))
     demo.serve()
@@ -262,6 +269,38 @@ def scene_checkin_round(demo: Demo) -> None:
     say("== Bo edits his check-in; Maria's copy follows")
     _check_in(demo, "bo@acme.test", {"progress": "Shipped the new onboarding emails and the welcome tour."})
     demo.settle(lambda: "welcome tour" in str(demo.sb.dm_messages(maria)))
+
+
+def scene_standup_setup(demo: Demo) -> None:
+    say("== Kai puts Mobile on the daily standup template and gives it a channel digest")
+    kai = demo.person("kai@acme.test")
+    channel = demo.sb.add_channel("mobile-standup")
+    demo.sb.slash_command(kai, "/checkins", f"channel <#{channel}|mobile-standup>")
+    demo.settle(lambda: "digest will be posted" in demo.sb.transcript(kai))
+    demo.sb.slash_command(kai, "/checkins", "settings")
+    _wait_modal(demo, kai, "checkins_settings_submit")
+    demo.sb.submit_view(kai, {"template": "standup"})
+    demo.settle(lambda: demo.sb.open_views(kai) == [])
+
+
+def scene_standup_answers(demo: Demo) -> None:
+    say("== Lu and Sam answer the standup; their team answers go to #mobile-standup, in one thread")
+    _check_in(
+        demo,
+        "lu@acme.test",
+        {"yesterday": "Offline mode for the app", "today": "Sync conflicts", "on_track": "yes"},
+    )
+    _check_in(
+        demo, "sam@acme.test", {"yesterday": "Push notifications", "today": "Release notes", "on_track": "no"}
+    )
+    channel = next(c for c, v in demo.sb.ws.channels.items() if v.get("name") == "mobile-standup")
+
+    def replies():
+        return [m for m in demo.sb.channel_messages(channel) if m.get("thread_ts") not in (None, m["ts"])]
+
+    demo.settle(lambda: len(replies()) == 2 and "2 of 2 so far" in str(demo.sb.channel_messages(channel)))
+    for message in demo.sb.channel_messages(channel):
+        say(("    ↳ " if message.get("thread_ts") not in (None, message["ts"]) else "  ") + message["text"])
 
 
 def scene_goals(demo: Demo) -> None:
@@ -399,9 +438,11 @@ def scene_files(demo: Demo) -> None:
 SCENES = [
     scene_org,
     scene_first_look,
+    scene_standup_setup,
     scene_direct_message,
     scene_goals,
     scene_checkin_round,
+    scene_standup_answers,
     scene_feedback,
     scene_review,
     scene_summary,
@@ -425,7 +466,7 @@ def main(argv: list[str] | None = None) -> None:
         say("=" * 78)
         say("What each person saw in Slack")
         say("=" * 78)
-        for email, name, tz, _, _ in PEOPLE:
+        for email, name, tz, _, _ in PEOPLE + MOBILE:
             uid = demo.person(email)
             transcript = sb.transcript(uid)
             (OUT / f"transcript-{email.split('@')[0]}.txt").write_text(transcript)
