@@ -13,7 +13,10 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel
 
-from storage import models  # noqa: F401  (registers every table on SQLModel.metadata)
+from storage import (
+    embedded_refs,
+    models,  # noqa: F401  (registers every table on SQLModel.metadata)
+)
 from storage.models import Checkin, Feedback, FeedbackRequest, FileEntry, ProcessedEvent, Send
 
 
@@ -91,7 +94,9 @@ def unclassified(keys: set[tuple[str, str, str]]) -> list[str]:
 
 
 def check_classified(session: Session) -> None:
+    """Foreign keys here, and the places no foreign key holds (storage/embedded_refs.py)."""
     missing = unclassified(database_foreign_keys(session) | foreign_keys(SQLModel.metadata))
+    missing += embedded_refs.unclassified(session)
     if missing:
         raise UnclassifiedReference(
             "the database has references checkins does not know how to erase: "
@@ -128,16 +133,11 @@ def erase_person(session: Session, *, person_id: int) -> Counter:
     """Everything that is the person's goes; what is someone else's loses its reference to them.
     One transaction: the caller's session commits it all, or nothing."""
     check_classified(session)
-    counts: Counter = Counter()
     people = SQLModel.metadata.tables["people"]
+    name = session.execute(sa.select(people.c.name).where(people.c.id == person_id)).scalar_one_or_none()
+    counts = embedded_refs.clear(session, person_id=person_id, name=name or "")
     _erase(session, people, people.c.id == person_id, counts)
     return counts
-
-
-def entries_naming(session: Session, *, person_id: int) -> list[FileEntry]:
-    """Entries of other files that name the person by id in their data (org changes: their manager)."""
-    query = sa.select(FileEntry).where(FileEntry.data["manager_id"].as_integer() == person_id)
-    return list(session.scalars(query).all())
 
 
 # --- retention --------------------------------------------------------------------------------------------

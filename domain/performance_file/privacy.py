@@ -38,14 +38,7 @@ def erase(session: Session, *, email: str) -> Erased:
     person = find(session, email=email)
     assert person.id is not None
     name, email = person.name, person.email
-    counts: Counter = Counter()
-    # Org-change notes in their reports' files name them, by id in the data and by name in the text.
-    for entry in erasure.entries_naming(session, person_id=person.id):
-        entry.data = {**entry.data, "manager_id": None}
-        if name:
-            entry.text = entry.text.replace(f"manager {name}", "manager (erased)")
-        counts["file_entries.data naming them cleared"] += 1
-    counts.update(erasure.erase_person(session, person_id=person.id))
+    counts = erasure.erase_person(session, person_id=person.id)
     return Erased(name=name, email=email, counts=counts)
 
 

@@ -219,7 +219,8 @@ def submit_assessment(
         person=person,
         author=actor,
         kind=EntryKind.review,
-        text=f"{'Revised assessment' if revision else 'Assessment'} of {period_label} by {actor.name}\n"
+        # The assessor is the entry's author, named when read (not copied here, where it would outlive them).
+        text=f"{'Revised assessment' if revision else 'Assessment'} of {period_label}\n"
         f"Diagnosis: {diagnosis}\nPlan:\n" + "\n".join(f"• {item}" for item in plan),
         data={
             "review_id": review.id,
