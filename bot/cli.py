@@ -373,10 +373,18 @@ def file_delete(email: str, yes: bool) -> None:
             erased = privacy.erase(session, email=email)
     except (privacy.PrivacyError, UnclassifiedReference) as err:
         raise click.ClickException(str(err)) from err
-    log.info("erased %s", erased.email)
+    log.info("erased a person (%d rows deleted or cleared)", sum(erased.counts.values()))
     for what, count in sorted(erased.counts.items()):
         if count:
             click.echo(f"  {what}: {count}")
+    if erased.orphaned:
+        from domain.performance_file.flows import tell_admins
+
+        try:
+            told = tell_admins(services, orphaned=erased.orphaned)
+            click.echo(f"  HR admins told that the chooser of {', '.join(erased.orphaned)} left: {told}")
+        except SlackError as err:
+            click.echo(f"  HR admins could not be told that a channel's chooser left: {err.code}", err=True)
     click.echo(f"{who} deleted. Remove them from the org CSV too, or the next import adds them back.")
 
 
