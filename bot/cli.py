@@ -10,6 +10,7 @@ import click
 import sqlalchemy as sa
 from slack_bolt.error import BoltError
 
+from bot.logs import configure as configure_logging
 from bot.settings import SettingRefused, Settings, SettingsError, load_settings
 from bot.work import WorkerStartError
 from domain.core.slack import SlackError
@@ -23,16 +24,9 @@ def _settings() -> Settings:
 
 
 @click.group(help="checkins: weekly check-ins, goals, feedback and performance files in Slack.")
-@click.option("-v", "--verbose", is_flag=True, help="Log debug details.")
+@click.option("-v", "--verbose", is_flag=True, help="Log debug details (LOG_LEVEL=DEBUG).")
 def cli(verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    if not verbose:
-        logging.getLogger("alembic").setLevel(logging.WARNING)
-        # The SDK logs each failed call before raising it; the gateway then says it once, as a SlackError.
-        logging.getLogger("slack_sdk.web.base_client").setLevel(logging.CRITICAL)
+    configure_logging(verbose=verbose)  # LOG_LEVEL, LOG_FORMAT; a malformed one ends in one line, status 2
 
 
 @cli.command(

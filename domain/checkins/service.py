@@ -89,7 +89,7 @@ def form(session: Session, *, slack_user_id: str, checkin_id: int | None, now: d
 def _own_checkin(session: Session, person: Person, checkin_id: int) -> Checkin:
     checkin = store.get(session, checkin_id=checkin_id)
     if checkin is None or checkin.person_id != person.id:
-        log.warning("%s tried to open check-in %s, which is not theirs", person.email, checkin_id)
+        log.warning("person %s tried to open check-in %s, which is not theirs", person.id, checkin_id)
         raise NotAllowed("That check-in is not yours.")
     return checkin
 

@@ -94,7 +94,7 @@ def _upload_chart(services: Services, summary: Summary, posted) -> None:
             thread_ts=posted.ts,
         )
     except SlackError as err:  # the summary went out; the chart in its thread is a plus
-        log.warning("summary chart for %s not uploaded: %s", summary.manager.email, err.code)
+        log.warning("summary chart for person %s not uploaded: %s", summary.manager.id, err.code)
 
 
 def _hr_sender(session: Session) -> Person | None:
