@@ -142,6 +142,28 @@ def erase_person(session: Session, *, person_id: int) -> Counter:
 
 # --- retention --------------------------------------------------------------------------------------------
 
+# Every table -> what the retention window does to it. "window": rows older than the window go
+# (delete_older_than); the others say why they stay. A table missing here fails tests/performance_file.
+RETENTION: dict[str, str] = {
+    "file_entries": "window",
+    "checkins": "window",  # closed ones; an open check-in stays, whenever it opened
+    "sends": "window",
+    "feedback": "window",
+    "feedback_requests": "window",
+    "processed_events": "a day, whatever the window (Slack retries for minutes)",
+    "people": "the org: changed by org import and erased by `checkins file delete`",
+    "goals": "current state, not a log",
+    "key_results": "current state, with their goal",
+    "goal_proposals": "current state, with their goal",
+    "reviews": "current state, not a log",
+    "team_cadences": "settings",
+    "app_settings": "settings",
+    "holidays": "settings",
+    "scheduler_leases": "one row per lease, renewed",
+    "apscheduler_jobs": "the scheduler's timers, no personal data",
+    "alembic_version": "the schema's version",
+}
+
 
 def delete_older_than(session: Session, *, cutoff: datetime) -> Counter:
     """The retention window: file entries, check-ins closed, the send ledger and feedback, before `cutoff`."""

@@ -647,6 +647,23 @@ def test_retention_deletes_what_is_older_than_the_window_and_keeps_the_rest(sand
     assert sum(run_retention(services, days=90, now=now).counts.values()) == 0
 
 
+def test_every_table_has_a_retention_rule_and_the_window_leaves_nothing_older_in_its_tables(world, engine):
+    build_history(world)
+    with Session(engine) as session:
+        tables = set(sa.inspect(session.connection()).get_table_names())
+    assert tables == set(erasure.RETENTION), "classify each table in storage/erasure.RETENTION"
+    before = snapshot(engine)
+    far = utcnow() + timedelta(days=3650)  # everything is older than any window then
+    run_retention(world.services, days=60, now=far)
+    after = snapshot(engine)
+    for table, rule in erasure.RETENTION.items():
+        if rule == "window" or rule.startswith("a day"):
+            assert after.get(table, {}) == {}, table
+        elif table not in ("scheduler_leases", "apscheduler_jobs"):
+            assert after.get(table) == before.get(table), table  # kept as they were
+    assert before["file_entries"] and before["sends"] and before["feedback"]  # there was something to remove
+
+
 def test_the_retention_job_runs_daily_with_the_operators_window(runtime):
     from schedules.runner import RETENTION_JOB, SchedulerRunner
 
