@@ -41,8 +41,12 @@ NOT_PEOPLE = frozenset(
         "review_id",
         "request_id",
         "draft_goal_ids",
+        "parent_id",  # a goal's parent goal
     }
 )
+# Keys under which a dict is keyed by what people typed (key results by title, answers by question): its
+# keys are not scanned.
+KEYED_BY_TEXT = frozenset({"key_results", "answers"})
 _REFERENCE_SHAPED = re.compile(r"^(by|.+_by|.+_id|.+_ids|.+_user)$")
 
 # Settings whose value is a person's id: `<setting>_by`, who chose it. Cleared on erasure; the setting
@@ -107,7 +111,8 @@ def _keys(value: Any) -> Iterator[str]:
     if isinstance(value, dict):
         for key, inner in value.items():
             yield str(key)
-            yield from _keys(inner)
+            if not (key in KEYED_BY_TEXT and isinstance(inner, dict)):
+                yield from _keys(inner)
     elif isinstance(value, list):
         for inner in value:
             yield from _keys(inner)

@@ -106,3 +106,16 @@ def test_bad_log_settings_are_refused(env, problem):
 def test_a_bad_log_setting_ends_the_command_in_one_line(tmp_path):
     result = run(["file", "delete", "x@acme.test"], {"PATH": "", "LOG_LEVEL": "loud"}, tmp_path)
     assert result.returncode == 2 and result.stderr.strip().startswith("checkins: LOG_LEVEL is malformed")
+
+
+def test_a_database_error_logged_does_not_carry_the_statements_values():
+    import sqlalchemy as sa
+
+    from storage.db import make_engine
+
+    with make_engine("sqlite://").connect() as conn:
+        conn.execute(sa.text("CREATE TABLE t (email TEXT UNIQUE)"))
+        conn.execute(sa.text("INSERT INTO t VALUES (:e)"), {"e": "ana@acme.test"})
+        with pytest.raises(sa.exc.IntegrityError) as raised:
+            conn.execute(sa.text("INSERT INTO t VALUES (:e)"), {"e": "ana@acme.test"})
+    assert "UNIQUE" in str(raised.value) and "ana@acme.test" not in str(raised.value)

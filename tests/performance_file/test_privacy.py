@@ -107,6 +107,11 @@ def test_every_json_column_and_entry_kind_is_classified():
     )
 
 
+def test_dicts_keyed_by_what_people_typed_are_not_scanned_for_references():
+    data = {"key_results": {"cut owner_id": 1}, "terms": [{"parent_id": 2, "key_results": [{"title": "x"}]}]}
+    assert list(embedded_refs._keys(data)) == ["key_results", "terms", "parent_id", "key_results", "title"]
+
+
 @pytest.mark.parametrize(
     ("place", "found"),
     [
@@ -247,7 +252,8 @@ def build_history(world) -> None:
                 proposer_id=pid["ana@acme.test"],
                 action="new",
                 base_version=0,
-                terms={"title": "Ledger v2"},
+                # the shape domain/goals/terms.py gives: a parent goal's id, key results
+                terms={"title": "Ledger v2", "parent_id": team.id, "key_results": [{"title": "Cutover"}]},
                 previous={},
                 status="approved",
                 decided_by_id=pid["maria@acme.test"],
