@@ -39,6 +39,7 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/ack_latency.py
 	$(BIN)/python bench/fanout.py
+	$(BIN)/python bench/org_import.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info demo-output

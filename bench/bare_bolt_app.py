@@ -47,9 +47,12 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--threads", type=int, default=16, help="request threads (16: its best here)")
     args = parser.parse_args()
-    # HttpServer wants a Runtime; it only uses .app, and .services.engine for GET /healthz.
+    # HttpServer wants a Runtime; it only uses .app, .settings (the gate's signing secret), and
+    # .services.engine for GET /healthz.
     runtime = SimpleNamespace(
-        app=create_app(), services=SimpleNamespace(engine=sa.create_engine("sqlite://"))
+        app=create_app(),
+        settings=SimpleNamespace(slack_signing_secret=os.environ["SLACK_SIGNING_SECRET"]),
+        services=SimpleNamespace(engine=sa.create_engine("sqlite://")),
     )
     server = HttpServer(runtime, host=args.host, port=args.port, threads=args.threads)  # type: ignore[arg-type]
     signal.signal(signal.SIGTERM, lambda *_: server.stop())

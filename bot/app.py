@@ -4,14 +4,27 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+import sqlalchemy as sa
 from slack_bolt import App
 
-from bot.middleware import clean_payload, drop_repeated_events, inject_services, safe_respond
+from bot.consumer import Consumer, InProcess, WorkerProcesses
+from bot.middleware import clean_payload, inject_services, safe_respond
 from bot.settings import Settings
 from bot.slack import SlackGateway, make_client
-from bot.work import ProcessWork, ThreadWork, Work, WorkPool, already_acknowledged, hand_off
+from bot.work import (
+    SLACK_REQUEST,
+    Consumers,
+    Handoff,
+    JobWork,
+    Work,
+    WorkPool,
+    already_acknowledged,
+    hand_off,
+    run,
+)
 from domain.core.services import Services
 from handlers import checkins, errors, feedback, goals, home, org, reviews
+from schedules import jobs as scheduled
 from storage.db import make_engine, upgrade
 
 log = logging.getLogger(__name__)
@@ -70,9 +83,9 @@ def create_app(settings: Settings, services: Services, work: Work) -> App:
 
 def create_worker_app(settings: Settings, services: Services) -> App:
     """The app that runs handed-off requests' listeners: they were verified and acknowledged already (the
-    timestamp may have aged while the request waited), so each runs to its end here."""
+    timestamp may have aged while the request waited), so each runs to its end here. A repeated event was
+    dropped at the hand-off (its job's key)."""
     app = _app(settings, services, process_before_response=True, request_verification_enabled=False)
-    app.use(drop_repeated_events(services))
     app.use(already_acknowledged())
     return _register(app)
 
@@ -89,23 +102,43 @@ def build_services(settings: Settings, *, migrate: bool = True, check_slack: boo
     return Services(engine=make_engine(settings.database_url), gateway=gateway)
 
 
+def create_consumer(settings: Settings, services: Services) -> Consumer:
+    """A job consumer running handed-off requests on a worker app."""
+    app = create_worker_app(settings, services)
+    runners = {SLACK_REQUEST: lambda payload: run(app, Handoff.from_payload(payload))}
+    runners.update(scheduled.runners(services))
+    return Consumer(services, runners, lease=settings.job_lease)
+
+
 @dataclass(frozen=True)
-class WorkerBuilder:
-    """Builds a worker app in a worker process (picklable: settings only)."""
+class ConsumerBuilder:
+    """Builds a consumer in a worker process (picklable: settings only)."""
 
     settings: Settings
 
-    def __call__(self) -> App:
-        return create_worker_app(self.settings, build_services(self.settings, migrate=False))
+    def __call__(self) -> Consumer:
+        return create_consumer(self.settings, build_services(self.settings, migrate=False))
+
+
+def _no_checkpoints(engine: sa.Engine) -> None:
+    """SQLite: the commit that fills the WAL past its limit copies it back into the database file, fsync
+    included, before it returns; the workers commit as often (a claim and a finish per job), so they do it
+    and the acks do not wait for it."""
+    sa.event.listen(engine, "connect", lambda conn, _: conn.execute("PRAGMA wal_autocheckpoint=0"))
 
 
 def build_runtime(settings: Settings, *, migrate: bool = True, workers: int = 0) -> Runtime:
-    """Slack is asked about the bot token first: a bad one fails here, at start. `workers` processes run
-    the handed-off listeners; with 0, threads of this process do (tests, small setups)."""
+    """Slack is asked about the bot token first: a bad one fails here, at start. `workers` processes consume
+    the jobs; with 0, threads of this process do (tests, small setups), with the same code."""
     services = build_services(settings, migrate=migrate, check_slack=True)
-    work: Work
+    consumers: Consumers
+    if workers and services.engine.dialect.name == "sqlite":
+        _no_checkpoints(services.engine)
     if workers:
-        work = ProcessWork(WorkerBuilder(settings), processes=workers).start()
+        consumers = WorkerProcesses(
+            ConsumerBuilder(settings), processes=workers, lease=settings.job_lease
+        ).start()
     else:
-        work = ThreadWork(create_worker_app(settings, services))
+        consumers = InProcess(create_consumer(settings, services))
+    work = JobWork(services, consumers)
     return Runtime(settings=settings, services=services, app=create_app(settings, services, work), work=work)

@@ -10,9 +10,9 @@ import click
 import sqlalchemy as sa
 from slack_bolt.error import BoltError
 
+from bot.consumer import WorkerStartError
 from bot.logs import configure as configure_logging
 from bot.settings import SettingRefused, Settings, SettingsError, load_settings
-from bot.work import WorkerStartError
 from domain.core.slack import SlackError
 from domain.org import service as org
 
@@ -24,9 +24,15 @@ def _settings() -> Settings:
 
 
 @click.group(help="checkins: weekly check-ins, goals, feedback and performance files in Slack.")
+@click.version_option(package_name="checkins", prog_name="checkins")
 @click.option("-v", "--verbose", is_flag=True, help="Log debug details (LOG_LEVEL=DEBUG).")
-def cli(verbose: bool) -> None:
-    configure_logging(verbose=verbose)  # LOG_LEVEL, LOG_FORMAT; a malformed one ends in one line, status 2
+@click.pass_context
+def cli(ctx: click.Context, verbose: bool) -> None:
+    # Logs go to stderr, the report to stdout. A command that ends (all but `serve`) logs only warnings
+    # and errors unless LOG_LEVEL says otherwise: on success its report is all it says. LOG_FORMAT=json for
+    # log shippers; a malformed setting ends in one line, status 2.
+    quiet = ctx.invoked_subcommand != "serve"
+    configure_logging(verbose=verbose, default="WARNING" if quiet else "INFO")
 
 
 @cli.command(
@@ -103,6 +109,33 @@ def db_upgrade() -> None:
     click.echo("database is up to date")
 
 
+@cli.command("jobs", help="Work not done yet: queued, running, stuck (past its lease) and failed, by kind.")
+@click.option("--failures", "show_failures", is_flag=True, help="Also list the latest failed jobs.")
+def jobs_command(show_failures: bool) -> None:
+    from storage import jobs
+    from storage.db import make_engine, session_scope
+
+    engine = make_engine(_settings().database_url)
+    with session_scope(engine) as session:
+        lines = jobs.overview(session)
+        failed = jobs.failures(session) if show_failures else []
+    engine.dispose()
+    if not lines:
+        click.echo("no jobs waiting, running or failed")
+    for line in lines:
+        click.echo(f"{line.state:8} {line.kind:12} {line.count:6}  oldest {_age(line.oldest_seconds)}")
+    for job in failed:
+        click.echo(f"failed job {job.id} ({job.kind}, {job.key}) after {job.tries} tries: {job.error}")
+
+
+def _age(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f}s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f}m"
+    return f"{seconds / 3600:.1f}h"
+
+
 @cli.group("org", help="People, managers and teams.")
 def org_group() -> None:
     pass
@@ -156,7 +189,9 @@ def checkin_group() -> None:
 )
 @click.option("--user", "emails", multiple=True, metavar="EMAIL", help="Only these people (repeatable).")
 def checkin_send(emails: tuple[str, ...]) -> None:
+    """Exit status 1 while anyone's prompt is not settled: in flight elsewhere, or failed."""
     from bot.app import build_services
+    from bot.send_report import report_prompts
     from domain.checkins import due as checkin_due
     from domain.checkins import flows
     from storage.types import utcnow
@@ -167,12 +202,8 @@ def checkin_send(emails: tuple[str, ...]) -> None:
     with services.session() as session:
         due = checkin_due.due_prompts(session, now=now, emails=emails or None, send_now=True)
     report = flows.fan_out(services, due, now=now)
-    _report_fan_out(
-        report,
-        "prompt(s) sent",
-        "(already sent or skipped)",
-        "transient errors are retried by the scheduler every 5 minutes",
-    )
+    if not report_prompts(services, due, report):
+        sys.exit(1)
 
 
 def _check_people(services, emails: tuple[str, ...], refusal: str) -> None:
@@ -187,6 +218,19 @@ def _check_people(services, emails: tuple[str, ...], refusal: str) -> None:
                 raise click.ClickException(f"{email} is not in the org (checkins org import)")
             if not gets_checkins(person):
                 raise click.ClickException(f"{email} {refusal}: inactive, or has no manager")
+
+
+def _check_managers(services, emails: tuple[str, ...]) -> None:
+    """Each email named must be someone who gets a summary: in the org, active, managing someone active."""
+    from storage import people
+
+    with services.session() as session:
+        for email in emails:
+            person = people.get_by_email(session, email=email)
+            if person is None:
+                raise click.ClickException(f"{email} is not in the org (checkins org import)")
+            if not person.active or not people.reports_of(session, manager_id=person.id):
+                raise click.ClickException(f"{email} gets no summary: inactive, or manages no one")
 
 
 def _report_fan_out(report, sent: str, not_needed: str, retry: str) -> None:
@@ -211,6 +255,7 @@ def summary_send(emails: tuple[str, ...]) -> None:
     from storage.types import utcnow
 
     services = build_services(_settings(), check_slack=True)
+    _check_managers(services, emails)
     report = flows.send_now(services, now=utcnow(), emails=emails)
     click.echo(f"{report.sent} summary(ies) sent")
     if report.failed:
@@ -258,21 +303,32 @@ def holiday_group() -> None:
     pass
 
 
-@holiday_group.command("add")
-@click.argument("day", type=click.DateTime(formats=["%Y-%m-%d"]))
-@click.argument("name", nargs=-1)
+DAY = click.DateTime(formats=["%Y-%m-%d"])
+
+
+@holiday_group.command("add", help="Add a holiday on DAY (YYYY-MM-DD) named NAME, or rename the one there.")
+@click.argument("day", type=DAY, metavar="YYYY-MM-DD")
+@click.argument("name", nargs=-1, metavar="NAME...")
 def holiday_add(day, name: tuple[str, ...]) -> None:
     from bot.app import build_services
     from domain.checkins import holidays
+    from storage import checkins as store
 
     services = build_services(_settings())
     with services.session() as session:
+        before = {h.day: h.name for h in store.holidays(session)}.get(day.date())
         holidays.add_as_operator(session, day=day.date(), name=" ".join(name))
-    click.echo(f"holiday on {day:%Y-%m-%d} added")
+        after = {h.day: h.name for h in store.holidays(session)}[day.date()]
+    if before is None:
+        click.echo(f"holiday on {day:%Y-%m-%d} added: {after}")
+    elif before == after:
+        click.echo(f"holiday on {day:%Y-%m-%d} already there: {after}")
+    else:
+        click.echo(f"holiday on {day:%Y-%m-%d} renamed: {before} -> {after}")
 
 
-@holiday_group.command("remove")
-@click.argument("day", type=click.DateTime(formats=["%Y-%m-%d"]))
+@holiday_group.command("remove", help="Remove the holiday on DAY (YYYY-MM-DD).")
+@click.argument("day", type=DAY, metavar="YYYY-MM-DD")
 def holiday_remove(day) -> None:
     from bot.app import build_services
     from storage import checkins as store
@@ -285,7 +341,7 @@ def holiday_remove(day) -> None:
     click.echo(f"holiday on {day:%Y-%m-%d} removed")
 
 
-@holiday_group.command("list")
+@holiday_group.command("list", help="Every holiday, by day (YYYY-MM-DD).")
 def holiday_list() -> None:
     from bot.app import build_services
     from storage import checkins as store

@@ -43,12 +43,16 @@ def _values(environ: Mapping[str, str] | None, env_file: str | None) -> dict[str
 
 
 def configure(
-    *, verbose: bool = False, environ: Mapping[str, str] | None = None, env_file: str | None = ".env"
+    *,
+    verbose: bool = False,
+    default: str = "INFO",
+    environ: Mapping[str, str] | None = None,
+    env_file: str | None = ".env",
 ) -> logging.Handler:
     """A handler on standard error for the root logger; `verbose` (-v) means DEBUG whatever LOG_LEVEL says.
     Like logging.basicConfig, it leaves alone a root logger that something else set up (a test runner)."""
     values = _values(environ, env_file)
-    level = "DEBUG" if verbose else (values.get("LOG_LEVEL") or "INFO").strip().upper()
+    level = "DEBUG" if verbose else (values.get("LOG_LEVEL") or default).strip().upper()
     if level not in LEVELS:
         raise SettingsError(f"LOG_LEVEL is malformed: {level!r}; use one of {', '.join(LEVELS)}")
     fmt = (values.get("LOG_FORMAT") or "text").strip().lower()

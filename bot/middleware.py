@@ -1,17 +1,16 @@
-"""Bolt global middleware: services in the context, Slack's event retries dropped once handled, payload text
-cleaned, and answers through response_url that cannot fail a listener."""
+"""Bolt global middleware: services in the context, payload text cleaned, and answers through response_url
+that cannot fail a listener."""
 
 import logging
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import BoltContext, BoltResponse
+from slack_bolt import BoltContext
 from slack_bolt.context.respond import Respond
 from slack_sdk.webhook import WebhookResponse
 
 from domain.core import bounds
 from domain.core.services import Services
-from storage import events
 
 log = logging.getLogger(__name__)
 
@@ -20,23 +19,6 @@ def inject_services(services: Services) -> Callable[..., Any]:
     def middleware(context: dict[str, Any], next: Callable[[], None]) -> None:
         context["services"] = services
         next()
-
-    return middleware
-
-
-def drop_repeated_events(services: Services) -> Callable[..., Any]:
-    """Dedupe on event_id in the database, so a retry that reaches another instance is dropped too."""
-
-    def middleware(body: dict[str, Any], next: Callable[[], None]) -> BoltResponse | None:
-        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if event_id:
-            with services.session() as session:
-                first = events.claim(session, event_id=event_id)
-            if not first:
-                log.info("dropping repeated event %s", event_id)
-                return BoltResponse(status=200, body="")
-        next()
-        return None
 
     return middleware
 

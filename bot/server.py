@@ -11,7 +11,8 @@ import waitress
 
 from bot.app import Runtime
 from bot.gate import SPOOL_MAX, Gate
-from storage.db import ping
+from storage import jobs
+from storage.db import ping, session_scope
 
 log = logging.getLogger(__name__)
 
@@ -25,13 +26,30 @@ def _not_found(environ: dict[str, Any], start_response: Callable[..., Any]) -> I
     return [b"not found"]
 
 
+def health(engine: sa.Engine) -> dict[str, Any]:
+    """Whether the database answers, and how long the oldest job has waited for a worker."""
+    if not ping(engine):
+        return {"ok": False, "database": "down"}
+    try:
+        with session_scope(engine) as session:
+            return {
+                "ok": True,
+                "database": "up",
+                "queue_age_seconds": round(jobs.oldest_queued_seconds(session), 1),
+            }
+    except sa.exc.SQLAlchemyError:  # no job table (a database not migrated yet, the bench's bare app)
+        return {"ok": True, "database": "up"}
+
+
 def with_healthz(engine: sa.Engine, inner: WSGI = _not_found) -> WSGI:
-    """`GET /healthz` answers 200 while the database answers (503 otherwise); the rest goes to `inner`."""
+    """`GET /healthz` answers 200 while the database answers (503 otherwise), with the queue's age; the
+    rest goes to `inner`."""
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
-            up = ping(engine)
-            body = json.dumps({"ok": up, "database": "up" if up else "down"}).encode()
+            state = health(engine)
+            up = state["ok"]
+            body = json.dumps(state).encode()
             status = "200 OK" if up else "503 Service Unavailable"
             start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
             return [body]

@@ -3,6 +3,7 @@
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import urlparse
 
 from dotenv import dotenv_values
@@ -31,6 +32,12 @@ class Settings:
     port: int = 3000
     posts_per_minute: int = 300
     retention_days: int | None = None  # None: keep everything
+    # How long a worker holds a job before another may take it over (its own renews it while it runs).
+    job_lease_seconds: int = 30
+
+    @property
+    def job_lease(self) -> timedelta:
+        return timedelta(seconds=self.job_lease_seconds)
 
 
 def load_settings(environ: Mapping[str, str] | None = None, *, env_file: str | None = ".env") -> Settings:
@@ -88,6 +95,12 @@ def load_settings(environ: Mapping[str, str] | None = None, *, env_file: str | N
             f">= {MIN_RETENTION_DAYS} (leave it empty to keep everything)"
         )
 
+    lease_text = get("CHECKINS_JOB_LEASE_SECONDS") or "30"
+    if not lease_text.isdigit() or not 1 <= int(lease_text) <= 3600:
+        raise SettingsError(
+            f"CHECKINS_JOB_LEASE_SECONDS is malformed: {lease_text!r} is not a whole number of seconds 1-3600"
+        )
+
     return Settings(
         slack_bot_token=bot_token,
         slack_signing_secret=signing_secret,
@@ -97,4 +110,5 @@ def load_settings(environ: Mapping[str, str] | None = None, *, env_file: str | N
         port=int(port_text),
         posts_per_minute=int(rate_text),
         retention_days=int(retention_text) if retention_text is not None else None,
+        job_lease_seconds=int(lease_text),
     )

@@ -11,7 +11,7 @@ from domain.core.services import Services
 from domain.feedback import service
 from handlers.listeners import answer_submission, input_values, int_or_none, notice, open_modal, refusals_told
 from message_templates.ids import ActionId, CallbackId
-from message_templates.render import render_message, render_view
+from message_templates.render import channel_mention, markup, render_message, render_view
 
 HELP = (
     "`/feedback` what you received and gave · `/feedback @colleague text` give feedback · "
@@ -42,7 +42,9 @@ def feedback_command(ack: Ack, command: dict[str, Any], respond: Respond, servic
                 outcome.notice = HELP
             elif first == "channel":
                 channel = service.set_praise_channel(session, slack_user_id=user_id, channel_text=text)
-                outcome.notice = f"Praise marked public now also goes to <#{channel}>."
+                outcome.notice = markup(
+                    "Praise marked public now also goes to ", channel_mention(channel), "."
+                )
             elif first == "request":
                 asked, _, about = text[len(first) :].partition(" about ")
                 outcome = service.request(

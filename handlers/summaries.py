@@ -3,9 +3,12 @@
 from sqlmodel import Session
 
 from domain.summaries import service
+from message_templates.render import channel_mention, markup
 
 
 def choose_hr_channel(session: Session, user_id: str, argument: str) -> str:
     """The answer to `/checkins summary channel #channel` (HR admins)."""
     channel = service.set_hr_channel(session, slack_user_id=user_id, channel_text=argument)
-    return f"Team figures (no individual answers) now go to <#{channel}> as periods close."
+    return markup(
+        "Team figures (no individual answers) now go to ", channel_mention(channel), " as periods close."
+    )

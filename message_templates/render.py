@@ -22,6 +22,7 @@ VIEW_MAX_BYTES = 250_000
 MESSAGE_TEXT_MAX = 4_000
 PRIVATE_METADATA_MAX = 3_000
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,30}$")
+_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,30}$")
 
 
 def escape(text: str) -> str:
@@ -42,6 +43,39 @@ class _Raw(str):
     """Text written as it is (JSON-escaped only)."""
 
 
+class Markup(str):
+    """Text for a message, escaped already, whose app-made mentions stay mentions (see `markup`)."""
+
+
+class _Mention(str):
+    pass
+
+
+def user_mention(user_id: str) -> _Mention:
+    if not _USER_ID.match(user_id or ""):
+        raise ValueError(f"not a Slack user id: {user_id!r}")
+    return _Mention(f"<@{user_id}>")
+
+
+def channel_mention(channel_id: str) -> _Mention:
+    if not _CHANNEL_ID.match(channel_id or ""):
+        raise ValueError(f"not a Slack channel id: {channel_id!r}")
+    return _Mention(f"<#{channel_id}>")
+
+
+def markup(*parts: Any) -> Markup:
+    """A notice that names a person or a channel: each part is escaped (words, user text) except the
+    mentions made by user_mention and channel_mention, so Slack shows @Tom and #people-figures, never
+    the raw id, while whatever a person typed still cannot ping or forge a link."""
+    return Markup("".join(p if isinstance(p, _Mention) else escape(str(p)) for p in parts))
+
+
+def _escaped(value: Any) -> str:
+    if isinstance(value, Markup):
+        return value
+    return escape("" if value is None else str(value))
+
+
 class _JSON:
     def __init__(self, value: Any):
         self.value = value
@@ -54,7 +88,7 @@ def _json_string_body(text: str) -> str:
 def _finalize(value: Any) -> str:
     if isinstance(value, _JSON):
         return json.dumps(value.value, ensure_ascii=False, default=str)
-    if isinstance(value, _Raw):
+    if isinstance(value, _Raw | Markup):
         return _json_string_body(value)
     if value is None:
         return ""
@@ -81,7 +115,7 @@ def _entity_safe_cut(escaped: str, limit: int) -> int:
 
 def _chunks(text: Any, limit: int) -> list[_Raw]:
     """Escaped text in pieces of at most `limit` characters: long answers shown whole, over several blocks."""
-    escaped = escape("" if text is None else str(text))
+    escaped = _escaped(text)
     pieces = []
     while len(escaped) > limit:
         cut = _entity_safe_cut(escaped, limit)
@@ -93,7 +127,7 @@ def _chunks(text: Any, limit: int) -> list[_Raw]:
 
 def _clip(text: Any, limit: int) -> _Raw:
     """Escapes, then cuts to `limit` characters of what Slack receives, never inside an entity."""
-    escaped = escape("" if text is None else str(text))
+    escaped = _escaped(text)
     if len(escaped) <= limit:
         return _Raw(escaped)
     return _Raw(escaped[: _entity_safe_cut(escaped, limit - 1)].rstrip() + "…")

@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 JSON_ARGS = ("blocks", "attachments", "view", "files", "metadata")
 BOT_SCOPES = "chat:write,commands,im:history,im:write,users:read,users:read.email,files:write,channels:read"
 APP_TOKEN_METHODS = {"apps.connections.open": "connections:write"}  # method -> the app-level token's scope
+USERS_PAGE_MAX = 1000  # users.list answers at most this many members a call, whatever `limit` asks
 _CHANNEL_ID = re.compile(r"^[CGDZ][A-Z0-9]{8,}$")
 
 
@@ -426,6 +427,8 @@ class ApiServer:
         return {"user": copy.deepcopy(self._user(args.get("user")))}
 
     def users_list(self, args: dict) -> dict:
+        """Slack's paging: `limit` is capped at USERS_PAGE_MAX; without one a large team answers
+        limit_required. Deactivated users and bots (and Slackbot) are listed too: callers skip them."""
         with self.ws.lock:
             ids = list(self.ws.users)
             start = 0
@@ -439,7 +442,10 @@ class ApiServer:
                 limit = int(args.get("limit") or 0)
             except ValueError:
                 raise ApiError("invalid_limit") from None
-            page = ids[start : start + limit] if limit > 0 else ids[start:]
+            if limit <= 0 and len(ids) > USERS_PAGE_MAX:
+                raise ApiError("limit_required")
+            limit = min(limit, USERS_PAGE_MAX) if limit > 0 else len(ids)
+            page = ids[start : start + limit]
             rest = ids[start + len(page) :]
             next_cursor = base64.b64encode(f"user:{rest[0]}".encode()).decode() if rest else ""
             return {
@@ -449,11 +455,12 @@ class ApiServer:
             }
 
     def users_lookup_by_email(self, args: dict) -> dict:
+        """A deactivated account is users_not_found, as on Slack: only users.list still shows it."""
         email = str(args.get("email") or "").lower()
         with self.ws.lock:
-            for user in self.ws.users.values():
-                if email and user["profile"].get("email", "").lower() == email:
-                    return {"user": copy.deepcopy(user)}
+            uid = self.ws.by_email.get(email) if email else None
+            if uid is not None and not self.ws.users[uid]["deleted"]:
+                return {"user": copy.deepcopy(self.ws.users[uid])}
         raise ApiError("users_not_found")
 
     def files_get_upload_url(self, args: dict) -> dict:

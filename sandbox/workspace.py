@@ -85,6 +85,7 @@ class Workspace:
         self.bot_user_id, self.bot_id, self.app_id = bot_user_id, bot_id, app_id
         self.bot_name = "checkins"
         self.trigger_ttl = TRIGGER_TTL
+        self.by_email: dict[str, str] = {}  # lower-cased email -> user id: lookups at org scale
         self.users: dict[str, dict] = {}
         self.channels: dict[str, dict] = {}
         self.dm_by_user: dict[str, str] = {}
@@ -151,6 +152,7 @@ class Workspace:
         }
         if email:
             profile["email"] = email
+            self.by_email[email.lower()] = uid
         user = {
             "id": uid,
             "team_id": self.team_id,
@@ -187,7 +189,7 @@ class Workspace:
         is_admin: bool,
     ) -> str:
         with self.lock:
-            if any(u["profile"].get("email", "").lower() == email.lower() for u in self.users.values()):
+            if email.lower() in self.by_email:
                 raise SandboxError(f"a user with email {email!r} already exists")
             uid = self.new_id("U")
             user = self._add_user_record(
@@ -215,7 +217,9 @@ class Workspace:
                     user["name"] = value
                     user["profile"].update(display_name=value, display_name_normalized=value)
                 elif key == "email":
+                    self.by_email.pop(user["profile"].get("email", "").lower(), None)
                     user["profile"]["email"] = value
+                    self.by_email[value.lower()] = uid
                 elif key in ("deleted", "is_admin", "is_bot", "is_owner", "is_restricted"):
                     user[key] = bool(value)
                 else:

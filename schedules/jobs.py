@@ -1,8 +1,13 @@
-"""Job functions. APScheduler stores jobs by reference, so they take no live objects: the runner binds."""
+"""Scheduled work. APScheduler, in the lease holder, only decides what is due and adds it to the job table
+(storage/jobs.py); the workers of any replica run it (`runners`), so the serving process runs no heavy job
+and work whose worker died runs again after its lease. APScheduler stores its functions by reference, so
+they take no live objects: the runner binds."""
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from domain.checkins import due, flows
 from domain.core import delivery
@@ -12,6 +17,7 @@ from domain.org import service as org
 from domain.performance_file import privacy
 from domain.reviews import flows as review_flows
 from domain.summaries import flows as summary_flows
+from storage import jobs as job_table
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -24,11 +30,23 @@ def bind(services: Services) -> None:
     _services = services
 
 
-def tick() -> None:
-    """Every minute, in the one process holding the scheduler lease."""
+TICK, ORG_SYNC, RETENTION = "schedule.tick", "schedule.org_sync", "schedule.retention"
+
+
+def _due(kind: str, key: str, payload: dict[str, Any] | None = None) -> None:
+    """Adds a scheduled job, unless one of its kind is still waiting or running (a long fan-out spans many
+    ticks: one at a time, as APScheduler's max_instances had it) or this one was added already (its key:
+    two schedulers in one minute add one)."""
     if _services is None:
         raise RuntimeError("schedules.jobs.bind(services) was not called")
-    run_tick(_services, now=utcnow())
+    with job_table.writing(_services.engine), _services.session() as session:
+        if not job_table.pending(session, kind=kind):
+            job_table.enqueue(session, kind=kind, key=key, payload=payload or {})
+
+
+def tick() -> None:
+    """Every minute, in the one process holding the scheduler lease: a tick job for the workers."""
+    _due(TICK, f"{TICK}:{utcnow():%Y-%m-%dT%H:%M}")
 
 
 @dataclass(frozen=True)
@@ -61,22 +79,36 @@ def run_tick(services: Services, *, now: datetime) -> TickReport:
 
 def sync_org() -> None:
     """Daily: names, time zones and deactivations that no user_change event told us about."""
-    if _services is None:
-        raise RuntimeError("schedules.jobs.bind(services) was not called")
-    with _services.session() as session:
-        report = org.sync(session, _services.gateway)
+    _due(ORG_SYNC, f"{ORG_SYNC}:{utcnow():%Y-%m-%d}")
+
+
+def run_sync_org(services: Services) -> None:
+    with services.session() as session:
+        report = org.sync(session, services.gateway)
     log.info("org sync: %d updated, %d deactivated", report.updated, report.deactivated)
 
 
 def apply_retention(days: int | None = None) -> None:
-    """Daily: deletes what is older than CHECKINS_RETENTION_DAYS (the runner passes it), and old event ids."""
-    if _services is None:
-        raise RuntimeError("schedules.jobs.bind(services) was not called")
-    run_retention(_services, days=days, now=utcnow())
+    """Daily: deletes what is older than CHECKINS_RETENTION_DAYS (the runner passes it), old event ids, and
+    finished jobs."""
+    _due(RETENTION, f"{RETENTION}:{utcnow():%Y-%m-%d}", {"days": days})
 
 
 def run_retention(services: Services, *, days: int | None, now: datetime) -> privacy.Retained:
     with services.session() as session:
         done = privacy.apply_retention(session, days=days, now=now)
-    log.info("retention (%s days): %s", days or "no limit", dict(done.counts))
+    with services.session() as session:  # whatever the setting: finished jobs are of no use after a day
+        pruned = job_table.prune(session, now=now)
+    log.info(
+        "retention (%s days): %s; %d finished jobs pruned", days or "no limit", dict(done.counts), pruned
+    )
     return done
+
+
+def runners(services: Services) -> dict[str, Callable[[dict[str, Any]], object]]:
+    """What a worker runs for each kind of scheduled job."""
+    return {
+        TICK: lambda _: run_tick(services, now=utcnow()),
+        ORG_SYNC: lambda _: run_sync_org(services),
+        RETENTION: lambda payload: run_retention(services, days=payload.get("days"), now=utcnow()),
+    }

@@ -34,8 +34,9 @@ class SchedulerRunner:
         self,
         services: Services,
         *,
-        lease_ttl: timedelta = timedelta(seconds=90),
-        renew_every: float = 30.0,
+        # Another instance takes over within lease_ttl + renew_every of the holder's death: under 30 s.
+        lease_ttl: timedelta = timedelta(seconds=20),
+        renew_every: float = 5.0,
         tick_every: float = 60.0,
         retention_days: int | None = None,
     ):

@@ -28,8 +28,11 @@ JSON_PERSON_KEYS: dict[tuple[str, str], frozenset[str]] = {
     ("goal_proposals", "terms"): frozenset(),
     ("goal_proposals", "previous"): frozenset(),
 }
-# JSON columns of what a person typed, keyed by what was asked: never scanned for ids.
-CONTENT: frozenset[tuple[str, str]] = frozenset({("checkins", "answers")})
+# JSON columns not scanned for ids, and why.
+CONTENT: dict[tuple[str, str], str] = {
+    ("checkins", "answers"): "what a person typed, keyed by what was asked",
+    ("jobs", "payload"): "a Slack request: a job naming them goes whole (storage/jobs.forget)",
+}
 
 # Keys shaped like a reference (by, …_by, …_id, …_ids) that point at rows of other tables, not at people.
 NOT_PEOPLE = frozenset(

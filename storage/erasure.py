@@ -15,6 +15,7 @@ from sqlmodel import Session, SQLModel
 
 from storage import (
     embedded_refs,
+    jobs,
     models,  # noqa: F401  (registers every table on SQLModel.metadata)
 )
 from storage.models import Checkin, Feedback, FeedbackRequest, FileEntry, ProcessedEvent, Send
@@ -134,8 +135,12 @@ def erase_person(session: Session, *, person_id: int) -> Counter:
     One transaction: the caller's session commits it all, or nothing."""
     check_classified(session)
     people = SQLModel.metadata.tables["people"]
-    name = session.execute(sa.select(people.c.name).where(people.c.id == person_id)).scalar_one_or_none()
+    name, slack_user_id = session.execute(
+        sa.select(people.c.name, people.c.slack_user_id).where(people.c.id == person_id)
+    ).one_or_none() or (None, None)
     counts = embedded_refs.clear(session, person_id=person_id, name=name or "")
+    if slack_user_id:  # requests of theirs still queued, or failed and kept: the job table's no foreign key
+        counts["jobs deleted"] += jobs.forget(session, slack_user_id=slack_user_id)
     _erase(session, people, people.c.id == person_id, counts)
     return counts
 
@@ -151,6 +156,7 @@ RETENTION: dict[str, str] = {
     "feedback": "window",
     "feedback_requests": "window",
     "processed_events": "a day, whatever the window (Slack retries for minutes)",
+    "jobs": "done ones after a day, failed ones after 30 days, whatever the window (storage/jobs.prune)",
     "people": "the org: changed by org import and erased by `checkins file delete`",
     "goals": "current state, not a log",
     "key_results": "current state, with their goal",

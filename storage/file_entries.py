@@ -23,7 +23,9 @@ def append(
     slack_ts: str | None = None,
     at: datetime | None = None,
     private: bool = False,
+    flush: bool = True,
 ) -> FileEntry:
+    """flush=False: the caller flushes many at once (an org import), as batched INSERTs."""
     entry = FileEntry(
         person_id=person_id,
         author_id=author_id,
@@ -36,7 +38,8 @@ def append(
         private=private,
     )
     session.add(entry)
-    session.flush()
+    if flush:
+        session.flush()
     return entry
 
 
@@ -78,3 +81,13 @@ def count_for(
 
 def last_id(session: Session, *, person_id: int) -> int | None:
     return session.exec(select(func.max(FileEntry.id)).where(FileEntry.person_id == person_id)).one()
+
+
+def has_message(session: Session, *, slack_channel: str, slack_ts: str) -> bool:
+    """Whether a DM (a message or a manager's reply) is in a file already: its job may run twice."""
+    query = select(FileEntry.id).where(
+        FileEntry.slack_channel == slack_channel,
+        FileEntry.slack_ts == slack_ts,
+        FileEntry.kind.in_(("message", "manager_reply")),
+    )
+    return session.exec(query.limit(1)).first() is not None

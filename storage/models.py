@@ -62,11 +62,25 @@ class Person(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_column=sa.Column(UTCDateTime, nullable=False))
 
 
+DM_KINDS = "slack_channel IS NOT NULL AND slack_ts IS NOT NULL AND kind IN ('message', 'manager_reply')"
+
+
 class FileEntry(SQLModel, table=True):
     """One entry of a person's performance file: an append-only log, read in (created_at, id) order."""
 
     __tablename__ = "file_entries"
-    __table_args__ = (sa.Index("ix_file_entries_person_created", "person_id", "created_at", "id"),)
+    __table_args__ = (
+        sa.Index("ix_file_entries_person_created", "person_id", "created_at", "id"),
+        # A DM enters a file once, however often its job runs (migration 0009).
+        sa.Index(
+            "uq_file_entries_slack_message",
+            "slack_channel",
+            "slack_ts",
+            unique=True,
+            sqlite_where=sa.text(DM_KINDS),
+            postgresql_where=sa.text(DM_KINDS),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(sa_column=sa.Column(sa.Integer, sa.ForeignKey("people.id"), nullable=False))

@@ -47,6 +47,12 @@ def save(session: Session, *, person: Person) -> Person:
     return person
 
 
+def save_all(session: Session, persons: Iterable[Person]) -> None:
+    """Many at once: one flush, which SQLAlchemy sends as batched INSERTs and UPDATEs."""
+    session.add_all(list(persons))
+    session.flush()
+
+
 def in_team(session: Session, *, team: str) -> Sequence[Person]:
     return session.exec(select(Person).where(Person.team == team).order_by(Person.id)).all()
 

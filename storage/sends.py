@@ -111,6 +111,31 @@ def settled(session: Session, *, kind: str, period_keys: Iterable[str]) -> set[t
     return {(p, k) for p, k in session.exec(query).all()}
 
 
+def attempted(session: Session, *, kind: str, period_keys: Iterable[str]) -> set[tuple[int, str]]:
+    """(person_id, period_key) pairs for which this kind was claimed, whatever became of it."""
+    query = select(Send.person_id, Send.period_key).where(
+        Send.kind == kind, Send.period_key.in_(sorted(set(period_keys)))
+    )
+    return {(p, k) for p, k in session.exec(query).all()}
+
+
+def rows(session: Session, *, kind: str, pairs: Iterable[tuple[int, str]]) -> dict[tuple[int, str], Send]:
+    """The ledger's rows for these (person_id, period_key) pairs: what became of each send."""
+    wanted = set(pairs)
+    if not wanted:
+        return {}
+    query = select(Send).where(
+        Send.kind == kind,
+        Send.period_key.in_(sorted({k for _, k in wanted})),
+        Send.person_id.in_(sorted({p for p, _ in wanted})),
+    )
+    return {
+        (r.person_id, r.period_key): r
+        for r in session.exec(query).all()
+        if (r.person_id, r.period_key) in wanted
+    }
+
+
 def sent_times(session: Session, *, kind: str, period_keys: Iterable[str]) -> dict[tuple[int, str], datetime]:
     """When each (person_id, period_key) got this kind of message."""
     query = select(Send.person_id, Send.period_key, Send.sent_at).where(

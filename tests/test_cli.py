@@ -77,7 +77,7 @@ def test_org_import_reports_a_bad_file_row_by_row_without_a_traceback(tmp_path, 
     )
     result = run(["org", "import", str(bad)], _env(sandbox, database_url), tmp_path)
     assert result.returncode == 1
-    assert f"{bad}: line 7 (zed@acme.test): no Slack user has this email" in result.stderr
+    assert f"{bad}: line 7 (zed@acme.test): no active Slack user has this email" in result.stderr
     assert f"{bad}: line 7 (zed@acme.test): unknown manager nobody@acme.test" in result.stderr
     assert "nothing was imported" in result.stderr
     assert "Traceback" not in result.stderr
@@ -215,7 +215,13 @@ def test_a_fan_out_killed_midway_and_run_again_sends_everyone_exactly_one_prompt
     sandbox.set_rate_limit("chat.postMessage", per_minute=6000, burst=100)  # the rest need not crawl
 
     again = run(["checkin", "send"], env, tmp_path)  # the admin runs it again at once
-    assert again.returncode == 0, again.stderr
+    # the dead run's claims are in flight, not "not needed": said so, named, and the status says it too
+    assert again.returncode == 1, again.stderr
+    [sent_line, in_flight_line] = again.stdout.splitlines()
+    in_flight = int(in_flight_line.split()[0])
+    assert in_flight >= 1 and " in flight in another process (if it died: sent again from " in in_flight_line
+    assert sent_line.endswith(" not needed (already sent or skipped)")
+    assert int(sent_line.split()[0]) >= 1
     # Claims the dead process held are taken over once stale (here, 11 minutes later)
     settings = Settings(
         slack_bot_token=BOT_TOKEN,
@@ -301,7 +307,7 @@ def test_serve_runs_listeners_in_worker_processes_and_replaces_one_that_dies(tmp
     finally:
         output = _stop(proc)
     assert proc.returncode == 0
-    assert "the requests it held are lost; starting another" in output
+    assert "the jobs it ran are claimed again within 30s; starting another" in output
     assert "Traceback" not in output
 
 

@@ -50,7 +50,8 @@ def test_a_whole_cycle_and_an_erasure_log_no_email_name_or_text_anyone_wrote(
     sb.slash_command(ids["bo@acme.test"], "/goals", f"<@{ids['ana@acme.test']}|ana>")
     wait_for(lambda: "Only their manager or an HR admin" in sb.transcript(ids["bo@acme.test"]))
     run_tick(services, now=utcnow())
-    erased = run(["file", "delete", "ana@acme.test", "--yes"], _env(sb, database_url), tmp_path)
+    env = _env(sb, database_url, LOG_LEVEL="INFO")  # a one-shot command logs only warnings by default
+    erased = run(["file", "delete", "ana@acme.test", "--yes"], env, tmp_path)
     assert erased.returncode == 0, erased.stderr
 
     # the app's own lines at every level; the libraries' from INFO (their DEBUG holds Slack's payloads)
@@ -69,7 +70,7 @@ def test_a_whole_cycle_and_an_erasure_log_no_email_name_or_text_anyone_wrote(
 def test_log_format_json_writes_one_object_a_line(world, database_url, tmp_path):
     result = run(
         ["file", "delete", "dee@acme.test", "--yes"],
-        _env(world.sb, database_url, LOG_FORMAT="json"),
+        _env(world.sb, database_url, LOG_FORMAT="json", LOG_LEVEL="INFO"),
         tmp_path,
     )
     assert result.returncode == 0, result.stderr

@@ -20,7 +20,7 @@ from domain.core.refusals import NotAllowed
 from domain.performance_file.entries import record
 from message_templates.render import render_message
 from storage import checkins as store
-from storage import people
+from storage import file_entries, people
 from storage.models import Checkin, EntryKind, Person
 
 log = logging.getLogger(__name__)
@@ -89,6 +89,8 @@ def on_direct_message(
     if writer is None or not writer.active or not text.strip():
         return Outcome()
     dm = _DirectMessage.of(text, channel=channel, ts=ts, thread_ts=thread_ts, now=now)
+    if dm.channel and dm.ts and file_entries.has_message(session, slack_channel=dm.channel, slack_ts=dm.ts):
+        return Outcome()  # kept already: its job ran again after a worker died (a relay cut off then is lost)
     text, thread_ts = dm.text, dm.thread_ts
     if thread_ts:
         checkin = store.by_prompt(session, channel=channel, ts=thread_ts)

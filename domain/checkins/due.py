@@ -67,15 +67,19 @@ def due_prompts(
     wanted = {e.lower() for e in emails} if emails is not None else None
     cadences = store.cadences(session)
     holidays = store.holiday_days(session)
-    candidates = []
+    candidates, joined_since = [], []
     for person in people.list_all(session, active_only=True):
         if wanted is not None and person.email not in wanted:
             continue
-        period = prompt_period(
-            person, cadences.get(person.team), now=now, holidays=holidays, send_now=send_now
-        )
+        row = cadences.get(person.team)
+        period = prompt_period(person, row, now=now, holidays=holidays, send_now=send_now)
         if period is not None:
             candidates.append(Due(person, period))
+        elif (opened := prompt_period(person, row, now=now, holidays=holidays, send_now=True)) is not None:
+            joined_since.append(Due(person, opened))
+    # ...unless their prompt was sent anyway (`checkin send`) and failed: it is retried like anyone's.
+    tried = sends.attempted(session, kind=SendKind.prompt, period_keys={d.period.key for d in joined_since})
+    candidates += [d for d in joined_since if (d.person.id, d.period.key) in tried]
     keys = {d.period.key for d in candidates}
     settled = sends.settled(session, kind=SendKind.prompt, period_keys=keys)
     skipped = store.skipped(session, period_keys=keys)

@@ -8,10 +8,16 @@ from sqlmodel import Session
 from domain.core import bounds
 from domain.core.clock import utcnow
 from domain.core.slack import Slack, SlackUser
-from domain.org import roster
+from domain.org import directory, roster
 from domain.performance_file.entries import record
 from storage import people
 from storage.models import EntryKind, Person, Role
+
+_NOT_FOUND = {
+    True: "no Slack user has this email",
+    # users.lookupByEmail answers alike for an unknown email and for a deactivated account
+    False: "no active Slack user has this email (none, or deactivated)",
+}
 
 
 def import_csv(session: Session, gateway: Slack, text: str) -> roster.ImportReport:
@@ -21,19 +27,23 @@ def import_csv(session: Session, gateway: Slack, text: str) -> roster.ImportRepo
     known = {p.email: p for p in people.list_all(session)}
     roster.check_rows(rows, known, report)
 
-    slack_users: dict[str, SlackUser] = {}
+    needed: dict[str, roster.Row] = {}
     for row in rows:
-        if "@" not in row.email or len(row.email) > bounds.EMAIL_MAX:
-            continue
-        if row.email in known and known[row.email].slack_user_id:
-            continue
-        user = gateway.lookup_by_email(row.email)
+        valid = "@" in row.email and len(row.email) <= bounds.EMAIL_MAX
+        if valid and not (row.email in known and known[row.email].slack_user_id):
+            needed.setdefault(row.email, row)
+    found = directory.resolve(gateway, needed)
+    slack_users: dict[str, SlackUser] = {}
+    for email, row in needed.items():
+        user = found.users.get(email)
         if user is None:
-            report.errors.append(roster.RowError(row.line, row.email, "no Slack user has this email"))
+            report.errors.append(roster.RowError(row.line, email, _NOT_FOUND[found.listed]))
         elif user.is_bot:
-            report.errors.append(roster.RowError(row.line, row.email, "this email belongs to a bot"))
+            report.errors.append(roster.RowError(row.line, email, "this email belongs to a bot"))
+        elif user.deleted:
+            report.errors.append(roster.RowError(row.line, email, "this Slack account is deactivated"))
         else:
-            slack_users[row.email] = user
+            slack_users[email] = user
     if not report.ok:
         report.errors.sort(key=lambda e: e.line)
         return report
@@ -77,7 +87,8 @@ def _write(
             if user and user.tz and roster.valid_timezone(user.tz):
                 person.timezone = user.tz
             person.timezone_pinned = False
-        persons[row.email] = people.save(session, person=person)
+        persons[row.email] = person
+    people.save_all(session, persons.values())  # one flush: ids for the managers below
 
     for row in rows:
         person = persons[row.email]
@@ -94,7 +105,7 @@ def _write(
                 _note_org_change(session, person, manager, "Moved")
         else:
             report.unchanged += 1
-        people.save(session, person=person)
+    people.save_all(session, persons.values())  # and the entries noted above
 
 
 def _note_org_change(session: Session, person: Person, manager: Person | None, verb: str) -> None:
@@ -105,6 +116,7 @@ def _note_org_change(session: Session, person: Person, manager: Person | None, v
         kind=EntryKind.org_change,
         text=text,
         data={"team": person.team, "manager_id": manager.id if manager else None},
+        flush=False,  # the import flushes its people and their entries at once
     )
 
 

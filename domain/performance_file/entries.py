@@ -25,6 +25,7 @@ def record(
     ts: str | None = None,
     private: bool = False,
     at: datetime | None = None,
+    flush: bool = True,
 ) -> FileEntry:
     assert person.id is not None
     return file_entries.append(
@@ -38,6 +39,7 @@ def record(
         slack_ts=ts,
         private=private,
         at=at,
+        flush=flush,
     )
 
 

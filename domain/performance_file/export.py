@@ -27,6 +27,8 @@ from storage.models import Person
 FORMATS = ("md", "json", "csv", "html")
 FORMAT_NAMES = {"md": "Markdown", "json": "JSON", "csv": "CSV", "html": "HTML"}
 CSV_COLUMNS = ["id", "time", "kind", "author_name", "author_email", "text", "data", "private"]
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP, "CSV Injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 USAGE = "`/checkins export [@person] [md|json|csv|html]`"
 
 
@@ -97,24 +99,36 @@ def _fence(text: str) -> str:
     return "`" * max(3, longest + 1)
 
 
+def csv_cell(value: Any) -> str:
+    """A cell no spreadsheet runs: one starting like a formula gets a leading apostrophe, which
+    spreadsheets show as text. A cell already starting with one gets another, so a reader gets every cell
+    back exactly by dropping one leading apostrophe (csv_value)."""
+    text = str(value)
+    return "'" + text if text.startswith((*FORMULA_STARTS, "'")) else text
+
+
+def csv_value(cell: str) -> str:
+    """What csv_cell was given."""
+    return cell[1:] if cell.startswith("'") else cell
+
+
 def _csv(doc: dict[str, Any]) -> str:
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS)
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, quoting=csv.QUOTE_ALL)  # OWASP: quote every cell
     writer.writeheader()
     for entry in doc["entries"]:
         author = entry["author"] or {}
-        writer.writerow(
-            {
-                "id": entry["id"],
-                "time": entry["time"],
-                "kind": entry["kind"],
-                "author_name": author.get("name", ""),
-                "author_email": author.get("email", ""),
-                "text": entry["text"],
-                "data": json.dumps(entry["data"], ensure_ascii=False, sort_keys=True),
-                "private": "true" if entry["private"] else "false",
-            }
-        )
+        row = {
+            "id": entry["id"],
+            "time": entry["time"],
+            "kind": entry["kind"],
+            "author_name": author.get("name", ""),
+            "author_email": author.get("email", ""),
+            "text": entry["text"],
+            "data": json.dumps(entry["data"], ensure_ascii=False, sort_keys=True),
+            "private": "true" if entry["private"] else "false",
+        }
+        writer.writerow({column: csv_cell(value) for column, value in row.items()})
     return out.getvalue()
 
 

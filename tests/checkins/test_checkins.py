@@ -5,6 +5,7 @@ import time
 from datetime import date, timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from bot.app import build_services
 from domain.checkins import due as checkin_due
@@ -397,6 +398,19 @@ def test_only_one_of_two_schedulers_runs_and_the_other_takes_over(world):
         other.stop()
 
 
+def test_a_tick_is_a_job_the_workers_run_once_however_often_it_is_added(world):
+    from schedules import jobs as scheduled
+    from storage import jobs
+
+    scheduled.bind(world.services)
+    scheduled.tick()
+    scheduled.tick()  # the same minute, or a second scheduler: nothing more
+    wait_for(lambda: [len(prompts(world.sb, world.ids[e])) for e in REPORTS] == [1, 1, 1, 1], timeout=20)
+    with world.services.session() as session:
+        ticks = session.execute(sa.select(jobs.Job.key).where(jobs.Job.kind == scheduled.TICK)).all()
+    assert len(ticks) == 1
+
+
 def test_a_manager_sets_the_teams_cadence_and_prompts_follow_it(world):
     sb, services, ids = world.sb, world.services, world.ids
     ana, maria = ids["ana@acme.test"], ids["maria@acme.test"]
@@ -668,3 +682,36 @@ def test_a_refused_prompt_is_counted_as_failed_not_as_already_sent(world):
     report = flows.fan_out(world.services, due, now=utc(2026, 11, 20, 16, 0))
     assert (report.sent, report.failed, report.not_sent) == (3, 1, 1)
     assert report.errors == [f"person {ana_id}: channel_not_found"]  # by internal id: these reach logs
+
+
+def test_newcomers_failed_prompts_are_retried_by_the_scheduler_like_everyones(world):
+    """`checkin send` reached everyone, newcomers too, and Slack refused each prompt with a transient error:
+    the scheduler retries all of them while the period is open, whenever they joined."""
+    now = utc(2026, 11, 20, 16, 0)  # Friday, past 10:00 everywhere: every period has opened
+    with world.services.session() as session:
+        for email in ("ana@acme.test", "bo@acme.test"):  # joined this morning, after their period opened
+            _person_in(session, email).created_at = utc(2026, 11, 20, 15, 30)
+    with world.services.session() as session:
+        due = checkin_due.due_prompts(session, now=now - timedelta(minutes=10), send_now=True)
+        assert len(due) == 4
+        for d in due:  # what a failed `checkin send` leaves in the ledger
+            claim = sends.claim(
+                session,
+                person_id=d.person.id,
+                period_key=d.period.key,
+                kind="prompt",
+                holder="cli",
+                now=now - timedelta(minutes=10),
+                stale_after=flows.STALE_CLAIM,
+            )
+            sends.mark_failed(session, send_id=claim.id, holder="cli", error="ratelimited", permanent=False)
+    report = run_tick(world.services, now=now)
+    assert (report.prompts.sent, report.prompts.failed) == (4, 0)
+    assert [len(prompts(world.sb, world.ids[e])) for e in REPORTS] == [1, 1, 1, 1]
+    # all sent now: nobody is due again
+    with world.services.session() as session:
+        assert checkin_due.due_prompts(session, now=now) == []
+
+
+def _person_in(session, email):
+    return people.get_by_email(session, email=email)

@@ -9,6 +9,7 @@ from html.parser import HTMLParser
 
 import pytest
 
+from domain.performance_file.export import csv_value
 from storage import file_entries, people
 from tests.support import csv_text, import_org, slack_users, wait_for
 from tests.test_cli import _env, run
@@ -94,7 +95,9 @@ def read_json(content: bytes) -> list[dict]:
 
 
 def read_csv(content: bytes) -> list[dict]:
-    rows = csv.DictReader(io.StringIO(content.decode("utf-8-sig"), newline=""))
+    """Read as a spreadsheet would show it: one leading apostrophe of a cell dropped."""
+    reader = csv.DictReader(io.StringIO(content.decode("utf-8-sig"), newline=""))
+    rows = [{k: csv_value(v) for k, v in r.items()} for r in reader]
     return [
         {
             "id": int(r["id"]),
@@ -211,6 +214,28 @@ def test_html_and_markdown_exports_keep_what_people_wrote_inert(world):
     md = exported(sb, ana, 2)
     assert md["name"].endswith(".md")
     assert "````text\n" + TRICKY + "\n````" in md["bytes"].decode()  # a fence longer than the ``` inside
+
+
+FORMULAS = ['=HYPERLINK("https://evil.test","click me")', "+1+2", "-2+3", "@SUM(A1:A2)", "'quoted"]
+
+
+def test_a_csv_export_runs_no_formula_and_reads_back_what_people_wrote(world):
+    sb, ana = world.sb, world.ids["ana@acme.test"]
+    for n, text in enumerate(FORMULAS, start=1):
+        sb.send_dm(ana, text)
+        wait_for(
+            lambda n=n: (
+                len([e for e in log_of(world.services, "ana@acme.test") if e["kind"] == "message"]) == n
+            )
+        )
+    log = log_of(world.services, "ana@acme.test")
+    assert [e["text"] for e in log if e["kind"] == "message"] == FORMULAS
+    sb.slash_command(ana, "/checkins", "export csv")
+    content = exported(sb, ana)["bytes"]
+    cells = [cell for row in csv.reader(io.StringIO(content.decode("utf-8-sig"), newline="")) for cell in row]
+    assert cells and not [c for c in cells if c.startswith(("=", "+", "-", "@", "\t", "\r"))]
+    assert "'=HYPERLINK(" in content.decode()
+    assert read_csv(content) == log
 
 
 def test_a_managers_export_of_a_report_leaves_out_private_entries_and_is_recorded(world):

@@ -192,6 +192,21 @@ def test_users_list_pages_with_cursor(sb, client):
     assert _error(lambda: client.users_list(cursor="not-a-cursor")) == "invalid_cursor"
 
 
+def test_a_deactivated_account_is_not_found_by_email_but_is_listed(sb, client):
+    gone = sb.add_user(email="gone@example.com", real_name="Gone", deleted=True)
+    assert _error(lambda: client.users_lookupByEmail(email="gone@example.com")) == "users_not_found"
+    listed = [m for page in client.users_list(limit=200) for m in page["members"]]
+    assert [m["deleted"] for m in listed if m["id"] == gone] == [True]
+
+
+def test_users_list_caps_a_page_and_wants_a_limit_for_a_large_team(sb, client):
+    for i in range(1001):
+        sb.add_user(email=f"p{i}@example.com")
+    first = client.api_call("users.list", params={"limit": 5000})
+    assert len(first["members"]) == 1000 and first["response_metadata"]["next_cursor"]
+    assert _error(lambda: client.api_call("users.list")) == "limit_required"
+
+
 def test_form_json_and_get_bodies_are_all_understood(sb, ana):
     auth = {"Authorization": "Bearer xoxb-sandbox-test"}
     blocks = json.dumps([{"type": "section", "text": {"type": "plain_text", "text": "form"}}])

@@ -1,0 +1,338 @@
+"""The job table: work committed before Slack gets its ack, run at least once by whichever worker claims it.
+
+A job has a unique key (an event's `event_id`, a request's own id), so adding it twice adds nothing. Workers
+claim jobs under a lease on the database's clock: PostgreSQL's `clock_timestamp()`, or this machine's for a
+SQLite file (which lives on one machine). On PostgreSQL claims skip rows another worker has locked (`FOR
+UPDATE SKIP LOCKED`); on SQLite the claim is one UPDATE, and SQLite lets one writer at a time run it. A job
+whose worker died is claimed again once its lease runs out; after MAX_TRIES it is failed, its error kept.
+"""
+
+import functools
+import threading
+from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Field, Session, SQLModel
+
+from storage.types import JSONData, UTCDateTime, utcnow
+
+MAX_TRIES = 5
+DEFAULT_LEASE = timedelta(seconds=30)
+# A failed try waits this long times its number before the next (1, 2, 3, 4 s...).
+BACKOFF = timedelta(seconds=1)
+KEEP_DONE = timedelta(days=1)  # longer than Slack goes on retrying an event, so its key still dedupes
+KEEP_FAILED = timedelta(days=30)
+NOTIFY_CHANNEL = "checkins_jobs"
+
+QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
+
+
+class Job(SQLModel, table=True):
+    __tablename__ = "jobs"
+    __table_args__ = (
+        sa.UniqueConstraint("key", name="uq_jobs_key"),
+        sa.Index("ix_jobs_state_run_after", "state", "run_after"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(sa_column=sa.Column(sa.String(200), nullable=False))
+    kind: str = Field(sa_column=sa.Column(sa.String(32), nullable=False))
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=sa.Column(JSONData, nullable=False))
+    state: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
+    tries: int = Field(default=0, sa_column=sa.Column(sa.Integer, nullable=False, server_default="0"))
+    run_after: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+    lease_until: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime, nullable=True))
+    holder: str | None = Field(default=None, sa_column=sa.Column(sa.String(100), nullable=True))
+    error: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
+    created_at: datetime = Field(sa_column=sa.Column(UTCDateTime, nullable=False))
+    finished_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime, nullable=True))
+
+
+def _postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _now(session: Session, plus: timedelta = timedelta(0)) -> sa.ColumnElement[Any]:
+    """The database's time (plus a delta), as SQL: every process compares leases on one clock."""
+    if _postgres(session):
+        return sa.func.clock_timestamp() + sa.literal(plus, sa.Interval())
+    return sa.literal(utcnow() + plus, UTCDateTime())
+
+
+# The statements of the hot path (enqueue, claim, finish) are built once per dialect: building one costs
+# more CPU than running it. A time is `clock_timestamp() + :name` on PostgreSQL and `:name` on SQLite.
+_T = Job.__table__
+
+
+def _at(postgres: bool, name: str) -> sa.ColumnElement[Any]:
+    if postgres:
+        return sa.func.clock_timestamp() + sa.bindparam(name, type_=sa.Interval())
+    return sa.bindparam(name, type_=UTCDateTime())
+
+
+def _times(session: Session, **deltas: timedelta) -> dict[str, Any]:
+    if _postgres(session):
+        return deltas
+    now = utcnow()
+    return {name: now + delta for name, delta in deltas.items()}
+
+
+def _runnable_at(postgres: bool) -> sa.ColumnElement[bool]:
+    now = _at(postgres, "now")
+    # state IN (...) first: the index on (state, run_after) then skips the day of done jobs kept
+    return sa.and_(
+        _T.c.state.in_([QUEUED, RUNNING]),
+        sa.or_(
+            sa.and_(_T.c.state == QUEUED, _T.c.run_after <= now),
+            sa.and_(_T.c.state == RUNNING, _T.c.lease_until < now, _T.c.tries < MAX_TRIES),
+        ),
+    )
+
+
+@functools.cache
+def _statements(postgres: bool) -> dict[str, Any]:
+    insert = pg_insert if postgres else sqlite_insert
+    chosen = (
+        sa.select(_T.c.id)
+        .where(_runnable_at(postgres))
+        .order_by(_T.c.id)
+        .limit(sa.bindparam("limit", type_=sa.Integer()))
+        .with_for_update(skip_locked=True)  # PostgreSQL; SQLite renders nothing
+        .scalar_subquery()
+    )
+    return {
+        "enqueue": insert(_T)
+        .values(
+            key=sa.bindparam("b_key"),
+            kind=sa.bindparam("b_kind"),
+            payload=sa.bindparam("b_payload", type_=JSONData),
+            state=QUEUED,
+            tries=0,
+            run_after=_at(postgres, "b_run_after"),
+            created_at=_at(postgres, "now"),
+        )
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(_T.c.id),
+        "any": sa.select(_T.c.id).where(_runnable_at(postgres)).limit(1),
+        "claim": sa.update(_T)
+        .where(_T.c.id.in_(chosen))
+        .values(
+            state=RUNNING,
+            holder=sa.bindparam("b_holder"),
+            tries=_T.c.tries + 1,
+            lease_until=_at(postgres, "lease"),
+        )
+        .returning(_T.c.id, _T.c.key, _T.c.kind, _T.c.payload, _T.c.tries),
+        "finish": sa.update(_T)
+        .where(
+            _T.c.id == sa.bindparam("job_id"),
+            _T.c.holder == sa.bindparam("b_holder"),
+            _T.c.state == RUNNING,
+        )
+        .values(
+            state=DONE,
+            payload=sa.bindparam("nothing", type_=JSONData),
+            lease_until=None,
+            finished_at=_at(postgres, "now"),
+            error=None,
+        )
+        .returning(_T.c.id),
+    }
+
+
+def enqueue(
+    session: Session, *, kind: str, key: str, payload: dict[str, Any], delay: timedelta = timedelta(0)
+) -> bool:
+    """Adds a job unless one with this key exists; True when added. Commit before acknowledging anything."""
+    postgres = _postgres(session)
+    params = {"b_key": key, "b_kind": kind, "b_payload": payload}
+    params.update(_times(session, now=timedelta(0), b_run_after=delay))
+    added = session.execute(_statements(postgres)["enqueue"], params).first() is not None
+    if added and postgres:  # delivered at commit, to every LISTENing worker
+        session.execute(sa.select(sa.func.pg_notify(NOTIFY_CHANNEL, "")))
+    return added
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    key: str
+    kind: str
+    payload: dict[str, Any]
+    tries: int  # this one included
+
+
+def _runnable(session: Session) -> sa.ColumnElement[bool]:
+    now = _now(session)
+    return sa.and_(
+        Job.state.in_([QUEUED, RUNNING]),
+        sa.or_(
+            sa.and_(Job.state == QUEUED, Job.run_after <= now),
+            sa.and_(Job.state == RUNNING, Job.lease_until < now, Job.tries < MAX_TRIES),
+        ),
+    )
+
+
+def any_runnable(session: Session) -> bool:
+    """A read, no lock: whether a claim is worth a write (SQLite has one writer at a time)."""
+    statement = _statements(_postgres(session))["any"]
+    return session.execute(statement, _times(session, now=timedelta(0))).first() is not None
+
+
+def claim(session: Session, *, holder: str, lease: timedelta, limit: int = 1) -> list[Claimed]:
+    """Up to `limit` runnable jobs, now `holder`'s until their lease runs out. The UPDATE is the first
+    statement of its transaction, so on SQLite it holds the write lock from its start."""
+    params = {"b_holder": holder, "limit": limit, **_times(session, now=timedelta(0), lease=lease)}
+    rows = session.execute(_statements(_postgres(session))["claim"], params).all()
+    return sorted((Claimed(*row) for row in rows), key=lambda job: job.id)
+
+
+def _mine(job_id: int, holder: str) -> sa.ColumnElement[bool]:
+    return sa.and_(Job.id == job_id, Job.holder == holder, Job.state == RUNNING)
+
+
+def extend(session: Session, *, ids: Sequence[int], holder: str, lease: timedelta) -> None:
+    """Renews the lease of jobs still running here, so a long one is not taken over."""
+    if ids:
+        session.execute(
+            sa.update(Job)
+            .where(Job.id.in_(ids), Job.holder == holder, Job.state == RUNNING)
+            .values(lease_until=_now(session, lease))
+        )
+
+
+def finish(session: Session, *, job_id: int, holder: str) -> bool:
+    """Done: its key stays (a repeat adds nothing), its payload goes (what people wrote lives in their file,
+    and an erasure must find none of it here)."""
+    params = {"job_id": job_id, "b_holder": holder, "nothing": {}, **_times(session, now=timedelta(0))}
+    return session.execute(_statements(_postgres(session))["finish"], params).first() is not None
+
+
+def fail(session: Session, *, job_id: int, holder: str, error: str, tries: int) -> str | None:
+    """After a failed try: queued again after a back-off, or failed for good past MAX_TRIES. The new state,
+    or None when the job was no longer this holder's."""
+    final = tries >= MAX_TRIES
+    statement = (
+        sa.update(Job)
+        .where(_mine(job_id, holder))
+        .values(
+            state=FAILED if final else QUEUED,
+            lease_until=None,
+            run_after=_now(session, BACKOFF * tries),
+            finished_at=_now(session) if final else None,
+            error=error[:4000],
+        )
+        .returning(Job.state)
+    )
+    row = session.execute(statement).first()
+    return row[0] if row else None
+
+
+def reap(session: Session) -> list[Claimed]:
+    """Jobs whose worker died on their last try: failed, with that said as their error."""
+    now = _now(session)
+    statement = (
+        sa.update(Job)
+        .where(Job.state == RUNNING, Job.lease_until < now, Job.tries >= MAX_TRIES)
+        .values(
+            state=FAILED,
+            finished_at=now,
+            lease_until=None,
+            error=f"its worker stopped before finishing, {MAX_TRIES} times",
+        )
+        .returning(Job.id, Job.key, Job.kind, Job.payload, Job.tries)
+    )
+    return [Claimed(*row) for row in session.execute(statement).all()]
+
+
+def prune(session: Session, *, now: datetime) -> int:
+    """Deletes done jobs after a day and failed ones after a month (daily, with the retention job)."""
+    statement = sa.delete(Job).where(
+        sa.or_(
+            sa.and_(Job.state == DONE, Job.finished_at < now - KEEP_DONE),
+            sa.and_(Job.state == FAILED, Job.finished_at < now - KEEP_FAILED),
+        )
+    )
+    return session.execute(statement).rowcount or 0
+
+
+@dataclass(frozen=True)
+class Line:
+    state: str  # queued, running, stuck (running past its lease), failed
+    kind: str
+    count: int
+    oldest_seconds: float
+
+
+def overview(session: Session) -> list[Line]:
+    """Work not done, by state and kind, with the age of the oldest (seconds since it was added)."""
+    now = _now(session)
+    state = sa.case((sa.and_(Job.state == RUNNING, Job.lease_until < now), "stuck"), else_=Job.state)
+    statement = (
+        sa.select(state, Job.kind, sa.func.count(), sa.func.min(Job.created_at))
+        .where(Job.state != DONE)
+        .group_by(state, Job.kind)
+        .order_by(state, Job.kind)
+    )
+    at = _clock(session)
+    return [
+        Line(state=s, kind=k, count=n, oldest_seconds=_age(at, oldest))
+        for s, k, n, oldest in session.execute(statement).all()
+    ]
+
+
+def oldest_queued_seconds(session: Session) -> float:
+    """How long the oldest runnable job has waited (0 when none waits): the queue's age, for /healthz."""
+    oldest = session.execute(
+        sa.select(sa.func.min(Job.created_at)).where(Job.state == QUEUED, Job.run_after <= _now(session))
+    ).scalar()
+    return _age(_clock(session), oldest)
+
+
+def failures(session: Session, *, limit: int = 20) -> list[Job]:
+    statement = sa.select(Job).where(Job.state == FAILED).order_by(sa.desc(Job.id)).limit(limit)
+    return list(session.execute(statement).scalars())
+
+
+def _clock(session: Session) -> datetime:
+    if _postgres(session):
+        return session.execute(sa.select(sa.func.clock_timestamp())).scalar_one()
+    return utcnow()
+
+
+def _age(now: datetime, then: Any) -> float:
+    if then is None:
+        return 0.0
+    if isinstance(then, str):  # SQLite's min() of a stored datetime comes back as its text
+        then = datetime.fromisoformat(then)
+    if then.tzinfo is None:
+        then = then.replace(tzinfo=now.tzinfo)
+    return max(0.0, (now - then).total_seconds())
+
+
+_sqlite_writes = threading.Lock()
+
+
+def writing(engine: sa.Engine) -> AbstractContextManager[Any]:
+    """One job write at a time in this process on SQLite (it has one writer anyway): threads queue on a lock
+    rather than on SQLite's busy wait, which sleeps in steps."""
+    return _sqlite_writes if engine.dialect.name == "sqlite" else nullcontext()
+
+
+def forget(session: Session, *, slack_user_id: str) -> int:
+    """Deletes the jobs not done whose request names this Slack user (an erasure: failed jobs keep their
+    request for a month, and done ones keep none)."""
+    mentions = sa.cast(Job.payload, sa.Text).contains(f'"{slack_user_id}"', autoescape=True)
+    return session.execute(sa.delete(Job).where(Job.state != DONE, mentions)).rowcount or 0
+
+
+def pending(session: Session, *, kind: str) -> bool:
+    """Whether a job of this kind is waiting or running."""
+    query = sa.select(Job.id).where(Job.kind == kind, Job.state.in_([QUEUED, RUNNING])).limit(1)
+    return session.execute(query).first() is not None

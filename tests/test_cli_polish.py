@@ -1,0 +1,88 @@
+"""The command line's small promises: help that names arguments plainly, --version, a renamed holiday
+said so, unknown --user emails refused, and no log lines on success."""
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from bot.cli import cli
+from tests.conftest import BOT_TOKEN, SIGNING_SECRET
+from tests.support import seed_team
+from tests.test_cli import _env, run
+
+
+@pytest.fixture
+def invoke(sandbox, database_url):
+    env = {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": sandbox.api_url,
+        "DATABASE_URL": database_url,
+    }
+    runner = CliRunner()
+    return lambda *args: runner.invoke(cli, list(args), env=env)
+
+
+def test_version():
+    result = CliRunner().invoke(cli, ["--version"])
+    assert result.exit_code == 0 and result.output.startswith("checkins, version ")
+
+
+@pytest.mark.parametrize("command", ["add", "list", "remove"])
+def test_every_holiday_command_has_help_and_names_the_day_plainly(command):
+    result = CliRunner().invoke(cli, ["holiday", command, "--help"])
+    assert result.exit_code == 0
+    usage, _, rest = result.output.partition("\n\n")
+    assert "%Y" not in result.output
+    assert rest.strip() and not rest.strip().startswith("Options:")  # a sentence before the options
+    if command != "list":
+        assert "YYYY-MM-DD" in usage
+    listing = CliRunner().invoke(cli, ["holiday", "--help"]).output
+    assert f"  {command} " in listing and not listing.split(f"  {command} ")[1].startswith("\n")
+
+
+def test_a_holiday_added_again_says_it_was_renamed(invoke, runtime):
+    assert (
+        invoke("holiday", "add", "2026-12-25", "Christmas").output
+        == "holiday on 2026-12-25 added: Christmas\n"
+    )
+    result = invoke("holiday", "add", "2026-12-25", "Christmas", "Day")
+    assert result.output == "holiday on 2026-12-25 renamed: Christmas -> Christmas Day\n"
+    assert invoke("holiday", "list").output == "2026-12-25  Christmas Day\n"
+    result = invoke("holiday", "add", "25/12/2026", "X")
+    assert result.exit_code == 2 and "YYYY-MM-DD" in result.output
+
+
+def test_summary_send_refuses_unknown_people_as_checkin_send_does(invoke, sandbox, runtime):
+    seed_team(sandbox, runtime.services)
+    for command in (["summary", "send"], ["checkin", "send"]):
+        result = invoke(*command, "--user", "nobody@acme.test")
+        assert result.exit_code == 1 and "nobody@acme.test is not in the org" in result.output, command
+    result = invoke("summary", "send", "--user", "ana@acme.test")  # manages no one
+    assert result.exit_code == 1 and "ana@acme.test gets no summary" in result.output
+    result = invoke("summary", "send", "--user", "maria@acme.test")
+    assert result.exit_code == 0, result.output
+
+
+def test_a_command_that_succeeds_writes_its_report_and_no_log_line(tmp_path, sandbox, runtime, database_url):
+    seed_team(sandbox, runtime.services)
+    env = _env(sandbox, database_url)
+    result = run(["file", "delete", "chen@acme.test", "--yes"], env, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "deleted" in result.stdout and result.stderr == ""
+    result = run(["-v", "holiday", "list"], env, tmp_path)
+    assert result.returncode == 0 and " INFO " in result.stderr  # -v: the logs, still on stderr
+    assert result.stdout == "no holidays\n"
+
+
+def test_every_command_and_subcommand_has_help_and_plain_argument_names():
+    def walk(command, path):
+        yield path, command
+        for name, sub in getattr(command, "commands", {}).items():
+            yield from walk(sub, [*path, name])
+
+    for path, command in walk(cli, ["checkins"]):
+        assert command.help, " ".join(path)
+        for param in command.params:
+            if param.param_type_name == "argument":
+                assert "%" not in param.make_metavar(click.Context(command)), (path, param.name)
