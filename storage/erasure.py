@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, SQLModel
 
 from storage import (
+    embedded_refs,
     jobs,
     models,  # noqa: F401  (registers every table on SQLModel.metadata)
 )
@@ -94,7 +95,9 @@ def unclassified(keys: set[tuple[str, str, str]]) -> list[str]:
 
 
 def check_classified(session: Session) -> None:
+    """Foreign keys here, and the places no foreign key holds (storage/embedded_refs.py)."""
     missing = unclassified(database_foreign_keys(session) | foreign_keys(SQLModel.metadata))
+    missing += embedded_refs.unclassified(session)
     if missing:
         raise UnclassifiedReference(
             "the database has references checkins does not know how to erase: "
@@ -131,24 +134,41 @@ def erase_person(session: Session, *, person_id: int) -> Counter:
     """Everything that is the person's goes; what is someone else's loses its reference to them.
     One transaction: the caller's session commits it all, or nothing."""
     check_classified(session)
-    counts: Counter = Counter()
     people = SQLModel.metadata.tables["people"]
-    slack_user_id = session.execute(
-        sa.select(people.c.slack_user_id).where(people.c.id == person_id)
-    ).scalar()
+    name, slack_user_id = session.execute(
+        sa.select(people.c.name, people.c.slack_user_id).where(people.c.id == person_id)
+    ).one_or_none() or (None, None)
+    counts = embedded_refs.clear(session, person_id=person_id, name=name or "")
     if slack_user_id:  # requests of theirs still queued, or failed and kept: the job table's no foreign key
         counts["jobs deleted"] += jobs.forget(session, slack_user_id=slack_user_id)
     _erase(session, people, people.c.id == person_id, counts)
     return counts
 
 
-def entries_naming(session: Session, *, person_id: int) -> list[FileEntry]:
-    """Entries of other files that name the person by id in their data (org changes: their manager)."""
-    query = sa.select(FileEntry).where(FileEntry.data["manager_id"].as_integer() == person_id)
-    return list(session.scalars(query).all())
-
-
 # --- retention --------------------------------------------------------------------------------------------
+
+# Every table -> what the retention window does to it. "window": rows older than the window go
+# (delete_older_than); the others say why they stay. A table missing here fails tests/performance_file.
+RETENTION: dict[str, str] = {
+    "file_entries": "window",
+    "checkins": "window",  # closed ones; an open check-in stays, whenever it opened
+    "sends": "window",
+    "feedback": "window",
+    "feedback_requests": "window",
+    "processed_events": "a day, whatever the window (Slack retries for minutes)",
+    "jobs": "done ones after a day, failed ones after 30 days, whatever the window (storage/jobs.prune)",
+    "people": "the org: changed by org import and erased by `checkins file delete`",
+    "goals": "current state, not a log",
+    "key_results": "current state, with their goal",
+    "goal_proposals": "current state, with their goal",
+    "reviews": "current state, not a log",
+    "team_cadences": "settings",
+    "app_settings": "settings",
+    "holidays": "settings",
+    "scheduler_leases": "one row per lease, renewed",
+    "apscheduler_jobs": "the scheduler's timers, no personal data",
+    "alembic_version": "the schema's version",
+}
 
 
 def delete_older_than(session: Session, *, cutoff: datetime) -> Counter:

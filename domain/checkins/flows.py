@@ -68,7 +68,7 @@ def fan_out(services: Services, dues: list[Due], *, now: datetime, workers: int 
     return delivery.fan_out(
         dues,
         lambda due: send(services, due, now=now, clock=clock),
-        whom=lambda due: f"{due.person.email} ({due.kind})",
+        whom=lambda due: f"person {due.person.id} ({due.kind})",
         workers=workers,
     )
 

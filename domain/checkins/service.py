@@ -115,7 +115,7 @@ def early(session: Session, *, slack_user_id: str, now: datetime) -> int:
 def _own_checkin(session: Session, person: Person, checkin_id: int) -> Checkin:
     checkin = store.get(session, checkin_id=checkin_id)
     if checkin is None or checkin.person_id != person.id:
-        log.warning("%s tried to open check-in %s, which is not theirs", person.email, checkin_id)
+        log.warning("person %s tried to open check-in %s, which is not theirs", person.id, checkin_id)
         raise NotAllowed("That check-in is not yours.")
     return checkin
 

@@ -148,5 +148,5 @@ def save(session: Session, *, slack_user_id: str, values: dict[str, str], now: d
     closed = store.close_open_checkins(
         session, person_ids=[p.id for p in people.in_team(session, team=team)], now=now
     )
-    log.info("%s set the check-in cadence of team %s (%d open check-ins closed)", person.email, team, closed)
+    log.info("person %s set a team's check-in cadence (%d open check-ins closed)", person.id, closed)
     return Outcome()

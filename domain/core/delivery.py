@@ -144,10 +144,10 @@ def send_once(
         )
     except SlackError as err:
         permanent = err.code not in TRANSIENT_ERRORS
-        log.warning("%s to %s for %s failed: %s", kind, person.email, key, err.code)
+        log.warning("%s to person %s for %s failed: %s", kind, person.id, key, err.code)
         with services.session() as session:
             sends.mark_failed(session, send_id=claim.id, holder=holder, error=err.code, permanent=permanent)
-        raise DeliveryFailed(f"{person.email}: {err.code}") from err
+        raise DeliveryFailed(f"person {person.id}: {err.code}") from err
     with services.session() as session:
         sends.mark_sent(
             session, send_id=claim.id, holder=holder, channel=posted.channel, ts=posted.ts, now=at()

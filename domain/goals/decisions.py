@@ -97,7 +97,8 @@ def decide(session: Session, *, actor_slack_id: str, metadata: str, comment: str
         person=person,
         author=actor,
         kind=EntryKind.goal_decision,
-        text=f"{actor.name} {verb} {WHAT[proposal.action]}: {proposal.terms['title']}"
+        # Who decided is the entry's author, named when read: a name copied here would outlive an erasure.
+        text=f"{verb.capitalize()} {WHAT[proposal.action]}: {proposal.terms['title']}"
         + (f"\n{comment}" if comment else ""),
         data={"goal_id": goal.id, "proposal_id": proposal.id, "decision": decision, "comment": comment},
     )

@@ -36,7 +36,7 @@ def check_may_edit(session: Session, actor: Person, goal: Goal) -> Person | None
         return None
     person = people.get(session, person_id=goal.person_id) if goal.person_id else None
     if person is None or not may_shape(actor, person):
-        log.warning("%s tried to change goal %s, not theirs to change", actor.email, goal.id)
+        log.warning("person %s tried to change goal %s, not theirs to change", actor.id, goal.id)
         raise NotAllowed("Only the person, their manager or an HR admin can change this goal.")
     return person
 
@@ -53,7 +53,9 @@ def proposal_in_reach(
     by_person = proposal.proposer_id != person.id
     allowed = actor.id == person.id if by_person else can_decide_for(actor, person)
     if not allowed or (decision in ("accept", "counter")) != by_person:
-        log.warning("%s tried to %s proposal %s, not theirs to decide", actor.email, decision, proposal_id)
+        log.warning(
+            "person %s tried to %s proposal %s, not theirs to decide", actor.id, decision, proposal_id
+        )
         raise NotAllowed(
             f"Only {person.name} can answer this proposal."
             if by_person

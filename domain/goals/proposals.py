@@ -52,7 +52,9 @@ def save(
         person_id = bounds.number(person_text)
         person = people.get(session, person_id=person_id) if person_id is not None else actor
         if person is None or not person.active or not may_shape(actor, person):
-            log.warning("%s tried to set a goal for person %s", actor.email, person_text)
+            log.warning(
+                "person %s tried to set a goal for person %s", actor.id, person.id if person else person_id
+            )
             raise NotAllowed("You can set goals for yourself, or propose them to people who report to you.")
     period_keys = [p.key for p in periods.choosable(today, goal.period if goal else None)]
     keep = goal.parent_id if goal else None

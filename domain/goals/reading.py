@@ -80,7 +80,9 @@ def overview(session: Session, *, viewer_slack_id: str, person_slack_id: str | N
     if person_slack_id and person_slack_id != viewer.slack_user_id:
         person = people.get_by_slack_id(session, slack_user_id=person_slack_id)
         if person is None or not can_decide_for(viewer, person):
-            log.warning("%s asked for the goals of %s", viewer.email, person_slack_id)
+            log.warning(
+                "person %s asked for the goals of person %s", viewer.id, person.id if person else None
+            )
             raise NotAllowed("Only their manager or an HR admin can see someone else's goals.")
     assert person.id is not None
     return Overview(

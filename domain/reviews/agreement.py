@@ -28,7 +28,7 @@ def _to_answer(session: Session, actor: Person, value: str) -> tuple[Review, Per
     review_id, version = forms.ids(value)
     review, person = review_of(session, review_id)
     if actor.id != person.id:
-        log.warning("%s tried to answer review %s, which is not theirs", actor.email, review_id)
+        log.warning("person %s tried to answer review %s, which is not theirs", actor.id, review_id)
         raise NotAllowed(f"Only {person.name} can agree to their review's plan or ask to revise it.")
     if review.status == ReviewStatus.agreed:
         raise ReviewError("You agreed to this review's plan already: nothing more to do.")

@@ -678,11 +678,13 @@ def test_a_long_429_storm_delays_a_fan_out_but_drops_nothing(world):
 
 def test_a_refused_prompt_is_counted_as_failed_not_as_already_sent(world):
     with world.services.session() as session:  # an id Slack does not know: it refuses the post
-        people.get_by_email(session, email="ana@acme.test").slack_user_id = "U0GONE0000"
+        ana = people.get_by_email(session, email="ana@acme.test")
+        ana.slack_user_id = "U0GONE0000"
+        ana_id = ana.id
         due = checkin_due.due_prompts(session, now=utc(2026, 11, 20, 16, 0), send_now=True)
     report = flows.fan_out(world.services, due, now=utc(2026, 11, 20, 16, 0))
     assert (report.sent, report.failed, report.not_sent) == (3, 1, 1)
-    assert report.errors == ["ana@acme.test: channel_not_found"]
+    assert report.errors == [f"person {ana_id}: channel_not_found"]  # by internal id: these reach logs
 
 
 def test_newcomers_failed_prompts_are_retried_by_the_scheduler_like_everyones(world):
