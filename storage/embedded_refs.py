@@ -31,6 +31,8 @@ JSON_PERSON_KEYS: dict[tuple[str, str], frozenset[str]] = {
 # JSON columns not scanned for ids, and why.
 CONTENT: dict[tuple[str, str], str] = {
     ("checkins", "answers"): "what a person typed, keyed by what was asked",
+    ("checkin_templates", "questions"): "the questions of a template: texts and options, no people",
+    ("team_templates", "extra"): "a manager's own questions: texts and options, no people",
     ("jobs", "payload"): "a Slack request: a job naming them goes whole (storage/jobs.forget)",
 }
 
