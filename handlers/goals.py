@@ -7,6 +7,7 @@ from slack_bolt import Ack, App, Respond
 
 from domain.core import directory
 from domain.core.clock import utcnow
+from domain.core.refusals import Refusal
 from domain.core.services import Services
 from domain.goals import decisions, flows, modal, proposals, reading, tracking
 from domain.goals.outcome import Outcome
@@ -37,6 +38,10 @@ MODALS = {
 }
 
 
+# Choices inside the goal modal that reshape it (views.update), by what they change.
+MODAL_CHOICES = {ActionId.goal_kind: "kind", ActionId.goal_period: "period", ActionId.goal_add_kr: "add_kr"}
+
+
 def register(app: App) -> None:
     app.command("/goals")(goals_command)
     for action_id in (ActionId.goal_new, ActionId.goal_edit, ActionId.goal_counter, ActionId.goal_progress):
@@ -44,6 +49,8 @@ def register(app: App) -> None:
     for action_id in DECISIONS:
         app.action(action_id)(open_goal_modal)
     app.action(ActionId.goal_drop)(drop_goal)
+    for action_id in MODAL_CHOICES:
+        app.action(action_id)(reshape_goal_modal)
     for callback_id in MODALS:
         app.view(callback_id)(submit_goal_modal)
 
@@ -108,6 +115,27 @@ def open_goal_modal(
         return render_view("goals/modal.json.j2", form=form)
 
     open_modal(services, body["trigger_id"], respond, build)
+
+
+def reshape_goal_modal(ack: Ack, body: dict[str, Any], action: dict[str, Any], services: Services) -> None:
+    """A kind or period chosen, a key result added: the same modal with that kind's fields, what was typed
+    kept. A refusal (the goal dropped since, say) replaces the form with what happened."""
+    ack()
+    view = body["view"]
+    try:
+        with services.session() as session:
+            form = modal.refresh(
+                session,
+                actor_slack_id=body["user"]["id"],
+                metadata=view.get("private_metadata", ""),
+                values=input_values(view),
+                today=utcnow().date(),
+                changed=MODAL_CHOICES[ActionId(action["action_id"])],
+            )
+        updated = render_view("goals/modal.json.j2", form=form)
+    except Refusal as refusal:
+        updated = render_view("shared/modal_done.json.j2", title="Goal", notice=str(refusal))
+    services.gateway.update_view(view["id"], updated, hash=view.get("hash"))
 
 
 def drop_goal(

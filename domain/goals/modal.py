@@ -1,10 +1,11 @@
 """The goal modal: what it offers (periods, what to align to, kinds) and what it shows pre-filled."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlmodel import Session
 
+from domain.core import bounds
 from domain.core.access import can_decide_for
 from domain.core.directory import person_for
 from domain.core.refusals import NotAllowed
@@ -17,7 +18,9 @@ from domain.goals.reading import GoalView, parent_choices
 from domain.goals.terms import AGREED, terms_of
 from storage import goals as store
 from storage import people
-from storage.models import GoalLevel, Person
+from storage.models import GoalKind, GoalLevel, Person
+
+DEFAULT_KIND = GoalKind.result.value  # first in the list; changing it reshapes the form
 
 
 @dataclass(frozen=True)
@@ -30,10 +33,55 @@ class GoalForm:
     parents: list[GoalView]
     kinds: dict[str, str]
     note: str
+    due_block: str = "due"  # renamed when the period changes, so Slack shows the new default
+    kr_slots: int = form_values.KR_SLOTS
 
     @property
     def metadata(self) -> str:
         return f"{self.level.value}:{self.goal_id or ''}:{self.person.id if self.person else ''}"
+
+    @property
+    def kind(self) -> str:
+        return self.values.get("kind") or DEFAULT_KIND
+
+    @property
+    def more_key_results(self) -> bool:
+        return self.kr_slots < form_values.MAX_KEY_RESULTS
+
+
+def read_metadata(metadata: str) -> tuple[GoalLevel, int | None, int | None]:
+    """(level, goal id, person id) of the modal a submission or a choice came from."""
+    level_text, goal_text, person_text = [*metadata.split(":"), "", ""][:3]
+    level = GoalLevel(level_text) if level_text in GoalLevel.__members__ else GoalLevel.person
+    goal_id = bounds.number(goal_text)
+    if goal_text and goal_id is None:
+        raise GoalError("That goal no longer exists.")
+    return level, goal_id, bounds.number(person_text)
+
+
+def refresh(
+    session: Session, *, actor_slack_id: str, metadata: str, values: dict[str, str], today: date, changed: str
+) -> GoalForm:
+    """The modal again after a choice in it (`changed`: "kind", "period", or "add_kr"), with what was typed
+    kept. Who may see it is checked again, as on opening."""
+    level, goal_id, person_id = read_metadata(metadata)
+    person = people.get(session, person_id=person_id) if person_id is not None else None
+    if goal_id is not None:
+        base = form(session, actor_slack_id=actor_slack_id, today=today, goal_id=goal_id)
+    else:
+        whom = person.slack_user_id if person is not None else None
+        base = form(session, actor_slack_id=actor_slack_id, today=today, person_slack_id=whom, level=level)
+    typed = {k: v for k, v in values.items() if not k.startswith("due_")}
+    typed["due"] = form_values.due_text(values)
+    slots = max(form_values.KR_SLOTS, sum(1 for k in values if k.startswith("kr") and k.endswith("_title")))
+    due_block = "due"
+    if changed == "period" and (chosen := periods.parse(values.get("period") or "")) is not None:
+        typed["due"] = chosen.ends_on.isoformat()
+        due_block = f"due_{chosen.key}"
+    if changed == "add_kr":
+        slots += 1
+    slots = min(slots, form_values.MAX_KEY_RESULTS)
+    return replace(base, values={**base.values, **typed}, due_block=due_block, kr_slots=slots)
 
 
 def form(
@@ -88,12 +136,20 @@ def form(
 
 
 def _goal_form(session, level, person, goal, values, today, note) -> GoalForm:
+    choosable = periods.choosable(today, goal.period if goal else None)
+    values = {"kind": DEFAULT_KIND, **values}
+    if not values.get("period"):  # a new goal: this quarter, due at its end, unless changed
+        values["period"] = choosable[0].key
+    if not values.get("due") and (period := periods.parse(values["period"])) is not None:
+        values["due"] = period.ends_on.isoformat()
+    filled = sum(1 for key in values if key.startswith("kr") and key.endswith("_title"))
     return GoalForm(
         level=level,
         person=person,
         goal_id=goal.id if goal else None,
         values=values,
-        periods=periods.choosable(today, goal.period if goal else None),
+        kr_slots=min(max(form_values.KR_SLOTS, filled), form_values.MAX_KEY_RESULTS),
+        periods=choosable,
         parents=parent_choices(session, person, today, goal.parent_id if goal else None)
         if level != GoalLevel.company
         else [],

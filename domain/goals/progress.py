@@ -15,7 +15,7 @@ def progress_of(goal: Goal, key_results: list[KeyResult]) -> float:
     if goal.status == GoalStatus.done:
         return 1.0
     if key_results:
-        return sum(_share(kr.current, 0.0, kr.target) for kr in key_results) / len(key_results)
+        return sum(_share(kr.current, kr.baseline, kr.target) for kr in key_results) / len(key_results)
     if goal.kind == GoalKind.result and goal.target is not None:
         baseline = goal.baseline or 0.0
         return _share(goal.current if goal.current is not None else baseline, baseline, goal.target)
@@ -26,6 +26,11 @@ def _share(current: float, start: float, target: float) -> float:
     if target == start:
         return 0.0
     return min(1.0, max(0.0, (current - start) / (target - start)))
+
+
+def _measured(goal: Goal) -> bool:
+    """A goal measured by its own metric (a number, any value) rather than a share in %."""
+    return goal.kind == GoalKind.result and goal.target is not None
 
 
 def read_progress(
@@ -43,6 +48,8 @@ def read_progress(
         value = form_values.number(text)
         if value is None:
             errors[block_id] = form_values.NOT_A_NUMBER
+        elif holder is goal and not _measured(goal) and not 0 <= value <= 100:
+            errors[block_id] = form_values.PERCENT_RANGE  # told, never clamped in silence
         elif value != holder.current:
             updates.append((holder, value))
     return updates, errors

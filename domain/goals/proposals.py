@@ -9,13 +9,13 @@ from typing import Any
 
 from sqlmodel import Session
 
-from domain.core import bounds
 from domain.core.delivery import Post
 from domain.core.directory import person_for
 from domain.core.refusals import NotAllowed
 from domain.goals import form_values, periods
 from domain.goals.errors import GoalError
 from domain.goals.labels import FIELD_LABELS, KIND_LABELS, WHAT
+from domain.goals.modal import read_metadata
 from domain.goals.outcome import Outcome
 from domain.goals.permissions import check_may_edit, may_set_shared, may_shape
 from domain.goals.reading import parent_choices
@@ -34,12 +34,10 @@ def save(
 ) -> Outcome:
     """The goal modal's submission: a new goal, an edit, or a counter-proposal."""
     actor = person_for(session, actor_slack_id)
-    level_text, goal_text, person_text = [*metadata.split(":"), "", ""][:3]
-    level = GoalLevel(level_text) if level_text in GoalLevel.__members__ else GoalLevel.person
+    level, goal_id, person_id = read_metadata(metadata)
     today = now.date()
-    goal_id = bounds.number(goal_text)
     goal = store.get(session, goal_id=goal_id, lock=True) if goal_id is not None else None
-    if goal_text and goal is None:
+    if goal_id is not None and goal is None:
         raise GoalError("That goal no longer exists.")
     if goal is not None:
         person = check_may_edit(session, actor, goal)
@@ -49,10 +47,9 @@ def save(
             raise NotAllowed("Only managers set team goals, and HR admins company goals.")
         person = None
     else:
-        person_id = bounds.number(person_text)
         person = people.get(session, person_id=person_id) if person_id is not None else actor
         if person is None or not person.active or not may_shape(actor, person):
-            log.warning("%s tried to set a goal for person %s", actor.email, person_text)
+            log.warning("%s tried to set a goal for person %s", actor.email, person_id)
             raise NotAllowed("You can set goals for yourself, or propose them to people who report to you.")
     period_keys = [p.key for p in periods.choosable(today, goal.period if goal else None)]
     keep = goal.parent_id if goal else None
@@ -316,5 +313,9 @@ def _show(session: Session, key: str, value: Any) -> str:
         parent = store.get(session, goal_id=value)
         return parent.title if parent else f"goal {value}"
     if key == "key_results":
-        return "; ".join(f"{kr['title']} → {form_values.show_number(kr['target'])}" for kr in value)
+        return "; ".join(
+            f"{kr['title']}: {form_values.show_number(kr.get('baseline') or 0.0)} → "
+            f"{form_values.show_number(kr['target'])}"
+            for kr in value
+        )
     return str(value)

@@ -26,7 +26,9 @@ def terms_of(goal: Goal, key_results: list[KeyResult]) -> dict[str, Any]:
         "period": goal.period,
         "due_on": goal.due_on.isoformat(),
         "parent_id": goal.parent_id,
-        "key_results": [{"title": kr.title, "target": kr.target} for kr in key_results],
+        "key_results": [
+            {"title": kr.title, "baseline": kr.baseline, "target": kr.target} for kr in key_results
+        ],
     }
 
 
@@ -58,8 +60,9 @@ def set_key_results(session: Session, goal: Goal, terms: dict[str, Any]) -> None
             goal_id=goal.id,
             position=n,
             title=kr["title"],
+            baseline=kr.get("baseline") or 0.0,  # proposals made before baselines
             target=kr["target"],
-            current=old.get(kr["title"], 0.0),
+            current=old.get(kr["title"], kr.get("baseline") or 0.0),
         )
         for n, kr in enumerate(terms["key_results"])
     ]
