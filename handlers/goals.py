@@ -39,12 +39,24 @@ MODALS = {
 
 
 # Choices inside the goal modal that reshape it (views.update), by what they change.
-MODAL_CHOICES = {ActionId.goal_kind: "kind", ActionId.goal_period: "period", ActionId.goal_add_kr: "add_kr"}
+MODAL_CHOICES = {
+    ActionId.goal_kind: "kind",
+    ActionId.goal_period: "period",
+    ActionId.goal_parent: "parent",
+    ActionId.goal_add_kr: "add_kr",
+}
 
 
 def register(app: App) -> None:
     app.command("/goals")(goals_command)
-    for action_id in (ActionId.goal_new, ActionId.goal_edit, ActionId.goal_counter, ActionId.goal_progress):
+    for action_id in (
+        ActionId.goal_new,
+        ActionId.goal_edit,
+        ActionId.goal_counter,
+        ActionId.goal_progress,
+        ActionId.goal_breakdown,
+        ActionId.goal_menu,
+    ):
         app.action(action_id)(open_goal_modal)
     for action_id in DECISIONS:
         app.action(action_id)(open_goal_modal)
@@ -94,6 +106,9 @@ def open_goal_modal(
     ack()
     user_id, action_id = body["user"]["id"], ActionId(action["action_id"])
     value = action.get("value") or ""
+    if action_id == ActionId.goal_menu:  # a shared goal's overflow: "progress:<id>" or "breakdown:<id>"
+        chosen, _, value = ((action.get("selected_option") or {}).get("value") or "").partition(":")
+        action_id = ActionId.goal_progress if chosen == "progress" else ActionId.goal_breakdown
     number = int_or_none(value) or 0
 
     def build(session) -> dict:
@@ -110,6 +125,7 @@ def open_goal_modal(
             ActionId.goal_new: {"person_slack_id": value or None},
             ActionId.goal_edit: {"goal_id": number},
             ActionId.goal_counter: {"counter_proposal_id": number},
+            ActionId.goal_breakdown: {"parent_id": number},
         }[action_id]
         form = modal.form(session, actor_slack_id=user_id, today=utcnow().date(), **target)
         return render_view("goals/modal.json.j2", form=form)

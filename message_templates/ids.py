@@ -21,6 +21,9 @@ class ActionId(StrEnum):
     goal_kind = "goal_kind"
     goal_period = "goal_period"
     goal_add_kr = "goal_add_kr"
+    goal_parent = "goal_parent"
+    goal_breakdown = "goal_breakdown"
+    goal_menu = "goal_menu"  # a shared goal's overflow: update progress, break down
     review_self_open = "review_self_open"
     review_assess_open = "review_assess_open"
     review_agree = "review_agree"
