@@ -1,6 +1,7 @@
 """Goals: `/goals`, the goal buttons (new, edit, counter, progress, decisions, drop) and the goal modals.
 Which modal opens comes from the button pressed; who may, from who pressed it."""
 
+import re
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -10,6 +11,8 @@ from domain.core.clock import utcnow
 from domain.core.refusals import Refusal
 from domain.core.services import Services
 from domain.goals import decisions, flows, modal, proposals, reading, tracking
+from domain.goals import tree as goal_tree
+from domain.goals.errors import GoalError
 from domain.goals.outcome import Outcome
 from handlers.listeners import (
     act,
@@ -27,6 +30,7 @@ HELP = (
     "`/goals` your goals, with progress and buttons to update them · `/goals new` propose a goal to your "
     "manager · `/goals @report` a report's goals (managers, HR admins) · `/goals new @report` propose a goal "
     "to a report · `/goals new team` (managers), `/goals new company` (HR admins): goals others align to. "
+    "`/goals tree [company | team NAME | @person]` the goals aligned, with progress and owners. "
     "New goals and changes to agreed ones count once the other side agrees; progress needs no approval."
 )
 DECISIONS = {ActionId.goal_approve, ActionId.goal_reject, ActionId.goal_changes, ActionId.goal_accept}
@@ -61,6 +65,7 @@ def register(app: App) -> None:
     for action_id in DECISIONS:
         app.action(action_id)(open_goal_modal)
     app.action(ActionId.goal_drop)(drop_goal)
+    app.action(re.compile(f"^{ActionId.goal_tree_page}"))(turn_tree_page)
     for action_id in MODAL_CHOICES:
         app.action(action_id)(reshape_goal_modal)
     for callback_id in MODALS:
@@ -76,7 +81,11 @@ def goals_command(ack: Ack, command: dict[str, Any], respond: Respond, services:
     view = message = None
     with refusals_told(respond):
         with services.session() as session:
-            if words[:1] == ["new"]:
+            if words[:1] == ["tree"]:
+                rest = text.split(maxsplit=1)[1] if len(words) > 1 else ""
+                scope, name = ("person", whom) if whom else goal_tree.read_scope(rest)
+                message = tree_page(session, user_id, scope, name, 0)
+            elif words[:1] == ["new"]:
                 level = words[1] if words[1:2] in (["team"], ["company"]) else "person"
                 form = modal.form(
                     session,
@@ -152,6 +161,29 @@ def reshape_goal_modal(ack: Ack, body: dict[str, Any], action: dict[str, Any], s
     except Refusal as refusal:
         updated = render_view("shared/modal_done.json.j2", title="Goal", notice=str(refusal))
     services.gateway.update_view(view["id"], updated, hash=view.get("hash"))
+
+
+def tree_page(session, user_id: str, scope: str, name: str, page: int) -> dict:
+    tree = goal_tree.build(session, viewer_slack_id=user_id, scope=scope, name=name, today=utcnow().date())
+    page = min(max(page, 0), tree.pages - 1)
+    return render_message(
+        "goals/tree.json.j2", tree=tree, page=page, lines_a_section=goal_tree.LINES_A_SECTION
+    )
+
+
+def turn_tree_page(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, services: Services
+) -> None:
+    """Previous / next: the page replaces the one clicked. Built again, so what it shows is current."""
+    ack()
+    scope, _, rest = str(action.get("value") or "").partition(":")
+    page, _, name = rest.partition(":")
+    with refusals_told(respond):
+        if scope not in goal_tree.SCOPES:
+            raise GoalError("That page could not be read.")
+        with services.session() as session:
+            message = tree_page(session, body["user"]["id"], scope, name, int_or_none(page) or 0)
+        respond({**message, "response_type": "ephemeral", "replace_original": True})
 
 
 def drop_goal(

@@ -75,6 +75,13 @@ def shared(session: Session, *, team: str, ending_on_or_after: date) -> Sequence
     return session.exec(query.order_by(Goal.level, Goal.starts_on, Goal.id)).all()
 
 
+def in_tree(session: Session, *, ending_on_or_after: date) -> Sequence[Goal]:
+    """The agreed goals of the goal tree (a few hundred in a company); drafts and proposals left out."""
+    agreed = [GoalStatus.active.value, GoalStatus.at_risk.value, GoalStatus.done.value]
+    query = select(Goal).where(Goal.status.in_(agreed), Goal.due_on >= ending_on_or_after)
+    return session.exec(query.order_by(Goal.starts_on, Goal.id)).all()
+
+
 def children(session: Session, *, goal_ids: Sequence[int]) -> dict[int, list[Goal]]:
     """The goals aligned to each of these, dropped ones included (callers choose what counts)."""
     found: dict[int, list[Goal]] = {goal_id: [] for goal_id in goal_ids}
