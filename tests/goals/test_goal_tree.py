@@ -68,6 +68,12 @@ def test_each_sees_the_tree_with_what_they_may_see_and_nothing_more(world):
     seen = tree_of(sb, ids["ana@acme.test"], f"<@{ids['bo@acme.test']}|bo>")
     assert "Bo writes" not in seen and "their managers and HR admins" in seen
     assert "no team called Nowhere" in tree_of(sb, ids["ana@acme.test"], "team Nowhere")
+    # the Home tab: how my goals fit, from the company down to mine
+    sb.open_home(ids["ana@acme.test"])
+    home = wait_for(lambda: sb.home(ids["ana@acme.test"]))
+    [fit] = [b["text"]["text"] for b in home["blocks"] if b.get("block_id") == "goals_fit"]
+    assert fit.index("Company reach") < fit.index("Platform adoption") < fit.index("Ana migrates billing")
+    assert "Bo writes" not in fit and "Maria hires" not in fit
     assert sb.problems == []
 
 
