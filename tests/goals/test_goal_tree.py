@@ -1,10 +1,16 @@
 """/goals tree through the sandbox: who sees which goals (others' personal goals as a count), the scopes
 (company, a team, a person), and a 300-goal tree paged within Block Kit's limits."""
 
+import csv
+import json
+import os
+from pathlib import Path
+
 from storage import people
 from storage.models import Goal
 from storage.types import utcnow
 from tests.support import wait_for
+from tests.test_cli import _env, run
 
 YEAR = utcnow().year
 
@@ -77,9 +83,8 @@ def test_each_sees_the_tree_with_what_they_may_see_and_nothing_more(world):
     assert sb.problems == []
 
 
-def test_a_300_goal_tree_is_paged_within_block_kit_limits(world):
-    sb, services, ids = world.sb, world.services, world.ids
-    dee = ids["dee@acme.test"]
+def company_of_300(services) -> list[str]:
+    """10 company goals, each broken into 4 team goals, each into 6 personal ones; and 10 more alone."""
     titles = []
     for c in range(10):
         company = add(services, f"Company goal {c} " + "&<" * 30, level="company")
@@ -89,12 +94,19 @@ def test_a_300_goal_tree_is_paged_within_block_kit_limits(world):
             titles.append(f"Team goal {c}.{t}")
             for p in range(6):
                 email = ["ana", "bo", "chen", "maria"][p % 4] + "@acme.test"
-                add(services, f"Personal goal {c}.{t}.{p}", email=email, parent=team)
+                add(services, f"Personal goal {c}.{t}.{p}", email=email, parent=team, progress=p / 5)
                 titles.append(f"Personal goal {c}.{t}.{p}")
     assert len(titles) == 290
     for n in range(10):
         add(services, f"Loose goal {n}", level="company")
         titles.append(f"Loose goal {n}")
+    return titles
+
+
+def test_a_300_goal_tree_is_paged_within_block_kit_limits(world):
+    sb, services, ids = world.sb, world.services, world.ids
+    dee = ids["dee@acme.test"]
+    titles = company_of_300(services)
     seen = tree_of(sb, dee)
     pages = [seen]
     while "goal_tree_page_next" in pages[-1]:
@@ -115,3 +127,27 @@ def test_a_300_goal_tree_is_paged_within_block_kit_limits(world):
     sb.click(dee, "goal_tree_page_prev")
     wait_for(lambda: "page 5 of 6" in str(sb.ephemerals(dee)[-1]))
     assert sb.problems == []
+
+
+def test_the_whole_tree_exported_as_png_csv_and_json_with_every_node(world, sandbox, database_url, tmp_path):
+    titles = company_of_300(world.services)
+    env = _env(sandbox, database_url)
+    for fmt in ("csv", "json", "png"):
+        out = tmp_path / f"tree.{fmt}"
+        result = run(["goals", "tree", "--format", fmt, "--output", str(out)], env, tmp_path)
+        assert result.returncode == 0, result.stderr
+        assert "300 goals written" in result.stderr
+    rows = list(csv.DictReader((tmp_path / "tree.csv").open(encoding="utf-8")))
+    assert len(rows) == 300 and {r["title"] for r in rows} >= {t for t in titles if "Company" not in t}
+    assert sum(1 for r in rows if r["parent_id"] == "") == 20  # the company's goals, at the top
+    body = json.loads((tmp_path / "tree.json").read_text(encoding="utf-8"))
+    assert len(body["goals"]) == 300 and body["scope"] == "company"
+    png = (tmp_path / "tree.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    assert width == 1300 and height >= 300 * 25  # a row of ~26 pixels a goal: text stays 9 points
+    if keep := os.environ.get("CHECKINS_KEEP_TREE_PNG"):  # to look at it
+        Path(keep).write_bytes(png)
+    team = run(["goals", "tree", "--team", "Platform", "--format", "json"], env, tmp_path)
+    assert len(json.loads(team.stdout)["goals"]) == 280  # the 40 team goals and their 240 personal ones
+    assert "no team called Nowhere" in run(["goals", "tree", "--team", "Nowhere"], env, tmp_path).stderr
