@@ -10,7 +10,9 @@ from domain.core import directory
 from domain.core.clock import utcnow
 from domain.core.refusals import Refusal
 from domain.core.services import Services
+from domain.core.slack import SlackError
 from domain.goals import decisions, flows, modal, proposals, reading, tracking
+from domain.goals import export as goal_export
 from domain.goals import tree as goal_tree
 from domain.goals.errors import GoalError
 from domain.goals.outcome import Outcome
@@ -22,6 +24,7 @@ from handlers.listeners import (
     notice,
     open_modal,
     refusals_told,
+    tell,
 )
 from message_templates.ids import ActionId, CallbackId
 from message_templates.render import render_message, render_view
@@ -66,6 +69,7 @@ def register(app: App) -> None:
         app.action(action_id)(open_goal_modal)
     app.action(ActionId.goal_drop)(drop_goal)
     app.action(re.compile(f"^{ActionId.goal_tree_page}"))(turn_tree_page)
+    app.action(ActionId.goal_tree_png)(send_tree_png)
     for action_id in MODAL_CHOICES:
         app.action(action_id)(reshape_goal_modal)
     for callback_id in MODALS:
@@ -184,6 +188,37 @@ def turn_tree_page(
         with services.session() as session:
             message = tree_page(session, body["user"]["id"], scope, name, int_or_none(page) or 0)
         respond({**message, "response_type": "ephemeral", "replace_original": True})
+
+
+def send_tree_png(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, services: Services
+) -> None:
+    """The tree the person sees, as a PNG in their DM: what they may see, nothing more."""
+    ack()
+    scope, _, rest = str(action.get("value") or "").partition(":")
+    name = rest.partition(":")[2]
+    user_id = body["user"]["id"]
+    with refusals_told(respond):
+        if scope not in goal_tree.SCOPES:
+            raise GoalError("That tree could not be read.")
+        with services.session() as session:
+            tree = goal_tree.build(
+                session, viewer_slack_id=user_id, scope=scope, name=name, today=utcnow().date()
+            )
+            content = goal_export.to_png(tree)
+        comment = notice(f"{tree.title}: goal tree, {len(tree.nodes)} goals.")
+        try:
+            services.gateway.upload_to_dm(
+                user_id,
+                filename="goal-tree.png",
+                content=content,
+                title=f"{tree.title}: goal tree",
+                message=comment,
+            )
+        except SlackError as err:
+            respond(notice(f"The image could not be sent: {err}."))
+            return
+        tell(respond, notice("The goal tree is in your DM with me, as an image."))
 
 
 def drop_goal(

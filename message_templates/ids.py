@@ -24,6 +24,7 @@ class ActionId(StrEnum):
     goal_parent = "goal_parent"
     goal_breakdown = "goal_breakdown"
     goal_tree_page = "goal_tree_page"  # + _prev / _next: two buttons in one block need two ids
+    goal_tree_png = "goal_tree_png"
     goal_menu = "goal_menu"  # a shared goal's overflow: update progress, break down
     review_self_open = "review_self_open"
     review_assess_open = "review_assess_open"

@@ -126,6 +126,9 @@ def test_a_300_goal_tree_is_paged_within_block_kit_limits(world):
         assert all(len(b.get("text", {}).get("text", "")) <= 3000 for b in page["blocks"])
     sb.click(dee, "goal_tree_page_prev")
     wait_for(lambda: "page 5 of 6" in str(sb.ephemerals(dee)[-1]))
+    sb.click(dee, "goal_tree_png")  # the whole tree as an image, in the DM
+    [image] = wait_for(lambda: sb.files(dee))
+    assert image["name"] == "goal-tree.png"
     assert sb.problems == []
 
 
