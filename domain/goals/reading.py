@@ -7,16 +7,17 @@ from datetime import date
 from sqlmodel import Session
 
 from domain.core.access import can_decide_for
+from domain.core.clock import utcnow
 from domain.core.directory import person_for
 from domain.core.refusals import NotAllowed
-from domain.goals import periods
+from domain.goals import periods, rollup
 from domain.goals.labels import STATUS_LABELS
 from domain.goals.permissions import owns_shared
 from domain.goals.progress import progress_of
 from domain.goals.terms import AGREED
 from storage import goals as store
 from storage import people
-from storage.models import Goal, GoalLevel, GoalProposal, GoalStatus, KeyResult, Person
+from storage.models import Goal, GoalLevel, GoalProposal, KeyResult, Person
 
 log = logging.getLogger(__name__)
 
@@ -41,19 +42,20 @@ def views(session: Session, goals: list[Goal]) -> list[GoalView]:
     krs = store.key_results(session, goal_ids=ids)
     proposals = store.open_proposals(session, goal_ids=ids)
     parents = store.get_many(session, goal_ids=[g.parent_id for g in goals if g.parent_id])
-    result = []
+    result, today = [], utcnow().date()
     for goal in goals:
         assert goal.id is not None
         period = periods.parse(goal.period)
+        share = progress_of(goal, krs[goal.id])
         result.append(
             GoalView(
                 goal=goal,
                 key_results=krs[goal.id],
-                progress=round(100 * progress_of(goal, krs[goal.id])),
+                progress=round(100 * share),
                 proposal=proposals.get(goal.id),
                 parent=parents.get(goal.parent_id) if goal.parent_id else None,
                 period_label=period.label if period else goal.period,
-                status_label=STATUS_LABELS[GoalStatus(goal.status)],
+                status_label=STATUS_LABELS[rollup.shown_status(goal, today, share)],
             )
         )
     return result

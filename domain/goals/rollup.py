@@ -38,6 +38,14 @@ def status_for(progress: float, expected: float) -> GoalStatus:
     return GoalStatus.active
 
 
+def shown_status(goal: Goal, today: date, progress: float) -> GoalStatus:
+    """The status as of today, `progress` being the goal's now: time passes without anyone updating, so an
+    automatic status is read afresh (what is kept was right when the goal last changed)."""
+    if goal.status_by_hand or goal.status not in RUNNING[:2]:
+        return GoalStatus(goal.status)
+    return status_for(progress, expected_share(goal, today))
+
+
 def weighted(children: list[Goal]) -> float:
     """The children's progress weighted by their weights; 0 with no child counting."""
     total = sum(c.weight for c in children)

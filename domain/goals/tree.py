@@ -12,13 +12,13 @@ from sqlmodel import Session
 
 from domain.core.access import Operator, is_admin
 from domain.core.directory import person_for
-from domain.goals import periods
+from domain.goals import periods, rollup
 from domain.goals.errors import GoalError
 from domain.goals.labels import STATUS_LABELS
 from domain.goals.progress import progress_of
 from storage import goals as store
 from storage import people
-from storage.models import Goal, GoalLevel, GoalStatus, Person, Role
+from storage.models import Goal, GoalLevel, Person, Role
 
 # Goals a page, and lines a section: a line is at most ~270 characters (title and owner clipped), so a
 # section stays under Slack's 3,000 and a page at 8 blocks, far from a message's 50.
@@ -128,7 +128,7 @@ def build_for(session: Session, *, viewer: Person | Operator, scope: str, name: 
             continue
         below = [c for c in children.get(goal.id, []) if keep is None or c.id in keep]
         shown = [c for c in below if visible(c)]
-        tree.nodes.append(_node(goal, depth, krs[goal.id], by_id, managers, len(below) - len(shown)))
+        tree.nodes.append(_node(goal, depth, krs[goal.id], by_id, managers, len(below) - len(shown), today))
         stack.extend((child, depth + 1) for child in reversed(_ordered(shown)))
     tree.hidden_roots = sum(1 for g in roots if not visible(g))
     return tree
@@ -162,7 +162,7 @@ def _descendants(goals: list[Goal], children: dict[int | None, list[Goal]]) -> s
     return found
 
 
-def _node(goal: Goal, depth: int, krs, by_id: dict, managers: dict, hidden: int) -> Node:
+def _node(goal: Goal, depth: int, krs, by_id: dict, managers: dict, hidden: int, today: date) -> Node:
     if goal.level == GoalLevel.person:
         owner = by_id[goal.person_id].name if goal.person_id in by_id else "someone who left"
     else:  # a team goal's owner is the team's manager; a company goal's, the HR admin who set it
@@ -170,13 +170,14 @@ def _node(goal: Goal, depth: int, krs, by_id: dict, managers: dict, hidden: int)
         setter = setter or by_id.get(goal.created_by_id)
         owner = (f"{goal.team}, " if goal.team else "") + (setter.name if setter else "HR")
     period = periods.parse(goal.period)
+    share = progress_of(goal, krs)
     return Node(
         goal=goal,
         depth=depth,
-        progress=round(100 * progress_of(goal, krs)),
+        progress=round(100 * share),
         owner=owner,
         period_label=period.label if period else goal.period,
-        status_label=STATUS_LABELS[GoalStatus(goal.status)],
+        status_label=STATUS_LABELS[rollup.shown_status(goal, today, share)],
         hidden=hidden,
     )
 

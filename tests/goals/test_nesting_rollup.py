@@ -81,3 +81,13 @@ def test_children_count_by_their_weights():
     children = [goal(weight=30, progress=0.5), goal(weight=10, progress=0.0)]
     assert rollup.weighted(children) == pytest.approx(0.375)
     assert rollup.weighted([]) == 0.0
+
+
+def test_an_automatic_status_is_read_afresh_as_time_passes_one_set_by_hand_is_kept():
+    running = goal("2027", status=GoalStatus.active.value)
+    assert rollup.shown_status(running, date(2027, 1, 10), 0.1) == GoalStatus.active
+    assert rollup.shown_status(running, date(2027, 9, 1), 0.1) == GoalStatus.at_risk  # nobody updated it
+    by_hand = goal("2027", status=GoalStatus.active.value, status_by_hand=True)
+    assert rollup.shown_status(by_hand, date(2027, 9, 1), 0.1) == GoalStatus.active
+    pending = goal("2027", status=GoalStatus.pending.value)
+    assert rollup.shown_status(pending, date(2027, 9, 1), 0.0) == GoalStatus.pending
