@@ -25,6 +25,7 @@ from slack_bolt.request.payload_utils import (
     is_view_closed,
 )
 
+from domain.core import bounds
 from domain.core.services import Services
 from storage import jobs
 
@@ -94,6 +95,7 @@ def hand_off(work: Work) -> Callable[..., Any]:
 
     def middleware(req: BoltRequest, body: dict[str, Any], next: Callable[[], None]) -> BoltResponse | None:
         if handed_off(body):
+            bounds.clean_all(body)  # what the database refuses (NUL, lone surrogates) never reaches the job
             work.submit(Handoff.of(req))
             return BoltResponse(status=200, body="")
         next()

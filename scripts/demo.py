@@ -304,23 +304,30 @@ def scene_standup_answers(demo: Demo) -> None:
 
 
 def scene_goals(demo: Demo) -> None:
-    say("== Goals: Maria sets a team goal; Ana proposes hers, aligned to it")
+    say("== Goals: HR sets the year's company goal; Maria breaks it down for her team; Ana aligns hers")
     sb = demo.sb
-    maria, ana = demo.person("maria@acme.test"), demo.person("ana@acme.test")
-    quarter = _period_key()
+    maria, ana, dee = (demo.person(f"{n}@acme.test") for n in ("maria", "ana", "dee"))
+    quarter, year = _period_key(), goal_periods.options(datetime.now(UTC).date())[4].key
+    sb.slash_command(dee, "/goals", "new company")
+    _wait_modal(demo, dee, "goal_submit")
+    demo.select(dee, "goal_period", year)  # the form then shows the year's end as the due day
+    demo.settle(lambda: f"due_{year}" in str(sb.open_views(dee)[-1]))
+    sb.submit_view(dee, {"title": "Every team on the new platform", "metric": "teams", "target": "120"})
+    demo.settle(lambda: "Company goal set" in str(sb.open_views(dee)))
     sb.slash_command(maria, "/goals", "new team")
     _wait_modal(demo, maria, "goal_submit")
-    team_goal = {"title": "Teams on the new platform", "kind": "result", "period": quarter}
+    company = _first_option(sb, maria, "parent")
+    team_goal = {"title": "Teams on the new platform", "period": quarter, "parent": company}
     sb.submit_view(maria, {**team_goal, "metric": "teams migrated", "baseline": "40", "target": "60"})
     demo.settle(lambda: "Team goal set" in str(sb.open_views(maria)))
     sb.slash_command(ana, "/goals", "new")
     _wait_modal(demo, ana, "goal_submit")
-    parent = next(b for b in sb.open_views(ana)[-1]["blocks"] if b.get("block_id") == "parent")
+    demo.select(ana, "goal_kind", "objective")  # kind first: the form then asks for key results
+    demo.settle(lambda: "kr1_title" in str(sb.open_views(ana)[-1]))
     okr = {
         "title": "Finish the billing migration",
-        "kind": "objective",
         "period": quarter,
-        "parent": parent["element"]["options"][0]["value"],
+        "parent": next(v for v in _options(sb, ana, "parent") if v != company),
         "kr1_title": "Customers on the new billing",
         "kr1_target": "100",
     }
@@ -341,6 +348,41 @@ def scene_goals(demo: Demo) -> None:
     _wait_modal(demo, maria, "goal_decision_submit")
     sb.submit_view(maria, {"comment": "Agreed. Shout if the shutdown slips."})
     demo.settle(lambda: "approved the new goal" in str(sb.dm_messages(ana)))
+    say("== Roll-up: the team goal and the company goal follow the goals aligned to them")
+    for uid in (maria, dee):
+        sb.slash_command(uid, "/goals", "")
+        demo.settle(lambda uid=uid: "progress:" in str(sb.ephemerals(uid)[-1:]))
+        menu = [
+            o["value"]
+            for o in _overflow_options(sb.ephemerals(uid)[-1])
+            if o["value"].startswith("progress:")
+        ]
+        demo.select(uid, "goal_menu", menu[0])  # Maria: her team goal; Dee (HR): the company goal, first
+        _wait_modal(demo, uid, "goal_progress_submit")
+        sb.submit_view(uid, {"mode": "children", "status": "auto"})
+        demo.settle(lambda uid=uid: "Progress on" in str(sb.open_views(uid)))
+    sb.slash_command(ana, "/goals", "")
+    demo.settle(lambda: "goal_progress" in str(sb.ephemerals(ana)[-1:]))
+    demo.click(ana, "goal_progress")
+    _wait_modal(demo, ana, "goal_progress_submit")
+    krs = [b["block_id"] for b in sb.open_views(ana)[-1]["blocks"] if b["block_id"].startswith("kr_")]
+    sb.submit_view(ana, {krs[0]: "60", krs[1]: "20", "status": "auto"})
+    demo.settle(lambda: "40%" in str(sb.open_views(ana)))
+    sb.slash_command(ana, "/goals", "tree")
+    demo.settle(lambda: "goal tree" in str(sb.ephemerals(ana)[-1:]))
+
+
+def _options(sb, uid: str, block_id: str) -> list[str]:
+    block = next(b for b in sb.open_views(uid)[-1]["blocks"] if b.get("block_id") == block_id)
+    return [o["value"] for o in block["element"]["options"]]
+
+
+def _first_option(sb, uid: str, block_id: str) -> str:
+    return _options(sb, uid, block_id)[0]
+
+
+def _overflow_options(message: dict) -> list[dict]:
+    return [o for b in message.get("blocks", []) for o in b.get("accessory", {}).get("options", [])]
 
 
 def _period_key() -> str:

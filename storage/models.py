@@ -400,7 +400,17 @@ class Goal(SQLModel, table=True):
     starts_on: date = Field(sa_column=sa.Column(sa.Date, nullable=False))
     due_on: date = Field(sa_column=sa.Column(sa.Date, nullable=False))
     parent_id: int | None = Field(
-        default=None, sa_column=sa.Column(sa.Integer, sa.ForeignKey("goals.id"), nullable=True)
+        default=None, sa_column=sa.Column(sa.Integer, sa.ForeignKey("goals.id"), nullable=True, index=True)
+    )
+    # Progress from 0 to 1, kept so a parent rolls up its children's in the same transaction.
+    progress: float = Field(default=0.0, sa_column=sa.Column(sa.Float, nullable=False, server_default="0"))
+    # True: progress is computed from the children, weighted; False: entered by the owner.
+    rollup: bool = Field(
+        default=False, sa_column=sa.Column(sa.Boolean, nullable=False, server_default=sa.false())
+    )
+    # True: the owner set the status; else it follows progress against the time elapsed.
+    status_by_hand: bool = Field(
+        default=False, sa_column=sa.Column(sa.Boolean, nullable=False, server_default=sa.false())
     )
     status: str = Field(default=GoalStatus.draft.value, sa_column=sa.Column(sa.String(16), nullable=False))
     # Bumped by every agreement: a proposal made against an older version is stale.
@@ -421,6 +431,7 @@ class KeyResult(SQLModel, table=True):
     )
     position: int = Field(sa_column=sa.Column(sa.Integer, nullable=False))
     title: str = Field(sa_column=sa.Column(sa.String(200), nullable=False))
+    baseline: float = Field(default=0.0, sa_column=sa.Column(sa.Float, nullable=False, server_default="0"))
     target: float = Field(sa_column=sa.Column(sa.Float, nullable=False))
     current: float = Field(default=0.0, sa_column=sa.Column(sa.Float, nullable=False, server_default="0"))
 

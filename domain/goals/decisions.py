@@ -87,7 +87,7 @@ def decide(session: Session, *, actor_slack_id: str, metadata: str, comment: str
     ):
         raise GoalError("This proposal was already decided: nothing more to do.")
     if status == ProposalStatus.approved:
-        apply(session, goal, proposal)
+        apply(session, goal, proposal, now.date())
     elif proposal.action == "new":
         goal.status = (GoalStatus.dropped if status == ProposalStatus.rejected else GoalStatus.draft).value
     goal.updated_at = now

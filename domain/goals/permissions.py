@@ -10,7 +10,7 @@ from domain.goals.errors import GoalError
 from domain.goals.terms import AGREED
 from storage import goals as store
 from storage import people
-from storage.models import Goal, GoalLevel, GoalProposal, GoalStatus, Person, ProposalStatus
+from storage.models import Goal, GoalLevel, GoalProposal, GoalStatus, Person, ProposalStatus, Role
 
 log = logging.getLogger(__name__)
 
@@ -26,13 +26,20 @@ def may_set_shared(actor: Person, level: GoalLevel) -> bool:
     return is_admin(actor) or actor.role in ("manager", "admin")
 
 
+def owns_shared(actor: Person, goal: Goal) -> bool:
+    """A company goal is its HR admins'; a team goal its manager's (and whoever set it)."""
+    if is_admin(actor) or goal.created_by_id == actor.id:
+        return True
+    return goal.level == GoalLevel.team and actor.role == Role.manager and actor.team == goal.team
+
+
 def check_may_edit(session: Session, actor: Person, goal: Goal) -> Person | None:
     """The goal's person (None for shared goals) when the actor may change it; NotAllowed otherwise."""
     if goal.status == GoalStatus.dropped:
         raise GoalError("That goal was dropped.")
     if goal.level != GoalLevel.person:
-        if not (is_admin(actor) or goal.created_by_id == actor.id):
-            raise NotAllowed("Only whoever set this goal, or an HR admin, can change it.")
+        if not owns_shared(actor, goal):
+            raise NotAllowed("Only whoever set this goal, the team's manager or an HR admin can change it.")
         return None
     person = people.get(session, person_id=goal.person_id) if goal.person_id else None
     if person is None or not may_shape(actor, person):
