@@ -3,7 +3,7 @@ digest channel and its message of each period.
 Existing check-ins become answers to the weekly template's first version (today's five questions).
 
 Revision ID: 0012
-Revises: 0009 (the lead chains it after 0010 and 0011 of the branches merged alongside)
+Revises: 0011
 Create Date: 2026-12-02
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 import storage.types
 
 revision: str = "0012"
-down_revision: str | None = "0009"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
