@@ -120,8 +120,8 @@ def test_a_worker_killed_mid_burst_loses_no_acknowledged_dm_and_doubles_none(san
 def test_a_replica_killed_whole_mid_burst_loses_nothing_it_acknowledged(tmp_path, sandbox):
     """`checkins serve` and its workers SIGKILLed at once, then started again on the same database: every DM
     it had acknowledged is in the file once; the rest were never acknowledged (Slack sends events again)."""
+    from tests.bot.test_cli import _serve, _workers
     from tests.support import cli_env, csv_text, run_cli, slack_users
-    from tests.test_cli import _serve, _workers
 
     sandbox.rate_limits_enabled = False
     ids = slack_users(sandbox, {"boss@acme.test": "UTC", "ana@acme.test": "UTC"})
