@@ -3,7 +3,7 @@
 Each foreign key in the schema is listed in REFERENCES with what becomes of a row that points at a row being
 erased: it goes too (it belongs to it), or its reference is cleared to NULL (the row is someone else's; the
 erased person only wrote it or is named in it). An unlisted foreign key stops the erasure before anything is
-deleted (and fails tests/test_file_delete.py), so a new table cannot be forgotten.
+deleted (and fails tests/performance_file/test_privacy.py), so a new table cannot be forgotten.
 """
 
 from collections import Counter

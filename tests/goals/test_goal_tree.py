@@ -9,8 +9,7 @@ from pathlib import Path
 from storage import people
 from storage.models import Goal
 from storage.types import utcnow
-from tests.support import wait_for
-from tests.test_cli import _env, run
+from tests.support import cli_env, run_cli, wait_for
 
 YEAR = utcnow().year
 
@@ -134,10 +133,10 @@ def test_a_300_goal_tree_is_paged_within_block_kit_limits(world):
 
 def test_the_whole_tree_exported_as_png_csv_and_json_with_every_node(world, sandbox, database_url, tmp_path):
     titles = company_of_300(world.services)
-    env = _env(sandbox, database_url)
+    env = cli_env(sandbox, database_url)
     for fmt in ("csv", "json", "png"):
         out = tmp_path / f"tree.{fmt}"
-        result = run(["goals", "tree", "--format", fmt, "--output", str(out)], env, tmp_path)
+        result = run_cli(["goals", "tree", "--format", fmt, "--output", str(out)], env, tmp_path)
         assert result.returncode == 0, result.stderr
         assert "300 goals written" in result.stderr
     rows = list(csv.DictReader((tmp_path / "tree.csv").open(encoding="utf-8")))
@@ -151,6 +150,6 @@ def test_the_whole_tree_exported_as_png_csv_and_json_with_every_node(world, sand
     assert width == 1300 and height >= 300 * 25  # a row of ~26 pixels a goal: text stays 9 points
     if keep := os.environ.get("CHECKINS_KEEP_TREE_PNG"):  # to look at it
         Path(keep).write_bytes(png)
-    team = run(["goals", "tree", "--team", "Platform", "--format", "json"], env, tmp_path)
+    team = run_cli(["goals", "tree", "--team", "Platform", "--format", "json"], env, tmp_path)
     assert len(json.loads(team.stdout)["goals"]) == 280  # the 40 team goals and their 240 personal ones
-    assert "no team called Nowhere" in run(["goals", "tree", "--team", "Nowhere"], env, tmp_path).stderr
+    assert "no team called Nowhere" in run_cli(["goals", "tree", "--team", "Nowhere"], env, tmp_path).stderr

@@ -35,8 +35,7 @@ from storage.models import (
 )
 from storage.types import utcnow
 from tests.reviews.test_reviews import agreed_goal, assess, bot_dms, modal, self_assess, start
-from tests.support import TEAM, csv_text, import_org, seed_team, slack_users, wait_for
-from tests.test_cli import _env, run
+from tests.support import TEAM, cli_env, csv_text, import_org, run_cli, seed_team, slack_users, wait_for
 
 REFERENCE_SHAPED = re.compile(r"^(by|.+_by|.+_id|.+_ids)$")
 
@@ -458,14 +457,14 @@ def test_deleting_a_person_leaves_nothing_of_them_and_the_rest_intact(
     person_id = _id(services, email)
     name = email.split("@")[0].title()
     before = snapshot(engine)
-    env = _env(sb, database_url)
+    env = cli_env(sb, database_url)
 
-    declined = run(["file", "delete", email], env, tmp_path)  # no input: the confirmation is declined
+    declined = run_cli(["file", "delete", email], env, tmp_path)  # no input: the confirmation is declined
     assert declined.returncode == 1 and "Aborted" in declined.stderr
     assert f"Delete everything checkins holds about {name} <{email}>" in declined.stdout
     assert snapshot(engine) == before
 
-    done = run(["file", "delete", email, "--yes"], env, tmp_path)
+    done = run_cli(["file", "delete", email, "--yes"], env, tmp_path)
     assert done.returncode == 0, done.stderr
     assert f"{name} <{email}> deleted" in done.stdout
     after = snapshot(engine)
@@ -554,7 +553,9 @@ def test_the_id_of_someone_deleted_is_never_given_to_the_next_person(sandbox, ru
 
 
 def test_deleting_someone_not_in_checkins_says_so(world, database_url, tmp_path):
-    result = run(["file", "delete", "nobody@acme.test", "--yes"], _env(world.sb, database_url), tmp_path)
+    result = run_cli(
+        ["file", "delete", "nobody@acme.test", "--yes"], cli_env(world.sb, database_url), tmp_path
+    )
     assert result.returncode == 1 and "nobody@acme.test is not in checkins" in result.stderr
     assert "Traceback" not in result.stderr
 

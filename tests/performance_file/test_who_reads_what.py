@@ -18,8 +18,7 @@ from storage import file_entries, people
 from storage import goals as goal_store
 from storage.models import EntryKind, Goal, GoalStatus, Person
 from tests.summaries.test_summaries import CLOSED, PROMPTED, answer
-from tests.support import joined, seed_team, slack_users, utc
-from tests.test_cli import _env, run
+from tests.support import cli_env, joined, run_cli, seed_team, slack_users, utc
 
 READERS = [
     "the person",
@@ -126,7 +125,7 @@ def reads(services, reader: str, kind: str, env, cwd) -> str:
         viewer = OPERATOR if email is None else people.get_by_email(session, email=email)
         if kind == "summaries":
             if email is None:  # the CLI sends summaries to managers; it shows none of them
-                done = run(["summary", "send"], env, cwd)
+                done = run_cli(["summary", "send"], env, cwd)
                 return "yes" if secret in done.stdout + done.stderr else "no"
             shown = []
             summary = build(session, manager=viewer, cycle=None, now=CLOSED)
@@ -169,7 +168,7 @@ def reads(services, reader: str, kind: str, env, cwd) -> str:
 def test_who_reads_what(org, sandbox, database_url, tmp_path, kind, reader):
     expected = READS[kind][READERS.index(reader)]
     looks = file_views(org)
-    assert reads(org, reader, kind, _env(sandbox, database_url), tmp_path) == expected
+    assert reads(org, reader, kind, cli_env(sandbox, database_url), tmp_path) == expected
     # every read of her file by someone else is recorded in it (goals here are read through /goals, no file)
     file_read = kind not in ("summaries", "goals") or (kind == "goals" and WHO[reader] is None)
     readers = ("their manager", "HR admins", "the operator's CLI")

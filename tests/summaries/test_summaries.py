@@ -246,7 +246,7 @@ def test_the_quarter_summary_covers_the_whole_quarter(world):
 def test_the_hr_channel_goes_on_posting_after_its_chooser_is_deleted_and_the_other_admins_are_told_once(
     world, database_url, tmp_path
 ):
-    from tests.test_cli import _env, run
+    from tests.support import cli_env, run_cli
 
     sb, services, ids = world.sb, world.services, world.ids
     dee, chen = ids["dee@acme.test"], ids["chen@acme.test"]
@@ -256,7 +256,7 @@ def test_the_hr_channel_goes_on_posting_after_its_chooser_is_deleted_and_the_oth
     sb.slash_command(dee, "/checkins", f"summary channel <#{hr}|hr-pulse>")
     wait_for(lambda: "no individual answers" in sb.transcript(dee))
 
-    done = run(["file", "delete", "dee@acme.test", "--yes"], _env(sb, database_url), tmp_path)
+    done = run_cli(["file", "delete", "dee@acme.test", "--yes"], cli_env(sb, database_url), tmp_path)
     assert done.returncode == 0, done.stderr
     (told,) = [m for m in sb.dm_messages(chen) if "has left" in m["text"]]
     assert f"the HR summary channel (<#{hr}>)" in told["text"] and "/checkins summary channel" in told["text"]

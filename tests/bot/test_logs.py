@@ -12,8 +12,7 @@ from bot.settings import SettingsError
 from schedules.jobs import run_tick
 from storage.types import utcnow
 from tests.performance_file.test_privacy import FOR_OTHERS, OWN, build_history, more_history
-from tests.support import TEAM, wait_for
-from tests.test_cli import _env, run
+from tests.support import TEAM, cli_env, run_cli, wait_for
 
 APP_LOGGERS = ("checkins", "bot", "domain", "handlers", "schedules", "storage", "message_templates")
 # What people wrote in the cycle, besides OWN and FOR_OTHERS (tests/performance_file/test_privacy.py).
@@ -50,8 +49,8 @@ def test_a_whole_cycle_and_an_erasure_log_no_email_name_or_text_anyone_wrote(
     sb.slash_command(ids["bo@acme.test"], "/goals", f"<@{ids['ana@acme.test']}|ana>")
     wait_for(lambda: "Only their manager or an HR admin" in sb.transcript(ids["bo@acme.test"]))
     run_tick(services, now=utcnow())
-    env = _env(sb, database_url, LOG_LEVEL="INFO")  # a one-shot command logs only warnings by default
-    erased = run(["file", "delete", "ana@acme.test", "--yes"], env, tmp_path)
+    env = cli_env(sb, database_url, LOG_LEVEL="INFO")  # a one-shot command logs only warnings by default
+    erased = run_cli(["file", "delete", "ana@acme.test", "--yes"], env, tmp_path)
     assert erased.returncode == 0, erased.stderr
 
     # the app's own lines at every level; the libraries' from INFO (their DEBUG holds Slack's payloads)
@@ -68,9 +67,9 @@ def test_a_whole_cycle_and_an_erasure_log_no_email_name_or_text_anyone_wrote(
 
 
 def test_log_format_json_writes_one_object_a_line(world, database_url, tmp_path):
-    result = run(
+    result = run_cli(
         ["file", "delete", "dee@acme.test", "--yes"],
-        _env(world.sb, database_url, LOG_FORMAT="json", LOG_LEVEL="INFO"),
+        cli_env(world.sb, database_url, LOG_FORMAT="json", LOG_LEVEL="INFO"),
         tmp_path,
     )
     assert result.returncode == 0, result.stderr
@@ -105,7 +104,7 @@ def test_bad_log_settings_are_refused(env, problem):
 
 
 def test_a_bad_log_setting_ends_the_command_in_one_line(tmp_path):
-    result = run(["file", "delete", "x@acme.test"], {"PATH": "", "LOG_LEVEL": "loud"}, tmp_path)
+    result = run_cli(["file", "delete", "x@acme.test"], {"PATH": "", "LOG_LEVEL": "loud"}, tmp_path)
     assert result.returncode == 2 and result.stderr.strip().startswith("checkins: LOG_LEVEL is malformed")
 
 
