@@ -92,14 +92,7 @@ def ask_revision(
         "assessor": manager,
     }
     outcome = Outcome(notice=f"Asked {manager.name if manager else 'your manager'} to revise the plan.")
-    if review.plan_channel and review.plan_ts:
-        outcome.updates.append(
-            (
-                review.plan_channel,
-                review.plan_ts,
-                render_message("reviews/plan.json.j2", state="revising", **context),
-            )
-        )
+    _show_plan(outcome, review, state="revising", context=context)
     if manager is not None:
         message = render_message(
             "reviews/revision.json.j2", review=review, person=person, label=period_label, sent=False
@@ -157,17 +150,17 @@ def agree(session: Session, *, actor_slack_id: str, value: str, now: datetime) -
         notice=f"Agreed. The plan is now {len(drafts)} draft goal(s) for {following.label}: shape them and "
         "propose them with `/goals` (Edit). They will come up in your check-ins."
     )
-    if review.plan_channel and review.plan_ts:
-        outcome.updates.append(
-            (
-                review.plan_channel,
-                review.plan_ts,
-                render_message("reviews/plan.json.j2", state="agreed", **context),
-            )
-        )
+    _show_plan(outcome, review, state="agreed", context=context)
     if manager is not None:
         message = render_message(
             "reviews/agreed.json.j2", review=review, person=person, label=period_label, following=following
         )
         outcome.posts.append(Post(manager.slack_user_id, None, message))
     return outcome
+
+
+def _show_plan(outcome: Outcome, review: Review, *, state: str, context: dict) -> None:
+    """The plan's message, where the person read it, says where the plan stands now."""
+    if review.plan_channel and review.plan_ts:
+        plan = render_message("reviews/plan.json.j2", state=state, **context)
+        outcome.updates.append((review.plan_channel, review.plan_ts, plan))
