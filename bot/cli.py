@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from slack_bolt.error import BoltError
 
 from bot.consumer import WorkerStartError
+from bot.logs import configure as configure_logging
 from bot.settings import SettingRefused, Settings, SettingsError, load_settings
 from domain.core.slack import SlackError
 from domain.org import service as org
@@ -24,21 +25,14 @@ def _settings() -> Settings:
 
 @click.group(help="checkins: weekly check-ins, goals, feedback and performance files in Slack.")
 @click.version_option(package_name="checkins", prog_name="checkins")
-@click.option("-v", "--verbose", is_flag=True, help="Log debug details.")
+@click.option("-v", "--verbose", is_flag=True, help="Log debug details (LOG_LEVEL=DEBUG).")
 @click.pass_context
 def cli(ctx: click.Context, verbose: bool) -> None:
     # Logs go to stderr, the report to stdout. A command that ends (all but `serve`) logs only warnings
-    # and errors by default: on success its report is all it says.
+    # and errors unless LOG_LEVEL says otherwise: on success its report is all it says. LOG_FORMAT=json for
+    # log shippers; a malformed setting ends in one line, status 2.
     quiet = ctx.invoked_subcommand != "serve"
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    if not verbose:
-        logging.getLogger("alembic").setLevel(logging.WARNING)
-        # The SDK logs each failed call before raising it; the gateway then says it once, as a SlackError.
-        logging.getLogger("slack_sdk.web.base_client").setLevel(logging.CRITICAL)
+    configure_logging(verbose=verbose, default="WARNING" if quiet else "INFO")
 
 
 @cli.command(
@@ -361,6 +355,49 @@ def holiday_list() -> None:
         click.echo("no holidays")
 
 
+@cli.group("goals", help="Goals: the whole goal tree as a file.")
+def goals_group() -> None:
+    pass
+
+
+@goals_group.command(
+    "tree", help="Write the goal tree of the company (or of a team) with every goal: PNG, CSV or JSON."
+)
+@click.option("--format", "fmt", type=click.Choice(["png", "csv", "json"]), default="png", show_default=True)
+@click.option("--team", help="Only this team's goals and what breaks them down.")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Write here instead of to standard output.",
+)
+def goals_tree(fmt: str, team: str | None, output: Path | None) -> None:
+    from bot.app import build_services
+    from domain.core.access import OPERATOR
+    from domain.goals import export
+    from domain.goals import tree as goal_tree
+    from domain.goals.errors import GoalError
+    from storage.types import utcnow
+
+    services = build_services(_settings())
+    scope, name = ("team", team) if team else ("company", "")
+    try:
+        with services.session() as session:
+            tree = goal_tree.build_for(
+                session, viewer=OPERATOR, scope=scope, name=name, today=utcnow().date()
+            )
+            content = export.render(tree, fmt)
+    except GoalError as err:
+        raise click.ClickException(str(err)) from err
+    if output is None:
+        click.get_binary_stream("stdout").write(content)
+        return
+    try:
+        output.write_bytes(content)
+    except OSError as err:
+        raise click.ClickException(f"cannot write {output}: {err.strerror}") from err
+    click.echo(f"{len(tree.nodes)} goals written to {output}", err=True)
+
+
 @cli.group("file", help="Performance files: export one, or delete a person's data everywhere.")
 def file_group() -> None:
     pass
@@ -429,10 +466,18 @@ def file_delete(email: str, yes: bool) -> None:
             erased = privacy.erase(session, email=email)
     except (privacy.PrivacyError, UnclassifiedReference) as err:
         raise click.ClickException(str(err)) from err
-    log.info("erased %s", erased.email)
+    log.info("erased a person (%d rows deleted or cleared)", sum(erased.counts.values()))
     for what, count in sorted(erased.counts.items()):
         if count:
             click.echo(f"  {what}: {count}")
+    if erased.orphaned:
+        from domain.performance_file.flows import tell_admins
+
+        try:
+            told = tell_admins(services, orphaned=erased.orphaned)
+            click.echo(f"  HR admins told that the chooser of {', '.join(erased.orphaned)} left: {told}")
+        except SlackError as err:
+            click.echo(f"  HR admins could not be told that a channel's chooser left: {err.code}", err=True)
     click.echo(f"{who} deleted. Remove them from the org CSV too, or the next import adds them back.")
 
 

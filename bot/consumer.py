@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot import logs
 from domain.core.services import Services
 from storage import jobs
 
@@ -127,12 +128,18 @@ class Consumer:
             error = f"{type(err).__name__}: {err}"
             with jobs.writing(self.services.engine), self.services.session() as session:
                 state = jobs.fail(session, job_id=job.id, holder=holder, error=error, tries=job.tries)
+            # The log names the error's type only: its text may quote a person. The whole error stays on the
+            # job, for `checkins jobs --failures`, and goes with the job (pruned, or erased with the person).
             if state == jobs.FAILED:
                 log.error("job %s (%s, %s) failed for good after %d tries: %s",
-                          job.id, job.kind, job.key, job.tries, error)  # fmt: skip
+                          job.id, job.kind, job.key, job.tries, type(err).__name__)  # fmt: skip
             else:
                 log.warning(
-                    "job %s (%s) failed on try %d, tried again: %s", job.id, job.kind, job.tries, error
+                    "job %s (%s) failed on try %d, tried again: %s",
+                    job.id,
+                    job.kind,
+                    job.tries,
+                    type(err).__name__,
                 )
         else:
             with jobs.writing(self.services.engine), self.services.session() as session:
@@ -222,7 +229,9 @@ def _worker_main(build: Callable[[], Consumer], ready: Connection, log_level: in
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s %(name)s[worker]: %(message)s")
+    logs.configure(
+        verbose=log_level <= logging.DEBUG, default=logging.getLevelName(log_level)
+    )  # LOG_FORMAT too
     consumer = build().start()
     # Acks have a deadline and the work after them none so pressing: when the CPU is short, the serving
     # process goes first.

@@ -7,7 +7,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from domain.checkins import conversation, flows, holidays, periods, service, settings
+from domain.checkins import conversation, digest, flows, holidays, periods, service, settings, templates
 from domain.core import delivery
 from domain.core.clock import utcnow
 from domain.core.services import Services
@@ -19,9 +19,13 @@ from message_templates.render import render_message, render_view
 PAUSE = re.compile(r"^pause\s+(?:until\s+)?(\S+)$")
 HOLIDAY = re.compile(r"^holiday\s+(add|remove)\s+(\S+)\s*(.*)$", re.IGNORECASE)
 HELP = (
-    "`/checkins` your check-in and how you are set up · `/checkins skip` skip this period's check-in · "
+    "`/checkins` your check-in and how you are set up · `/checkins now` answer now, or early for the next "
+    "period · `/checkins skip` skip this period's check-in · "
     "`/checkins pause until YYYY-MM-DD` · `/checkins resume` · "
     "`/checkins settings [TEAM]` (managers, HR admins) · "
+    "`/checkins channel #channel [TEAM]` where a team's digest goes (managers, HR admins) · "
+    "`/checkins templates`, "
+    "`/checkins template new NAME|copy SLUG [NAME]|edit SLUG|archive SLUG` (HR admins) · "
     "`/checkins holidays`, `/checkins holiday add|remove YYYY-MM-DD [NAME]` (HR admins) · "
     "`/checkins summary channel #channel` where each team's figures go (HR admins) · "
     "`/checkins export [@person] [md|json|csv|html]` your file (managers: a report's) as a file in your DM · "
@@ -36,6 +40,7 @@ def register(app: App) -> None:
     app.view(CallbackId.checkin_submit)(submit_checkin)
     app.view(CallbackId.checkin_reply_submit)(submit_reply)
     app.view(CallbackId.checkins_settings_submit)(submit_settings)
+    app.view(CallbackId.checkin_template_submit)(submit_template)
     app.event({"type": "message", "channel_type": "im"})(direct_message)
 
 
@@ -52,6 +57,9 @@ def checkins_command(ack: Ack, command: dict[str, Any], respond: Respond, servic
     if words and words[0].lower() == "1on1":
         one_on_ones.command(services, command, command.get("text", "").strip()[4:], respond, now)
         return
+    if text == "now":
+        _open_early(services, command, respond)
+        return
     with refusals_told(respond), services.session() as session:
         if text in ("", "status", "help"):
             overview = service.overview(session, slack_user_id=user_id, now=now)
@@ -61,6 +69,18 @@ def checkins_command(ack: Ack, command: dict[str, Any], respond: Respond, servic
             form = settings.form(session, slack_user_id=user_id, team=argument or None)
             services.gateway.open_view(
                 command["trigger_id"], render_view("checkins/settings_modal.json.j2", form=form)
+            )
+            return
+        if words and words[0].lower() == "template" and len(words) > 1 and words[1].lower() != "archive":
+            form = templates.form(
+                session,
+                slack_user_id=user_id,
+                action=words[1].lower(),
+                slug=words[2].lower() if len(words) > 2 and words[1].lower() != "new" else "",
+                name=" ".join(words[2:] if words[1].lower() == "new" else words[3:]),
+            )
+            services.gateway.open_view(
+                command["trigger_id"], render_view("checkins/template_modal.json.j2", form=form)
             )
             return
         if text == "skip":
@@ -79,6 +99,14 @@ def checkins_command(ack: Ack, command: dict[str, Any], respond: Respond, servic
             answer = f"Upcoming company holidays: {listed}."
         elif match := HOLIDAY.match(" ".join(words)):
             answer = _holiday(session, user_id, match.group(1).lower(), match.group(2), match.group(3))
+        elif text == "templates":
+            answer = templates.listing(session, slack_user_id=user_id)
+        elif len(words) == 3 and text.startswith("template archive"):
+            answer = templates.archive(session, slack_user_id=user_id, slug=words[2].lower(), now=now)
+        elif words and words[0].lower() == "channel":
+            team, channel = digest.choose_channel(session, slack_user_id=user_id, text=argument, now=now)
+            session.commit()
+            answer = digest.welcome(services, team=team, channel=channel)
         elif text.startswith("summary channel"):
             answer = summaries.choose_hr_channel(session, user_id, argument)
         elif text == "resume":
@@ -87,6 +115,16 @@ def checkins_command(ack: Ack, command: dict[str, Any], respond: Respond, servic
         else:
             answer = f"I don't know `/checkins {text}`. {HELP}"
         respond(notice(answer))
+
+
+def _open_early(services: Services, command: dict[str, Any], respond: Respond) -> None:
+    def build(session) -> dict:
+        user_id, now = command["user_id"], utcnow()
+        checkin_id = service.early(session, slack_user_id=user_id, now=now)
+        form = service.form(session, slack_user_id=user_id, checkin_id=checkin_id, now=now)
+        return render_view("checkins/modal.json.j2", form=form)
+
+    open_modal(services, command["trigger_id"], respond, build)
 
 
 def _holiday(session, user_id: str, action: str, day_text: str, name: str) -> str:
@@ -134,9 +172,11 @@ def submit_checkin(ack: Ack, body: dict[str, Any], view: dict[str, Any], service
             now=utcnow(),
         )
 
-    result = answer_submission(ack, services, run=run, refusal_block="progress")
+    inputs = [b["block_id"] for b in view.get("blocks", []) if b.get("type") == "input" and b.get("block_id")]
+    result = answer_submission(ack, services, run=run, refusal_block=inputs[0] if inputs else "progress")
     if result is not None:
         flows.share_with_manager(services, checkin_id=result.checkin_id)
+        digest.share_with_team(services, checkin_id=result.checkin_id, now=utcnow())
 
 
 def open_reply(
@@ -179,6 +219,21 @@ def submit_settings(ack: Ack, body: dict[str, Any], view: dict[str, Any], servic
         )
 
     answer_submission(ack, services, run=run, refusal_block="team")
+
+
+def submit_template(ack: Ack, body: dict[str, Any], view: dict[str, Any], services: Services) -> None:
+    def run(session):
+        values = input_values(view)
+        return templates.save(
+            session,
+            slack_user_id=body["user"]["id"],
+            slug=view.get("private_metadata", ""),
+            name=values.get("name", ""),
+            text=values.get("questions", ""),
+            now=utcnow(),
+        )
+
+    answer_submission(ack, services, run=run, refusal_block="questions", done_title="Template saved")
 
 
 def direct_message(event: dict[str, Any], services: Services) -> None:

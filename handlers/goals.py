@@ -1,14 +1,20 @@
 """Goals: `/goals`, the goal buttons (new, edit, counter, progress, decisions, drop) and the goal modals.
 Which modal opens comes from the button pressed; who may, from who pressed it."""
 
+import re
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
 from domain.core import directory
 from domain.core.clock import utcnow
+from domain.core.refusals import Refusal
 from domain.core.services import Services
+from domain.core.slack import SlackError
 from domain.goals import decisions, flows, modal, proposals, reading, tracking
+from domain.goals import export as goal_export
+from domain.goals import tree as goal_tree
+from domain.goals.errors import GoalError
 from domain.goals.outcome import Outcome
 from handlers.listeners import (
     act,
@@ -18,6 +24,7 @@ from handlers.listeners import (
     notice,
     open_modal,
     refusals_told,
+    tell,
 )
 from message_templates.ids import ActionId, CallbackId
 from message_templates.render import render_message, render_view
@@ -26,6 +33,7 @@ HELP = (
     "`/goals` your goals, with progress and buttons to update them · `/goals new` propose a goal to your "
     "manager · `/goals @report` a report's goals (managers, HR admins) · `/goals new @report` propose a goal "
     "to a report · `/goals new team` (managers), `/goals new company` (HR admins): goals others align to. "
+    "`/goals tree [company | team NAME | @person]` the goals aligned, with progress and owners. "
     "New goals and changes to agreed ones count once the other side agrees; progress needs no approval."
 )
 DECISIONS = {ActionId.goal_approve, ActionId.goal_reject, ActionId.goal_changes, ActionId.goal_accept}
@@ -37,13 +45,33 @@ MODALS = {
 }
 
 
+# Choices inside the goal modal that reshape it (views.update), by what they change.
+MODAL_CHOICES = {
+    ActionId.goal_kind: "kind",
+    ActionId.goal_period: "period",
+    ActionId.goal_parent: "parent",
+    ActionId.goal_add_kr: "add_kr",
+}
+
+
 def register(app: App) -> None:
     app.command("/goals")(goals_command)
-    for action_id in (ActionId.goal_new, ActionId.goal_edit, ActionId.goal_counter, ActionId.goal_progress):
+    for action_id in (
+        ActionId.goal_new,
+        ActionId.goal_edit,
+        ActionId.goal_counter,
+        ActionId.goal_progress,
+        ActionId.goal_breakdown,
+        ActionId.goal_menu,
+    ):
         app.action(action_id)(open_goal_modal)
     for action_id in DECISIONS:
         app.action(action_id)(open_goal_modal)
     app.action(ActionId.goal_drop)(drop_goal)
+    app.action(re.compile(f"^{ActionId.goal_tree_page}"))(turn_tree_page)
+    app.action(ActionId.goal_tree_png)(send_tree_png)
+    for action_id in MODAL_CHOICES:
+        app.action(action_id)(reshape_goal_modal)
     for callback_id in MODALS:
         app.view(callback_id)(submit_goal_modal)
 
@@ -57,7 +85,11 @@ def goals_command(ack: Ack, command: dict[str, Any], respond: Respond, services:
     view = message = None
     with refusals_told(respond):
         with services.session() as session:
-            if words[:1] == ["new"]:
+            if words[:1] == ["tree"]:
+                rest = text.split(maxsplit=1)[1] if len(words) > 1 else ""
+                scope, name = ("person", whom) if whom else goal_tree.read_scope(rest)
+                message = tree_page(session, user_id, scope, name, 0)
+            elif words[:1] == ["new"]:
                 level = words[1] if words[1:2] in (["team"], ["company"]) else "person"
                 form = modal.form(
                     session,
@@ -87,6 +119,9 @@ def open_goal_modal(
     ack()
     user_id, action_id = body["user"]["id"], ActionId(action["action_id"])
     value = action.get("value") or ""
+    if action_id == ActionId.goal_menu:  # a shared goal's overflow: "progress:<id>" or "breakdown:<id>"
+        chosen, _, value = ((action.get("selected_option") or {}).get("value") or "").partition(":")
+        action_id = ActionId.goal_progress if chosen == "progress" else ActionId.goal_breakdown
     number = int_or_none(value) or 0
 
     def build(session) -> dict:
@@ -103,11 +138,87 @@ def open_goal_modal(
             ActionId.goal_new: {"person_slack_id": value or None},
             ActionId.goal_edit: {"goal_id": number},
             ActionId.goal_counter: {"counter_proposal_id": number},
+            ActionId.goal_breakdown: {"parent_id": number},
         }[action_id]
         form = modal.form(session, actor_slack_id=user_id, today=utcnow().date(), **target)
         return render_view("goals/modal.json.j2", form=form)
 
     open_modal(services, body["trigger_id"], respond, build)
+
+
+def reshape_goal_modal(ack: Ack, body: dict[str, Any], action: dict[str, Any], services: Services) -> None:
+    """A kind or period chosen, a key result added: the same modal with that kind's fields, what was typed
+    kept. A refusal (the goal dropped since, say) replaces the form with what happened."""
+    ack()
+    view = body["view"]
+    try:
+        with services.session() as session:
+            form = modal.refresh(
+                session,
+                actor_slack_id=body["user"]["id"],
+                metadata=view.get("private_metadata", ""),
+                values=input_values(view),
+                today=utcnow().date(),
+                changed=MODAL_CHOICES[ActionId(action["action_id"])],
+            )
+        updated = render_view("goals/modal.json.j2", form=form)
+    except Refusal as refusal:
+        updated = render_view("shared/modal_done.json.j2", title="Goal", notice=str(refusal))
+    services.gateway.update_view(view["id"], updated, hash=view.get("hash"))
+
+
+def tree_page(session, user_id: str, scope: str, name: str, page: int) -> dict:
+    tree = goal_tree.build(session, viewer_slack_id=user_id, scope=scope, name=name, today=utcnow().date())
+    page = min(max(page, 0), tree.pages - 1)
+    return render_message(
+        "goals/tree.json.j2", tree=tree, page=page, lines_a_section=goal_tree.LINES_A_SECTION
+    )
+
+
+def turn_tree_page(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, services: Services
+) -> None:
+    """Previous / next: the page replaces the one clicked. Built again, so what it shows is current."""
+    ack()
+    scope, _, rest = str(action.get("value") or "").partition(":")
+    page, _, name = rest.partition(":")
+    with refusals_told(respond):
+        if scope not in goal_tree.SCOPES:
+            raise GoalError("That page could not be read.")
+        with services.session() as session:
+            message = tree_page(session, body["user"]["id"], scope, name, int_or_none(page) or 0)
+        respond({**message, "response_type": "ephemeral", "replace_original": True})
+
+
+def send_tree_png(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, services: Services
+) -> None:
+    """The tree the person sees, as a PNG in their DM: what they may see, nothing more."""
+    ack()
+    scope, _, rest = str(action.get("value") or "").partition(":")
+    name = rest.partition(":")[2]
+    user_id = body["user"]["id"]
+    with refusals_told(respond):
+        if scope not in goal_tree.SCOPES:
+            raise GoalError("That tree could not be read.")
+        with services.session() as session:
+            tree = goal_tree.build(
+                session, viewer_slack_id=user_id, scope=scope, name=name, today=utcnow().date()
+            )
+            content = goal_export.to_png(tree)
+        comment = notice(f"{tree.title}: goal tree, {len(tree.nodes)} goals.")
+        try:
+            services.gateway.upload_to_dm(
+                user_id,
+                filename="goal-tree.png",
+                content=content,
+                title=f"{tree.title}: goal tree",
+                message=comment,
+            )
+        except SlackError as err:
+            respond(notice(f"The image could not be sent: {err}."))
+            return
+        tell(respond, notice("The goal tree is in your DM with me, as an image."))
 
 
 def drop_goal(

@@ -18,6 +18,14 @@ class ActionId(StrEnum):
     goal_changes = "goal_changes"
     goal_accept = "goal_accept"
     goal_counter = "goal_counter"
+    goal_kind = "goal_kind"
+    goal_period = "goal_period"
+    goal_add_kr = "goal_add_kr"
+    goal_parent = "goal_parent"
+    goal_breakdown = "goal_breakdown"
+    goal_tree_page = "goal_tree_page"  # + _prev / _next: two buttons in one block need two ids
+    goal_tree_png = "goal_tree_png"
+    goal_menu = "goal_menu"  # a shared goal's overflow: update progress, break down
     review_self_open = "review_self_open"
     review_assess_open = "review_assess_open"
     review_agree = "review_agree"
@@ -33,6 +41,7 @@ class CallbackId(StrEnum):
     checkin_submit = "checkin_submit"
     checkin_reply_submit = "checkin_reply_submit"
     checkins_settings_submit = "checkins_settings_submit"
+    checkin_template_submit = "checkin_template_submit"
     feedback_submit = "feedback_submit"
     goal_submit = "goal_submit"
     goal_progress_submit = "goal_progress_submit"

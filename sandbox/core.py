@@ -200,9 +200,16 @@ class Sandbox(Driver):
         with self.ws.lock:
             return copy.deepcopy(self.ws.user_record(uid))
 
-    def add_channel(self, name: str, is_private: bool = False, members: list[str] | None = None) -> str:
-        """A channel; public ones without `members` hold everyone, as #general does."""
-        return self.ws.add_channel(name, is_private=is_private, members=members)
+    def add_channel(
+        self, name: str, is_private: bool = False, members: list[str] | None = None, app_member: bool = True
+    ) -> str:
+        """A channel; public ones without `members` hold everyone, as #general does. `app_member=False`: the
+        app was not invited, and its posts there fail with not_in_channel until `invite_app`."""
+        return self.ws.add_channel(name, is_private=is_private, members=members, app_member=app_member)
+
+    def invite_app(self, channel_id: str) -> None:
+        with self.ws.lock:
+            self.ws.channels[channel_id]["app_member"] = True
 
     def dm_channel(self, uid: str) -> str:
         """The D… id of the user's DM with the app (what conversations.open answers)."""

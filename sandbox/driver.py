@@ -513,6 +513,22 @@ class Driver:
             uid, kind, holder, channel, block, el, option_value, sign=sign, timestamp=timestamp
         )
 
+    def type_in(self, uid: str, block_id: str, text: str) -> Reply:
+        """Type `text` into input `block_id` of the modal on top without submitting: Slack keeps it in the
+        view's state (and sends it along with a later action or views.update keeps it)."""
+        ws = self.ws
+        with ws.lock:
+            view = ws.top_modal(uid)
+            if view is None:
+                raise SandboxError(f"{uid} has no modal open")
+            found = [b for b in view["blocks"] if b.get("type") == "input" and b.get("block_id") == block_id]
+        if not found:
+            raise SandboxError(f"modal {view['id']} has no input {block_id!r}")
+        block = found[0]
+        return self._choose(
+            uid, "modal", view, None, block, block["element"], text, sign=True, timestamp=None
+        )
+
     def _choose(
         self, uid, kind, holder, channel, block, el, raw, *, sign: bool, timestamp: int | None
     ) -> Reply:

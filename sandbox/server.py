@@ -276,6 +276,8 @@ class ApiServer:
 
     def chat_post_message(self, args: dict) -> dict:
         channel = self.ws.resolve_channel(args.get("channel"))
+        if channel.get("app_member") is False:
+            raise ApiError("not_in_channel")
         text, blocks = self._content(args)
         metadata = args.get("metadata")
         if metadata is not None and not (

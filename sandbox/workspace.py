@@ -250,7 +250,9 @@ class Workspace:
         ]
 
     # -- channels -------------------------------------------------------------------------------
-    def add_channel(self, name: str, *, is_private: bool, members: list[str] | None) -> str:
+    def add_channel(
+        self, name: str, *, is_private: bool, members: list[str] | None, app_member: bool = True
+    ) -> str:
         with self.lock:
             name = name.lstrip("#")
             if any(c.get("name") == name for c in self.channels.values()):
@@ -267,6 +269,7 @@ class Workspace:
                 "members": None if members is None and not is_private else set(members or []),
                 "created": int(time.time()),
                 "messages": [],
+                "app_member": app_member,
             }
             return cid
 

@@ -33,6 +33,12 @@ PEOPLE = [
     ("chen@acme.test", "Chen Wei", "Asia/Tokyo", "maria@acme.test", ""),
     ("dee@acme.test", "Dee Okafor", "Europe/Berlin", "maria@acme.test", "admin"),  # and HR admin
 ]
+# A second team, on the daily standup template, with its channel digest.
+MOBILE = [
+    ("kai@acme.test", "Kai Tanaka", "Europe/Berlin", "", "manager"),
+    ("lu@acme.test", "Lu Chen", "Europe/Berlin", "kai@acme.test", ""),
+    ("sam@acme.test", "Sam Reed", "America/New_York", "kai@acme.test", ""),
+]
 
 
 def say(text: str = "") -> None:
@@ -141,11 +147,12 @@ class Demo:
 
 def scene_org(demo: Demo) -> None:
     say("== HR sets up the org")
-    for email, name, tz, _, _ in PEOPLE:
+    for email, name, tz, _, _ in PEOPLE + MOBILE:
         demo.ids[email] = demo.sb.add_user(email=email, real_name=name, name=email.split("@")[0], tz=tz)
     csv_path = OUT / "org.csv"
     lines = ["email,manager_email,team,role,timezone"]
     lines += [f"{email},{manager},Platform,{role}," for email, _, _, manager, role in PEOPLE]
+    lines += [f"{email},{manager},Mobile,{role}," for email, _, _, manager, role in MOBILE]
     csv_path.write_text("\n".join(lines) + "\n")
     demo.cli("org", "import", str(csv_path))
     demo.serve()
@@ -264,24 +271,63 @@ def scene_checkin_round(demo: Demo) -> None:
     demo.settle(lambda: "welcome tour" in str(demo.sb.dm_messages(maria)))
 
 
+def scene_standup_setup(demo: Demo) -> None:
+    say("== Kai puts Mobile on the daily standup template and gives it a channel digest")
+    kai = demo.person("kai@acme.test")
+    channel = demo.sb.add_channel("mobile-standup")
+    demo.sb.slash_command(kai, "/checkins", f"channel <#{channel}|mobile-standup>")
+    demo.settle(lambda: "digest will be posted" in demo.sb.transcript(kai))
+    demo.sb.slash_command(kai, "/checkins", "settings")
+    _wait_modal(demo, kai, "checkins_settings_submit")
+    demo.sb.submit_view(kai, {"template": "standup"})
+    demo.settle(lambda: demo.sb.open_views(kai) == [])
+
+
+def scene_standup_answers(demo: Demo) -> None:
+    say("== Lu and Sam answer the standup; their team answers go to #mobile-standup, in one thread")
+    _check_in(
+        demo,
+        "lu@acme.test",
+        {"yesterday": "Offline mode for the app", "today": "Sync conflicts", "on_track": "yes"},
+    )
+    _check_in(
+        demo, "sam@acme.test", {"yesterday": "Push notifications", "today": "Release notes", "on_track": "no"}
+    )
+    channel = next(c for c, v in demo.sb.ws.channels.items() if v.get("name") == "mobile-standup")
+
+    def replies():
+        return [m for m in demo.sb.channel_messages(channel) if m.get("thread_ts") not in (None, m["ts"])]
+
+    demo.settle(lambda: len(replies()) == 2 and "2 of 2 so far" in str(demo.sb.channel_messages(channel)))
+    for message in demo.sb.channel_messages(channel):
+        say(("    ↳ " if message.get("thread_ts") not in (None, message["ts"]) else "  ") + message["text"])
+
+
 def scene_goals(demo: Demo) -> None:
-    say("== Goals: Maria sets a team goal; Ana proposes hers, aligned to it")
+    say("== Goals: HR sets the year's company goal; Maria breaks it down for her team; Ana aligns hers")
     sb = demo.sb
-    maria, ana = demo.person("maria@acme.test"), demo.person("ana@acme.test")
-    quarter = _period_key()
+    maria, ana, dee = (demo.person(f"{n}@acme.test") for n in ("maria", "ana", "dee"))
+    quarter, year = _period_key(), goal_periods.options(datetime.now(UTC).date())[4].key
+    sb.slash_command(dee, "/goals", "new company")
+    _wait_modal(demo, dee, "goal_submit")
+    demo.select(dee, "goal_period", year)  # the form then shows the year's end as the due day
+    demo.settle(lambda: f"due_{year}" in str(sb.open_views(dee)[-1]))
+    sb.submit_view(dee, {"title": "Every team on the new platform", "metric": "teams", "target": "120"})
+    demo.settle(lambda: "Company goal set" in str(sb.open_views(dee)))
     sb.slash_command(maria, "/goals", "new team")
     _wait_modal(demo, maria, "goal_submit")
-    team_goal = {"title": "Teams on the new platform", "kind": "result", "period": quarter}
+    company = _first_option(sb, maria, "parent")
+    team_goal = {"title": "Teams on the new platform", "period": quarter, "parent": company}
     sb.submit_view(maria, {**team_goal, "metric": "teams migrated", "baseline": "40", "target": "60"})
     demo.settle(lambda: "Team goal set" in str(sb.open_views(maria)))
     sb.slash_command(ana, "/goals", "new")
     _wait_modal(demo, ana, "goal_submit")
-    parent = next(b for b in sb.open_views(ana)[-1]["blocks"] if b.get("block_id") == "parent")
+    demo.select(ana, "goal_kind", "objective")  # kind first: the form then asks for key results
+    demo.settle(lambda: "kr1_title" in str(sb.open_views(ana)[-1]))
     okr = {
         "title": "Finish the billing migration",
-        "kind": "objective",
         "period": quarter,
-        "parent": parent["element"]["options"][0]["value"],
+        "parent": next(v for v in _options(sb, ana, "parent") if v != company),
         "kr1_title": "Customers on the new billing",
         "kr1_target": "100",
     }
@@ -302,6 +348,41 @@ def scene_goals(demo: Demo) -> None:
     _wait_modal(demo, maria, "goal_decision_submit")
     sb.submit_view(maria, {"comment": "Agreed. Shout if the shutdown slips."})
     demo.settle(lambda: "approved the new goal" in str(sb.dm_messages(ana)))
+    say("== Roll-up: the team goal and the company goal follow the goals aligned to them")
+    for uid in (maria, dee):
+        sb.slash_command(uid, "/goals", "")
+        demo.settle(lambda uid=uid: "progress:" in str(sb.ephemerals(uid)[-1:]))
+        menu = [
+            o["value"]
+            for o in _overflow_options(sb.ephemerals(uid)[-1])
+            if o["value"].startswith("progress:")
+        ]
+        demo.select(uid, "goal_menu", menu[0])  # Maria: her team goal; Dee (HR): the company goal, first
+        _wait_modal(demo, uid, "goal_progress_submit")
+        sb.submit_view(uid, {"mode": "children", "status": "auto"})
+        demo.settle(lambda uid=uid: "Progress on" in str(sb.open_views(uid)))
+    sb.slash_command(ana, "/goals", "")
+    demo.settle(lambda: "goal_progress" in str(sb.ephemerals(ana)[-1:]))
+    demo.click(ana, "goal_progress")
+    _wait_modal(demo, ana, "goal_progress_submit")
+    krs = [b["block_id"] for b in sb.open_views(ana)[-1]["blocks"] if b["block_id"].startswith("kr_")]
+    sb.submit_view(ana, {krs[0]: "60", krs[1]: "20", "status": "auto"})
+    demo.settle(lambda: "40%" in str(sb.open_views(ana)))
+    sb.slash_command(ana, "/goals", "tree")
+    demo.settle(lambda: "goal tree" in str(sb.ephemerals(ana)[-1:]))
+
+
+def _options(sb, uid: str, block_id: str) -> list[str]:
+    block = next(b for b in sb.open_views(uid)[-1]["blocks"] if b.get("block_id") == block_id)
+    return [o["value"] for o in block["element"]["options"]]
+
+
+def _first_option(sb, uid: str, block_id: str) -> str:
+    return _options(sb, uid, block_id)[0]
+
+
+def _overflow_options(message: dict) -> list[dict]:
+    return [o for b in message.get("blocks", []) for o in b.get("accessory", {}).get("options", [])]
 
 
 def _period_key() -> str:
@@ -423,9 +504,11 @@ def scene_files(demo: Demo) -> None:
 SCENES = [
     scene_org,
     scene_first_look,
+    scene_standup_setup,
     scene_direct_message,
     scene_goals,
     scene_checkin_round,
+    scene_standup_answers,
     scene_feedback,
     scene_one_on_one,
     scene_review,
@@ -450,7 +533,7 @@ def main(argv: list[str] | None = None) -> None:
         say("=" * 78)
         say("What each person saw in Slack")
         say("=" * 78)
-        for email, name, tz, _, _ in PEOPLE:
+        for email, name, tz, _, _ in PEOPLE + MOBILE:
             uid = demo.person(email)
             transcript = sb.transcript(uid)
             (OUT / f"transcript-{email.split('@')[0]}.txt").write_text(transcript)

@@ -7,7 +7,18 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from storage.conflicts import insert_if_absent
-from storage.models import Checkin, CheckinStatus, Holiday, TeamCadence
+from storage.models import (
+    AnonymousAnswer,
+    Checkin,
+    CheckinStatus,
+    CheckinTemplate,
+    Holiday,
+    TeamCadence,
+    TeamChannel,
+    TeamDigest,
+    TeamTemplate,
+)
+from storage.types import utcnow
 
 
 def get(session: Session, *, checkin_id: int) -> Checkin | None:
@@ -20,7 +31,13 @@ def get_for(session: Session, *, person_id: int, period_key: str) -> Checkin | N
 
 
 def ensure(
-    session: Session, *, person_id: int, period_key: str, opens_at: datetime, closes_at: datetime
+    session: Session,
+    *,
+    person_id: int,
+    period_key: str,
+    opens_at: datetime,
+    closes_at: datetime,
+    template_id: int | None = None,
 ) -> Checkin:
     """The person's check-in for the period, created if missing (two callers at once get the same row)."""
     insert_if_absent(
@@ -33,6 +50,7 @@ def ensure(
             "closes_at": closes_at,
             "status": CheckinStatus.prompted.value,
             "answers": {},
+            "template_id": template_id,
         },
         key=["person_id", "period_key"],
     )
@@ -115,3 +133,114 @@ def skipped(session: Session, *, period_keys: set[str]) -> set[tuple[int, str]]:
 def by_manager_thread(session: Session, *, channel: str, ts: str) -> Checkin | None:
     query = select(Checkin).where(Checkin.manager_channel == channel, Checkin.manager_ts == ts)
     return session.exec(query).first()
+
+
+# templates: versions are inserted, never updated
+def template(session: Session, *, template_id: int) -> CheckinTemplate | None:
+    return session.get(CheckinTemplate, template_id)
+
+
+def template_version(session: Session, *, slug: str, version: int) -> CheckinTemplate | None:
+    query = select(CheckinTemplate).where(CheckinTemplate.slug == slug, CheckinTemplate.version == version)
+    return session.exec(query).first()
+
+
+def latest_template(session: Session, *, slug: str) -> CheckinTemplate | None:
+    query = select(CheckinTemplate).where(CheckinTemplate.slug == slug)
+    return session.exec(query.order_by(CheckinTemplate.version.desc())).first()
+
+
+def latest_templates(session: Session) -> list[CheckinTemplate]:
+    newest: dict[str, CheckinTemplate] = {}
+    for row in session.exec(select(CheckinTemplate).order_by(CheckinTemplate.version)).all():
+        newest[row.slug] = row
+    return list(newest.values())
+
+
+def add_template_version(
+    session: Session,
+    *,
+    slug: str,
+    version: int,
+    name: str,
+    questions: list[dict],
+    now: datetime | None = None,
+    archived: bool = False,
+) -> None:
+    """Two callers adding the same version at once leave one row."""
+    insert_if_absent(
+        session,
+        CheckinTemplate,
+        {
+            "slug": slug,
+            "version": version,
+            "name": name,
+            "questions": questions,
+            "archived": archived,
+            "created_at": now or utcnow(),
+        },
+        key=["slug", "version"],
+    )
+
+
+def team_template(session: Session, *, team: str) -> TeamTemplate | None:
+    return session.get(TeamTemplate, team)
+
+
+def save_team_template(session: Session, *, team: str, slug: str, extra: list[dict], now: datetime) -> None:
+    session.merge(TeamTemplate(team=team, slug=slug, extra=extra, updated_at=now))
+    session.flush()
+
+
+# the team digest
+def team_channel(session: Session, *, team: str) -> TeamChannel | None:
+    return session.get(TeamChannel, team)
+
+
+def save_team_channel(session: Session, *, team: str, channel: str, now: datetime) -> None:
+    session.merge(TeamChannel(team=team, channel=channel, updated_at=now))
+    session.flush()
+
+
+def claim_digest(session: Session, *, team: str, period_key: str, channel: str) -> bool:
+    """True for the one caller that creates the period's digest row (and so posts its message)."""
+    values = {"team": team, "period_key": period_key, "channel": channel, "ts": None}
+    return insert_if_absent(session, TeamDigest, values, key=["team", "period_key"]) is not None
+
+
+def digest(session: Session, *, team: str, period_key: str) -> TeamDigest | None:
+    query = select(TeamDigest).where(TeamDigest.team == team, TeamDigest.period_key == period_key)
+    return session.exec(query).first()
+
+
+def submitted_in(session: Session, *, person_ids: list[int], period_key: str) -> int:
+    query = select(sa.func.count()).where(
+        Checkin.person_id.in_(person_ids),
+        Checkin.period_key == period_key,
+        Checkin.status == CheckinStatus.submitted.value,
+    )
+    return session.exec(query).one()
+
+
+# anonymous answers: nothing in them names a person
+def add_anonymous(
+    session: Session, *, team: str, period_key: str, template_id: int, answers: dict[str, str]
+) -> None:
+    for question_id, value in sorted(answers.items()):
+        session.add(
+            AnonymousAnswer(
+                team=team,
+                period_key=period_key,
+                template_id=template_id,
+                question_id=question_id,
+                value=value,
+            )
+        )
+    session.flush()
+
+
+def anonymous(session: Session, *, teams: list[str], period_keys: list[str]) -> Sequence[AnonymousAnswer]:
+    query = select(AnonymousAnswer).where(
+        AnonymousAnswer.team.in_(sorted(teams)), AnonymousAnswer.period_key.in_(sorted(period_keys))
+    )
+    return session.exec(query).all()

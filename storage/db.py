@@ -23,13 +23,15 @@ def normalise_url(url: str) -> str:
 
 def make_engine(url: str, *, pooled: bool = True) -> Engine:
     url = normalise_url(url)
-    pool_args = {} if pooled else {"poolclass": sa.pool.NullPool}
+    pool_args: dict = {} if pooled else {"poolclass": sa.pool.NullPool}
+    # A database error's text would carry the statement's parameters (emails, what people wrote) into logs.
+    pool_args["hide_parameters"] = True
     if url.startswith("sqlite"):
         engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **pool_args)
         sa.event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if pooled:
-        pool_args = {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20}
+        pool_args.update({"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20})
     return sa.create_engine(url, **pool_args)
 
 

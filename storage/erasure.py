@@ -3,7 +3,7 @@
 Each foreign key in the schema is listed in REFERENCES with what becomes of a row that points at a row being
 erased: it goes too (it belongs to it), or its reference is cleared to NULL (the row is someone else's; the
 erased person only wrote it or is named in it). An unlisted foreign key stops the erasure before anything is
-deleted (and fails tests/test_file_delete.py), so a new table cannot be forgotten.
+deleted (and fails tests/performance_file/test_privacy.py), so a new table cannot be forgotten.
 """
 
 from collections import Counter
@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, SQLModel
 
 from storage import (
+    embedded_refs,
     jobs,
     models,  # noqa: F401  (registers every table on SQLModel.metadata)
 )
@@ -105,7 +106,9 @@ def unclassified(keys: set[tuple[str, str, str]]) -> list[str]:
 
 
 def check_classified(session: Session) -> None:
+    """Foreign keys here, and the places no foreign key holds (storage/embedded_refs.py)."""
     missing = unclassified(database_foreign_keys(session) | foreign_keys(SQLModel.metadata))
+    missing += embedded_refs.unclassified(session)
     if missing:
         raise UnclassifiedReference(
             "the database has references checkins does not know how to erase: "
@@ -142,24 +145,51 @@ def erase_person(session: Session, *, person_id: int) -> Counter:
     """Everything that is the person's goes; what is someone else's loses its reference to them.
     One transaction: the caller's session commits it all, or nothing."""
     check_classified(session)
-    counts: Counter = Counter()
     people = SQLModel.metadata.tables["people"]
-    slack_user_id = session.execute(
-        sa.select(people.c.slack_user_id).where(people.c.id == person_id)
-    ).scalar()
+    name, slack_user_id = session.execute(
+        sa.select(people.c.name, people.c.slack_user_id).where(people.c.id == person_id)
+    ).one_or_none() or (None, None)
+    counts = embedded_refs.clear(session, person_id=person_id, name=name or "")
     if slack_user_id:  # requests of theirs still queued, or failed and kept: the job table's no foreign key
         counts["jobs deleted"] += jobs.forget(session, slack_user_id=slack_user_id)
     _erase(session, people, people.c.id == person_id, counts)
     return counts
 
 
-def entries_naming(session: Session, *, person_id: int) -> list[FileEntry]:
-    """Entries of other files that name the person by id in their data (org changes: their manager)."""
-    query = sa.select(FileEntry).where(FileEntry.data["manager_id"].as_integer() == person_id)
-    return list(session.scalars(query).all())
-
-
 # --- retention --------------------------------------------------------------------------------------------
+
+# Every table -> what the retention window does to it. "window": rows older than the window go
+# (delete_older_than); the others say why they stay. A table missing here fails tests/performance_file.
+RETENTION: dict[str, str] = {
+    "file_entries": "window",
+    "checkins": "window",  # closed ones; an open check-in stays, whenever it opened
+    "sends": "window",
+    "feedback": "window",
+    "feedback_requests": "window",
+    "processed_events": "a day, whatever the window (Slack retries for minutes)",
+    "jobs": "done ones after a day, failed ones after 30 days, whatever the window (storage/jobs.prune)",
+    "people": "the org: changed by org import and erased by `checkins file delete`",
+    "goals": "current state, not a log",
+    "key_results": "current state, with their goal",
+    "goal_proposals": "current state, with their goal",
+    "reviews": "current state, not a log",
+    "team_cadences": "settings",
+    "team_templates": "settings",
+    "team_channels": "settings",
+    "checkin_templates": "the questions as asked, every version kept for the check-ins that answered it",
+    "team_digests": "where a team's digest of a period is in its channel: no personal data",
+    "anonymous_answers": "counted answers naming nobody (no person, no time): nothing ties them to anyone",
+    "app_settings": "settings",
+    "holidays": "settings",
+    "scheduler_leases": "one row per lease, renewed",
+    "apscheduler_jobs": "the scheduler's timers, no personal data",
+    "alembic_version": "the schema's version",
+    # 1:1s: current state (what was agreed is in the file, in the window); not pruned by the window yet
+    "one_on_one_series": "current state: a 1:1's rhythm",
+    "one_on_one_points": "current state: the agenda (what was discussed is in the file)",
+    "one_on_one_actions": "current state: action items (in the file as agreed and done)",
+    "one_on_one_private_notes": "their author's own; gone with the author's or the report's file delete",
+}
 
 
 def delete_older_than(session: Session, *, cutoff: datetime) -> Counter:

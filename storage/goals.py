@@ -42,6 +42,16 @@ def of_person(session: Session, *, person_id: int, ending_on_or_after: date) -> 
     return session.exec(query.order_by(Goal.starts_on, Goal.id)).all()
 
 
+def running_of_person(session: Session, *, person_id: int, ending_on_or_after: date) -> Sequence[Goal]:
+    """A person's agreed goals still running: what their shorter goals can break down."""
+    query = select(Goal).where(
+        Goal.person_id == person_id,
+        Goal.due_on >= ending_on_or_after,
+        Goal.status.in_([GoalStatus.active.value, GoalStatus.at_risk.value]),
+    )
+    return session.exec(query.order_by(Goal.starts_on, Goal.id)).all()
+
+
 def active_of_person(session: Session, *, person_id: int, on: date) -> Sequence[Goal]:
     """Agreed goals in progress on a day, overdue ones included: the ones a check-in asks about."""
     query = select(Goal).where(
@@ -63,6 +73,23 @@ def shared(session: Session, *, team: str, ending_on_or_after: date) -> Sequence
         Goal.status.in_([GoalStatus.active.value, GoalStatus.at_risk.value]),
     )
     return session.exec(query.order_by(Goal.level, Goal.starts_on, Goal.id)).all()
+
+
+def in_tree(session: Session, *, ending_on_or_after: date) -> Sequence[Goal]:
+    """The agreed goals of the goal tree (a few hundred in a company); drafts and proposals left out."""
+    agreed = [GoalStatus.active.value, GoalStatus.at_risk.value, GoalStatus.done.value]
+    query = select(Goal).where(Goal.status.in_(agreed), Goal.due_on >= ending_on_or_after)
+    return session.exec(query.order_by(Goal.starts_on, Goal.id)).all()
+
+
+def children(session: Session, *, goal_ids: Sequence[int]) -> dict[int, list[Goal]]:
+    """The goals aligned to each of these, dropped ones included (callers choose what counts)."""
+    found: dict[int, list[Goal]] = {goal_id: [] for goal_id in goal_ids}
+    if goal_ids:
+        query = select(Goal).where(Goal.parent_id.in_(list(goal_ids)))
+        for goal in session.exec(query.order_by(Goal.starts_on, Goal.id)):
+            found[goal.parent_id].append(goal)
+    return found
 
 
 def key_results(session: Session, *, goal_ids: Sequence[int]) -> dict[int, list[KeyResult]]:

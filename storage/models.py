@@ -132,6 +132,77 @@ class CheckinStatus(StrEnum):
     skipped = "skipped"
 
 
+class CheckinTemplate(SQLModel, table=True):
+    """One version of a check-in template: rows are never changed, an edit adds the next version, so a
+    check-in keeps the exact questions it answered."""
+
+    __tablename__ = "checkin_templates"
+    __table_args__ = (sa.UniqueConstraint("slug", "version", name="uq_checkin_templates_slug_version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(sa_column=sa.Column(sa.String(64), nullable=False))
+    version: int = Field(sa_column=sa.Column(sa.Integer, nullable=False))
+    name: str = Field(sa_column=sa.Column(sa.String(100), nullable=False))
+    questions: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=sa.Column(JSONData, nullable=False)
+    )
+    archived: bool = Field(
+        default=False, sa_column=sa.Column(sa.Boolean, nullable=False, server_default=sa.false())
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_column=sa.Column(UTCDateTime, nullable=False))
+
+
+class TeamTemplate(SQLModel, table=True):
+    """The template a team's check-ins ask (by slug: its latest version); teams without a row ask the
+    weekly one."""
+
+    __tablename__ = "team_templates"
+
+    team: str = Field(sa_column=sa.Column(sa.String(100), primary_key=True))
+    slug: str = Field(sa_column=sa.Column(sa.String(64), nullable=False))
+    # The manager's own questions (up to 3), asked after the template's.
+    extra: list[dict[str, Any]] = Field(default_factory=list, sa_column=sa.Column(JSONData, nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=sa.Column(UTCDateTime, nullable=False))
+
+
+class TeamChannel(SQLModel, table=True):
+    """Where a team's check-in digest goes: one message a period, each person's team answers in its thread."""
+
+    __tablename__ = "team_channels"
+
+    team: str = Field(sa_column=sa.Column(sa.String(100), primary_key=True))
+    channel: str = Field(sa_column=sa.Column(sa.String(32), nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=sa.Column(UTCDateTime, nullable=False))
+
+
+class TeamDigest(SQLModel, table=True):
+    """A team's digest message of one period: the first answer elects who posts it (through the ledger)."""
+
+    __tablename__ = "team_digests"
+    __table_args__ = (sa.UniqueConstraint("team", "period_key", name="uq_team_digests_team_period"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team: str = Field(sa_column=sa.Column(sa.String(100), nullable=False))
+    period_key: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
+    channel: str = Field(sa_column=sa.Column(sa.String(32), nullable=False))
+    ts: str | None = Field(default=None, sa_column=sa.Column(sa.String(32), nullable=True))
+
+
+class AnonymousAnswer(SQLModel, table=True):
+    """An answer to an anonymous question: kept apart from the check-in and the file, with nothing naming
+    who gave it (no person, no time). Only counts and averages of MIN_ANONYMOUS or more are ever shown."""
+
+    __tablename__ = "anonymous_answers"
+    __table_args__ = (sa.Index("ix_anonymous_answers_team_period", "team", "period_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team: str = Field(sa_column=sa.Column(sa.String(100), nullable=False))
+    period_key: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
+    template_id: int = Field(sa_column=sa.Column(sa.Integer, nullable=False))
+    question_id: str = Field(sa_column=sa.Column(sa.String(64), nullable=False))
+    value: str = Field(sa_column=sa.Column(sa.String(100), nullable=False))
+
+
 class Checkin(SQLModel, table=True):
     """One person's check-in for one period, and where it lives in Slack."""
 
@@ -166,12 +237,17 @@ class Checkin(SQLModel, table=True):
     submitted_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime, nullable=True))
     edited_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime, nullable=True))
     manager_replied_at: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime, nullable=True))
+    # The template version it asks (checkin_templates.id; versions are never deleted, so no foreign key to
+    # classify for erasure). NULL only before migration 0012 filled it.
+    template_id: int | None = Field(default=None, sa_column=sa.Column(sa.Integer, nullable=True))
 
 
 class SendKind(StrEnum):
     prompt = "prompt"
     first_reminder = "first_reminder"
     last_reminder = "last_reminder"
+    digest = "digest"  # a team's digest message of the period, in its channel
+    digest_reply = "digest_reply"  # a person's team answers, in the digest's thread
 
 
 class Send(SQLModel, table=True):
@@ -325,7 +401,17 @@ class Goal(SQLModel, table=True):
     starts_on: date = Field(sa_column=sa.Column(sa.Date, nullable=False))
     due_on: date = Field(sa_column=sa.Column(sa.Date, nullable=False))
     parent_id: int | None = Field(
-        default=None, sa_column=sa.Column(sa.Integer, sa.ForeignKey("goals.id"), nullable=True)
+        default=None, sa_column=sa.Column(sa.Integer, sa.ForeignKey("goals.id"), nullable=True, index=True)
+    )
+    # Progress from 0 to 1, kept so a parent rolls up its children's in the same transaction.
+    progress: float = Field(default=0.0, sa_column=sa.Column(sa.Float, nullable=False, server_default="0"))
+    # True: progress is computed from the children, weighted; False: entered by the owner.
+    rollup: bool = Field(
+        default=False, sa_column=sa.Column(sa.Boolean, nullable=False, server_default=sa.false())
+    )
+    # True: the owner set the status; else it follows progress against the time elapsed.
+    status_by_hand: bool = Field(
+        default=False, sa_column=sa.Column(sa.Boolean, nullable=False, server_default=sa.false())
     )
     status: str = Field(default=GoalStatus.draft.value, sa_column=sa.Column(sa.String(16), nullable=False))
     # Bumped by every agreement: a proposal made against an older version is stale.
@@ -346,6 +432,7 @@ class KeyResult(SQLModel, table=True):
     )
     position: int = Field(sa_column=sa.Column(sa.Integer, nullable=False))
     title: str = Field(sa_column=sa.Column(sa.String(200), nullable=False))
+    baseline: float = Field(default=0.0, sa_column=sa.Column(sa.Float, nullable=False, server_default="0"))
     target: float = Field(sa_column=sa.Column(sa.Float, nullable=False))
     current: float = Field(default=0.0, sa_column=sa.Column(sa.Float, nullable=False, server_default="0"))
 

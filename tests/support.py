@@ -2,14 +2,19 @@
 
 import csv
 import io
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from pathlib import Path
 
 from domain.core.services import Services
 from domain.org import roster
 from domain.org import service as org
 from storage import people
+from tests.conftest import BOT_TOKEN, SIGNING_SECRET
 
 
 def wait_for(predicate, timeout=5.0):
@@ -85,3 +90,26 @@ def joined(services: Services, when: datetime) -> None:
     with services.session() as session:
         for person in people.list_all(session):
             person.created_at = when
+
+
+CHECKINS = str(Path(sys.executable).with_name("checkins"))
+
+
+def cli_env(sandbox, database_url, **extra) -> dict[str, str]:
+    """The environment of a `checkins` command run by an operator against the sandbox and a test database."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL", "PORT"))}
+    env.update(
+        {
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": sandbox.api_url,
+            "DATABASE_URL": database_url,
+            **extra,
+        }
+    )
+    return env
+
+
+def run_cli(args, env, cwd) -> subprocess.CompletedProcess:
+    """`checkins ARGS` as a real process."""
+    return subprocess.run([CHECKINS, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=60)

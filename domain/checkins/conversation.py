@@ -47,7 +47,7 @@ def reply_context(session: Session, *, slack_user_id: str, checkin_id: int) -> t
     checkin = store.get(session, checkin_id=checkin_id)
     person = people.get(session, person_id=checkin.person_id) if checkin else None
     if checkin is None or person is None or not can_decide_for(replier, person):
-        log.warning("%s may not reply to check-in %s", replier.email, checkin_id)
+        log.warning("person %s may not reply to check-in %s", replier.id, checkin_id)
         raise NotAllowed("Only this person's manager or an HR admin can reply to their check-in.")
     return checkin, person
 

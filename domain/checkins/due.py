@@ -2,7 +2,8 @@
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
@@ -13,10 +14,33 @@ from storage import people, sends
 from storage.models import Person, SendKind, TeamCadence
 
 
+def quiet_on(person: Person, day: date, holidays: set[date]) -> bool:
+    """Paused that day, or a company holiday: nothing is sent to them."""
+    return (person.paused_until is not None and day <= person.paused_until) or day in holidays
+
+
 def is_quiet(person: Person, now: datetime, holidays: set[date]) -> bool:
-    """Paused, or a company holiday where the person is: nothing is sent to them today."""
-    today = local_day(person, now)
-    return (person.paused_until is not None and today <= person.paused_until) or today in holidays
+    return quiet_on(person, local_day(person, now), holidays)
+
+
+def released_at(person: Person, cadence: Cadence, period: Period, holidays: set[date]) -> datetime:
+    """When the period's prompt may go: when it opens, or, held back by a holiday or a pause on that day, at
+    the team's prompt time on the person's next working day (not at midnight)."""
+    zone = ZoneInfo(person.timezone)
+    day = period.opens.astimezone(zone).date()
+    if not quiet_on(person, day, holidays):
+        return period.opens
+    weekend_off = cadence.weekday < 5  # a team prompting on a weekday does not work weekends
+    for _ in range(400):
+        day += timedelta(days=1)
+        if not quiet_on(person, day, holidays) and not (weekend_off and day.weekday() >= 5):
+            break
+    return datetime.combine(day, cadence.at, tzinfo=zone).astimezone(UTC)
+
+
+def too_late(period: Period, now: datetime) -> bool:
+    """A period closing within a quarter of its length: a prompt now would arrive as it ends."""
+    return period.closes - now < (period.closes - period.opens) / 4
 
 
 def gets_checkins(person: Person) -> bool:
@@ -41,10 +65,15 @@ def prompt_period(
     """
     if not gets_checkins(person) or is_quiet(person, now, holidays):
         return None
-    period = period_at(cadence_of(row), person.timezone, now)
+    cadence = cadence_of(row)
+    period = period_at(cadence, person.timezone, now)
+    if send_now:
+        return period
+    if now < released_at(person, cadence, period, holidays) or too_late(period, now):
+        return None
     # A period that opened before they joined, or before their team's cadence changed, was not missed.
     since = max(person.created_at, row.updated_at) if row else person.created_at
-    return period if send_now or since <= period.opens else None
+    return period if since <= period.opens else None
 
 
 def reminder_kind(cadence: Cadence, period: Period, *, sent_at: datetime, now: datetime) -> SendKind | None:

@@ -7,9 +7,10 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
+from domain.checkins import templates
 from domain.checkins.due import Due
 from domain.checkins.periods import period_label
-from domain.checkins.questions import DEFAULT_QUESTIONS, MOODS
+from domain.checkins.questions import answered, needs_attention
 from domain.checkins.service import checkin_for
 from domain.core import delivery
 from domain.core.services import Services
@@ -67,7 +68,7 @@ def fan_out(services: Services, dues: list[Due], *, now: datetime, workers: int 
     return delivery.fan_out(
         dues,
         lambda due: send(services, due, now=now, clock=clock),
-        whom=lambda due: f"{due.person.email} ({due.kind})",
+        whom=lambda due: f"person {due.person.id} ({due.kind})",
         workers=workers,
     )
 
@@ -79,8 +80,14 @@ def share_with_manager(services: Services, *, checkin_id: int) -> None:
         person = people.get(session, person_id=checkin.person_id)
         manager = people.get(session, person_id=person.manager_id) if person.manager_id else None
         label = period_label(checkin, person)
-        context = {"checkin": checkin, "person": person, "label": label, "questions": DEFAULT_QUESTIONS}
-        to_manager = render_message("checkins/to_manager.json.j2", moods=MOODS, **context)
+        questions = templates.questions_of(templates.of_checkin(session, checkin))
+        context = {"checkin": checkin, "person": person, "label": label, "questions": questions}
+        to_manager = render_message(
+            "checkins/to_manager.json.j2",
+            answered=answered(checkin.answers, questions),
+            attention=needs_attention(checkin.answers, questions),
+            **context,
+        )
         done = render_message("checkins/done.json.j2", **context)
     gateway = services.gateway
     if checkin.prompt_channel and checkin.prompt_ts:

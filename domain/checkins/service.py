@@ -7,10 +7,11 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session
 
+from domain.checkins import anonymous, templates
 from domain.checkins.cadence import Cadence, cadence_of
 from domain.checkins.due import gets_checkins
 from domain.checkins.periods import Period, day_label, local_day, period_at, period_label
-from domain.checkins.questions import DEFAULT_QUESTIONS, MOODS, Question, clean, validate
+from domain.checkins.questions import GIVEN, Question, clean, forged, headline, mood_of, validate
 from domain.core import delivery
 from domain.core.directory import person_for
 from domain.core.refusals import NotAllowed, Refusal
@@ -41,8 +42,16 @@ def current_period(session: Session, person: Person, now: datetime) -> Period:
 
 def checkin_for(session: Session, person: Person, period: Period) -> Checkin:
     assert person.id is not None
+    existing = store.get_for(session, person_id=person.id, period_key=period.key)
+    if existing is not None:
+        return existing
     return store.ensure(
-        session, person_id=person.id, period_key=period.key, opens_at=period.opens, closes_at=period.closes
+        session,
+        person_id=person.id,
+        period_key=period.key,
+        opens_at=period.opens,
+        closes_at=period.closes,
+        template_id=templates.for_team(session, person.team).id,
     )
 
 
@@ -56,11 +65,12 @@ class CheckinForm:
     label: str
     questions: tuple[Question, ...]
     answers: dict[str, str]
-    moods: dict[int, str]
     editing: bool
     goals: list[goal_reading.GoalView]
     # The improvement plan of the person's last agreed review: it comes up in every check-in.
     plan: list[str] = field(default_factory=list)
+    # The team has a digest channel: its *team* questions' answers go there too.
+    team_channel: bool = False
 
 
 def form(session: Session, *, slack_user_id: str, checkin_id: int | None, now: datetime) -> CheckinForm:
@@ -77,19 +87,35 @@ def form(session: Session, *, slack_user_id: str, checkin_id: int | None, now: d
         checkin=checkin,
         person=person,
         label=period_label(checkin, person),
-        questions=DEFAULT_QUESTIONS,
+        questions=anonymous.still_asked(
+            templates.questions_of(templates.of_checkin(session, checkin)), checkin.answers
+        ),
         answers={k: str(v) for k, v in checkin.answers.items()},
-        moods=MOODS,
         editing=checkin.status == CheckinStatus.submitted,
         goals=goal_tracking.checkin_goals(session, person=person, on=local_day(person, now)),
         plan=review_store.agreed_plan(session, person_id=person.id),
+        team_channel=bool(person.team and store.team_channel(session, team=person.team)),
     )
+
+
+def early(session: Session, *, slack_user_id: str, now: datetime) -> int:
+    """The check-in `/checkins now` opens: this period's, or once that one is answered or skipped, the next
+    one's, before its prompt (say, the evening before a day off). Its prompt is then not sent."""
+    person = person_for(session, slack_user_id)
+    if not gets_checkins(person):
+        raise CheckinError("You have no check-ins: they come to people who have a manager in the app.")
+    cadence = cadence_for(session, person.team)
+    period = period_at(cadence, person.timezone, now)
+    checkin = checkin_for(session, person, period)
+    if checkin.status != CheckinStatus.prompted:
+        checkin = checkin_for(session, person, period_at(cadence, person.timezone, period.closes))
+    return checkin.id
 
 
 def _own_checkin(session: Session, person: Person, checkin_id: int) -> Checkin:
     checkin = store.get(session, checkin_id=checkin_id)
     if checkin is None or checkin.person_id != person.id:
-        log.warning("%s tried to open check-in %s, which is not theirs", person.email, checkin_id)
+        log.warning("person %s tried to open check-in %s, which is not theirs", person.id, checkin_id)
         raise NotAllowed("That check-in is not yours.")
     return checkin
 
@@ -105,12 +131,20 @@ def submit(
 ) -> Submitted:
     person = person_for(session, slack_user_id)
     checkin = _own_checkin(session, person, checkin_id)
-    errors = validate(answers)
+    version = templates.of_checkin(session, checkin)
+    questions = anonymous.still_asked(templates.questions_of(version), checkin.answers)
+    first_block = questions[0].id
+    if extra := forged(answers, questions):
+        log.warning(
+            "%s sent answers to questions check-in %s does not ask: %s", person.email, checkin.id, extra
+        )
+        return Submitted(errors={first_block: "This check-in does not ask that; nothing was saved."})
+    errors = validate(answers, questions)
     if errors:
         return Submitted(errors=errors)
     if now >= checkin.closes_at:
         return Submitted(
-            errors={"progress": "This check-in's period has closed; your answers were not saved."}
+            errors={first_block: "This check-in's period has closed; your answers were not saved."}
         )
     # Progress typed on goals is kept on them; a number that cannot be read keeps the whole check-in back.
     goal_errors = goal_tracking.checkin_progress(
@@ -118,10 +152,18 @@ def submit(
     )
     if goal_errors:
         return Submitted(errors=goal_errors)
-    answers = clean(answers)
+    answers, counted = anonymous.split(clean(answers, questions), questions, checkin.answers)
+    if counted:  # kept apart, naming nobody
+        store.add_anonymous(
+            session,
+            team=person.team or "",
+            period_key=checkin.period_key,
+            template_id=version.id,
+            answers=counted,
+        )
     first = checkin.status != CheckinStatus.submitted
-    changed = [k for k, v in answers.items() if checkin.answers.get(k, "") != v]
-    checkin.answers, checkin.mood = answers, int(answers["mood"])
+    changed = [k for k, v in answers.items() if k != GIVEN and checkin.answers.get(k, "") != v]
+    checkin.answers, checkin.mood = answers, mood_of(answers, questions)
     checkin.status = CheckinStatus.submitted.value
     if first:
         checkin.submitted_at = now
@@ -133,8 +175,15 @@ def submit(
         person=person,
         author=person,
         kind=EntryKind.checkin if first else EntryKind.checkin_edit,
-        text=answers["progress"],
-        data={"checkin_id": checkin.id, "period": checkin.period_key, "answers": answers, "changed": changed},
+        text=headline(answers, questions),
+        data={
+            "checkin_id": checkin.id,
+            "period": checkin.period_key,
+            "answers": answers,
+            "changed": changed,
+            # The questions as asked: the file shows them so, whatever the template becomes.
+            "questions": {q.id: q.label for q in questions},
+        },
         channel=checkin.prompt_channel,
         ts=checkin.prompt_ts,
     )

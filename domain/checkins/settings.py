@@ -6,6 +6,7 @@ from datetime import datetime, time
 
 from sqlmodel import Session
 
+from domain.checkins import template_text, templates
 from domain.checkins.cadence import WEEKDAYS, Cadence, Frequency, cadence_of
 from domain.core import bounds
 from domain.core.access import is_admin
@@ -41,14 +42,16 @@ class SettingsForm:
     now: str
     fields: list[Choice]
     other_teams: list[str]
+    own: str = ""  # the manager's own questions, as text (see template_text)
 
 
 def _hours(n: int) -> str:
     return f"{n} hours" if n < 48 else f"{n // 24} days"
 
 
-def _fields(cadence: Cadence) -> list[Choice]:
+def _fields(cadence: Cadence, template: str, library: list[tuple[str, str]]) -> list[Choice]:
     return [
+        Choice("template", "Questions", library, template),
         Choice("frequency", "How often", list(FREQUENCY_NAMES.items()), cadence.frequency.value),
         Choice("weekday", "On", list(zip(WEEKDAYS, DAY_NAMES, strict=True)), WEEKDAYS[cadence.weekday]),
         Choice("time", "At (each person's local time)", [(t, t) for t in TIMES], f"{cadence.at:%H:%M}"),
@@ -87,8 +90,9 @@ def form(session: Session, *, slack_user_id: str, team: str | None = None) -> Se
     return SettingsForm(
         team=team,
         now=cadence.describe(),
-        fields=_fields(cadence),
+        fields=_fields(cadence, templates.slug_for_team(session, team), templates.choices(session)),
         other_teams=[t for t in teams if t != team],
+        own=template_text.write(templates.extra_for_team(session, team)),
     )
 
 
@@ -110,25 +114,39 @@ def save(session: Session, *, slack_user_id: str, values: dict[str, str], now: d
         errors["first_reminder"] = "Pick when the first reminder goes."
     if bounds.number(last) not in LAST_REMINDER_HOURS:
         errors["last_reminder"] = "Pick when the last call goes."
+    slug = values.get("template") or templates.DEFAULT
+    if slug not in dict(templates.choices(session)):
+        errors["template"] = "Pick one of the templates listed."
+    before = templates.extra_for_team(session, team) if not errors else ()
+    extra, problem = templates.parse_extra(values.get("own") or "", before)
+    if problem:
+        errors["own"] = problem
     if errors:
         return Outcome(errors=errors)
     at = time.fromisoformat(values["time"])
-    store.save_cadence(
-        session,
-        cadence=TeamCadence(
-            team=team,
-            frequency=values["frequency"],
-            weekday=WEEKDAYS.index(values["weekday"]),
-            at_minute=at.hour * 60 + at.minute,
-            first_reminder_hours=int(first),
-            last_reminder_hours=int(last),
-            updated_by_id=person.id,
-            updated_at=now,
-        ),
+    if slug != templates.slug_for_team(session, team) or extra != before:
+        # Check-ins already made keep their questions; the next ones ask the new ones.
+        own = [q.to_json() for q in extra]
+        store.save_team_template(session, team=team, slug=slug, extra=own, now=now)
+        log.info(
+            "%s chose the %s template for team %s, with %d own questions", person.email, slug, team, len(own)
+        )
+    chosen = TeamCadence(
+        team=team,
+        frequency=values["frequency"],
+        weekday=WEEKDAYS.index(values["weekday"]),
+        at_minute=at.hour * 60 + at.minute,
+        first_reminder_hours=int(first),
+        last_reminder_hours=int(last),
+        updated_by_id=person.id,
+        updated_at=now,
     )
+    if cadence_of(chosen) == cadence_of(store.cadences(session).get(team)):
+        return Outcome()  # the questions alone changed: the periods stand
+    store.save_cadence(session, cadence=chosen)
     # Check-ins opened under the old cadence close now: the new cadence's periods take over.
     closed = store.close_open_checkins(
         session, person_ids=[p.id for p in people.in_team(session, team=team)], now=now
     )
-    log.info("%s set the check-in cadence of team %s (%d open check-ins closed)", person.email, team, closed)
+    log.info("person %s set a team's check-in cadence (%d open check-ins closed)", person.id, closed)
     return Outcome()

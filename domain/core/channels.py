@@ -13,6 +13,14 @@ from storage import app_settings
 CHANNEL = re.compile(rf"<#([CG]{bounds.ID_TAIL})(?:\|[^>]*)?>")
 
 
+# Each channel setting: what it is for, and how an HR admin chooses it (told when its chooser leaves).
+CHOSEN = {
+    "hr_summary_channel": ("HR summary", "/checkins summary channel #channel"),
+    "praise_channel": ("praise", "/feedback channel #channel"),
+}
+OWNER_SUFFIX = "_by"
+
+
 class ChannelError(Refusal):
     """Refused by this feature; the message is what the person reads."""
 
@@ -26,5 +34,5 @@ def choose(session: Session, *, slack_user_id: str, channel_text: str, key: str,
     if match is None:
         raise ChannelError("Name the channel as #channel (the app must be invited to it).")
     app_settings.set_setting(session, key=key, value=match.group(1))
-    app_settings.set_setting(session, key=f"{key}_by", value=str(admin.id))
+    app_settings.set_setting(session, key=f"{key}{OWNER_SUFFIX}", value=str(admin.id))
     return match.group(1)

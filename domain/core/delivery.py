@@ -90,6 +90,7 @@ def send_once(
     now: datetime,
     clock: Callable[[], datetime] | None = None,
     channel: str | None = None,
+    thread_ts: str | None = None,
 ) -> Sent | None:
     """Posts `compose`'s message to the person's DM once per (person, key, kind); None when not sent here
     (someone else has, or it is no longer needed). Raises DeliveryFailed when Slack refused it.
@@ -98,6 +99,7 @@ def send_once(
     the time as a long fan-out goes on. `oldest` bounds the search of the DM for an interrupted send.
     `channel`: post there instead of the person's DM (the person owns the ledger row); a claim retaken
     there is not looked for first, so a send cut off after Slack took it may repeat in that channel.
+    `thread_ts`: post as a reply in that thread of `channel`.
     """
     at = clock or (lambda: now)
     holder = services.holder
@@ -138,14 +140,14 @@ def send_once(
                 if not sends.confirm(session, send_id=claim.id, holder=holder, now=at()):
                     return None  # taken over meanwhile: the new holder sends it
         posted = landed or gateway.post(
-            channel or person.slack_user_id, message, bulk=True, metadata=metadata
+            channel or person.slack_user_id, message, bulk=True, metadata=metadata, thread_ts=thread_ts
         )
     except SlackError as err:
         permanent = err.code not in TRANSIENT_ERRORS
-        log.warning("%s to %s for %s failed: %s", kind, person.email, key, err.code)
+        log.warning("%s to person %s for %s failed: %s", kind, person.id, key, err.code)
         with services.session() as session:
             sends.mark_failed(session, send_id=claim.id, holder=holder, error=err.code, permanent=permanent)
-        raise DeliveryFailed(f"{person.email}: {err.code}") from err
+        raise DeliveryFailed(f"person {person.id}: {err.code}") from err
     with services.session() as session:
         sends.mark_sent(
             session, send_id=claim.id, holder=holder, channel=posted.channel, ts=posted.ts, now=at()

@@ -76,7 +76,7 @@ def give(
         or recipient is None
         or request.subject_id != recipient.id
     ):
-        log.warning("%s answered feedback request %s, which was not theirs", giver.email, request_id)
+        log.warning("person %s answered feedback request %s, which was not theirs", giver.id, request_id)
         raise NotAllowed("That feedback request was not sent to you.")
     if errors:
         return Outcome(errors=errors)

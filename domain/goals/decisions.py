@@ -87,7 +87,7 @@ def decide(session: Session, *, actor_slack_id: str, metadata: str, comment: str
     ):
         raise GoalError("This proposal was already decided: nothing more to do.")
     if status == ProposalStatus.approved:
-        apply(session, goal, proposal)
+        apply(session, goal, proposal, now.date())
     elif proposal.action == "new":
         goal.status = (GoalStatus.dropped if status == ProposalStatus.rejected else GoalStatus.draft).value
     goal.updated_at = now
@@ -97,7 +97,8 @@ def decide(session: Session, *, actor_slack_id: str, metadata: str, comment: str
         person=person,
         author=actor,
         kind=EntryKind.goal_decision,
-        text=f"{actor.name} {verb} {WHAT[proposal.action]}: {proposal.terms['title']}"
+        # Who decided is the entry's author, named when read: a name copied here would outlive an erasure.
+        text=f"{verb.capitalize()} {WHAT[proposal.action]}: {proposal.terms['title']}"
         + (f"\n{comment}" if comment else ""),
         data={"goal_id": goal.id, "proposal_id": proposal.id, "decision": decision, "comment": comment},
     )

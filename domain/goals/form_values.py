@@ -18,7 +18,19 @@ MAX_METRIC = 100
 MAX_COMMENT = 3000  # a decision's comment, a progress note
 MAX_KEY_RESULTS = 5
 DEFAULT_WEIGHT = 10
-KR_BLOCKS = [(f"kr{n}_title", f"kr{n}_target") for n in range(1, MAX_KEY_RESULTS + 1)]
+KR_SLOTS = 3  # key results shown at first; a button adds more, up to MAX_KEY_RESULTS
+KR_BLOCKS = [(f"kr{n}_title", f"kr{n}_baseline", f"kr{n}_target") for n in range(1, MAX_KEY_RESULTS + 1)]
+# Progress typed as a share, for goals with no metric and no key results.
+PERCENT_RANGE = "Between 0 and 100 (%)."
+
+
+def due_text(values: dict[str, str]) -> str:
+    """The due date typed: its block is renamed when the period changes (due_<period>), so that Slack shows
+    the new period's end instead of keeping the old date."""
+    for key, value in values.items():
+        if key == "due" or key.startswith("due_"):
+            return (value or "").strip()
+    return ""
 
 
 def number(text: str | None) -> float | None:
@@ -73,7 +85,7 @@ def parse(values: dict[str, str], *, periods: list[str], parents: list[int]) -> 
     if period is None or period.key not in periods:
         errors["period"] = "Pick the period this goal is for."
     due_on = period.ends_on if period else None
-    if due := (values.get("due") or "").strip():
+    if due := due_text(values):
         try:
             due_on = date.fromisoformat(due)
         except ValueError:
@@ -128,23 +140,27 @@ def _result_terms(values: dict[str, str], terms: dict[str, Any], errors: dict[st
 
 
 def _key_result_terms(values: dict[str, str], terms: dict[str, Any], errors: dict[str, str]) -> None:
-    for title_id, target_id in KR_BLOCKS:
+    for title_id, baseline_id, target_id in KR_BLOCKS:
         title = (values.get(title_id) or "").strip()
+        baseline_text = (values.get(baseline_id) or "").strip()
         target_text = (values.get(target_id) or "").strip()
-        if not title and not target_text:
+        if not title and not target_text and not baseline_text:
             continue
+        baseline = number(baseline_text) if baseline_text else 0.0
         target = number(target_text)
         if not title:
-            errors[title_id] = "Name this key result, or clear its target."
+            errors[title_id] = "Name this key result, or clear its numbers."
         elif len(title) > MAX_TITLE:
             errors[title_id] = f"Keep it under {MAX_TITLE} characters."
+        if baseline is None:
+            errors[baseline_id] = NOT_A_NUMBER
         if not target_text:
             errors[target_id] = "Set this key result's target."
         elif target is None:
             errors[target_id] = NOT_A_NUMBER
-        elif target == 0:
-            errors[target_id] = "A target of 0 cannot be measured against: use a number above 0."
-        terms["key_results"].append({"title": title, "target": target})
+        elif baseline is not None and target == baseline:
+            errors[target_id] = "The target must differ from the baseline, or progress cannot be measured."
+        terms["key_results"].append({"title": title, "baseline": baseline, "target": target})
     if not terms["key_results"] and not errors.keys() & {"kr1_title", "kr1_target"}:
         errors["kr1_title"] = "An objective needs at least one key result."
 
@@ -163,6 +179,7 @@ def prefill(terms: dict[str, Any]) -> dict[str, str]:
         "due": terms.get("due_on", ""),
         "parent": str(terms["parent_id"]) if terms.get("parent_id") else "",
     }
-    for (title_id, target_id), kr in zip(KR_BLOCKS, terms.get("key_results", []), strict=False):
+    for (title_id, baseline_id, target_id), kr in zip(KR_BLOCKS, terms.get("key_results", []), strict=False):
         values[title_id], values[target_id] = kr["title"], show_number(kr["target"])
+        values[baseline_id] = show_number(kr.get("baseline") or 0.0)  # proposals made before baselines
     return values

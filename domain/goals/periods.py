@@ -64,3 +64,21 @@ def choosable(today: date, keep: str | None = None) -> list[GoalPeriod]:
     if current is not None and current.key not in {p.key for p in choices}:
         choices.insert(0, current)
     return choices
+
+
+def within(outer: GoalPeriod) -> list[GoalPeriod]:
+    """The periods a goal for `outer` breaks down into: itself, then its quarters, then its months."""
+    found = [outer]
+    if outer.key == str(outer.starts_on.year):
+        found += [p for q in range(1, 5) if (p := parse(f"{outer.key}-Q{q}")) is not None]
+    if "-" not in outer.key or "-Q" in outer.key:
+        month, year = outer.starts_on.month, outer.starts_on.year
+        while (p := parse(f"{year:04d}-{month:02d}")) is not None and p.ends_on <= outer.ends_on:
+            found.append(p)
+            year, month = _next_month(year, month)
+    return found
+
+
+def nests(inner: GoalPeriod, outer: GoalPeriod) -> bool:
+    """A child's period lies within its parent's (the same period too: company → team → person)."""
+    return outer.starts_on <= inner.starts_on and inner.ends_on <= outer.ends_on

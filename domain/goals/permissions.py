@@ -10,7 +10,7 @@ from domain.goals.errors import GoalError
 from domain.goals.terms import AGREED
 from storage import goals as store
 from storage import people
-from storage.models import Goal, GoalLevel, GoalProposal, GoalStatus, Person, ProposalStatus
+from storage.models import Goal, GoalLevel, GoalProposal, GoalStatus, Person, ProposalStatus, Role
 
 log = logging.getLogger(__name__)
 
@@ -26,17 +26,24 @@ def may_set_shared(actor: Person, level: GoalLevel) -> bool:
     return is_admin(actor) or actor.role in ("manager", "admin")
 
 
+def owns_shared(actor: Person, goal: Goal) -> bool:
+    """A company goal is its HR admins'; a team goal its manager's (and whoever set it)."""
+    if is_admin(actor) or goal.created_by_id == actor.id:
+        return True
+    return goal.level == GoalLevel.team and actor.role == Role.manager and actor.team == goal.team
+
+
 def check_may_edit(session: Session, actor: Person, goal: Goal) -> Person | None:
     """The goal's person (None for shared goals) when the actor may change it; NotAllowed otherwise."""
     if goal.status == GoalStatus.dropped:
         raise GoalError("That goal was dropped.")
     if goal.level != GoalLevel.person:
-        if not (is_admin(actor) or goal.created_by_id == actor.id):
-            raise NotAllowed("Only whoever set this goal, or an HR admin, can change it.")
+        if not owns_shared(actor, goal):
+            raise NotAllowed("Only whoever set this goal, the team's manager or an HR admin can change it.")
         return None
     person = people.get(session, person_id=goal.person_id) if goal.person_id else None
     if person is None or not may_shape(actor, person):
-        log.warning("%s tried to change goal %s, not theirs to change", actor.email, goal.id)
+        log.warning("person %s tried to change goal %s, not theirs to change", actor.id, goal.id)
         raise NotAllowed("Only the person, their manager or an HR admin can change this goal.")
     return person
 
@@ -53,7 +60,9 @@ def proposal_in_reach(
     by_person = proposal.proposer_id != person.id
     allowed = actor.id == person.id if by_person else can_decide_for(actor, person)
     if not allowed or (decision in ("accept", "counter")) != by_person:
-        log.warning("%s tried to %s proposal %s, not theirs to decide", actor.email, decision, proposal_id)
+        log.warning(
+            "person %s tried to %s proposal %s, not theirs to decide", actor.id, decision, proposal_id
+        )
         raise NotAllowed(
             f"Only {person.name} can answer this proposal."
             if by_person

@@ -4,7 +4,7 @@ A proposal waits for the other side (see `decisions`); until then the agreed ver
 """
 
 import logging
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlmodel import Session
@@ -13,9 +13,10 @@ from domain.core import bounds
 from domain.core.delivery import Post
 from domain.core.directory import person_for
 from domain.core.refusals import NotAllowed
-from domain.goals import form_values, periods
+from domain.goals import form_values, nesting, periods, rollup
 from domain.goals.errors import GoalError
 from domain.goals.labels import FIELD_LABELS, KIND_LABELS, WHAT
+from domain.goals.modal import read_metadata
 from domain.goals.outcome import Outcome
 from domain.goals.permissions import check_may_edit, may_set_shared, may_shape
 from domain.goals.reading import parent_choices
@@ -34,12 +35,10 @@ def save(
 ) -> Outcome:
     """The goal modal's submission: a new goal, an edit, or a counter-proposal."""
     actor = person_for(session, actor_slack_id)
-    level_text, goal_text, person_text = [*metadata.split(":"), "", ""][:3]
-    level = GoalLevel(level_text) if level_text in GoalLevel.__members__ else GoalLevel.person
+    level, goal_id, person_id = read_metadata(metadata)
     today = now.date()
-    goal_id = bounds.number(goal_text)
     goal = store.get(session, goal_id=goal_id, lock=True) if goal_id is not None else None
-    if goal_text and goal is None:
+    if goal_id is not None and goal is None:
         raise GoalError("That goal no longer exists.")
     if goal is not None:
         person = check_may_edit(session, actor, goal)
@@ -49,24 +48,30 @@ def save(
             raise NotAllowed("Only managers set team goals, and HR admins company goals.")
         person = None
     else:
-        person_id = bounds.number(person_text)
         person = people.get(session, person_id=person_id) if person_id is not None else actor
         if person is None or not person.active or not may_shape(actor, person):
-            log.warning("%s tried to set a goal for person %s", actor.email, person_text)
+            log.warning(
+                "person %s tried to set a goal for person %s", actor.id, person.id if person else person_id
+            )
             raise NotAllowed("You can set goals for yourself, or propose them to people who report to you.")
-    period_keys = [p.key for p in periods.choosable(today, goal.period if goal else None)]
     keep = goal.parent_id if goal else None
-    parents = (
-        []
-        if level == GoalLevel.company
-        else [v.goal.id for v in parent_choices(session, person, today, keep)]
-    )
-    parsed = form_values.parse(
-        values, periods=period_keys, parents=[p for p in parents if p != (goal and goal.id)]
-    )
-    if parsed.errors:
-        return Outcome(errors=parsed.errors)
+    team = goal.team if goal else actor.team
+    choices = parent_choices(session, person, today, keep, level=level, team=team)
+    parents = {v.goal.id: v.goal for v in choices if v.goal.id != (goal and goal.id)}
+    parent = parents.get(bounds.number(values.get("parent")) or 0)
+    offered = nesting.offered(today, goal.period if goal else None, parent)
+    parsed = form_values.parse(values, periods=[p.key for p in offered], parents=list(parents))
     terms = parsed.terms
+    due_on = date.fromisoformat(terms["due_on"]) if terms["due_on"] else None
+    chosen = periods.parse(values.get("period") or "")  # outside the parent's: told why, not just "pick one"
+    errors = dict(parsed.errors)
+    for block, error in nesting.errors(chosen, due_on, parent).items():
+        if block == "period" or block not in errors:
+            errors[block] = error
+    if parent is not None and goal is not None and nesting.would_loop(session, goal.id, parent.id):
+        errors["parent"] = "That goal is aligned under this one: pick another."
+    if errors:
+        return Outcome(errors=errors)
     if person is None:
         return _save_shared(session, actor, level, goal, terms, now)
     if goal is None:
@@ -108,12 +113,14 @@ def _save_shared(session, actor, level, goal, terms, now) -> Outcome:
         )
         verb = "set"
     else:
+        old_parent_id = goal.parent_id
         for key, value in row(terms).items():
             setattr(goal, key, value)
         goal.version += 1
         goal.updated_at = now
         verb = "changed"
     set_key_results(session, goal, terms)
+    rollup.after_change(session, goal, now.date(), old_parent_id if verb == "changed" else None)
     record(
         session,
         person=actor,
@@ -212,7 +219,7 @@ def _propose(session, actor, person, goal, action, terms, previous, now) -> Outc
     )
     decider = _decider(session, actor, person)
     if decider is None:  # nobody to agree with (no manager): agreed as proposed
-        apply(session, goal, proposal)
+        apply(session, goal, proposal, now.date())
         store.settle(
             session,
             proposal_id=proposal.id,
@@ -268,6 +275,7 @@ def propose_drop(session: Session, *, actor_slack_id: str, goal_id: int, now: da
     person = check_may_edit(session, actor, goal)
     if person is None or goal.status not in AGREED:  # shared goals, and goals never agreed: dropped at once
         goal.status, goal.updated_at = GoalStatus.dropped.value, now
+        rollup.after_change(session, goal, now.date())  # its parent stops counting it
         closed = _close_open(session, actor, person, goal, "dropped") if person else Outcome()
         owner = person or actor
         record(
@@ -316,5 +324,9 @@ def _show(session: Session, key: str, value: Any) -> str:
         parent = store.get(session, goal_id=value)
         return parent.title if parent else f"goal {value}"
     if key == "key_results":
-        return "; ".join(f"{kr['title']} → {form_values.show_number(kr['target'])}" for kr in value)
+        return "; ".join(
+            f"{kr['title']}: {form_values.show_number(kr.get('baseline') or 0.0)} → "
+            f"{form_values.show_number(kr['target'])}"
+            for kr in value
+        )
     return str(value)

@@ -5,7 +5,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from domain.goals import periods
+from domain.goals import periods, rollup
 from storage import goals as store
 from storage.models import Goal, GoalProposal, GoalStatus, KeyResult
 
@@ -26,7 +26,9 @@ def terms_of(goal: Goal, key_results: list[KeyResult]) -> dict[str, Any]:
         "period": goal.period,
         "due_on": goal.due_on.isoformat(),
         "parent_id": goal.parent_id,
-        "key_results": [{"title": kr.title, "target": kr.target} for kr in key_results],
+        "key_results": [
+            {"title": kr.title, "baseline": kr.baseline, "target": kr.target} for kr in key_results
+        ],
     }
 
 
@@ -58,16 +60,19 @@ def set_key_results(session: Session, goal: Goal, terms: dict[str, Any]) -> None
             goal_id=goal.id,
             position=n,
             title=kr["title"],
+            baseline=kr.get("baseline") or 0.0,  # proposals made before baselines
             target=kr["target"],
-            current=old.get(kr["title"], 0.0),
+            current=old.get(kr["title"], kr.get("baseline") or 0.0),
         )
         for n, kr in enumerate(terms["key_results"])
     ]
     store.replace_key_results(session, goal_id=goal.id, rows=rows)
 
 
-def apply(session: Session, goal: Goal, proposal: GoalProposal) -> None:
-    """An agreed proposal takes effect: its terms become the goal's, or the goal is dropped."""
+def apply(session: Session, goal: Goal, proposal: GoalProposal, today: date) -> None:
+    """An agreed proposal takes effect: its terms become the goal's, or the goal is dropped. The goals it is
+    aligned to (before and after) roll up the change."""
+    old_parent_id = goal.parent_id
     if proposal.action == "drop":
         goal.status = GoalStatus.dropped.value
     else:
@@ -77,3 +82,4 @@ def apply(session: Session, goal: Goal, proposal: GoalProposal) -> None:
         if goal.status not in AGREED:
             goal.status = GoalStatus.active.value
     goal.version += 1
+    rollup.after_change(session, goal, today, old_parent_id)

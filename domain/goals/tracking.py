@@ -6,11 +6,11 @@ from datetime import date, datetime
 from sqlmodel import Session
 
 from domain.core.directory import person_for
-from domain.goals import form_values
+from domain.goals import form_values, rollup
 from domain.goals.labels import STATUS_LABELS
 from domain.goals.outcome import Outcome
 from domain.goals.permissions import agreed_goal_in_reach
-from domain.goals.progress import PROGRESS_STATUSES, progress_of, read_progress
+from domain.goals.progress import AUTO, PROGRESS_MODES, PROGRESS_STATUSES, progress_of, read_progress
 from domain.goals.reading import GoalView, views
 from domain.performance_file.entries import record
 from storage import goals as store
@@ -23,15 +23,29 @@ class ProgressForm:
     person: Person
     values: dict[str, str]
     statuses: dict[str, str]
+    modes: dict[str, str]  # offered when the goal has children: its progress may roll up from them
+    children: int
 
 
 def progress_form(session: Session, *, actor_slack_id: str, goal_id: int) -> ProgressForm:
     actor = person_for(session, actor_slack_id)
     goal, person = agreed_goal_in_reach(session, actor, goal_id)
     (view,) = views(session, [goal])
-    values = {"current": form_values.show_number(goal.current), "status": goal.status}
+    values = {
+        "current": form_values.show_number(goal.current),
+        "status": goal.status if goal.status_by_hand else AUTO,
+        "mode": "children" if goal.rollup else "own",
+    }
     values.update({f"kr_{kr.id}": form_values.show_number(kr.current) for kr in view.key_results})
-    return ProgressForm(view=view, person=person, values=values, statuses=PROGRESS_STATUSES)
+    children = len(rollup.counting_children(session, goal))
+    return ProgressForm(
+        view=view,
+        person=person,
+        values=values,
+        statuses=PROGRESS_STATUSES,
+        modes=PROGRESS_MODES if children or goal.rollup else {},
+        children=children,
+    )
 
 
 def update_progress(
@@ -46,8 +60,11 @@ def update_progress(
     actor = person_for(session, actor_slack_id)
     goal, person = agreed_goal_in_reach(session, actor, goal_id)
     krs = store.key_results(session, goal_ids=[goal_id])[goal_id]
-    updates, errors = read_progress(goal, krs, values, prefix="")
-    status = values.get("status") or goal.status
+    mode = values.get("mode") or ("children" if goal.rollup else "own")
+    if mode not in PROGRESS_MODES:
+        mode = "own"
+    updates, errors = ([], {}) if mode == "children" else read_progress(goal, krs, values, prefix="")
+    status = values.get("status") or (goal.status if goal.status_by_hand else AUTO)
     if status not in PROGRESS_STATUSES:
         errors["status"] = "Pick how the goal is going."
     note = (values.get("note") or "").strip()
@@ -57,7 +74,13 @@ def update_progress(
         return Outcome(errors=errors)
     for holder, value in updates:
         holder.current = value
-    goal.status = status
+    goal.rollup = mode == "children"
+    goal.status_by_hand = status != AUTO
+    if status != AUTO:
+        goal.status = status
+    elif goal.status == GoalStatus.done:  # back to automatic: from the numbers again
+        goal.status = GoalStatus.active.value
+    rollup.after_change(session, goal, now.date())
     _record_progress(session, actor, person, goal, krs, note, source, now)
     return Outcome(notice=f"Progress on {goal.title}: {round(100 * progress_of(goal, krs))}%.")
 
@@ -111,6 +134,7 @@ def checkin_progress(
     for view, updates in changed:
         for holder, value in updates:
             holder.current = value
+        rollup.after_change(session, view.goal, on)
         _record_progress(
             session, person, person, view.goal, view.key_results, "", f"checkin:{checkin_id}", now
         )

@@ -1,6 +1,6 @@
 """The Home tab: a person's own performance file, or, for a manager or an HR admin, someone else's."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
@@ -9,6 +9,8 @@ from domain.core.access import is_admin
 from domain.core.clock import utcnow
 from domain.core.refusals import NotAllowed
 from domain.goals import reading as goal_reading
+from domain.goals import tree as goal_tree
+from domain.goals.errors import GoalError
 from domain.performance_file import entries
 from storage import goals as goal_store
 from storage import people
@@ -27,6 +29,7 @@ class Home:
     refusal: str | None  # why the file asked for is not the one shown
     goals: list[goal_reading.GoalView]
     open_items: list[str]
+    fit: list[goal_tree.Node] = field(default_factory=list)  # how the goals fit: parents, them, children
 
     @property
     def own(self) -> bool:
@@ -73,7 +76,14 @@ def home(
     goal_views = goal_reading.views(
         session, list(goal_store.of_person(session, person_id=subject.id, ending_on_or_after=today))
     )
+    try:
+        fit = goal_tree.build(
+            session, viewer_slack_id=slack_user_id, scope="person", name=subject.slack_user_id, today=today
+        ).nodes
+    except GoalError:  # not theirs to see: the file shown is the viewer's own then, so this stays rare
+        fit = []
     return Home(
+        fit=fit,
         goals=goal_views,
         open_items=_open_items(session, viewer, subject, goal_views, profile.reports),
         viewer=viewer,

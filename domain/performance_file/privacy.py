@@ -6,8 +6,9 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
+from domain.core import channels
 from domain.core.refusals import Refusal
-from storage import erasure, people
+from storage import app_settings, erasure, people
 from storage.models import Person
 
 # Slack retries an event within minutes; a day of event ids is plenty to drop repeats.
@@ -23,6 +24,8 @@ class Erased:
     name: str
     email: str
     counts: Counter
+    # Channel settings they had chosen: they go on working; the remaining HR admins are told (flows.py).
+    orphaned: tuple[str, ...] = ()
 
 
 def find(session: Session, *, email: str) -> Person:
@@ -38,15 +41,13 @@ def erase(session: Session, *, email: str) -> Erased:
     person = find(session, email=email)
     assert person.id is not None
     name, email = person.name, person.email
-    counts: Counter = Counter()
-    # Org-change notes in their reports' files name them, by id in the data and by name in the text.
-    for entry in erasure.entries_naming(session, person_id=person.id):
-        entry.data = {**entry.data, "manager_id": None}
-        if name:
-            entry.text = entry.text.replace(f"manager {name}", "manager (erased)")
-        counts["file_entries.data naming them cleared"] += 1
-    counts.update(erasure.erase_person(session, person_id=person.id))
-    return Erased(name=name, email=email, counts=counts)
+    orphaned = tuple(
+        key
+        for key in channels.CHOSEN
+        if app_settings.setting(session, key=f"{key}{channels.OWNER_SUFFIX}") == str(person.id)
+    )
+    counts = erasure.erase_person(session, person_id=person.id)
+    return Erased(name=name, email=email, counts=counts, orphaned=orphaned)
 
 
 @dataclass(frozen=True)

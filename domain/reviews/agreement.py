@@ -28,7 +28,7 @@ def _to_answer(session: Session, actor: Person, value: str) -> tuple[Review, Per
     review_id, version = forms.ids(value)
     review, person = review_of(session, review_id)
     if actor.id != person.id:
-        log.warning("%s tried to answer review %s, which is not theirs", actor.email, review_id)
+        log.warning("person %s tried to answer review %s, which is not theirs", actor.id, review_id)
         raise NotAllowed(f"Only {person.name} can agree to their review's plan or ask to revise it.")
     if review.status == ReviewStatus.agreed:
         raise ReviewError("You agreed to this review's plan already: nothing more to do.")
@@ -92,14 +92,7 @@ def ask_revision(
         "assessor": manager,
     }
     outcome = Outcome(notice=f"Asked {manager.name if manager else 'your manager'} to revise the plan.")
-    if review.plan_channel and review.plan_ts:
-        outcome.updates.append(
-            (
-                review.plan_channel,
-                review.plan_ts,
-                render_message("reviews/plan.json.j2", state="revising", **context),
-            )
-        )
+    _show_plan(outcome, review, state="revising", context=context)
     if manager is not None:
         message = render_message(
             "reviews/revision.json.j2", review=review, person=person, label=period_label, sent=False
@@ -157,17 +150,17 @@ def agree(session: Session, *, actor_slack_id: str, value: str, now: datetime) -
         notice=f"Agreed. The plan is now {len(drafts)} draft goal(s) for {following.label}: shape them and "
         "propose them with `/goals` (Edit). They will come up in your check-ins."
     )
-    if review.plan_channel and review.plan_ts:
-        outcome.updates.append(
-            (
-                review.plan_channel,
-                review.plan_ts,
-                render_message("reviews/plan.json.j2", state="agreed", **context),
-            )
-        )
+    _show_plan(outcome, review, state="agreed", context=context)
     if manager is not None:
         message = render_message(
             "reviews/agreed.json.j2", review=review, person=person, label=period_label, following=following
         )
         outcome.posts.append(Post(manager.slack_user_id, None, message))
     return outcome
+
+
+def _show_plan(outcome: Outcome, review: Review, *, state: str, context: dict) -> None:
+    """The plan's message, where the person read it, says where the plan stands now."""
+    if review.plan_channel and review.plan_ts:
+        plan = render_message("reviews/plan.json.j2", state=state, **context)
+        outcome.updates.append((review.plan_channel, review.plan_ts, plan))

@@ -29,7 +29,9 @@ log = logging.getLogger(__name__)
 def _own(session: Session, actor: Person, review_id: int | None) -> tuple[Review, Person]:
     review, person = review_of(session, review_id)
     if person.id != actor.id:
-        log.warning("%s tried the self-assessment of review %s, which is not theirs", actor.email, review_id)
+        log.warning(
+            "person %s tried the self-assessment of review %s, which is not theirs", actor.id, review_id
+        )
         raise NotAllowed("That review is not yours: only its person writes their self-assessment.")
     return review, person
 
@@ -137,7 +139,7 @@ def _to_assess(session: Session, actor: Person, review_id: int | None) -> tuple[
     """The review the actor may assess (the person's manager or an HR admin); a clear refusal otherwise."""
     review, person = review_of(session, review_id)
     if not can_decide_for(actor, person):
-        log.warning("%s tried to assess review %s, not theirs to assess", actor.email, review_id)
+        log.warning("person %s tried to assess review %s, not theirs to assess", actor.id, review_id)
         raise NotAllowed(f"Only {person.name}'s manager or an HR admin can assess their review.")
     if review.status == ReviewStatus.agreed:
         raise ReviewError(f"{person.name} agreed to this review already: it cannot be assessed again.")
@@ -219,7 +221,8 @@ def submit_assessment(
         person=person,
         author=actor,
         kind=EntryKind.review,
-        text=f"{'Revised assessment' if revision else 'Assessment'} of {period_label} by {actor.name}\n"
+        # The assessor is the entry's author, named when read (not copied here, where it would outlive them).
+        text=f"{'Revised assessment' if revision else 'Assessment'} of {period_label}\n"
         f"Diagnosis: {diagnosis}\nPlan:\n" + "\n".join(f"• {item}" for item in plan),
         data={
             "review_id": review.id,

@@ -50,7 +50,7 @@ def start(
     report = delivery.fan_out(
         due,
         lambda invitation: invite(services, invitation, now=now),
-        whom=lambda invitation: f"{invitation.person.email} (review {invitation.cycle})",
+        whom=lambda invitation: f"person {invitation.person.id} (review {invitation.cycle})",
     )
     if due:
         log.info("reviews: %d/%d invitations sent", report.sent, len(due))

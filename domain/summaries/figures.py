@@ -19,7 +19,7 @@ MIN_ANSWERS = 3  # fewer answers than this, and a group's mood or blockers would
 @dataclass(frozen=True)
 class Line:
     person: Person
-    status: str  # answered, skipped, missing (no answer), none (not asked in this cycle)
+    status: str  # answered, skipped, missing (no answer), none (not asked in this cycle), paused, on holiday
     mood: float | None
     unreplied: bool
 
@@ -57,6 +57,8 @@ class Summary:
     goal_series: list[tuple[str, float | None]]
     pending: list[tuple[Person, GoalProposal]]
     sub_teams: list[TeamFigures] = field(default_factory=list)
+    # Anonymous questions' counts and averages (domain.checkins.anonymous.Figure), 3 answers or more only.
+    anonymous: list = field(default_factory=list)
 
     @property
     def missing(self) -> list[Person]:
@@ -65,6 +67,11 @@ class Summary:
     @property
     def skipped(self) -> list[Person]:
         return [line.person for line in self.lines if line.status == "skipped"]
+
+    @property
+    def away(self) -> list[tuple[Person, str]]:
+        """Paused or held back by a holiday: not counted as not answering."""
+        return [(line.person, line.status) for line in self.lines if line.status in AWAY]
 
     @property
     def unreplied(self) -> list[Person]:
@@ -91,8 +98,13 @@ def mean(values: Iterable[float | None]) -> float | None:
     return round(sum(present) / len(present), 1) if present else None
 
 
-def line(person: Person, mine: list[Checkin]) -> Line:
-    """A report's line from their check-ins of the cycle: a period may hold several (a daily cadence)."""
+AWAY = ("paused", "on holiday")
+
+
+def line(person: Person, mine: list[Checkin], away: str | None = None) -> Line:
+    """A report's line from their check-ins of the cycle: a period may hold several (a daily cadence).
+    `away`: paused (instead of missing or not asked) or on holiday (instead of not asked yet: the prompt is
+    held until their next working day)."""
     submitted = [c for c in mine if c.status == CheckinStatus.submitted]
     if not mine:
         status = "none"
@@ -102,6 +114,8 @@ def line(person: Person, mine: list[Checkin]) -> Line:
         status = "answered"
     else:
         status = "skipped"
+    if (away == "paused" and status in ("missing", "none")) or (away == "on holiday" and status == "none"):
+        status = away
     return Line(
         person=person,
         status=status,

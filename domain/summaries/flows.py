@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from domain.core import delivery
+from domain.core import channels, delivery
 from domain.core.services import Services
 from domain.core.slack import SlackError
 from domain.summaries.chart import chart_png
@@ -94,14 +94,27 @@ def _upload_chart(services: Services, summary: Summary, posted) -> None:
             thread_ts=posted.ts,
         )
     except SlackError as err:  # the summary went out; the chart in its thread is a plus
-        log.warning("summary chart for %s not uploaded: %s", summary.manager.email, err.code)
+        log.warning("summary chart for person %s not uploaded: %s", summary.manager.id, err.code)
+
+
+def _hr_sender(session: Session) -> Person | None:
+    """Whose send ledger holds the HR posts: the admin who chose the channel; once they are deleted (their
+    record is gone), the first active HR admin, so the channel goes on getting its posts."""
+    chooser = app_settings.setting(session, key=f"{HR_CHANNEL}{channels.OWNER_SUFFIX}") or ""
+    by = people.get(session, person_id=int(chooser)) if chooser.isdigit() else None
+    if by is not None:
+        return by
+    admins = people.admins(session)
+    if not admins:
+        log.warning("the HR summary channel is set but no HR admin is left to own its posts")
+    return admins[0] if admins else None
 
 
 def send_hr_due(services: Services, *, now: datetime) -> int:
     """One post per closed check-in period, with every team on that cadence, in the HR channel."""
     with services.session() as session:
         channel = app_settings.setting(session, key=HR_CHANNEL)
-        by = people.get(session, person_id=int(app_settings.setting(session, key=f"{HR_CHANNEL}_by") or 0))
+        by = _hr_sender(session)
         if not channel or by is None:
             return 0
         # A period key is shared by every team on that cadence, whatever its time zone: the post waits

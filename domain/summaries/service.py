@@ -6,12 +6,13 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from domain.checkins.questions import DEFAULT_QUESTIONS
+from domain.checkins import anonymous, templates
 from domain.core import channels
 from domain.goals import reading as goal_reading
 from domain.summaries import figures as rules
 from domain.summaries.cycles import Cycle, in_cycle, month_cycle, period_cycle, period_cycle_of, quarter_cycle
 from domain.summaries.figures import HrSummary, Summary, TeamFigures
+from storage import checkins as checkin_store
 from storage import summaries as store
 from storage.models import Checkin, CheckinStatus, GoalStatus, Person
 
@@ -22,7 +23,6 @@ FRESH = timedelta(days=7)  # a cycle that closed longer ago than this gets no su
 TREND = timedelta(weeks=12)  # how far back the mood trend looks
 PROGRESS_LOOKBACK = timedelta(weeks=26)
 BEFORE = timedelta(weeks=5)  # the period before a cycle, for "before:" (monthly cadences included)
-ATTENTION = [q for q in DEFAULT_QUESTIONS if q.stands_out]
 
 
 def build(session: Session, *, manager: Person, cycle: Cycle | None, now: datetime) -> Summary | None:
@@ -49,15 +49,22 @@ def build(session: Session, *, manager: Person, cycle: Cycle | None, now: dateti
     for checkin in current:
         by_person[checkin.person_id].append(checkin)
 
-    lines = [rules.line(person, by_person.get(person.id, [])) for person in reports]
+    away = _away(session, reports, cycle, now)
+    lines = [rules.line(person, by_person.get(person.id, []), away.get(person.id)) for person in reports]
     names = {p.id: p for p in reports}
-    attention = [
-        (names[c.person_id], q.label, c.answers[q.id])
-        for c in current
-        if c.status == CheckinStatus.submitted
-        for q in ATTENTION
-        if c.answers.get(q.id)
-    ]
+    asked: dict[int | None, tuple] = {}  # each template version's questions, read once
+    attention = []
+    for c in current:
+        if c.status != CheckinStatus.submitted:
+            continue
+        if c.template_id not in asked:
+            asked[c.template_id] = templates.questions_of(templates.of_checkin(session, c))
+        # The question as it was asked, whatever its template says now.
+        attention += [
+            (names[c.person_id], q.label, c.answers[q.id])
+            for q in asked[c.template_id]
+            if q.stands_out and c.answers.get(q.id)
+        ]
     start_day, end_day = cycle.starts.date(), (cycle.ends - timedelta(seconds=1)).date()
     goal_rows = list(store.goals_of(session, person_ids=ids, starting_by=end_day, ending_from=start_day))
     goal_views = goal_reading.views(session, goal_rows)
@@ -94,7 +101,36 @@ def build(session: Session, *, manager: Person, cycle: Cycle | None, now: dateti
         pending=pending,
     )
     summary.sub_teams = _sub_teams(session, reports, cycle)
+    summary.anonymous = _anonymous(session, reports, current)
     return summary
+
+
+def _anonymous(session: Session, reports: list[Person], current: list[Checkin]) -> list:
+    """The team's anonymous answers of the cycle, as counts and averages only (domain.checkins.anonymous)."""
+    rows = checkin_store.anonymous(
+        session,
+        teams=sorted({p.team for p in reports if p.team}),
+        period_keys=sorted({c.period_key for c in current}),
+    )
+    asked = {}
+    for template_id in {r.template_id for r in rows}:
+        version = checkin_store.template(session, template_id=template_id)
+        if version is not None:
+            asked[template_id] = templates.questions_of(version)
+    return anonymous.figures(rows, asked)
+
+
+def _away(session: Session, reports: list[Person], cycle: Cycle, now: datetime) -> dict[int, str]:
+    """Who was paused during the cycle, or held back by a company holiday in it so far."""
+    first, last = cycle.starts.date(), min(now, cycle.ends).date()
+    holiday = any(first <= day <= last for day in checkin_store.holiday_days(session))
+    away = {}
+    for person in reports:
+        if person.paused_until is not None and person.paused_until >= first:
+            away[person.id] = "paused"
+        elif holiday:
+            away[person.id] = "on holiday"
+    return away
 
 
 def _sub_teams(session: Session, reports: list[Person], cycle: Cycle) -> list[TeamFigures]:

@@ -343,11 +343,14 @@ def test_no_prompts_on_a_holiday_or_to_deactivated_people(world):
     # Friday the 20th where each person is: Tokyo, Berlin and São Paulo are past 10:00, all on holiday
     run_tick(services, now=utc(2026, 11, 20, 14, 30))
     assert all(prompts(sb, ids[e]) == [] for e in REPORTS)
-    # 16:00 UTC is Saturday 01:00 in Tokyo: Chen's holiday is over, the others' is not
+    # 16:00 UTC is Saturday 01:00 in Tokyo: held prompts wait for the next working day's prompt time
     run_tick(services, now=utc(2026, 11, 20, 16, 0))
-    assert [len(prompts(sb, ids[e])) for e in REPORTS] == [0, 0, 1, 0]
-    # the next day the others get theirs, but never Dee, who left
     run_tick(services, now=utc(2026, 11, 21, 16, 0))
+    assert all(prompts(sb, ids[e]) == [] for e in REPORTS)
+    run_tick(services, now=utc(2026, 11, 23, 1, 0))  # Monday 10:00 in Tokyo
+    assert [len(prompts(sb, ids[e])) for e in REPORTS] == [0, 0, 1, 0]
+    # the others get theirs at 10:00 their time, but never Dee, who left
+    run_tick(services, now=utc(2026, 11, 23, 16, 0))
     assert [len(prompts(sb, ids[e])) for e in REPORTS] == [1, 1, 1, 0]
 
 
@@ -675,11 +678,13 @@ def test_a_long_429_storm_delays_a_fan_out_but_drops_nothing(world):
 
 def test_a_refused_prompt_is_counted_as_failed_not_as_already_sent(world):
     with world.services.session() as session:  # an id Slack does not know: it refuses the post
-        people.get_by_email(session, email="ana@acme.test").slack_user_id = "U0GONE0000"
+        ana = people.get_by_email(session, email="ana@acme.test")
+        ana.slack_user_id = "U0GONE0000"
+        ana_id = ana.id
         due = checkin_due.due_prompts(session, now=utc(2026, 11, 20, 16, 0), send_now=True)
     report = flows.fan_out(world.services, due, now=utc(2026, 11, 20, 16, 0))
     assert (report.sent, report.failed, report.not_sent) == (3, 1, 1)
-    assert report.errors == ["ana@acme.test: channel_not_found"]
+    assert report.errors == [f"person {ana_id}: channel_not_found"]  # by internal id: these reach logs
 
 
 def test_newcomers_failed_prompts_are_retried_by_the_scheduler_like_everyones(world):

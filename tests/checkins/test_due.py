@@ -115,3 +115,49 @@ def test_a_prompt_sent_late_is_not_chased_at_once():
         reminder_kind(CADENCE, WEEK, sent_at=sent_at, now=sent_at + timedelta(hours=4))
         == SendKind.last_reminder
     )
+
+
+# --- sensible timing ---------------------------------------------------------------------------------------
+
+
+def test_a_prompt_held_by_a_holiday_goes_at_the_prompt_time_of_the_next_working_day():
+    from domain.checkins.due import released_at
+    from domain.checkins.periods import period_at
+
+    cadence = Cadence()  # Fridays at 10:00
+    someone = person(timezone="America/New_York")
+    period = period_at(cadence, someone.timezone, FRIDAY_10_UTC + timedelta(hours=6))
+    assert released_at(someone, cadence, period, set()) == period.opens
+    held = released_at(someone, cadence, period, {date(2026, 11, 20)})
+    assert held == datetime(2026, 11, 23, 15, 0, tzinfo=UTC)  # Monday 10:00 in New York, not Saturday 00:00
+    paused = person(timezone="America/New_York", paused_until=date(2026, 11, 23))
+    assert released_at(paused, cadence, period, {date(2026, 11, 24)}) == datetime(
+        2026, 11, 25, 15, 0, tzinfo=UTC
+    )
+
+
+def test_a_weekend_cadence_counts_weekends_as_working_days():
+    from domain.checkins.due import released_at
+    from domain.checkins.periods import period_at
+
+    cadence = Cadence(weekday=5)  # Saturdays
+    period = period_at(cadence, "UTC", datetime(2026, 11, 21, 12, 0, tzinfo=UTC))
+    held = released_at(person(), cadence, period, {date(2026, 11, 21)})
+    assert held == datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("days_in", "late"), [(0, False), (5, False), (5.24, False), (5.26, True), (6.9, True)]
+)
+def test_a_prompt_is_too_late_in_the_last_quarter_of_its_period(days_in, late):
+    from domain.checkins.due import too_late
+
+    period = Period(key="w", opens=FRIDAY_10_UTC, closes=FRIDAY_10_UTC + timedelta(days=7))
+    assert too_late(period, FRIDAY_10_UTC + timedelta(days=days_in)) is late
+
+
+def test_the_scheduler_sends_no_late_prompt_but_an_admin_may():
+    row = None
+    thursday = FRIDAY_10_UTC + timedelta(days=6)
+    assert prompt_period(person(), row, now=thursday, holidays=set()) is None
+    assert prompt_period(person(), row, now=thursday, holidays=set(), send_now=True) is not None

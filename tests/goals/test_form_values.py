@@ -141,9 +141,24 @@ def test_an_objective_keeps_its_key_results_in_order_and_skips_empty_rows():
     )
     assert parsed.errors == {}
     assert parsed.terms["key_results"] == [
-        {"title": "Beta users", "target": 50.0},
-        {"title": "NPS", "target": 40.0},
+        {"title": "Beta users", "baseline": 0.0, "target": 50.0},
+        {"title": "NPS", "baseline": 0.0, "target": 40.0},
     ]
+
+
+def test_a_key_result_starts_from_its_baseline_which_its_target_must_differ_from():
+    parsed = read(**good(kind="objective", kr1_title="NPS", kr1_baseline="20", kr1_target="45"))
+    assert parsed.terms["key_results"] == [{"title": "NPS", "baseline": 20.0, "target": 45.0}]
+    same = read(**good(kind="objective", kr1_title="NPS", kr1_baseline="45", kr1_target="45"))
+    assert "differ from the baseline" in same.errors["kr1_target"]
+    assert read(**good(kind="objective", kr1_title="NPS", kr1_baseline="x", kr1_target="4")).errors == {
+        "kr1_baseline": NOT_A_NUMBER
+    }
+
+
+def test_the_due_date_is_read_from_its_block_renamed_for_a_new_period():
+    assert read(**good(due_2026_Q2="2026-05-02")).terms["due_on"] == "2026-05-02"
+    assert read(**good()).terms["due_on"] == "2026-06-30"  # none typed: the period's end
 
 
 @pytest.mark.parametrize(
@@ -151,12 +166,12 @@ def test_an_objective_keeps_its_key_results_in_order_and_skips_empty_rows():
     [
         ({}, {"kr1_title": "An objective needs at least one key result."}),
         ({"kr2_title": "Half done"}, {"kr2_target": "Set this key result's target."}),
-        ({"kr1_target": "5"}, {"kr1_title": "Name this key result, or clear its target."}),
+        ({"kr1_target": "5"}, {"kr1_title": "Name this key result, or clear its numbers."}),
         ({"kr1_title": "t" * 201, "kr1_target": "5"}, {"kr1_title": "Keep it under 200 characters."}),
         ({"kr1_title": "Users", "kr1_target": "lots"}, {"kr1_target": NOT_A_NUMBER}),
         (
             {"kr1_title": "Users", "kr1_target": "0"},
-            {"kr1_target": "A target of 0 cannot be measured against: use a number above 0."},
+            {"kr1_target": "The target must differ from the baseline, or progress cannot be measured."},
         ),
     ],
 )
@@ -178,6 +193,7 @@ def test_a_second_error_on_the_first_key_result_is_not_hidden_by_the_need_for_on
         good(
             kind="objective", due="2026-05-01", kr1_title="A", kr1_target="1", kr2_title="B", kr2_target="0.5"
         ),
+        good(kind="objective", kr1_title="A", kr1_baseline="-3.25", kr1_target="7"),
         good(description="Grow"),
     ],
 )

@@ -56,10 +56,28 @@ def modal(sb, uid, callback_id):
     return wait_for(lambda: [v for v in sb.open_views(uid)[-1:] if v.get("callback_id") == callback_id])[0]
 
 
+def choose_kind(sb, uid, kind):
+    """Picks the goal's kind in the open goal modal, and waits for the form the app reshapes for it."""
+    sb.select(uid, "goal_kind", kind)
+
+    def reshaped():
+        view = modal(sb, uid, "goal_submit")
+        [block] = [b for b in view["blocks"] if b.get("block_id") == "kind"]
+        return [view] if block["element"].get("initial_option", {}).get("value") == kind else []
+
+    return wait_for(reshaped)[0]
+
+
 def propose(sb, uid, values, text="new"):
     sb.slash_command(uid, "/goals", text)
     modal(sb, uid, "goal_submit")
+    if values.get("kind", "result") != "result":
+        choose_kind(sb, uid, values["kind"])
     return sb.submit_view(uid, values)
+
+
+def okr_goal(**krs) -> dict:
+    return {"title": "Make onboarding delightful", "kind": "objective", "period": QUARTER.key, **krs}
 
 
 def agreed(world, values) -> Goal:
@@ -251,9 +269,9 @@ def test_stale_and_repeated_approvals_change_nothing_twice(world):
         (result_goal(weight="2.5"), {"weight": "from 1 to 100"}),
         (result_goal(metric=""), {"metric": "Name what is measured"}),
         (result_goal(due="2001-01-01"), {"due": "Pick a day within"}),
-        ({**result_goal(), "kind": "objective"}, {"kr1_title": "at least one key result"}),
+        (okr_goal(), {"kr1_title": "at least one key result"}),
         (
-            {**result_goal(), "kind": "objective", "kr1_title": "Ship", "kr1_target": "x", "kr2_target": "3"},
+            okr_goal(kr1_title="Ship", kr1_target="x", kr2_target="3"),
             {"kr1_target": "Write a number", "kr2_title": "Name this key result"},
         ),
     ],

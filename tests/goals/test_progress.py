@@ -22,8 +22,16 @@ def goal(kind=GoalKind.process, status=GoalStatus.active, **more) -> Goal:
     )
 
 
-def kr(kr_id: int, current: float, target: float) -> KeyResult:
-    return KeyResult(id=kr_id, goal_id=1, position=kr_id, title=f"KR {kr_id}", target=target, current=current)
+def kr(kr_id: int, current: float, target: float, baseline: float = 0.0) -> KeyResult:
+    return KeyResult(
+        id=kr_id,
+        goal_id=1,
+        position=kr_id,
+        title=f"KR {kr_id}",
+        baseline=baseline,
+        target=target,
+        current=current,
+    )
 
 
 @pytest.mark.parametrize(
@@ -64,7 +72,7 @@ def test_a_target_equal_to_the_start_counts_as_no_progress_rather_than_dividing_
 
 
 def test_progress_typed_for_a_goal_is_read_from_its_current_block():
-    g = goal(current=10.0)
+    g = goal(GoalKind.result, baseline=0.0, target=5000.0, current=10.0)
     assert read_progress(g, [], {"current": " 1,200 "}, prefix="") == ([(g, 1200.0)], {})
 
 
@@ -85,3 +93,18 @@ def test_reading_progress_sets_nothing():
     g, krs = goal(GoalKind.objective), [kr(7, 1.0, 10.0)]
     read_progress(g, krs, {"kr_7": "8"}, prefix="")
     assert krs[0].current == 1.0
+
+
+def test_a_key_result_moves_from_its_baseline():
+    assert progress_of(goal(GoalKind.objective), [kr(1, 30.0, 40.0, baseline=20.0)]) == 0.5
+
+
+@pytest.mark.parametrize("typed", ["250", "-5", "100.5"])
+def test_a_share_out_of_range_is_refused_never_clamped(typed):
+    g = goal(current=10.0)
+    assert read_progress(g, [], {"current": typed}, prefix="") == ([], {"current": "Between 0 and 100 (%)."})
+
+
+def test_a_measured_value_may_pass_its_target():
+    g = goal(GoalKind.result, baseline=0.0, target=10.0, current=1.0)
+    assert read_progress(g, [], {"current": "12"}, prefix="") == ([(g, 12.0)], {})

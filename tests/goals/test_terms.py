@@ -16,7 +16,10 @@ TERMS = {
     "period": "2026-Q3",
     "due_on": "2026-09-15",
     "parent_id": 4,
-    "key_results": [{"title": "Beta users", "target": 50.0}, {"title": "NPS", "target": 40.0}],
+    "key_results": [
+        {"title": "Beta users", "baseline": 0.0, "target": 50.0},
+        {"title": "NPS", "baseline": 5.0, "target": 40.0},
+    ],
 }
 
 
@@ -33,7 +36,9 @@ def test_terms_set_the_goals_columns_with_the_period_start_and_the_due_day():
 def test_a_goal_reads_back_as_the_terms_it_was_set_from():
     goal = Goal(id=1, **row(TERMS))
     krs = [
-        KeyResult(goal_id=1, position=n, title=k["title"], target=k["target"], current=3.0)
+        KeyResult(
+            goal_id=1, position=n, title=k["title"], baseline=k["baseline"], target=k["target"], current=3.0
+        )
         for n, k in enumerate(TERMS["key_results"])
     ]
     assert terms_of(goal, krs) == TERMS  # progress is no part of the terms

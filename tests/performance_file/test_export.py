@@ -11,8 +11,7 @@ import pytest
 
 from domain.performance_file.export import csv_value
 from storage import file_entries, people
-from tests.support import csv_text, import_org, slack_users, wait_for
-from tests.test_cli import _env, run
+from tests.support import cli_env, csv_text, import_org, run_cli, slack_users, wait_for
 
 TRICKY = 'Notes, "quoted"; a comma\nsecond line <script>alert(1)</script> ```fence``` ü € <!channel>'
 
@@ -287,16 +286,18 @@ def test_an_admin_exports_anyones_file(world):
 
 def test_the_cli_exports_anyones_complete_file_and_records_the_operators_look(world, tmp_path, database_url):
     log = build_anas_file(world)
-    env = _env(world.sb, database_url)
+    env = cli_env(world.sb, database_url)
     out = tmp_path / "ana.json"
-    result = run(["file", "export", "ana@acme.test", "--format", "json", "--output", str(out)], env, tmp_path)
+    result = run_cli(
+        ["file", "export", "ana@acme.test", "--format", "json", "--output", str(out)], env, tmp_path
+    )
     assert result.returncode == 0, result.stderr
     assert read_json(out.read_bytes()) == log  # private entries too: the operator holds the database anyway
     assert json.loads(out.read_bytes())["exported_by"] == "operator (command line)"
     looks = [e for e in log_of(world.services, "ana@acme.test") if e["kind"] == "file_view"]
     assert [(e["author"], e["data"]) for e in looks[1:]] == [(None, {"via": "cli"})]
     # to standard output, Markdown by default
-    result = run(["file", "export", "ANA@acme.test"], env, tmp_path)
+    result = run_cli(["file", "export", "ANA@acme.test"], env, tmp_path)
     assert (
         result.returncode == 0
         and read_md(result.stdout.encode()) == log_of(world.services, "ana@acme.test")[:-1]
@@ -314,6 +315,6 @@ def test_the_cli_exports_anyones_complete_file_and_records_the_operators_look(wo
 def test_cli_export_mistakes_end_in_a_clear_line_and_a_status(
     world, tmp_path, database_url, args, status, message
 ):
-    result = run(args, _env(world.sb, database_url), tmp_path)
+    result = run_cli(args, cli_env(world.sb, database_url), tmp_path)
     assert result.returncode == status
     assert message in result.stderr and "Traceback" not in result.stderr + result.stdout

@@ -2,6 +2,7 @@
 person is classified; the retention window."""
 
 import json
+import re
 from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
@@ -15,10 +16,12 @@ from domain.checkins import due as checkin_due
 from domain.checkins import flows
 from domain.performance_file import privacy
 from schedules.jobs import run_retention
-from storage import erasure, file_entries, people
+from storage import embedded_refs, erasure, file_entries, people
 from storage.file_entries import append
 from storage.models import (
+    AppSetting,
     Checkin,
+    EntryKind,
     Feedback,
     FeedbackRequest,
     Goal,
@@ -31,8 +34,10 @@ from storage.models import (
     TeamCadence,
 )
 from storage.types import utcnow
-from tests.support import TEAM, csv_text, import_org, seed_team, slack_users, wait_for
-from tests.test_cli import _env, run
+from tests.reviews.test_reviews import agreed_goal, assess, bot_dms, modal, self_assess, start
+from tests.support import TEAM, cli_env, csv_text, import_org, run_cli, seed_team, slack_users, wait_for
+
+REFERENCE_SHAPED = re.compile(r"^(by|.+_by|.+_id|.+_ids)$")
 
 # --- every reference classified -----------------------------------------------------------------------------
 
@@ -89,6 +94,55 @@ def test_an_unclassified_reference_in_the_database_stops_the_erasure_before_anyt
     finally:
         with engine.begin() as conn:
             conn.execute(sa.text("DROP TABLE badges"))
+
+
+def test_every_json_column_and_entry_kind_is_classified():
+    columns = embedded_refs.json_columns(SQLModel.metadata)
+    assert columns == set(embedded_refs.JSON_PERSON_KEYS) | set(embedded_refs.CONTENT)
+    kinds = embedded_refs.NAMES_IN_TEXT | embedded_refs.NO_NAMES_IN_TEXT
+    assert (
+        kinds == {k.value for k in EntryKind}
+        and not embedded_refs.NAMES_IN_TEXT & embedded_refs.NO_NAMES_IN_TEXT
+    )
+
+
+def test_dicts_keyed_by_what_people_typed_are_not_scanned_for_references():
+    data = {"key_results": {"cut owner_id": 1}, "terms": [{"parent_id": 2, "key_results": [{"title": "x"}]}]}
+    assert list(embedded_refs._keys(data)) == ["key_results", "terms", "parent_id", "key_results", "title"]
+
+
+@pytest.mark.parametrize(
+    ("place", "found"),
+    [
+        ({"data": {"mentor_id": 7}}, "key 'mentor_id' in file_entries.data"),
+        ({"data": {"nested": [{"approved_by": 7}]}}, "key 'approved_by' in file_entries.data"),
+        ({"kind": "badge"}, "file entry kind 'badge'"),
+        ("setting", "setting 'buddy_id'"),
+    ],
+)
+def test_an_unclassified_place_inside_data_stops_the_erasure_before_anything_goes(engine, place, found):
+    from storage.db import session_scope
+
+    with session_scope(engine) as session:
+        a = people.save(session, person=Person(slack_user_id="U1", email="a@x.test", name="A"))
+        b = people.save(session, person=Person(slack_user_id="U2", email="b@x.test", name="B"))
+        append(session, person_id=b.id, author_id=a.id, kind="note", text="by A")
+        if place == "setting":
+            session.add(AppSetting(key="buddy_id", value=str(a.id)))
+        else:
+            entry = append(session, person_id=b.id, kind="note", text="")
+            for key, value in place.items():
+                setattr(entry, key, value)
+    with (
+        pytest.raises(erasure.UnclassifiedReference, match=re.escape(found)),
+        session_scope(engine) as session,
+    ):
+        privacy.erase(session, email="a@x.test")
+    with session_scope(engine) as session:
+        assert people.get_by_email(session, email="a@x.test") is not None
+        assert session.execute(
+            sa.text("SELECT count(*) FROM file_entries WHERE author_id IS NOT NULL")
+        ).scalar()
 
 
 # --- the erasure, end to end ------------------------------------------------------------------------------
@@ -197,7 +251,8 @@ def build_history(world) -> None:
                 proposer_id=pid["ana@acme.test"],
                 action="new",
                 base_version=0,
-                terms={"title": "Ledger v2"},
+                # the shape domain/goals/terms.py gives: a parent goal's id, key results
+                terms={"title": "Ledger v2", "parent_id": team.id, "key_results": [{"title": "Cutover"}]},
                 previous={},
                 status="approved",
                 decided_by_id=pid["maria@acme.test"],
@@ -245,6 +300,49 @@ def build_history(world) -> None:
             len(file_views(services)) == 2 and feedback_requests(services) == 2 and _all_texts_kept(services)
         )
     )
+
+
+def more_history(world, admin_email: str) -> None:
+    """The erased person also chose settings (as an HR admin), and a review was assessed through Slack; older
+    rows still hold names the app once copied into its texts."""
+    sb, services, ids = world.sb, world.services, world.ids
+    with services.session() as session:
+        people.get_by_email(session, email=admin_email).role = "admin"
+    admin = ids[admin_email]
+    hr, kudos = sb.add_channel("hr-pulse"), sb.add_channel("kudos")
+    sb.slash_command(admin, "/checkins", f"summary channel <#{hr}|hr-pulse>")
+    sb.slash_command(admin, "/feedback", f"channel <#{kudos}|kudos>")
+    wait_for(lambda: _setting(services, "praise_channel_by") and _setting(services, "hr_summary_channel_by"))
+    # Maria assesses Ana's review through Slack: {"by": Maria} in it, her assessment in Ana's file
+    ana, maria = ids["ana@acme.test"], ids["maria@acme.test"]
+    agreed_goal(services, "ana@acme.test", "Cut build time in half")
+    start(services, emails=["ana@acme.test"])
+    wait_for(lambda: bot_dms(sb, ana, "Time to review"))
+    sb.click(ana, "review_self_open")
+    goal_ids = _goal_ids(modal(sb, ana, "review_self_submit"))
+    assert self_assess(sb, ana, goal_ids).ok
+    wait_for(lambda: bot_dms(sb, maria, "Ana sent their self-assessment"))
+    sb.click(maria, "review_assess_open")
+    assert assess(sb, maria, goal_ids).ok
+    wait_for(lambda: bot_dms(sb, ana, "The assessment of your"))
+    with services.session() as session:
+        pid = {e: people.get_by_email(session, email=e).id for e in ids}
+        for owner, author, kind, text in (
+            ("bo@acme.test", "maria@acme.test", "review", "Assessment of Q3 2026 by Maria\nDiagnosis: fine"),
+            ("bo@acme.test", "maria@acme.test", "goal_decision", "Maria approved the new goal: Docs"),
+            ("maria@acme.test", "ana@acme.test", "goal_decision", "Ana accepted the new goal: Ship v2"),
+        ):
+            append(session, person_id=pid[owner], author_id=pid[author], kind=kind, text=text)
+
+
+def _goal_ids(view) -> list[int]:
+    blocks = [b["block_id"] for b in view["blocks"] if b["type"] == "input"]
+    return sorted({int(b.split("_")[1]) for b in blocks if b.startswith("goal_")})
+
+
+def _setting(services, key):
+    with services.session() as session:
+        return session.execute(sa.text("SELECT value FROM app_settings WHERE key = :k"), {"k": key}).scalar()
 
 
 def feedback_requests(services):
@@ -296,7 +394,7 @@ def json_values(value: Any) -> Iterator[tuple[str, Any]]:
             yield from json_values(inner)
 
 
-def expected_after(before, person_id: int) -> dict[str, dict[tuple, dict[str, Any] | None]]:
+def expected_after(before, person_id: int, uid_dm: str = "") -> dict[str, dict[tuple, dict[str, Any] | None]]:
     """What the policy in storage/erasure.py says each row becomes (None: gone), worked out row by row."""
     gone: dict[str, set] = {"people": {(person_id,)}}
     changed = True
@@ -314,6 +412,7 @@ def expected_after(before, person_id: int) -> dict[str, dict[tuple, dict[str, An
                     changed = True
     after: dict[str, dict[tuple, dict[str, Any] | None]] = {}
     name = before["people"][(person_id,)]["name"]
+    dms = {uid_dm} if uid_dm else set()
     for table, rows in before.items():
         after[table] = {}
         for key, row in rows.items():
@@ -331,9 +430,18 @@ def expected_after(before, person_id: int) -> dict[str, dict[tuple, dict[str, An
                     row[column] = None
                     for also in erasure.CLEARED_WITH.get((t, column), ()):
                         row[also] = None
-            if table == "file_entries" and row["data"].get("manager_id") == person_id:
-                row["data"] = {**row["data"], "manager_id": None}
-                row["text"] = row["text"].replace(f"manager {name}", "manager (erased)")
+            for (t, column), keys in embedded_refs.JSON_PERSON_KEYS.items():
+                if t == table and isinstance(row[column], dict):
+                    row[column] = {
+                        k: None if k in keys and v == person_id else v for k, v in row[column].items()
+                    }
+            if table == "file_entries" and row["kind"] in embedded_refs.NAMES_IN_TEXT:
+                row["text"] = re.sub(rf"\b{name}\b", embedded_refs.NEUTRAL, row["text"])
+            if table == "app_settings" and row["key"].endswith("_by") and row["value"] == str(person_id):
+                row["value"] = ""
+            for t, channel, ts in embedded_refs.MESSAGE_HANDLES:
+                if t == table and row[channel] in dms:
+                    row[channel] = row[ts] = None
             after[table][key] = row
     return after
 
@@ -344,18 +452,19 @@ def test_deleting_a_person_leaves_nothing_of_them_and_the_rest_intact(
 ):
     sb, services = world.sb, world.services
     build_history(world)
+    more_history(world, email)
     uid = world.ids[email]
     person_id = _id(services, email)
     name = email.split("@")[0].title()
     before = snapshot(engine)
-    env = _env(sb, database_url)
+    env = cli_env(sb, database_url)
 
-    declined = run(["file", "delete", email], env, tmp_path)  # no input: the confirmation is declined
+    declined = run_cli(["file", "delete", email], env, tmp_path)  # no input: the confirmation is declined
     assert declined.returncode == 1 and "Aborted" in declined.stderr
     assert f"Delete everything checkins holds about {name} <{email}>" in declined.stdout
     assert snapshot(engine) == before
 
-    done = run(["file", "delete", email, "--yes"], env, tmp_path)
+    done = run_cli(["file", "delete", email, "--yes"], env, tmp_path)
     assert done.returncode == 0, done.stderr
     assert f"{name} <{email}> deleted" in done.stdout
     after = snapshot(engine)
@@ -372,13 +481,19 @@ def test_deleting_a_person_leaves_nothing_of_them_and_the_rest_intact(
     for table, column, target in references:
         if target == "people":
             assert all(row[column] != person_id for row in after[table].values()), (table, column)
+    # nor their internal id in any JSON field shaped like a reference, nor as who chose a setting
     for table, rows in after.items():
         for row in rows.values():
             for value in row.values():
-                assert ("manager_id", person_id) not in list(json_values(value)), (table, row)
+                held = [k for k, v in json_values(value) if v == person_id and REFERENCE_SHAPED.match(k)]
+                assert not [k for k in held if k not in embedded_refs.NOT_PEOPLE], (table, row)
+    assert str(person_id) not in {
+        r["value"] for r in after["app_settings"].values() if r["key"].endswith("_by")
+    }
+    assert {r["key"] for r in after["app_settings"].values()} >= {"hr_summary_channel", "praise_channel"}
 
     # and everything else is as it was, but for what the classification says
-    expected = expected_after(before, person_id)
+    expected = expected_after(before, person_id, sb.dm_channel(uid))
     for table, rows in expected.items():
         assert {k: v for k, v in rows.items() if v is not None} == after[table], table
     assert sum(len(rows) for rows in after.values()) > 30  # the others' data is there
@@ -395,7 +510,7 @@ def test_deleting_a_person_leaves_nothing_of_them_and_the_rest_intact(
         assert "*someone* · " in sb.transcript(bo) or "someone" in str(sb.ephemerals(bo)[-1])
     else:
         sb.open_home(ana)
-        wait_for(lambda: "manager (erased)" in str((sb.home(ana) or {}).get("blocks")))
+        wait_for(lambda: "manager a former colleague" in str((sb.home(ana) or {}).get("blocks")))
     assert sb.problems == []
 
 
@@ -413,7 +528,7 @@ def test_the_erasure_of_a_manager_unlinks_their_reports(world, engine):
         ]
         (checkin,) = session.exec(select(Checkin).where(Checkin.person_id == reports[0].id)).all()
     assert [(e.text, e.data) for e in joined] == [
-        ("Joined: team Platform, manager (erased)", {"team": "Platform", "manager_id": None})
+        ("Joined: team Platform, manager a former colleague", {"team": "Platform", "manager_id": None})
     ]
     assert (checkin.manager_id, checkin.manager_channel, checkin.manager_ts) == (None, None, None)
     assert maria_id not in {e.author_id for e in joined}
@@ -438,7 +553,9 @@ def test_the_id_of_someone_deleted_is_never_given_to_the_next_person(sandbox, ru
 
 
 def test_deleting_someone_not_in_checkins_says_so(world, database_url, tmp_path):
-    result = run(["file", "delete", "nobody@acme.test", "--yes"], _env(world.sb, database_url), tmp_path)
+    result = run_cli(
+        ["file", "delete", "nobody@acme.test", "--yes"], cli_env(world.sb, database_url), tmp_path
+    )
     assert result.returncode == 1 and "nobody@acme.test is not in checkins" in result.stderr
     assert "Traceback" not in result.stderr
 
@@ -535,6 +652,25 @@ def test_retention_deletes_what_is_older_than_the_window_and_keeps_the_rest(sand
     assert done.counts["file_entries"] == 1 and done.counts["feedback_requests"] == 1
     # a second run finds nothing more
     assert sum(run_retention(services, days=90, now=now).counts.values()) == 0
+
+
+def test_every_table_has_a_retention_rule_and_the_window_leaves_nothing_older_in_its_tables(world, engine):
+    build_history(world)
+    with Session(engine) as session:
+        tables = set(sa.inspect(session.connection()).get_table_names())
+    assert tables == set(erasure.RETENTION), "classify each table in storage/erasure.RETENTION"
+    before = snapshot(engine)
+    far = utcnow() + timedelta(days=3650)  # everything is older than any window then
+    run_retention(world.services, days=60, now=far)
+    after = snapshot(engine)
+    for table, rule in erasure.RETENTION.items():
+        if rule == "window" or rule.startswith("a day"):
+            assert after.get(table, {}) == {}, table
+        elif table == "jobs":
+            assert not [j for j in after.get(table, {}).values() if j["state"] in ("done", "failed")]
+        elif table not in ("scheduler_leases", "apscheduler_jobs"):
+            assert after.get(table) == before.get(table), table  # kept as they were
+    assert before["file_entries"] and before["sends"] and before["feedback"]  # there was something to remove
 
 
 def test_the_retention_job_runs_daily_with_the_operators_window(runtime):

@@ -241,3 +241,32 @@ def test_the_quarter_summary_covers_the_whole_quarter(world):
     quarter = wait_for(lambda: [m for m in summaries_to(sb, maria) if "Q4 2026" in m["text"]])
     assert len(quarter) == 1
     assert "1 of 4 check-ins answered" in quarter[0]["text"]  # its first week included
+
+
+def test_the_hr_channel_goes_on_posting_after_its_chooser_is_deleted_and_the_other_admins_are_told_once(
+    world, database_url, tmp_path
+):
+    from tests.support import cli_env, run_cli
+
+    sb, services, ids = world.sb, world.services, world.ids
+    dee, chen = ids["dee@acme.test"], ids["chen@acme.test"]
+    with services.session() as session:  # a second HR admin, who stays
+        people.get_by_email(session, email="chen@acme.test").role = "admin"
+    hr = sb.add_channel("hr-pulse")
+    sb.slash_command(dee, "/checkins", f"summary channel <#{hr}|hr-pulse>")
+    wait_for(lambda: "no individual answers" in sb.transcript(dee))
+
+    done = run_cli(["file", "delete", "dee@acme.test", "--yes"], cli_env(sb, database_url), tmp_path)
+    assert done.returncode == 0, done.stderr
+    (told,) = [m for m in sb.dm_messages(chen) if "has left" in m["text"]]
+    assert f"the HR summary channel (<#{hr}>)" in told["text"] and "/checkins summary channel" in told["text"]
+    assert "Dee" not in told["text"] and dee not in str(told)  # the erased are not named again
+
+    run_tick(services, now=PROMPTED)
+    answer(services, ids["ana@acme.test"], {"mood": "2", "progress": "x"})
+    run_tick(services, now=CLOSED)
+    run_tick(services, now=CLOSED)
+    (post,) = wait_for(lambda: sb.channel_messages(hr))
+    assert "*Platform*" in str(post)
+    assert len([m for m in sb.dm_messages(chen) if "has left" in m["text"]]) == 1  # told once
+    assert sb.problems == []

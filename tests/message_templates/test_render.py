@@ -29,7 +29,7 @@ def _entry(text):
 
 
 def test_user_text_is_escaped_and_cannot_ping():
-    from domain.checkins.questions import DEFAULT_QUESTIONS, MOODS
+    from domain.checkins.questions import DEFAULT_QUESTIONS, answered, needs_attention
 
     checkin = NS(
         id=7,
@@ -44,7 +44,8 @@ def test_user_text_is_escaped_and_cannot_ping():
         person=person,
         label="Friday",
         questions=DEFAULT_QUESTIONS,
-        moods=MOODS,
+        answered=answered(checkin.answers, DEFAULT_QUESTIONS),
+        attention=needs_attention(checkin.answers, DEFAULT_QUESTIONS),
     )
     texts = [b.get("text", {}).get("text", "") for b in message["blocks"]]
     assert 'Shipped &lt;!channel&gt; &amp; &lt;@U999&gt; "quoted"' in texts

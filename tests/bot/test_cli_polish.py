@@ -7,8 +7,7 @@ from click.testing import CliRunner
 
 from bot.cli import cli
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET
-from tests.support import seed_team
-from tests.test_cli import _env, run
+from tests.support import cli_env, run_cli, seed_team
 
 
 @pytest.fixture
@@ -66,11 +65,11 @@ def test_summary_send_refuses_unknown_people_as_checkin_send_does(invoke, sandbo
 
 def test_a_command_that_succeeds_writes_its_report_and_no_log_line(tmp_path, sandbox, runtime, database_url):
     seed_team(sandbox, runtime.services)
-    env = _env(sandbox, database_url)
-    result = run(["file", "delete", "chen@acme.test", "--yes"], env, tmp_path)
+    env = cli_env(sandbox, database_url)
+    result = run_cli(["file", "delete", "chen@acme.test", "--yes"], env, tmp_path)
     assert result.returncode == 0, result.stderr
     assert "deleted" in result.stdout and result.stderr == ""
-    result = run(["-v", "holiday", "list"], env, tmp_path)
+    result = run_cli(["-v", "holiday", "list"], env, tmp_path)
     assert result.returncode == 0 and " INFO " in result.stderr  # -v: the logs, still on stderr
     assert result.stdout == "no holidays\n"
 

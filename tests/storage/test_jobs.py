@@ -196,7 +196,7 @@ def test_the_daily_retention_job_prunes_finished_jobs(engine):
 
 
 def test_checkins_jobs_lists_what_waits_runs_and_failed(sandbox, database_url, tmp_path, monkeypatch):
-    from tests.test_cli import _env, run
+    from tests.support import cli_env, run_cli
 
     engine = make_engine(database_url)
     monkeypatch.setattr(jobs, "BACKOFF", timedelta(0))
@@ -211,7 +211,7 @@ def test_checkins_jobs_lists_what_waits_runs_and_failed(sandbox, database_url, t
         jobs.fail(session, job_id=job.id, holder="w", error="Slack refused it", tries=jobs.MAX_TRIES)
     engine.dispose()
 
-    result = run(["jobs", "--failures"], _env(sandbox, database_url), tmp_path)
+    result = run_cli(["jobs", "--failures"], cli_env(sandbox, database_url), tmp_path)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0].split()[:3] == ["failed", "slack", "1"]

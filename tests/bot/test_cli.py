@@ -4,7 +4,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from datetime import timedelta
@@ -14,27 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET
-from tests.support import TEAM, TEAM_CSV, csv_text, slack_users, wait_for
-
-CHECKINS = str(Path(sys.executable).with_name("checkins"))
-
-
-def _env(sandbox, database_url, **extra) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL", "PORT"))}
-    env.update(
-        {
-            "SLACK_BOT_TOKEN": BOT_TOKEN,
-            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-            "SLACK_API_URL": sandbox.api_url,
-            "DATABASE_URL": database_url,
-            **extra,
-        }
-    )
-    return env
-
-
-def run(args, env, cwd) -> subprocess.CompletedProcess:
-    return subprocess.run([CHECKINS, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=60)
+from tests.support import CHECKINS, TEAM, TEAM_CSV, cli_env, csv_text, run_cli, slack_users, wait_for
 
 
 def _free_port() -> int:
@@ -45,7 +24,7 @@ def _free_port() -> int:
 
 def test_missing_settings_end_in_one_line_and_status_2(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
-    result = run(["serve"], env, tmp_path)
+    result = run_cli(["serve"], env, tmp_path)
     assert result.returncode == 2
     assert result.stderr.strip() == "checkins: SLACK_BOT_TOKEN is not set (see .env.example)"
     assert "Traceback" not in result.stderr + result.stdout
@@ -56,14 +35,14 @@ def test_settings_come_from_dotenv_in_the_working_directory(tmp_path):
         "SLACK_BOT_TOKEN=xoxb-1\nSLACK_SIGNING_SECRET=s\nDATABASE_URL=mysql://nope\n"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL"))}
-    result = run(["db", "upgrade"], env, tmp_path)
+    result = run_cli(["db", "upgrade"], env, tmp_path)
     assert result.returncode == 2
     assert result.stderr.startswith("checkins: DATABASE_URL is malformed")
 
 
 def test_db_upgrade_creates_the_schema(tmp_path, sandbox):
     url = f"sqlite:///{tmp_path / 'fresh.db'}"
-    result = run(["db", "upgrade"], _env(sandbox, url), tmp_path)
+    result = run_cli(["db", "upgrade"], cli_env(sandbox, url), tmp_path)
     assert result.returncode == 0, result.stderr
     tables = sa.inspect(sa.create_engine(url)).get_table_names()
     assert {"people", "file_entries", "processed_events", "alembic_version"} <= set(tables)
@@ -75,7 +54,7 @@ def test_org_import_reports_a_bad_file_row_by_row_without_a_traceback(tmp_path, 
     bad.write_text(
         TEAM_CSV + csv_text([["zed@acme.test", "nobody@acme.test", "X", "", ""]]).split("\n", 1)[1]
     )
-    result = run(["org", "import", str(bad)], _env(sandbox, database_url), tmp_path)
+    result = run_cli(["org", "import", str(bad)], cli_env(sandbox, database_url), tmp_path)
     assert result.returncode == 1
     assert f"{bad}: line 7 (zed@acme.test): no active Slack user has this email" in result.stderr
     assert f"{bad}: line 7 (zed@acme.test): unknown manager nobody@acme.test" in result.stderr
@@ -83,10 +62,10 @@ def test_org_import_reports_a_bad_file_row_by_row_without_a_traceback(tmp_path, 
     assert "Traceback" not in result.stderr
     good = tmp_path / "good.csv"
     good.write_text(TEAM_CSV)
-    result = run(["org", "import", str(good)], _env(sandbox, database_url), tmp_path)
+    result = run_cli(["org", "import", str(good)], cli_env(sandbox, database_url), tmp_path)
     assert result.returncode == 0, result.stderr
     assert "5 added, 0 updated, 0 unchanged" in result.stdout
-    result = run(["org", "sync"], _env(sandbox, database_url), tmp_path)
+    result = run_cli(["org", "sync"], cli_env(sandbox, database_url), tmp_path)
     assert result.returncode == 0, result.stderr
     assert "not found in Slack" in result.stdout
 
@@ -105,8 +84,8 @@ SLACK_COMMANDS = [
 @pytest.mark.parametrize("args", SLACK_COMMANDS, ids=lambda args: " ".join(args[:2]))
 def test_a_rejected_bot_token_is_one_line_naming_it_at_start(tmp_path, sandbox, args):
     (tmp_path / "people.csv").write_text(TEAM_CSV)
-    env = _env(sandbox, f"sqlite:///{tmp_path / 'x.db'}", SLACK_BOT_TOKEN="xoxb-wrong")
-    result = run(args, env, tmp_path)
+    env = cli_env(sandbox, f"sqlite:///{tmp_path / 'x.db'}", SLACK_BOT_TOKEN="xoxb-wrong")
+    result = run_cli(args, env, tmp_path)
     assert (result.returncode, result.stderr, result.stdout) == (
         1,
         "checkins: SLACK_BOT_TOKEN was refused by Slack (invalid_auth)\n",
@@ -116,10 +95,10 @@ def test_a_rejected_bot_token_is_one_line_naming_it_at_start(tmp_path, sandbox, 
 
 @pytest.mark.parametrize("args", [SLACK_COMMANDS[0], SLACK_COMMANDS[2]], ids=["serve", "org sync"])
 def test_slack_out_of_reach_is_one_line_naming_the_api_url(tmp_path, sandbox, args):
-    env = _env(
+    env = cli_env(
         sandbox, f"sqlite:///{tmp_path / 'x.db'}", SLACK_API_URL=f"http://127.0.0.1:{_free_port()}/api/"
     )
-    result = run(args, env, tmp_path)
+    result = run_cli(args, env, tmp_path)
     assert result.returncode == 1
     assert result.stderr.startswith("checkins: cannot reach Slack at SLACK_API_URL: ")
     assert "Connection refused" in result.stderr and result.stderr.count("\n") == 1
@@ -128,9 +107,9 @@ def test_slack_out_of_reach_is_one_line_naming_the_api_url(tmp_path, sandbox, ar
 def test_file_export_needs_no_slack(tmp_path, sandbox, database_url):
     slack_users(sandbox, TEAM)
     (tmp_path / "people.csv").write_text(TEAM_CSV)
-    assert run(["org", "import", "people.csv"], _env(sandbox, database_url), tmp_path).returncode == 0
-    env = _env(sandbox, database_url, SLACK_BOT_TOKEN="xoxb-wrong")
-    result = run(["file", "export", "ana@acme.test"], env, tmp_path)
+    assert run_cli(["org", "import", "people.csv"], cli_env(sandbox, database_url), tmp_path).returncode == 0
+    env = cli_env(sandbox, database_url, SLACK_BOT_TOKEN="xoxb-wrong")
+    result = run_cli(["file", "export", "ana@acme.test"], env, tmp_path)
     assert result.returncode == 0, result.stderr
     assert "Joined" in result.stdout
 
@@ -140,7 +119,7 @@ def test_serve_migrates_answers_signed_requests_and_refuses_unsigned_ones_over_h
     url = f"sqlite:///{tmp_path / 'serve.db'}"
     proc = subprocess.Popen(
         [CHECKINS, "serve"],
-        env=_env(sandbox, url, PORT=str(port)),
+        env=cli_env(sandbox, url, PORT=str(port)),
         cwd=tmp_path,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -191,8 +170,8 @@ def test_a_fan_out_killed_midway_and_run_again_sends_everyone_exactly_one_prompt
     org.write_text(
         csv_text([[e, "" if e.startswith("boss") else "boss@acme.test", "T", "", ""] for e in people])
     )
-    env = _env(sandbox, database_url, CHECKINS_POSTS_PER_MINUTE="600")
-    assert run(["org", "import", str(org)], env, tmp_path).returncode == 0
+    env = cli_env(sandbox, database_url, CHECKINS_POSTS_PER_MINUTE="600")
+    assert run_cli(["org", "import", str(org)], env, tmp_path).returncode == 0
     sandbox.set_rate_limit("chat.postMessage", per_minute=600, burst=1)  # 10 a second: 4 s for everyone
 
     def delivered() -> int:
@@ -214,7 +193,7 @@ def test_a_fan_out_killed_midway_and_run_again_sends_everyone_exactly_one_prompt
     assert 10 <= killed_at < 40
     sandbox.set_rate_limit("chat.postMessage", per_minute=6000, burst=100)  # the rest need not crawl
 
-    again = run(["checkin", "send"], env, tmp_path)  # the admin runs it again at once
+    again = run_cli(["checkin", "send"], env, tmp_path)  # the admin runs it again at once
     # the dead run's claims are in flight, not "not needed": said so, named, and the status says it too
     assert again.returncode == 1, again.stderr
     [sent_line, in_flight_line] = again.stdout.splitlines()
@@ -260,7 +239,7 @@ def _workers(pid: int) -> list[int]:
 def _serve(sandbox, tmp_path, transport: str, *args: str, **env_extra: str) -> tuple[subprocess.Popen, int]:
     """`checkins serve` as an operator starts it, reached by the sandbox over `transport`, once it is up."""
     port = _free_port()
-    env = _env(sandbox, f"sqlite:///{tmp_path / 'serve.db'}", PORT=str(port), **env_extra)
+    env = cli_env(sandbox, f"sqlite:///{tmp_path / 'serve.db'}", PORT=str(port), **env_extra)
     if transport == "socket":
         env["SLACK_APP_TOKEN"] = sandbox.app_token
         sandbox.use_socket_mode()
@@ -335,10 +314,10 @@ def _lease_holders(engine: sa.Engine) -> list[str]:
 
 
 def test_serve_over_socket_mode_with_a_refused_app_token_is_one_line(tmp_path, sandbox):
-    env = _env(
+    env = cli_env(
         sandbox, f"sqlite:///{tmp_path / 'serve.db'}", SLACK_APP_TOKEN="xapp-1-wrong", PORT=str(_free_port())
     )
-    result = run(["serve", "--workers", "0", "--no-scheduler"], env, tmp_path)
+    result = run_cli(["serve", "--workers", "0", "--no-scheduler"], env, tmp_path)
     assert result.returncode == 1
     [line] = [line for line in result.stderr.splitlines() if "SLACK_APP_TOKEN" in line]
     assert "Slack refused SLACK_APP_TOKEN (invalid_auth)" in line
@@ -346,7 +325,7 @@ def test_serve_over_socket_mode_with_a_refused_app_token_is_one_line(tmp_path, s
 
 
 def test_serve_socket_without_an_app_token_says_which_setting_is_missing(tmp_path, sandbox):
-    result = run(["serve", "--socket"], _env(sandbox, f"sqlite:///{tmp_path / 'x.db'}"), tmp_path)
+    result = run_cli(["serve", "--socket"], cli_env(sandbox, f"sqlite:///{tmp_path / 'x.db'}"), tmp_path)
     assert result.returncode == 2
     assert result.stderr.strip() == (
         "checkins: SLACK_APP_TOKEN is not set: Socket Mode needs an app-level token (xapp-...)"
@@ -376,16 +355,16 @@ def test_serve_on_a_port_in_use_says_so_in_one_line(tmp_path, sandbox):
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        env = _env(sandbox, f"sqlite:///{tmp_path / 'serve.db'}", PORT=str(port))
-        result = run(["serve", "--host", "127.0.0.1", "--workers", "0", "--no-scheduler"], env, tmp_path)
+        env = cli_env(sandbox, f"sqlite:///{tmp_path / 'serve.db'}", PORT=str(port))
+        result = run_cli(["serve", "--host", "127.0.0.1", "--workers", "0", "--no-scheduler"], env, tmp_path)
     assert result.returncode == 1
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
 
 
 def test_an_api_url_that_is_not_slack_is_one_line_naming_it(tmp_path, sandbox):
-    env = _env(sandbox, f"sqlite:///{tmp_path / 'x.db'}", SLACK_API_URL=sandbox.api_url + "nowhere/")
-    result = run(["org", "sync"], env, tmp_path)
+    env = cli_env(sandbox, f"sqlite:///{tmp_path / 'x.db'}", SLACK_API_URL=sandbox.api_url + "nowhere/")
+    result = run_cli(["org", "sync"], env, tmp_path)
     assert result.returncode == 1
     assert result.stderr.startswith("checkins: SLACK_API_URL does not answer as Slack does: ")
     assert result.stderr.count("\n") == 1

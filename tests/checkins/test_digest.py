@@ -1,0 +1,104 @@
+"""A team's channel digest through the sandbox: one message a period, each person's team answers in its
+thread (updated on edit), answers for the manager alone never there, and the app saying when it is not in
+the channel."""
+
+import pytest
+
+from schedules.jobs import run_tick
+from storage import sends
+from storage.models import SendKind
+from storage.types import utcnow
+from tests.support import joined, utc, wait_for
+
+
+@pytest.fixture
+def world(world):
+    joined(world.services, utc(2026, 11, 14))
+    return world
+
+
+def standup_with_channel(world):
+    sb, maria = world.sb, world.ids["maria@acme.test"]
+    channel = sb.add_channel("platform-standup", app_member=False)
+    sb.slash_command(maria, "/checkins", f"channel <#{channel}|platform-standup>")
+    wait_for(lambda: "The app is not in" in sb.transcript(maria) and "not_in_channel" in sb.transcript(maria))
+    sb.invite_app(channel)
+    sb.slash_command(maria, "/checkins", f"channel <#{channel}|platform-standup>")
+    wait_for(lambda: "Platform's check-in digest will be posted in" in sb.transcript(maria))
+    assert len(sb.channel_messages(channel)) == 1  # the welcome, once the app is in
+    sb.slash_command(maria, "/checkins", "settings")
+    wait_for(lambda: sb.open_views(maria))
+    assert sb.submit_view(maria, {"template": "standup"}).status == 200
+    return channel
+
+
+def answer(world, email, values):
+    sb, uid = world.sb, world.ids[email]
+    sb.click(uid, "checkin_open")
+    view = wait_for(lambda: sb.open_views(uid))[-1]
+    assert sb.submit_view(uid, values).status == 200
+    return view
+
+
+def digest_of(sb, channel):
+    messages = sb.channel_messages(channel)[1:]  # after the welcome
+    headers = [m for m in messages if not m.get("thread_ts") or m.get("thread_ts") == m["ts"]]
+    replies = [m for m in messages if m.get("thread_ts") and m["thread_ts"] != m["ts"]]
+    return headers, replies
+
+
+def test_the_digest_is_posted_once_its_thread_updated_on_edit_and_manager_answers_stay_out(world):
+    sb, services = world.sb, world.services
+    channel = standup_with_channel(world)
+    run_tick(services, now=utcnow())
+    view = answer(
+        world,
+        "ana@acme.test",
+        {"yesterday": "Billing backfill", "today": "Review PRs", "on_track": "no"},
+    )
+    said = {b["block_id"]: None for b in view["blocks"] if b["type"] == "input"}
+    contexts = [str(b) for b in view["blocks"] if b["type"] == "context"][1:]
+    assert len(contexts) == len(said) == 4
+    assert "Your team reads this" in contexts[0] and "Only you and your manager" in contexts[3]
+
+    (header,), (reply,) = wait_for(lambda: digest_of(sb, channel) if digest_of(sb, channel)[1] else None)
+    assert header["text"].startswith("Platform check-ins, ") and header["text"].endswith("1 of 4 so far")
+    assert reply["thread_ts"] == header["ts"] and "Billing backfill" in str(reply["blocks"])
+    assert "On track" not in str(sb.channel_messages(channel))  # for the manager alone
+
+    answer(world, "bo@acme.test", {"yesterday": "Emails", "today": "Tour", "on_track": "yes"})
+    wait_for(lambda: len(digest_of(sb, channel)[1]) == 2)
+    wait_for(lambda: digest_of(sb, channel)[0][0]["text"].endswith("2 of 4 so far"))
+
+    answer(world, "ana@acme.test", {"today": "Pairing with Bo instead"})
+    wait_for(lambda: "Pairing with Bo instead" in str(digest_of(sb, channel)[1]))
+    headers, replies = digest_of(sb, channel)
+    assert len(headers) == 1 and len(replies) == 2
+    assert "Review PRs" not in str(replies) and "edited" in str(replies[0]["blocks"])
+    assert headers[0]["text"].endswith("2 of 4 so far")
+    with services.session() as session:
+        assert sends.count(session, kind=SendKind.digest) == 1
+        assert sends.count(session, kind=SendKind.digest_reply) == 2
+    assert sb.problems == []
+
+
+def test_a_team_without_a_channel_keeps_every_answer_between_person_and_manager(world):
+    sb, services = world.sb, world.services
+    maria = world.ids["maria@acme.test"]
+    sb.slash_command(maria, "/checkins", "settings")
+    wait_for(lambda: sb.open_views(maria))
+    sb.submit_view(maria, {"template": "standup"})
+    run_tick(services, now=utcnow())
+    view = answer(world, "chen@acme.test", {"yesterday": "a", "today": "b", "on_track": "yes"})
+    contexts = [str(b) for b in view["blocks"] if b["type"] == "context"][1:]
+    assert all("Only you and your manager" in c for c in contexts)
+    with services.session() as session:
+        assert sends.count(session, kind=SendKind.digest) == 0
+
+
+def test_only_the_teams_manager_or_an_hr_admin_gives_it_a_channel(world):
+    sb, ana = world.sb, world.ids["ana@acme.test"]
+    channel = sb.add_channel("anas-channel")
+    sb.slash_command(ana, "/checkins", f"channel <#{channel}|anas-channel>")
+    wait_for(lambda: "Only managers and HR admins" in sb.transcript(ana))
+    assert sb.channel_messages(channel) == []
