@@ -165,6 +165,27 @@ class SlackGateway:
                 return None
         return None
 
+    def find_in_thread(
+        self, channel: str, thread_ts: str, *, event_type: str, key: str, value: Any
+    ) -> Posted | None:
+        """The app's own reply in this thread carrying this metadata: did an interrupted relay land?"""
+        cursor = ""
+        for _ in range(10):  # 2,000 replies: far more than one check-in's thread holds
+            params: dict[str, Any] = {"channel": channel, "ts": thread_ts, "limit": 200}
+            params.update(include_all_metadata="true", **({"cursor": cursor} if cursor else {}))
+            data = self._form_call("conversations.replies", **params)
+            for message in data.get("messages", []):
+                meta = message.get("metadata") or {}
+                if (
+                    meta.get("event_type") == event_type
+                    and (meta.get("event_payload") or {}).get(key) == value
+                ):
+                    return Posted(channel=channel, ts=message["ts"])
+            cursor = (data.get("response_metadata") or {}).get("next_cursor") or ""
+            if not cursor:
+                return None
+        return None
+
     def update(self, channel: str, ts: str, message: dict[str, Any]) -> None:
         self._call("chat.update", channel=channel, ts=ts, **message)
 
