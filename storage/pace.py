@@ -6,6 +6,7 @@ one UPDATE ... RETURNING: the row's lock (PostgreSQL) or SQLite's one writer mak
 one interval apart, so posts are spread evenly rather than in bursts.
 """
 
+import functools
 import time
 from typing import Any
 
@@ -26,14 +27,38 @@ pace_table = sa.Table(
 )
 
 
-def _now(conn: Connection) -> sa.ColumnElement[Any]:
-    if conn.dialect.name == "postgresql":
-        return sa.func.extract("epoch", sa.func.clock_timestamp())
-    return sa.literal(time.time(), sa.Double())
+@functools.cache
+def _statements(postgres: bool) -> tuple[Any, Any, Any]:
+    """The three statements, built once per dialect (building one costs more CPU than running it). The
+    interval, the hold and, on SQLite, the time are parameters."""
+    t = pace_table.c
+    if postgres:
+        now: sa.ColumnElement[Any] = sa.func.extract("epoch", sa.func.clock_timestamp())
+        greatest: Any = sa.func.greatest
+    else:
+        now, greatest = sa.bindparam("now", type_=sa.Double()), sa.func.max
+    interval = sa.bindparam("interval", type_=sa.Double())
+    until = now + sa.bindparam("seconds", type_=sa.Double())
+    take = (
+        sa.update(pace_table)
+        .where(t.name == PACE)
+        .values(next_slot=greatest(t.next_slot, t.held_until, now) + interval)
+        .returning(t.next_slot - interval - now)
+    )
+    held = sa.select(t.held_until - now).where(t.name == PACE)
+    hold = (
+        sa.update(pace_table)
+        .where(t.name == PACE)
+        .values(held_until=greatest(t.held_until, until), next_slot=greatest(t.next_slot, until))
+    )
+    return take, held, hold
 
 
-def _greatest(conn: Connection, *values: Any) -> sa.ColumnElement[Any]:
-    return (sa.func.greatest if conn.dialect.name == "postgresql" else sa.func.max)(*values)
+def _run(conn: Connection, which: int, **params: float) -> Any:
+    postgres = conn.dialect.name == "postgresql"
+    if not postgres:
+        params["now"] = time.time()
+    return conn.execute(_statements(postgres)[which], params)
 
 
 def _ensure(conn: Connection) -> None:
@@ -44,15 +69,7 @@ def _ensure(conn: Connection) -> None:
 
 def take_slot(conn: Connection, *, interval: float) -> float:
     """Reserves the next slot; returns how many seconds from now it is (0 or more)."""
-    t = pace_table.c
-    now = _now(conn)
-    slot = _greatest(conn, t.next_slot, t.held_until, now)
-    row = conn.execute(
-        sa.update(pace_table)
-        .where(t.name == PACE)
-        .values(next_slot=slot + interval)
-        .returning(t.next_slot - interval - now)
-    ).first()
+    row = _run(conn, 0, interval=interval).first()
     if row is None:
         _ensure(conn)
         return take_slot(conn, interval=interval)
@@ -61,19 +78,10 @@ def take_slot(conn: Connection, *, interval: float) -> float:
 
 def held_for(conn: Connection) -> float:
     """Seconds a 429 still holds every sender (0 when none does)."""
-    t = pace_table.c
-    row = conn.execute(sa.select(t.held_until - _now(conn)).where(t.name == PACE)).first()
+    row = _run(conn, 1).first()
     return max(0.0, float(row[0])) if row else 0.0
 
 
 def hold(conn: Connection, *, seconds: float) -> None:
     """Slack said 429: nobody posts in bulk until Retry-After has passed, and then one interval at a time."""
-    t = pace_table.c
-    until = _now(conn) + seconds
-    conn.execute(
-        sa.update(pace_table)
-        .where(t.name == PACE)
-        .values(
-            held_until=_greatest(conn, t.held_until, until), next_slot=_greatest(conn, t.next_slot, until)
-        )
-    )
+    _run(conn, 2, seconds=seconds)
