@@ -96,10 +96,11 @@ def build_services(settings: Settings, *, migrate: bool = True, check_slack: boo
     if migrate:
         upgrade(settings.database_url)
     client = make_client(settings.slack_bot_token, settings.slack_api_url)
-    gateway = SlackGateway(client, posts_per_minute=settings.posts_per_minute)
+    engine = make_engine(settings.database_url)
+    gateway = SlackGateway(client, posts_per_minute=settings.posts_per_minute, engine=engine)
     if check_slack:
         gateway.check()
-    return Services(engine=make_engine(settings.database_url), gateway=gateway)
+    return Services(engine=engine, gateway=gateway)
 
 
 def create_consumer(settings: Settings, services: Services) -> Consumer:

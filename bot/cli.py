@@ -188,10 +188,18 @@ def checkin_group() -> None:
     "send", help="Send the current period's prompt now, once per person (the send ledger)."
 )
 @click.option("--user", "emails", multiple=True, metavar="EMAIL", help="Only these people (repeatable).")
-def checkin_send(emails: tuple[str, ...]) -> None:
+@click.option(
+    "--wait",
+    "wait_seconds",
+    type=click.FloatRange(min=0),
+    default=0,
+    metavar="SECONDS",
+    help="Then wait up to this long for prompts in flight or to be retried to settle, before reporting.",
+)
+def checkin_send(emails: tuple[str, ...], wait_seconds: float) -> None:
     """Exit status 1 while anyone's prompt is not settled: in flight elsewhere, or failed."""
     from bot.app import build_services
-    from bot.send_report import report_prompts
+    from bot.send_report import report_prompts, wait_until_settled
     from domain.checkins import due as checkin_due
     from domain.checkins import flows
     from storage.types import utcnow
@@ -202,6 +210,7 @@ def checkin_send(emails: tuple[str, ...]) -> None:
     with services.session() as session:
         due = checkin_due.due_prompts(session, now=now, emails=emails or None, send_now=True)
     report = flows.fan_out(services, due, now=now)
+    wait_until_settled(services, due, seconds=wait_seconds)
     if not report_prompts(services, due, report):
         sys.exit(1)
 

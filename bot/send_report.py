@@ -3,6 +3,8 @@
 A rerun right after a crash finds the dead run's claims: those prompts are in flight, not "not needed".
 """
 
+import time
+
 import click
 
 from domain.checkins.due import Due
@@ -39,6 +41,23 @@ def report_prompts(services: Services, due: list[Due], report: FanOut) -> bool:
     if report.errors and not (retried or final):  # a bug rather than Slack's refusal: the log says more
         click.echo(f"{len(report.errors)} failed: " + "; ".join(report.errors[:5]))
     return not (in_flight or retried or final or report.errors)
+
+
+def wait_until_settled(services: Services, due: list[Due], *, seconds: float, poll: float = 1.0) -> None:
+    """`--wait`: until no due prompt is in flight or waiting for a retry (the scheduler's, another run's,
+    or a claim taken over from a dead process), or `seconds` have passed."""
+    deadline = time.monotonic() + seconds
+    pairs = [(d.person.id, d.period.key) for d in due]
+    while time.monotonic() < deadline:
+        with services.session() as session:
+            ledger = sends.rows(session, kind="prompt", pairs=pairs)
+        if not any(_unsettled(r) for r in ledger.values()):
+            return
+        time.sleep(min(poll, max(0.0, deadline - time.monotonic())))
+
+
+def _unsettled(row: Send) -> bool:
+    return row.state == "claimed" or (row.state == "failed" and row.attempts < sends.MAX_ATTEMPTS)
 
 
 def _names(emails: dict[int, str], rows: list[Send], *, errors: bool = False) -> str:

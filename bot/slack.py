@@ -7,6 +7,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+import sqlalchemy as sa
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import (
@@ -16,6 +17,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from domain.core.slack import Posted, SlackError, SlackUser
+from storage import pace
 
 log = logging.getLogger(__name__)
 
@@ -37,9 +39,9 @@ def make_client(token: str, base_url: str) -> WebClient:
 
 
 class Pacer:
-    """A token bucket for chat.postMessage across the workspace. Bulk sends wait for a token; interactive
-    posts (answers to what someone just did) take one at once, even into debt, so a fan-out never makes
-    the app slow to answer people."""
+    """A token bucket for chat.postMessage inside one process: the pace when no database is shared (a
+    gateway built without one). Bulk sends wait for a token; interactive posts take one at once, even into
+    debt, so a fan-out never makes the app slow to answer people."""
 
     def __init__(self, per_minute: float, burst: float | None = None):
         self.rate = per_minute / 60.0
@@ -71,13 +73,44 @@ class Pacer:
             self.updated = max(self.updated, time.monotonic() + seconds)
 
 
+class SharedPace:
+    """The workspace's pace for every process and replica, kept in the database (storage/pace.py): a bulk
+    post reserves the next slot, one interval after the last, and sleeps until it; a 429 holds them all.
+    Interactive posts neither wait nor touch the database, so an answer never queues behind a fan-out."""
+
+    def __init__(self, engine: sa.Engine, per_minute: float):
+        self.engine = engine
+        self.interval = 60.0 / per_minute
+
+    def take(self, *, wait: bool) -> None:
+        if not wait:
+            return
+        while True:
+            with self.engine.begin() as conn:
+                delay = pace.take_slot(conn, interval=self.interval)
+            if not delay:  # a slot now: no hold lasts (the slot comes after any)
+                return
+            time.sleep(delay)
+            with self.engine.connect() as conn:
+                held = pace.held_for(conn)
+            if not held:
+                return
+            time.sleep(held)  # a 429 came while this slot waited: take one after the hold
+
+    def hold(self, seconds: float) -> None:
+        with self.engine.begin() as conn:
+            pace.hold(conn, seconds=seconds)
+
+
 class SlackGateway:
     """The domain's `Slack` port on slack_sdk's WebClient. Takes rendered messages and views (see
     message_templates.render), never raw user text."""
 
-    def __init__(self, client: WebClient, *, posts_per_minute: float = 300):
+    def __init__(self, client: WebClient, *, posts_per_minute: float = 300, engine: sa.Engine | None = None):
         self.client = client
-        self.pacer = Pacer(posts_per_minute)
+        self.pacer: Pacer | SharedPace = (
+            SharedPace(engine, posts_per_minute) if engine is not None else Pacer(posts_per_minute)
+        )
 
     def _call(self, method: str, **kwargs: Any) -> dict[str, Any]:
         return self._api(method, json=kwargs)
@@ -153,6 +186,27 @@ class SlackGateway:
             params: dict[str, Any] = {"channel": channel, "oldest": f"{oldest:.6f}", "limit": 200}
             params.update(include_all_metadata="true", **({"cursor": cursor} if cursor else {}))
             data = self._form_call("conversations.history", **params)
+            for message in data.get("messages", []):
+                meta = message.get("metadata") or {}
+                if (
+                    meta.get("event_type") == event_type
+                    and (meta.get("event_payload") or {}).get(key) == value
+                ):
+                    return Posted(channel=channel, ts=message["ts"])
+            cursor = (data.get("response_metadata") or {}).get("next_cursor") or ""
+            if not cursor:
+                return None
+        return None
+
+    def find_in_thread(
+        self, channel: str, thread_ts: str, *, event_type: str, key: str, value: Any
+    ) -> Posted | None:
+        """The app's own reply in this thread carrying this metadata: did an interrupted relay land?"""
+        cursor = ""
+        for _ in range(10):  # 2,000 replies: far more than one check-in's thread holds
+            params: dict[str, Any] = {"channel": channel, "ts": thread_ts, "limit": 200}
+            params.update(include_all_metadata="true", **({"cursor": cursor} if cursor else {}))
+            data = self._form_call("conversations.replies", **params)
             for message in data.get("messages", []):
                 meta = message.get("metadata") or {}
                 if (

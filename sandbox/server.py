@@ -86,6 +86,7 @@ class ApiServer:
             "conversations.open": self.conversations_open,
             "conversations.info": self.conversations_info,
             "conversations.history": self.conversations_history,
+            "conversations.replies": self.conversations_replies,
             "views.open": self.views_open,
             "views.push": self.views_push,
             "views.update": self.views_update,
@@ -394,6 +395,31 @@ class ApiServer:
                 message.pop("metadata", None)
             messages.append(message)
         more = offset + limit < len(top)
+        return {
+            "messages": messages,
+            "has_more": more,
+            "response_metadata": {"next_cursor": str(offset + limit) if more else ""},
+        }
+
+    def conversations_replies(self, args: dict) -> dict:
+        """A thread, its parent first then replies oldest first; metadata only with include_all_metadata."""
+        channel = self.ws.resolve_channel(args.get("channel"))
+        parent = str(args.get("ts") or "")
+        limit = min(int(args.get("limit") or 100), 999)
+        with_metadata = _truthy(args.get("include_all_metadata"))
+        with self.ws.lock:
+            thread = [m for m in channel["messages"] if m["ts"] == parent or m.get("thread_ts") == parent]
+        if not any(m["ts"] == parent for m in thread):
+            raise ApiError("thread_not_found")
+        thread.sort(key=lambda m: float(m["ts"]))
+        offset = int(args.get("cursor") or 0)
+        messages = []
+        for stored in thread[offset : offset + limit]:
+            message = _strip(stored)
+            if not with_metadata:
+                message.pop("metadata", None)
+            messages.append(message)
+        more = offset + limit < len(thread)
         return {
             "messages": messages,
             "has_more": more,

@@ -182,6 +182,7 @@ RETENTION: dict[str, str] = {
     "app_settings": "settings",
     "holidays": "settings",
     "scheduler_leases": "one row per lease, renewed",
+    "post_pace": "one row: the bulk posts' next slot, no personal data",
     "apscheduler_jobs": "the scheduler's timers, no personal data",
     "alembic_version": "the schema's version",
     # 1:1s: current state (what was agreed is in the file, in the window); not pruned by the window yet

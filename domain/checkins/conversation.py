@@ -5,7 +5,7 @@ What one side writes in their thread reaches the other's, and all of it goes int
 """
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -89,23 +89,36 @@ def on_direct_message(
     if writer is None or not writer.active or not text.strip():
         return Outcome()
     dm = _DirectMessage.of(text, channel=channel, ts=ts, thread_ts=thread_ts, now=now)
-    if dm.channel and dm.ts and file_entries.has_message(session, slack_channel=dm.channel, slack_ts=dm.ts):
-        return Outcome()  # kept already: its job ran again after a worker died (a relay cut off then is lost)
+    # Kept already: its job runs again after a worker died, maybe between keeping it and relaying it. It is
+    # not kept twice, and its relay is looked for in the other side's thread before it is posted.
+    kept = bool(
+        dm.channel and dm.ts and file_entries.has_message(session, slack_channel=dm.channel, slack_ts=dm.ts)
+    )
     text, thread_ts = dm.text, dm.thread_ts
     if thread_ts:
         checkin = store.by_prompt(session, channel=channel, ts=thread_ts)
         if checkin is not None and checkin.person_id == writer.id:
-            _keep(session, writer, writer, EntryKind.message, dm, checkin)
-            return Outcome(posts=_to_manager(checkin, writer, writer, text))
+            if not kept:
+                _keep(session, writer, writer, EntryKind.message, dm, checkin)
+            return Outcome(posts=_relays(_to_manager(checkin, writer, writer, text), dm, kept))
         checkin = store.by_manager_thread(session, channel=channel, ts=thread_ts)
         if checkin is not None:
             person = people.get(session, person_id=checkin.person_id)
             if person is not None and can_decide_for(writer, person):
-                _keep(session, person, writer, EntryKind.manager_reply, dm, checkin)
+                if not kept:
+                    _keep(session, person, writer, EntryKind.manager_reply, dm, checkin)
                 checkin.manager_replied_at = checkin.manager_replied_at or now
-                return Outcome(posts=_to_employee(checkin, writer, text))
-    _keep(session, writer, writer, EntryKind.message, dm, None)
+                return Outcome(posts=_relays(_to_employee(checkin, writer, text), dm, kept))
+    if not kept:
+        _keep(session, writer, writer, EntryKind.message, dm, None)
     return Outcome()
+
+
+def _relays(posts: list[Post], dm: "_DirectMessage", kept: bool) -> list[Post]:
+    """Relays carry their source's ts, so a job run again finds one that landed (a DM with no ts: none)."""
+    if not dm.ts:
+        return posts
+    return [replace(post, relay_of=f"{dm.channel}/{dm.ts}", recheck=kept) for post in posts]
 
 
 @dataclass(frozen=True)

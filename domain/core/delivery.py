@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 SEND_EVENT = "checkins_send"
+RELAY_EVENT = "checkins_relay"  # a DM passed on to the other side of a check-in thread
 # A claim older than this was left by a process that died mid-send: another may take it over. Longer than
 # one post can take (the gateway rides out up to 10 Retry-After waits), and refreshed just before posting.
 STALE_CLAIM = timedelta(minutes=30)
@@ -48,6 +49,10 @@ class Post:
     channel: str
     thread_ts: str | None
     message: dict[str, Any]
+    # A relay's source (its Slack ts), carried as metadata; `recheck`: its job ran before and may have
+    # posted it already, so the thread is looked in first.
+    relay_of: str | None = None
+    recheck: bool = False
 
 
 @dataclass
@@ -66,7 +71,20 @@ def deliver(services: Services, outcome: Outcome) -> None:
     for channel, ts, message in outcome.updates:
         services.gateway.update(channel, ts, message)
     for post in outcome.posts:
-        services.gateway.post(post.channel, post.message, thread_ts=post.thread_ts)
+        metadata = None
+        if post.relay_of:
+            if post.recheck and post.thread_ts and _relayed(services, post):
+                continue
+            metadata = {"event_type": RELAY_EVENT, "event_payload": {"source_ts": post.relay_of}}
+        services.gateway.post(post.channel, post.message, thread_ts=post.thread_ts, metadata=metadata)
+
+
+def _relayed(services: Services, post: Post) -> bool:
+    assert post.thread_ts is not None
+    found = services.gateway.find_in_thread(
+        post.channel, post.thread_ts, event_type=RELAY_EVENT, key="source_ts", value=post.relay_of
+    )
+    return found is not None
 
 
 class DeliveryFailed(Exception):

@@ -210,10 +210,19 @@ def test_a_fan_out_killed_midway_and_run_again_sends_everyone_exactly_one_prompt
         posts_per_minute=6000,
     )
     services = build_services(settings, migrate=False)
+    # `--wait`: a run that waits for what is in flight reports it once it has landed, and exits 0
+    command = [CHECKINS, "checkin", "send", "--wait", "60"]
+    waiting = subprocess.Popen(command, env=env, cwd=tmp_path, stdout=subprocess.PIPE, text=True)
+    time.sleep(3)  # its own fan-out finds the claims still held, so it waits
+    assert waiting.poll() is None
     later = utcnow() + flows.STALE_CLAIM + timedelta(minutes=1)
     with services.session() as session:
         due = checkin_due.due_prompts(session, now=later, send_now=True)
     flows.fan_out(services, due, now=later)
+    waited, _ = waiting.communicate(timeout=60)
+    assert waiting.returncode == 0, waited
+    assert waited.splitlines()[0].endswith(" not needed (already sent or skipped)")
+    assert len(waited.splitlines()) == 1
 
     counts = [
         sum(1 for m in sandbox.dm_messages(ids[e]) if m["text"].startswith("Time for your check-in"))
