@@ -181,39 +181,39 @@ class SlackGateway:
     ) -> Posted | None:
         """The app's own DM message carrying this metadata, if Slack has it: did an interrupted send land?"""
         channel = self._form_call("conversations.open", users=user_id)["channel"]["id"]
-        cursor = ""
-        for _ in range(5):  # the last 1,000 messages are plenty within one period
-            params: dict[str, Any] = {"channel": channel, "oldest": f"{oldest:.6f}", "limit": 200}
-            params.update(include_all_metadata="true", **({"cursor": cursor} if cursor else {}))
-            data = self._form_call("conversations.history", **params)
-            for message in data.get("messages", []):
-                meta = message.get("metadata") or {}
-                if (
-                    meta.get("event_type") == event_type
-                    and (meta.get("event_payload") or {}).get(key) == value
-                ):
-                    return Posted(channel=channel, ts=message["ts"])
-            cursor = (data.get("response_metadata") or {}).get("next_cursor") or ""
-            if not cursor:
-                return None
-        return None
+        # the last 1,000 messages are plenty within one period
+        where = {"channel": channel, "oldest": f"{oldest:.6f}"}
+        return self._find_marked(
+            "conversations.history", where, 5, event_type=event_type, key=key, value=value
+        )
 
     def find_in_thread(
         self, channel: str, thread_ts: str, *, event_type: str, key: str, value: Any
     ) -> Posted | None:
         """The app's own reply in this thread carrying this metadata: did an interrupted relay land?"""
+        # 2,000 replies: far more than one check-in's thread holds
+        where = {"channel": channel, "ts": thread_ts}
+        return self._find_marked(
+            "conversations.replies", where, 10, event_type=event_type, key=key, value=value
+        )
+
+    def _find_marked(
+        self, method: str, where: dict[str, Any], pages: int, *, event_type: str, key: str, value: Any
+    ) -> Posted | None:
+        """The first message, page by page, whose metadata has this event type and this value under key."""
         cursor = ""
-        for _ in range(10):  # 2,000 replies: far more than one check-in's thread holds
-            params: dict[str, Any] = {"channel": channel, "ts": thread_ts, "limit": 200}
-            params.update(include_all_metadata="true", **({"cursor": cursor} if cursor else {}))
-            data = self._form_call("conversations.replies", **params)
+        for _ in range(pages):
+            params: dict[str, Any] = {**where, "limit": 200, "include_all_metadata": "true"}
+            if cursor:
+                params["cursor"] = cursor
+            data = self._form_call(method, **params)
             for message in data.get("messages", []):
                 meta = message.get("metadata") or {}
                 if (
                     meta.get("event_type") == event_type
                     and (meta.get("event_payload") or {}).get(key) == value
                 ):
-                    return Posted(channel=channel, ts=message["ts"])
+                    return Posted(channel=where["channel"], ts=message["ts"])
             cursor = (data.get("response_metadata") or {}).get("next_cursor") or ""
             if not cursor:
                 return None
