@@ -144,45 +144,31 @@ def point_discussed(
     ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, services: Services
 ) -> None:
     ack()
-    with refusals_told(respond):
-        with services.session() as session:
-            outcome = service.discussed(
-                session,
-                slack_user_id=body["user"]["id"],
-                point_id=int_or_none(action.get("value")),
-                now=utcnow(),
-            )
-        _after_click(services, body, respond, outcome)
+    _click(services, body, respond, service.discussed, point_id=int_or_none(action.get("value")))
 
 
 def action_done(
     ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, services: Services
 ) -> None:
     ack()
-    with refusals_told(respond):
-        with services.session() as session:
-            outcome = service.action_done(
-                session,
-                slack_user_id=body["user"]["id"],
-                action_id=int_or_none(action.get("value")),
-                now=utcnow(),
-            )
-        _after_click(services, body, respond, outcome)
+    _click(services, body, respond, service.action_done, action_id=int_or_none(action.get("value")))
 
 
 def take_suggestion(
     ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, services: Services
 ) -> None:
     ack()
+    accept = action.get("action_id") == ActionId.one_on_one_accept
+    _click(
+        services, body, respond, service.take_suggestion, value=str(action.get("value") or ""), accept=accept
+    )
+
+
+def _click(services: Services, body: dict[str, Any], respond: Respond, unit, **args: Any) -> None:
+    """A button's unit of work, done as whoever clicked, then answered where the click was."""
     with refusals_told(respond):
         with services.session() as session:
-            outcome = service.take_suggestion(
-                session,
-                slack_user_id=body["user"]["id"],
-                value=str(action.get("value") or ""),
-                accept=action.get("action_id") == ActionId.one_on_one_accept,
-                now=utcnow(),
-            )
+            outcome = unit(session, slack_user_id=body["user"]["id"], now=utcnow(), **args)
         _after_click(services, body, respond, outcome)
 
 
