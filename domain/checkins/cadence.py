@@ -13,6 +13,7 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 class Frequency(StrEnum):
+    daily = "daily"  # each working day (see workdays): a standup
     weekly = "weekly"
     biweekly = "biweekly"
     monthly = "monthly"
@@ -29,6 +30,7 @@ class Cadence:
     def describe(self) -> str:
         day = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")[self.weekday]
         when = {
+            Frequency.daily: "every working day",
             Frequency.weekly: f"every {day}",
             Frequency.biweekly: f"every other {day}",
             Frequency.monthly: f"the first {day} of each month",

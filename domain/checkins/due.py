@@ -7,8 +7,9 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from domain.checkins.cadence import Cadence, cadence_of
+from domain.checkins.cadence import Cadence, Frequency, cadence_of
 from domain.checkins.periods import Period, local_day, period_at
+from domain.checkins.workdays import weekend_of
 from storage import checkins as store
 from storage import people, sends
 from storage.models import Person, SendKind, TeamCadence
@@ -19,8 +20,11 @@ def quiet_on(person: Person, day: date, holidays: set[date]) -> bool:
     return (person.paused_until is not None and day <= person.paused_until) or day in holidays
 
 
-def is_quiet(person: Person, now: datetime, holidays: set[date]) -> bool:
-    return quiet_on(person, local_day(person, now), holidays)
+def is_quiet(person: Person, now: datetime, holidays: set[date], cadence: Cadence | None = None) -> bool:
+    """`cadence` daily: their weekend is quiet too (a weekly team's prompt held on its day goes then)."""
+    day = local_day(person, now)
+    weekend = cadence is not None and cadence.frequency is Frequency.daily
+    return quiet_on(person, day, holidays) or (weekend and day.weekday() in weekend_of(person.timezone))
 
 
 def released_at(person: Person, cadence: Cadence, period: Period, holidays: set[date]) -> datetime:
@@ -30,10 +34,12 @@ def released_at(person: Person, cadence: Cadence, period: Period, holidays: set[
     day = period.opens.astimezone(zone).date()
     if not quiet_on(person, day, holidays):
         return period.opens
-    weekend_off = cadence.weekday < 5  # a team prompting on a weekday does not work weekends
+    # A daily cadence asks on working days only; a team prompting on a working day does not work weekends.
+    weekend = weekend_of(person.timezone)
+    off = weekend if cadence.frequency is Frequency.daily or cadence.weekday not in weekend else frozenset()
     for _ in range(400):
         day += timedelta(days=1)
-        if not quiet_on(person, day, holidays) and not (weekend_off and day.weekday() >= 5):
+        if not quiet_on(person, day, holidays) and day.weekday() not in off:
             break
     return datetime.combine(day, cadence.at, tzinfo=zone).astimezone(UTC)
 
@@ -63,9 +69,9 @@ def prompt_period(
     Someone who joined after their period opened missed nothing: their first prompt comes with the next
     period, unless an admin sends it now. The same goes after a change of their team's cadence.
     """
-    if not gets_checkins(person) or is_quiet(person, now, holidays):
-        return None
     cadence = cadence_of(row)
+    if not gets_checkins(person) or is_quiet(person, now, holidays, cadence):
+        return None
     period = period_at(cadence, person.timezone, now)
     if send_now:
         return period
@@ -79,9 +85,13 @@ def prompt_period(
 def reminder_kind(cadence: Cadence, period: Period, *, sent_at: datetime, now: datetime) -> SendKind | None:
     """Which reminder is due for an unanswered check-in; after downtime only the latest.
 
-    Reminders count from when the prompt actually went out: a prompt sent late is not chased at once.
+    Reminders count from when the prompt actually went out: a prompt sent late is not chased at once. A
+    daily check-in gets one reminder, the same day, never in the period's last quarter (overnight): the
+    next working day's prompt is the next nudge.
     """
     first_at = max(period.first_reminder_at(cadence), sent_at + cadence.first_reminder_after)
+    if cadence.frequency is Frequency.daily:
+        return SendKind.first_reminder if first_at <= now and not too_late(period, now) else None
     if now >= max(period.last_reminder_at(cadence), first_at):
         return SendKind.last_reminder
     if now >= first_at:
@@ -128,10 +138,13 @@ def due_reminders(session: Session, *, now: datetime) -> list[Due]:
     for checkin in open_checkins:
         person = by_id.get(checkin.person_id)
         sent_at = prompted.get((checkin.person_id, checkin.period_key))
-        if person is None or sent_at is None or not gets_checkins(person) or is_quiet(person, now, holidays):
+        if person is None or sent_at is None or not gets_checkins(person):
+            continue
+        cadence = cadence_of(cadences.get(person.team))
+        if is_quiet(person, now, holidays, cadence):
             continue
         period = Period(key=checkin.period_key, opens=checkin.opens_at, closes=checkin.closes_at)
-        kind = reminder_kind(cadence_of(cadences.get(person.team)), period, sent_at=sent_at, now=now)
+        kind = reminder_kind(cadence, period, sent_at=sent_at, now=now)
         if kind is not None:
             candidates.append(Due(person, period, kind))
     done = {

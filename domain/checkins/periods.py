@@ -1,7 +1,8 @@
 """A cadence turned into periods in each person's own time zone, and how a period is named to people.
 
-A period opens at its prompt moment (the cadence's weekday and time, local to the person) and closes at the
-next period's prompt moment. Moments are computed in local time and converted to UTC, so a 10:00 prompt stays
+A period opens at its prompt moment (the cadence's weekday and time, local to the person; for a daily cadence
+each of their working days) and closes at the next period's prompt moment: a Friday standup stays open until
+Monday's. Moments are computed in local time and converted to UTC, so a 10:00 prompt stays
 at 10:00 on both sides of a daylight-saving change.
 """
 
@@ -10,6 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from domain.checkins.cadence import Cadence, Frequency
+from domain.checkins.workdays import weekend_of, working_day
 from storage.models import Checkin, Person
 
 # Biweekly periods count from this Monday, so every process agrees which weeks pair up.
@@ -37,8 +39,10 @@ def _monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def _start_day(cadence: Cadence, local_day: date, offset: int) -> date:
+def _start_day(cadence: Cadence, local_day: date, offset: int, weekend: frozenset[int]) -> date:
     """The prompt day `offset` periods after the period whose start day is on or before local_day."""
+    if cadence.frequency is Frequency.daily:  # a working day's period lasts until the next working day's
+        return working_day(local_day, offset, weekend)
     if cadence.frequency is Frequency.monthly:
         month = local_day.year * 12 + local_day.month - 1 + offset
         first = date(month // 12, month % 12 + 1, 1)
@@ -52,19 +56,21 @@ def _start_day(cadence: Cadence, local_day: date, offset: int) -> date:
 
 def _key(cadence: Cadence, start: date) -> str:
     """Names the cadence and the local start day: periods of different cadences never share a key."""
-    prefix = {Frequency.weekly: "w", Frequency.biweekly: "b", Frequency.monthly: "m"}[cadence.frequency]
+    prefix = {Frequency.daily: "d", Frequency.weekly: "w", Frequency.biweekly: "b", Frequency.monthly: "m"}[
+        cadence.frequency
+    ]
     return f"{prefix}:{start.isoformat()}"
 
 
 def period_at(cadence: Cadence, timezone: str, now: datetime) -> Period:
     """The period open at `now` for someone in `timezone`: the latest prompt moment at or before now."""
-    zone = ZoneInfo(timezone)
+    zone, weekend = ZoneInfo(timezone), weekend_of(timezone)
     local_day = now.astimezone(zone).date()
     for offset in (1, 0, -1, -2):
-        start = _start_day(cadence, local_day, offset)
+        start = _start_day(cadence, local_day, offset, weekend)
         opens = _local_moment(start, cadence.at, zone)
         if opens <= now:
-            closes = _local_moment(_start_day(cadence, start, 1), cadence.at, zone)
+            closes = _local_moment(_start_day(cadence, start, 1, weekend), cadence.at, zone)
             return Period(key=_key(cadence, start), opens=opens, closes=closes)
     raise AssertionError("unreachable: a period always opened within the last two")
 

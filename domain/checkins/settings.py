@@ -21,11 +21,17 @@ log = logging.getLogger(__name__)
 
 FIRST_REMINDER_HOURS = (2, 4, 8, 24, 48)
 LAST_REMINDER_HOURS = (4, 12, 24, 48)
+DAILY_REMINDER_MAX = 8  # hours: a daily check-in's one reminder goes the same working day
 TIMES = tuple(f"{h:02d}:{m:02d}" for h in range(6, 21) for m in (0, 30))
 
 
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-FREQUENCY_NAMES = {"weekly": "Every week", "biweekly": "Every two weeks", "monthly": "Every month"}
+FREQUENCY_NAMES = {
+    "daily": "Every working day",
+    "weekly": "Every week",
+    "biweekly": "Every two weeks",
+    "monthly": "Every month",
+}
 
 
 @dataclass(frozen=True)
@@ -53,11 +59,16 @@ def _fields(cadence: Cadence, template: str, library: list[tuple[str, str]]) -> 
     return [
         Choice("template", "Questions", library, template),
         Choice("frequency", "How often", list(FREQUENCY_NAMES.items()), cadence.frequency.value),
-        Choice("weekday", "On", list(zip(WEEKDAYS, DAY_NAMES, strict=True)), WEEKDAYS[cadence.weekday]),
+        Choice(
+            "weekday",
+            "On (not for every working day)",
+            list(zip(WEEKDAYS, DAY_NAMES, strict=True)),
+            WEEKDAYS[cadence.weekday],
+        ),
         Choice("time", "At (each person's local time)", [(t, t) for t in TIMES], f"{cadence.at:%H:%M}"),
         Choice(
             "first_reminder",
-            "First reminder, if unanswered, after",
+            "First reminder, if unanswered, after (every working day: the only one, within 8 hours)",
             [(str(h), _hours(h)) for h in FIRST_REMINDER_HOURS],
             str(int(cadence.first_reminder_after.total_seconds() // 3600)),
         ),
@@ -104,7 +115,7 @@ def save(session: Session, *, slack_user_id: str, values: dict[str, str], now: d
     if team not in teams_for(session, person):
         errors["frequency"] = "You can set the schedule of the teams you manage only."
     if values.get("frequency") not in {f.value for f in Frequency}:
-        errors["frequency"] = "Pick weekly, every two weeks or monthly."
+        errors["frequency"] = "Pick every working day, weekly, every two weeks or monthly."
     if values.get("weekday") not in WEEKDAYS:
         errors["weekday"] = "Pick a day of the week."
     if values.get("time") not in TIMES:
@@ -112,6 +123,10 @@ def save(session: Session, *, slack_user_id: str, values: dict[str, str], now: d
     first, last = values.get("first_reminder", ""), values.get("last_reminder", "")
     if bounds.number(first) not in FIRST_REMINDER_HOURS:
         errors["first_reminder"] = "Pick when the first reminder goes."
+    elif values.get("frequency") == Frequency.daily and int(first) > DAILY_REMINDER_MAX:
+        errors["first_reminder"] = (
+            f"A daily check-in's reminder goes the same day: pick {DAILY_REMINDER_MAX} hours or less."
+        )
     if bounds.number(last) not in LAST_REMINDER_HOURS:
         errors["last_reminder"] = "Pick when the last call goes."
     slug = values.get("template") or templates.DEFAULT

@@ -32,17 +32,59 @@ def quarter_cycle(day: date) -> Cycle:
     return Cycle("quarter", f"q:{day.year}-Q{quarter}", f"Q{quarter} {day.year}", starts, ends)
 
 
+_WEEK = "dw:"
+
+
+def summary_key(period_key: str) -> str:
+    """The period a summary covers: its own, but a daily check-in's week (a summary a day would be noise),
+    named by its Monday."""
+    if not period_key.startswith("d:"):
+        return period_key
+    day = date.fromisoformat(period_key[2:])
+    return f"{_WEEK}{day - timedelta(days=day.weekday())}"
+
+
+def week_over(key: str, now: datetime) -> bool:
+    """A daily team's week is summed up once each of its periods has closed in every time zone: Friday's
+    (or, where the weekend is Friday and Saturday, Sunday's) closes at the next working day's prompt, by
+    Tuesday 09:00 UTC whatever the time zone and prompt time. Other periods: when they close."""
+    if not key.startswith(_WEEK):
+        return True
+    return now >= datetime.combine(date.fromisoformat(key[len(_WEEK) :]) + timedelta(days=8), time(9), UTC)
+
+
+def by_summary(rows: Iterable[tuple], now: datetime) -> dict[tuple, tuple[datetime, datetime, set[str]]]:
+    """Closed periods, (group..., period key, first opening, last closing), as the summaries they make:
+    (group..., summary key) -> (first opening, last closing, its period keys); a week only once it is over."""
+    merged: dict[tuple, tuple[datetime, datetime, set[str]]] = {}
+    for *group, key, first_open, last_close in rows:
+        at = (*group, summary_key(key))
+        if at in merged:
+            first, last, keys = merged[at]
+            merged[at] = (min(first, first_open), max(last, last_close), keys | {key})
+        else:
+            merged[at] = (first_open, last_close, {key})
+    return {at: value for at, value in merged.items() if week_over(at[-1], now)}
+
+
 def period_cycle_of(key: str, first_open: datetime, last_close: datetime) -> Cycle:
+    if key.startswith(_WEEK):
+        monday = date.fromisoformat(key[len(_WEEK) :])
+        return Cycle(
+            "period", key, f"daily check-ins of the week of {monday:%a %-d %b}", first_open, last_close
+        )
     return Cycle("period", key, f"check-ins of {first_open:%a %-d %b}", first_open, last_close)
 
 
 def period_cycle(period_key: str, checkins: Iterable[Checkin]) -> Cycle:
-    mine = [c for c in checkins if c.period_key == period_key]
-    return period_cycle_of(period_key, min(c.opens_at for c in mine), max(c.closes_at for c in mine))
+    key = summary_key(period_key)
+    mine = [c for c in checkins if summary_key(c.period_key) == key]
+    return period_cycle_of(key, min(c.opens_at for c in mine), max(c.closes_at for c in mine))
 
 
 def in_cycle(checkin: Checkin, cycle: Cycle) -> bool:
-    """A period's own check-ins; a month's or a quarter's, those that opened within it."""
+    """A period's own check-ins (a daily cadence: its week's); a month's or a quarter's, those that opened
+    within it."""
     if cycle.kind == "period":
-        return checkin.period_key == cycle.key
+        return summary_key(checkin.period_key) == cycle.key
     return cycle.starts <= checkin.opens_at < cycle.ends

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from domain.goals import reading as goal_reading
-from domain.summaries.cycles import Cycle
+from domain.summaries.cycles import Cycle, summary_key
 from storage.models import Checkin, CheckinStatus, GoalProposal, GoalStatus, Person
 
 MIN_ANSWERS = 3  # fewer answers than this, and a group's mood or blockers would be someone's own
@@ -125,11 +125,12 @@ def line(person: Person, mine: list[Checkin], away: str | None = None) -> Line:
 
 
 def series(checkins: list[Checkin], until: datetime) -> list[tuple[str, float | None, datetime]]:
-    """Average mood per check-in period, oldest first: (label, mood, when the period closed)."""
+    """Average mood per check-in period (a daily cadence's: per week), oldest first: (label, mood, when the
+    period closed)."""
     by_period: dict[str, list[Checkin]] = defaultdict(list)
     for checkin in checkins:
         if checkin.opens_at < until:
-            by_period[checkin.period_key].append(checkin)
+            by_period[summary_key(checkin.period_key)].append(checkin)
     points = []
     for rows in sorted(by_period.values(), key=lambda rows: rows[0].opens_at):
         moods = [c.mood for c in rows if c.status == CheckinStatus.submitted and c.mood is not None]

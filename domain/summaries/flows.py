@@ -12,7 +12,7 @@ from domain.core import channels, delivery
 from domain.core.services import Services
 from domain.core.slack import SlackError
 from domain.summaries.chart import chart_png
-from domain.summaries.cycles import Cycle, period_cycle_of
+from domain.summaries.cycles import Cycle, by_summary, period_cycle_of
 from domain.summaries.figures import Summary
 from domain.summaries.service import FRESH, HR_CHANNEL, HR_SUMMARY, SUMMARY, build, due, hr_summary
 from message_templates.render import render_message
@@ -110,6 +110,10 @@ def _hr_sender(session: Session) -> Person | None:
     return admins[0] if admins else None
 
 
+def _teams_in(session: Session, keys: set[str]) -> list[str]:
+    return sorted({team for key in keys for team in store.teams_in_period(session, period_key=key)})
+
+
 def send_hr_due(services: Services, *, now: datetime) -> int:
     """One post per closed check-in period, with every team on that cadence, in the HR channel."""
     with services.session() as session:
@@ -120,10 +124,11 @@ def send_hr_due(services: Services, *, now: datetime) -> int:
         # A period key is shared by every team on that cadence, whatever its time zone: the post waits
         # until the period has closed for all of them.
         closed = store.closed_periods(session, per_manager=False, closed_after=now - FRESH, now=now)
-        sent = store.sent_keys(session, kind=HR_SUMMARY, keys=[row[0] for row in closed], person_ids=[by.id])
+        summed = {key: value for (key,), value in by_summary(closed, now).items()}
+        sent = store.sent_keys(session, kind=HR_SUMMARY, keys=list(summed), person_ids=[by.id])
         periods = {
-            key: (first_open, last_close, store.teams_in_period(session, period_key=key))
-            for key, first_open, last_close in closed
+            key: (first_open, last_close, _teams_in(session, keys))
+            for key, (first_open, last_close, keys) in summed.items()
             if (by.id, key) not in sent
         }
     count = 0

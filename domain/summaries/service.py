@@ -10,7 +10,15 @@ from domain.checkins import anonymous, templates
 from domain.core import channels
 from domain.goals import reading as goal_reading
 from domain.summaries import figures as rules
-from domain.summaries.cycles import Cycle, in_cycle, month_cycle, period_cycle, period_cycle_of, quarter_cycle
+from domain.summaries.cycles import (
+    Cycle,
+    by_summary,
+    in_cycle,
+    month_cycle,
+    period_cycle,
+    period_cycle_of,
+    quarter_cycle,
+)
 from domain.summaries.figures import HrSummary, Summary, TeamFigures
 from storage import checkins as checkin_store
 from storage import summaries as store
@@ -166,11 +174,10 @@ def due(session: Session, *, now: datetime) -> list[tuple[Person, Cycle, str]]:
     """(manager, cycle, ledger key) of every summary due and not yet sent: the same few queries whatever
     the size of the org, since this runs every minute."""
     managers = {m.id: m for m in store.managers(session)}
+    closed = store.closed_periods(session, per_manager=True, closed_after=now - FRESH, now=now)
     candidates = [
         (managers[manager_id], period_cycle_of(key, first_open, last_close))
-        for manager_id, key, first_open, last_close in store.closed_periods(
-            session, per_manager=True, closed_after=now - FRESH, now=now
-        )
+        for (manager_id, key), (first_open, last_close, _) in by_summary(closed, now).items()
         if manager_id in managers
     ]
     today = now.date()

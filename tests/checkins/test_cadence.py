@@ -36,7 +36,7 @@ def test_a_stored_row_becomes_its_cadence():
 
 def test_an_unknown_stored_frequency_is_an_error_not_a_silent_default():
     row = TeamCadence(
-        team="x", frequency="daily", weekday=0, at_minute=600, first_reminder_hours=4, last_reminder_hours=24
+        team="x", frequency="hourly", weekday=0, at_minute=600, first_reminder_hours=4, last_reminder_hours=24
     )
     with pytest.raises(ValueError):
         cadence_of(row)
@@ -46,6 +46,7 @@ def test_an_unknown_stored_frequency_is_an_error_not_a_silent_default():
     ("cadence", "said"),
     [
         (Cadence(), "every Friday at 10:00 in each person's time zone"),
+        (Cadence(Frequency.daily, 0, time(9)), "every working day at 09:00 in each person's time zone"),
         (
             Cadence(Frequency.biweekly, 0, time(9, 5)),
             "every other Monday at 09:05 in each person's time zone",

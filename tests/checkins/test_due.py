@@ -161,3 +161,67 @@ def test_the_scheduler_sends_no_late_prompt_but_an_admin_may():
     thursday = FRIDAY_10_UTC + timedelta(days=6)
     assert prompt_period(person(), row, now=thursday, holidays=set()) is None
     assert prompt_period(person(), row, now=thursday, holidays=set(), send_now=True) is not None
+
+
+# --- a daily cadence ---------------------------------------------------------------------------------------
+
+STANDUP = TeamCadence(
+    team="Platform",
+    frequency="daily",
+    weekday=0,
+    at_minute=9 * 60 + 30,
+    first_reminder_hours=4,
+    last_reminder_hours=24,
+    updated_at=datetime(2026, 1, 1, tzinfo=UTC),
+)
+
+
+def test_a_daily_prompt_goes_at_the_teams_time_on_working_days_only():
+    someone = person(timezone="Europe/Paris")
+    tuesday = prompt_period(someone, STANDUP, now=datetime(2026, 11, 24, 8, 30, tzinfo=UTC), holidays=set())
+    assert tuesday is not None and tuesday.key == "d:2026-11-24"
+    before = prompt_period(someone, STANDUP, now=datetime(2026, 11, 24, 8, 29, tzinfo=UTC), holidays=set())
+    assert before is None  # Monday's period is in its last quarter: its prompt is not sent now
+    for saturday in (datetime(2026, 11, 21, 8, 30, tzinfo=UTC), datetime(2026, 11, 21, 14, 0, tzinfo=UTC)):
+        assert prompt_period(someone, STANDUP, now=saturday, holidays=set()) is None  # Friday's is not sent
+
+
+def test_a_daily_prompt_held_by_a_holiday_or_a_pause_is_not_sent_later():
+    holiday = {date(2026, 11, 24)}
+    for hour in (8, 12, 20):
+        now = datetime(2026, 11, 24, hour, 30, tzinfo=UTC)
+        assert prompt_period(person(timezone="Europe/Paris"), STANDUP, now=now, holidays=holiday) is None
+    wednesday = datetime(2026, 11, 25, 8, 30, tzinfo=UTC)
+    after = prompt_period(person(timezone="Europe/Paris"), STANDUP, now=wednesday, holidays=holiday)
+    assert after is not None and after.key == "d:2026-11-25"
+    paused = person(timezone="Europe/Paris", paused_until=date(2026, 11, 24))
+    assert prompt_period(paused, STANDUP, now=wednesday, holidays=set()).key == "d:2026-11-25"
+
+
+def test_the_weekend_follows_the_persons_time_zone():
+    friday = datetime(2026, 11, 20, 6, 30, tzinfo=UTC)  # 09:30 in Riyadh and 07:30 in Paris
+    assert prompt_period(person(timezone="Asia/Riyadh"), STANDUP, now=friday, holidays=set()) is None
+    sunday = datetime(2026, 11, 22, 6, 30, tzinfo=UTC)
+    assert (
+        prompt_period(person(timezone="Asia/Riyadh"), STANDUP, now=sunday, holidays=set()).key
+        == "d:2026-11-22"
+    )
+    assert prompt_period(person(timezone="Europe/Paris"), STANDUP, now=sunday, holidays=set()) is None
+
+
+def test_a_daily_check_in_gets_one_reminder_the_same_day_and_none_overnight():
+    from domain.checkins.cadence import cadence_of
+    from domain.checkins.periods import period_at
+
+    cadence = cadence_of(STANDUP)
+    opens = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
+    day = period_at(cadence, "UTC", opens)
+    assert reminder_kind(cadence, day, sent_at=opens, now=opens + timedelta(hours=3, minutes=59)) is None
+    assert (
+        reminder_kind(cadence, day, sent_at=opens, now=opens + timedelta(hours=4)) == SendKind.first_reminder
+    )
+    assert (
+        reminder_kind(cadence, day, sent_at=opens, now=opens + timedelta(hours=17)) == SendKind.first_reminder
+    )
+    # no last call before it closes, and nothing in its last quarter (after a night of downtime)
+    assert reminder_kind(cadence, day, sent_at=opens, now=opens + timedelta(hours=18, minutes=1)) is None

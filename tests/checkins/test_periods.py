@@ -86,7 +86,7 @@ def test_a_monthly_period_whose_weekday_is_the_first_of_the_month_opens_that_day
 def test_period_keys_name_the_cadence_so_two_cadences_never_share_one():
     at = utc(2026, 11, 23, 12, 0)  # a Monday
     keys = {period_at(Cadence(frequency=f, weekday=0), "UTC", at).key for f in Frequency}
-    assert {k[:2] for k in keys} == {"w:", "b:", "m:"}
+    assert {k[:2] for k in keys} == {"d:", "w:", "b:", "m:"}
 
 
 def test_a_persons_day_and_the_periods_label_are_in_their_own_time_zone():
@@ -98,3 +98,28 @@ def test_a_persons_day_and_the_periods_label_are_in_their_own_time_zone():
         person_id=1, period_key="w:2026-11-20", opens_at=late_thursday_utc, closes_at=utc(2026, 11, 27)
     )
     assert period_label(checkin, tokyo) == "Friday 20 November"
+
+
+DAILY = Cadence(frequency=Frequency.daily, at=time(9, 30))
+
+
+def test_a_daily_period_lasts_from_one_working_days_prompt_to_the_next():
+    p = period_at(DAILY, "Europe/Paris", utc(2026, 11, 24, 8, 30))  # Tuesday 09:30 in Paris
+    assert (p.key, p.opens, p.closes) == ("d:2026-11-24", utc(2026, 11, 24, 8, 30), utc(2026, 11, 25, 8, 30))
+    assert period_at(DAILY, "Europe/Paris", utc(2026, 11, 24, 8, 29)).key == "d:2026-11-23"
+
+
+@pytest.mark.parametrize(
+    "now", [utc(2026, 11, 20, 18, 0), utc(2026, 11, 21, 12, 0), utc(2026, 11, 23, 9, 29)], ids=str
+)
+def test_fridays_daily_period_stays_open_over_the_weekend_until_mondays_prompt(now):
+    p = period_at(DAILY, "UTC", now)
+    assert (p.key, p.opens, p.closes) == ("d:2026-11-20", utc(2026, 11, 20, 9, 30), utc(2026, 11, 23, 9, 30))
+
+
+def test_where_the_weekend_is_friday_and_saturday_thursdays_period_runs_to_sunday():
+    p = period_at(DAILY, "Asia/Riyadh", utc(2026, 11, 20, 12, 0))  # Friday 15:00 in Riyadh
+    assert p.key == "d:2026-11-19"
+    assert p.closes == utc(2026, 11, 22, 6, 30)  # Sunday 09:30 in Riyadh
+    sunday = period_at(DAILY, "Asia/Riyadh", utc(2026, 11, 22, 7, 0))
+    assert sunday.key == "d:2026-11-22"

@@ -54,3 +54,33 @@ def test_a_period_holds_its_own_check_ins_and_a_month_those_opened_within_it():
     december = checkin("2026-W49", utc(2026, 12, 1), utc(2026, 12, 4))
     assert in_cycle(ours, week) and in_cycle(late_zone, week) and not in_cycle(december, week)
     assert in_cycle(ours, november) and in_cycle(late_zone, november) and not in_cycle(december, november)
+
+
+def test_daily_check_ins_are_summed_up_by_their_week_once_it_is_over_everywhere():
+    from domain.summaries.cycles import by_summary, summary_key
+
+    assert summary_key("d:2026-11-20") == summary_key("d:2026-11-16") == "dw:2026-11-16"
+    assert summary_key("d:2026-11-22") == "dw:2026-11-16"  # a Sunday where the weekend is Friday-Saturday
+    assert summary_key("w:2026-11-20") == "w:2026-11-20"
+    rows = [
+        (7, "d:2026-11-16", utc(2026, 11, 16, 9), utc(2026, 11, 17, 9)),
+        (7, "d:2026-11-20", utc(2026, 11, 20, 9), utc(2026, 11, 23, 9)),
+        (7, "w:2026-11-20", utc(2026, 11, 20, 10), utc(2026, 11, 27, 10)),
+    ]
+    assert set(by_summary(rows, utc(2026, 11, 24, 8, 59))) == {(7, "w:2026-11-20")}
+    summed = by_summary(rows, utc(2026, 11, 24, 9))
+    assert summed[(7, "dw:2026-11-16")] == (
+        utc(2026, 11, 16, 9),
+        utc(2026, 11, 23, 9),
+        {"d:2026-11-16", "d:2026-11-20"},
+    )
+    cycle = period_cycle_of("dw:2026-11-16", utc(2026, 11, 16, 9), utc(2026, 11, 23, 9))
+    assert cycle.label == "daily check-ins of the week of Mon 16 Nov"
+    assert in_cycle(checkin("d:2026-11-18", utc(2026, 11, 18, 9), utc(2026, 11, 19, 9)), cycle)
+    assert not in_cycle(checkin("d:2026-11-23", utc(2026, 11, 23, 9), utc(2026, 11, 24, 9)), cycle)
+    assert (
+        period_cycle(
+            "d:2026-11-18", [checkin("d:2026-11-18", utc(2026, 11, 18, 9), utc(2026, 11, 19, 9))]
+        ).key
+        == "dw:2026-11-16"
+    )
