@@ -251,3 +251,5 @@ def direct_message(event: dict[str, Any], services: Services) -> None:
             now=utcnow(),
         )
     delivery.deliver(services, outcome)
+    if isinstance(outcome, conversation.Filed):
+        conversation.tell_filed(services, outcome, now=utcnow())

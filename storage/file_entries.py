@@ -83,11 +83,16 @@ def last_id(session: Session, *, person_id: int) -> int | None:
     return session.exec(select(func.max(FileEntry.id)).where(FileEntry.person_id == person_id)).one()
 
 
-def has_message(session: Session, *, slack_channel: str, slack_ts: str) -> bool:
-    """Whether a DM (a message or a manager's reply) is in a file already: its job may run twice."""
+def message_entry(session: Session, *, slack_channel: str, slack_ts: str) -> int | None:
+    """The entry a DM (a message or a manager's reply) became, if it is in a file already: its job may run
+    twice."""
     query = select(FileEntry.id).where(
         FileEntry.slack_channel == slack_channel,
         FileEntry.slack_ts == slack_ts,
         FileEntry.kind.in_(("message", "manager_reply")),
     )
-    return session.exec(query.limit(1)).first() is not None
+    return session.exec(query.limit(1)).first()
+
+
+def get(session: Session, *, entry_id: int) -> FileEntry | None:
+    return session.get(FileEntry, entry_id)

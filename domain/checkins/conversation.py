@@ -12,16 +12,17 @@ from typing import Any
 from sqlmodel import Session
 
 from domain.checkins.questions import MAX_ANSWER
-from domain.core import bounds
+from domain.core import bounds, delivery
 from domain.core.access import can_decide_for
 from domain.core.delivery import Outcome, Post
 from domain.core.directory import person_for
 from domain.core.refusals import NotAllowed
+from domain.core.services import Services
 from domain.performance_file.entries import record
 from message_templates.render import render_message
 from storage import checkins as store
 from storage import file_entries, people
-from storage.models import Checkin, EntryKind, Person
+from storage.models import Checkin, EntryKind, Person, SendKind
 
 log = logging.getLogger(__name__)
 
@@ -91,9 +92,12 @@ def on_direct_message(
     dm = _DirectMessage.of(text, channel=channel, ts=ts, thread_ts=thread_ts, now=now)
     # Kept already: its job runs again after a worker died, maybe between keeping it and relaying it. It is
     # not kept twice, and its relay is looked for in the other side's thread before it is posted.
-    kept = bool(
-        dm.channel and dm.ts and file_entries.has_message(session, slack_channel=dm.channel, slack_ts=dm.ts)
+    entry_id = (
+        file_entries.message_entry(session, slack_channel=dm.channel, slack_ts=dm.ts)
+        if dm.channel and dm.ts
+        else None
     )
+    kept = entry_id is not None
     text, thread_ts = dm.text, dm.thread_ts
     if thread_ts:
         checkin = store.by_prompt(session, channel=channel, ts=thread_ts)
@@ -110,8 +114,44 @@ def on_direct_message(
                 checkin.manager_replied_at = checkin.manager_replied_at or now
                 return Outcome(posts=_relays(_to_employee(checkin, writer, text), dm, kept))
     if not kept:
-        _keep(session, writer, writer, EntryKind.message, dm, None)
-    return Outcome()
+        entry_id = _keep(session, writer, writer, EntryKind.message, dm, None)
+    return Filed(filed=entry_id, thread_ts=thread_ts)
+
+
+@dataclass
+class Filed(Outcome):
+    """A DM outside any check-in thread, kept in its writer's file: they are told so once (`tell_filed`)."""
+
+    filed: int | None = None  # its file entry
+    thread_ts: str | None = None  # the thread it was written in, if any: the answer goes there
+
+
+def tell_filed(services: Services, outcome: Filed, *, now: datetime) -> None:
+    """One line, once per DM through the send ledger (its job may run again): kept, and who reads it (as
+    `can_read_file` decides: the person, their manager, HR admins; not the managers above)."""
+    if outcome.filed is None:
+        return
+    with services.session() as session:
+        entry = file_entries.get(session, entry_id=outcome.filed)
+        person = people.get(session, person_id=entry.person_id) if entry else None
+        if entry is None or person is None:
+            return
+        manager = people.get(session, person_id=person.manager_id) if person.manager_id else None
+        message = render_message(
+            "checkins/filed.json.j2", manager=manager if manager and manager.active else None
+        )
+    # A refusal raises DeliveryFailed: the job runs again, keeps nothing twice, and the ledger retries a
+    # transient failure only.
+    delivery.send_once(
+        services,
+        person=person,
+        key=f"e:{entry.id}",
+        kind=SendKind.dm_filed,
+        compose=lambda _: message,
+        oldest=entry.created_at,
+        now=now,
+        thread_ts=outcome.thread_ts,
+    )
 
 
 def _relays(posts: list[Post], dm: "_DirectMessage", kept: bool) -> list[Post]:
@@ -158,13 +198,13 @@ def _keep(
     kind: EntryKind,
     dm: _DirectMessage,
     checkin: Checkin | None,
-) -> None:
+) -> int:
     data: dict[str, Any] = {"checkin_id": checkin.id, "period": checkin.period_key} if checkin else {}
     if dm.thread_ts and checkin is None:
         data["thread_ts"] = dm.thread_ts
     if dm.sent_length > bounds.MESSAGE_MAX:
         data["sent_length"] = dm.sent_length
-    record(
+    entry = record(
         session,
         person=person,
         author=author,
@@ -175,3 +215,5 @@ def _keep(
         ts=dm.ts,
         at=dm.written,
     )
+    assert entry.id is not None
+    return entry.id
