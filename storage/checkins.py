@@ -244,3 +244,14 @@ def anonymous(session: Session, *, teams: list[str], period_keys: list[str]) -> 
         AnonymousAnswer.team.in_(sorted(teams)), AnonymousAnswer.period_key.in_(sorted(period_keys))
     )
     return session.exec(query).all()
+
+
+def anonymous_period_keys(session: Session) -> set[str]:
+    return set(session.exec(select(AnonymousAnswer.period_key).distinct()))
+
+
+def delete_anonymous(session: Session, *, period_keys: Sequence[str]) -> int:
+    if not period_keys:
+        return 0
+    statement = sa.delete(AnonymousAnswer).where(AnonymousAnswer.period_key.in_(sorted(period_keys)))
+    return session.execute(statement).rowcount

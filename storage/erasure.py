@@ -178,7 +178,7 @@ RETENTION: dict[str, str] = {
     "team_channels": "settings",
     "checkin_templates": "the questions as asked, every version kept for the check-ins that answered it",
     "team_digests": "where a team's digest of a period is in its channel: no personal data",
-    "anonymous_answers": "counted answers naming nobody (no person, no time): nothing ties them to anyone",
+    "anonymous_answers": "window",  # by their period (no time kept): gone once it closed before the cutoff
     "app_settings": "settings",
     "holidays": "settings",
     "scheduler_leases": "one row per lease, renewed",

@@ -62,6 +62,21 @@ def _key(cadence: Cadence, start: date) -> str:
     return f"{prefix}:{start.isoformat()}"
 
 
+# The longest a period of each cadence can last, in days: a daily one from Thursday to Sunday where the
+# weekend is Friday and Saturday, a monthly one from the first Monday of a month to that of the next.
+_LONGEST = {"d": 3, "w": 7, "b": 14, "m": 35}
+
+
+def closed_by(key: str) -> date | None:
+    """A day (UTC) by which the period of `key` has closed in every time zone; None for a key not of the
+    form `_key` makes."""
+    prefix, _, start = key.partition(":")
+    try:
+        return date.fromisoformat(start) + timedelta(days=_LONGEST[prefix] + 1)
+    except (KeyError, ValueError):
+        return None
+
+
 def period_at(cadence: Cadence, timezone: str, now: datetime) -> Period:
     """The period open at `now` for someone in `timezone`: the latest prompt moment at or before now."""
     zone, weekend = ZoneInfo(timezone), weekend_of(timezone)

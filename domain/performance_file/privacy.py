@@ -6,9 +6,11 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
+from domain.checkins.periods import closed_by
 from domain.core import channels
 from domain.core.refusals import Refusal
 from storage import app_settings, erasure, people
+from storage import checkins as checkin_store
 from storage.models import Person
 
 # Slack retries an event within minutes; a day of event ids is plenty to drop repeats.
@@ -64,4 +66,8 @@ def apply_retention(session: Session, *, days: int | None, now: datetime) -> Ret
         return Retained(cutoff=None, counts=counts)
     cutoff = now - timedelta(days=days)
     counts.update(erasure.delete_older_than(session, cutoff=cutoff))
+    # Anonymous answers carry no time, only their period: they go once it closed before the cutoff.
+    closed = {key: closed_by(key) for key in checkin_store.anonymous_period_keys(session)}
+    old = [key for key, day in closed.items() if day is not None and day < cutoff.date()]
+    counts["anonymous_answers"] = checkin_store.delete_anonymous(session, period_keys=old)
     return Retained(cutoff=cutoff, counts=counts)

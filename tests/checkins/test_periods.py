@@ -123,3 +123,14 @@ def test_where_the_weekend_is_friday_and_saturday_thursdays_period_runs_to_sunda
     assert p.closes == utc(2026, 11, 22, 6, 30)  # Sunday 09:30 in Riyadh
     sunday = period_at(DAILY, "Asia/Riyadh", utc(2026, 11, 22, 7, 0))
     assert sunday.key == "d:2026-11-22"
+
+
+def test_a_period_key_tells_by_when_it_closed_everywhere():
+    from datetime import date
+
+    from domain.checkins.periods import closed_by
+
+    assert closed_by("d:2026-11-19") == date(2026, 11, 23)  # Thursday, to Sunday where that is the weekend
+    assert closed_by("w:2026-11-20") == date(2026, 11, 28)
+    assert closed_by("m:2026-11-02") == date(2026, 12, 8)
+    assert closed_by("w:old") is None and closed_by("x:2026-11-20") is None and closed_by("junk") is None

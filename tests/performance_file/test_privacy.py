@@ -654,6 +654,33 @@ def test_retention_deletes_what_is_older_than_the_window_and_keeps_the_rest(sand
     assert sum(run_retention(services, days=90, now=now).counts.values()) == 0
 
 
+def test_anonymous_answers_go_with_the_window_once_their_period_closed_before_it(runtime):
+    from datetime import UTC, datetime
+
+    from storage import checkins as checkin_store
+
+    services = runtime.services
+    now = datetime(2026, 12, 1, 4, tzinfo=UTC)  # 90 days back: 2 September
+    keys = ("d:2026-08-28", "m:2026-08-03", "w:2026-08-21", "w:2026-08-28", "d:2026-11-30", "w:junk")
+    with services.session() as session:
+        for key in keys:
+            checkin_store.add_anonymous(
+                session, team="Platform", period_key=key, template_id=1, answers={"mood": "3", "fit": "yes"}
+            )
+
+    def left():
+        with services.session() as session:
+            return sorted(r[0] for r in session.execute(sa.text("SELECT period_key FROM anonymous_answers")))
+
+    run_retention(services, days=None, now=now)
+    assert left() == sorted(keys * 2)  # no window: kept
+    done = run_retention(services, days=90, now=now)
+    # Friday 28 August's daily period closed by Monday 31st; the week of 21 August by the 28th; the month of
+    # 3 August (to the first Monday of September) and the week of 28 August may still have been open then.
+    assert done.counts["anonymous_answers"] == 4
+    assert left() == sorted(("m:2026-08-03", "w:2026-08-28", "d:2026-11-30", "w:junk") * 2)
+
+
 def test_every_table_has_a_retention_rule_and_the_window_leaves_nothing_older_in_its_tables(world, engine):
     build_history(world)
     with Session(engine) as session:
