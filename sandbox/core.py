@@ -211,6 +211,17 @@ class Sandbox(Driver):
         with self.ws.lock:
             self.ws.channels[channel_id]["app_member"] = True
 
+    def remove_app(self, channel_id: str) -> None:
+        """Someone removed the app from the channel: its posts fail with not_in_channel, and its edits of
+        its own messages there with channel_not_found (it can no longer see the channel)."""
+        with self.ws.lock:
+            self.ws.channels[channel_id]["app_member"] = False
+
+    def archive_channel(self, channel_id: str) -> None:
+        """Archived: posts and edits there fail with is_archived."""
+        with self.ws.lock:
+            self.ws.channels[channel_id]["is_archived"] = True
+
     def dm_channel(self, uid: str) -> str:
         """The D… id of the user's DM with the app (what conversations.open answers)."""
         self.ws.user_record(uid)

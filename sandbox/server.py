@@ -277,6 +277,8 @@ class ApiServer:
 
     def chat_post_message(self, args: dict) -> dict:
         channel = self.ws.resolve_channel(args.get("channel"))
+        if channel.get("is_archived"):
+            raise ApiError("is_archived")
         if channel.get("app_member") is False:
             raise ApiError("not_in_channel")
         text, blocks = self._content(args)
@@ -296,6 +298,10 @@ class ApiServer:
 
     def chat_update(self, args: dict) -> dict:
         channel = self.ws.resolve_channel(args.get("channel"))
+        if channel.get("is_archived"):
+            raise ApiError("is_archived")
+        if channel.get("app_member") is False:  # no longer in it: the app cannot see the channel
+            raise ApiError("channel_not_found")
         if not args.get("ts"):
             raise ApiError("message_not_found")
         text, blocks = self._content(args, required=False)
