@@ -104,9 +104,11 @@ def checkins_command(ack: Ack, command: dict[str, Any], respond: Respond, servic
         elif len(words) == 3 and text.startswith("template archive"):
             answer = templates.archive(session, slack_user_id=user_id, slug=words[2].lower(), now=now)
         elif words and words[0].lower() == "channel":
-            team, channel = digest.choose_channel(session, slack_user_id=user_id, text=argument, now=now)
+            team, channel, previous = digest.choose_channel(
+                session, slack_user_id=user_id, text=argument, now=now
+            )
             session.commit()
-            answer = digest.welcome(services, team=team, channel=channel)
+            answer = digest.welcome(services, team=team, channel=channel, previous=previous)
         elif text.startswith("summary channel"):
             answer = summaries.choose_hr_channel(session, user_id, argument)
         elif text == "resume":

@@ -333,5 +333,12 @@ class Sandbox(Driver):
     def set_channel_rate_limit(self, per_second: float, burst: float | None = None) -> None:
         self.limiter.set_channel_rate_limit(per_second, burst)
 
+    def inject_error(
+        self, method: str, error: str, count: int = 1, status: int = 200, channel: str | None = None
+    ) -> None:
+        """The next `count` calls of `method` (naming `channel`, if given) fail with `error` (say
+        internal_error, a transient one)."""
+        self.server.inject_error(method, error, count, status, channel)
+
     def inject_ratelimit(self, method: str, count: int = 1, retry_after: int = 1) -> None:
         self.limiter.inject(method, count, retry_after)

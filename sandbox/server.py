@@ -70,6 +70,8 @@ class ApiServer:
         port: int = 0,
     ):
         self.ws, self.limiter, self.bot_token = ws, limiter, bot_token
+        self._injected: dict[tuple, list] = {}  # (method, channel or None) -> [remaining, error, status]
+        self._injected_lock = threading.Lock()
         self.app_token, self.open_socket = app_token, open_socket
         self.on_bot_dm = on_bot_dm
         self.host, self.port = host, port
@@ -196,6 +198,7 @@ class ApiServer:
             )
 
         try:
+            self._injected_error(method, args.get("channel"))
             result = handler(args)
         except ApiError as exc:
             self._record(method, args, exc.status, exc.error)
@@ -203,6 +206,20 @@ class ApiServer:
         self._record(method, args, 200, None)
         scopes = APP_TOKEN_METHODS.get(method, BOT_SCOPES)
         return _json_response({"ok": True, **result}, headers={"X-OAuth-Scopes": scopes})
+
+    def inject_error(
+        self, method: str, error: str, count: int = 1, status: int = 200, channel: str | None = None
+    ) -> None:
+        with self._injected_lock:
+            self._injected[(method, channel)] = [count, error, status]
+
+    def _injected_error(self, method: str, channel: Any) -> None:
+        with self._injected_lock:
+            for key in ((method, channel), (method, None)):
+                injected = self._injected.get(key)
+                if injected and injected[0] > 0:
+                    injected[0] -= 1
+                    raise ApiError(injected[1], status=injected[2])
 
     def _token_error(self, method: str, token: str | None) -> str | None:
         """apps.connections.open takes the app-level token only; every other method the bot token only."""

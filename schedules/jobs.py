@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from domain.checkins import due, flows
+from domain.checkins import digest, due, flows
 from domain.core import delivery
 from domain.core.services import Services
 from domain.feedback import flows as feedback_flows
@@ -64,6 +64,7 @@ def run_tick(services: Services, *, now: datetime) -> TickReport:
     with services.session() as session:
         reminders = due.due_reminders(session, now=now)
     sent_reminders = flows.fan_out(services, reminders, now=now)
+    digest.catch_up(services, now=now)  # digest posts Slack refused for now
     feedback_flows.send_request_reminders(services, now=now)
     review_flows.start(services, now=now)  # a quarter just ended where someone is: their review opens
     summary_flows.send_due(services, now=now)

@@ -213,13 +213,22 @@ def digest(session: Session, *, team: str, period_key: str) -> TeamDigest | None
     return session.exec(query).first()
 
 
-def submitted_in(session: Session, *, person_ids: list[int], period_key: str) -> int:
-    query = select(sa.func.count()).where(
+def _submitted(person_ids: list[int], period_key: str) -> list[sa.ColumnElement[bool]]:
+    return [
         Checkin.person_id.in_(person_ids),
         Checkin.period_key == period_key,
         Checkin.status == CheckinStatus.submitted.value,
-    )
-    return session.exec(query).one()
+    ]
+
+
+def submitted_in(session: Session, *, person_ids: list[int], period_key: str) -> int:
+    return session.exec(select(sa.func.count()).where(*_submitted(person_ids, period_key))).one()
+
+
+def submitted_of(session: Session, *, person_ids: list[int], period_key: str) -> list[tuple[int, int]]:
+    """(check-in id, person id) of those submitted for the period."""
+    query = select(Checkin.id, Checkin.person_id).where(*_submitted(person_ids, period_key))
+    return [tuple(row) for row in session.exec(query.order_by(Checkin.id))]
 
 
 # anonymous answers: nothing in them names a person

@@ -248,6 +248,7 @@ class SendKind(StrEnum):
     last_reminder = "last_reminder"
     digest = "digest"  # a team's digest message of the period, in its channel
     digest_reply = "digest_reply"  # a person's team answers, in the digest's thread
+    digest_problem = "digest_problem"  # a team's managers told its digest channel is gone (key: the channel)
     dm_filed = "dm_filed"  # "kept in your file", once per DM outside a check-in thread (key: its entry)
 
 

@@ -52,14 +52,7 @@ def claim(
             Send.person_id == person_id,
             Send.period_key == period_key,
             Send.kind == kind,
-            sa.or_(
-                sa.and_(Send.state == "claimed", Send.claimed_at < now - stale_after),
-                sa.and_(
-                    Send.state == "failed",
-                    Send.attempts < MAX_ATTEMPTS,
-                    Send.claimed_at < now - RETRY_AFTER_FAILURE,
-                ),
-            ),
+            sa.or_(sa.and_(Send.state == "claimed", Send.claimed_at < now - stale_after), _retry_due(now)),
         )
         .values(state="claimed", claimed_by=holder, claimed_at=now, attempts=Send.attempts + 1, error=None)
         .returning(Send.id)
@@ -84,6 +77,19 @@ def mark_sent(session: Session, *, send_id: int, holder: str, channel: str, ts: 
         .where(_mine(send_id, holder))
         .values(state="sent", channel=channel, ts=ts, sent_at=now)
     )
+
+
+def _retry_due(now: datetime) -> sa.ColumnElement[bool]:
+    """Failed for now, and long enough ago to try again."""
+    return sa.and_(
+        Send.state == "failed", Send.attempts < MAX_ATTEMPTS, Send.claimed_at < now - RETRY_AFTER_FAILURE
+    )
+
+
+def retries_due(session: Session, *, kinds: Iterable[str], now: datetime) -> set[tuple[int, str]]:
+    """(person_id, period_key) of these kinds' sends that failed for now and may be tried again."""
+    query = select(Send.person_id, Send.period_key).where(Send.kind.in_(sorted(kinds)), _retry_due(now))
+    return {(p, k) for p, k in session.exec(query).all()}
 
 
 def mark_failed(session: Session, *, send_id: int, holder: str, error: str, permanent: bool) -> None:

@@ -90,6 +90,10 @@ def _relayed(services: Services, post: Post) -> bool:
 class DeliveryFailed(Exception):
     """Slack refused the post; the ledger has it as failed (retried later when the error is transient)."""
 
+    def __init__(self, message: str, code: str = ""):
+        super().__init__(message)
+        self.code = code  # Slack's error
+
 
 @dataclass(frozen=True)
 class Sent:
@@ -165,7 +169,7 @@ def send_once(
         log.warning("%s to person %s for %s failed: %s", kind, person.id, key, err.code)
         with services.session() as session:
             sends.mark_failed(session, send_id=claim.id, holder=holder, error=err.code, permanent=permanent)
-        raise DeliveryFailed(f"person {person.id}: {err.code}") from err
+        raise DeliveryFailed(f"person {person.id}: {err.code}", err.code) from err
     with services.session() as session:
         sends.mark_sent(
             session, send_id=claim.id, holder=holder, channel=posted.channel, ts=posted.ts, now=at()

@@ -5,6 +5,7 @@ the channel."""
 import pytest
 
 from schedules.jobs import run_tick
+from storage import checkins as store
 from storage import sends
 from storage.models import SendKind
 from storage.types import utcnow
@@ -102,3 +103,101 @@ def test_only_the_teams_manager_or_an_hr_admin_gives_it_a_channel(world):
     sb.slash_command(ana, "/checkins", f"channel <#{channel}|anas-channel>")
     wait_for(lambda: "Only managers and HR admins" in sb.transcript(ana))
     assert sb.channel_messages(channel) == []
+
+
+# --- when Slack refuses ------------------------------------------------------------------------------------
+
+
+def told_gone(sb, uid):
+    return [m for m in sb.dm_messages(uid) if m.get("bot_id") and "digest cannot be posted" in m["text"]]
+
+
+def test_a_digest_message_slack_refused_for_now_is_posted_by_a_later_tick_with_the_answers(world):
+    from datetime import timedelta
+
+    sb, services = world.sb, world.services
+    channel = standup_with_channel(world)
+    run_tick(services, now=utcnow())
+    sb.inject_error("chat.postMessage", "internal_error", channel=channel)
+    answer(world, "ana@acme.test", {"yesterday": "Billing", "today": "Review", "on_track": "yes"})
+    answer(world, "bo@acme.test", {"yesterday": "Emails", "today": "Tour", "on_track": "yes"})
+    with services.session() as session:  # the first answer's message failed; the second's reply waits
+        wait_for(lambda: sends.count(session, kind=SendKind.digest, state="failed") == 1)
+    assert digest_of(sb, channel) == ([], [])
+    run_tick(services, now=utcnow() + timedelta(minutes=1))  # too soon to try again
+    assert digest_of(sb, channel) == ([], [])
+    run_tick(services, now=utcnow() + timedelta(minutes=6))
+    (header,), replies = digest_of(sb, channel)
+    assert header["text"].endswith("2 of 4 so far") and len(replies) == 2
+    assert {r["thread_ts"] for r in replies} == {header["ts"]}
+    run_tick(services, now=utcnow() + timedelta(minutes=12))  # nothing more
+    assert len(sb.channel_messages(channel)) == 1 + 3
+    assert told_gone(sb, world.ids["maria@acme.test"]) == []
+
+
+def test_an_archived_channel_is_told_to_the_manager_once_and_the_answers_are_kept(world):
+    from datetime import timedelta
+
+    sb, services, maria = world.sb, world.services, world.ids["maria@acme.test"]
+    channel = standup_with_channel(world)
+    run_tick(services, now=utcnow())
+    sb.archive_channel(channel)
+    answer(world, "ana@acme.test", {"yesterday": "Billing", "today": "Review", "on_track": "yes"})
+    (notice,) = wait_for(lambda: told_gone(sb, maria))
+    assert f"<#{channel}>" in str(notice["blocks"]) and "is_archived" in notice["text"]
+    answer(world, "bo@acme.test", {"yesterday": "Emails", "today": "Tour", "on_track": "yes"})
+    for minutes in (6, 12, 30):  # no retry loop, nobody told twice
+        run_tick(services, now=utcnow() + timedelta(minutes=minutes))
+    assert len(told_gone(sb, maria)) == 1
+    with services.session() as session:
+        assert store.submitted_in(session, person_ids=list(_ids(session)), period_key=_key(session)) == 2
+        assert sends.count(session, kind=SendKind.digest, state="sent") == 0
+    assert sb.problems == []
+
+
+def test_the_app_removed_later_fails_the_edits_and_is_told_once(world):
+    sb, services, maria = world.sb, world.services, world.ids["maria@acme.test"]
+    channel = standup_with_channel(world)
+    run_tick(services, now=utcnow())
+    answer(world, "ana@acme.test", {"yesterday": "Billing", "today": "Review", "on_track": "yes"})
+    wait_for(lambda: digest_of(sb, channel)[1])
+    sb.remove_app(channel)
+    answer(world, "ana@acme.test", {"today": "Pairing"})  # the reply's edit fails
+    (notice,) = wait_for(lambda: told_gone(sb, maria))
+    assert "channel_not_found" in notice["text"]
+    answer(world, "bo@acme.test", {"yesterday": "Emails", "today": "Tour", "on_track": "yes"})
+    answer(world, "ana@acme.test", {"today": "Pairing again"})
+    with services.session() as session:
+        wait_for(lambda: sends.count(session, kind=SendKind.digest_reply, state="failed") == 1)
+    assert len(told_gone(sb, maria)) == 1
+    assert "Pairing" not in str(sb.channel_messages(channel))
+
+
+def test_a_channel_changed_mid_period_keeps_the_periods_digest_where_it_started(world):
+    sb, services, maria = world.sb, world.services, world.ids["maria@acme.test"]
+    first = standup_with_channel(world)
+    run_tick(services, now=utcnow())
+    answer(world, "ana@acme.test", {"yesterday": "Billing", "today": "Review", "on_track": "yes"})
+    wait_for(lambda: digest_of(sb, first)[1])
+    second = sb.add_channel("platform-updates")
+    sb.slash_command(maria, "/checkins", f"channel <#{second}|platform-updates>")
+    said = wait_for(lambda: [e for e in sb.ephemerals(maria) if "from the next period" in str(e)])
+    assert f"<#{first}>" in str(said[-1]) and f"<#{second}>" in str(said[-1])  # mentions, not escaped
+    answer(world, "bo@acme.test", {"yesterday": "Emails", "today": "Tour", "on_track": "yes"})
+    wait_for(lambda: len(digest_of(sb, first)[1]) == 2)
+    wait_for(lambda: digest_of(sb, first)[0][0]["text"].endswith("2 of 4 so far"))
+    assert len(sb.channel_messages(second)) == 1  # its welcome only, until the next period
+
+
+def _ids(session):
+    from storage import people
+
+    return [p.id for p in people.in_team(session, team="Platform")]
+
+
+def _key(session):
+    from sqlmodel import select
+
+    from storage.models import Checkin
+
+    return session.exec(select(Checkin.period_key)).first()
