@@ -179,6 +179,12 @@ def scene_direct_message(demo: Demo) -> None:
 
     demo.settle(kept, timeout=20.0)
 
+    def answered() -> list[dict]:
+        return [m for m in demo.sb.dm_messages(ana) if m.get("bot_id") and m["text"].startswith("Kept in")]
+
+    demo.settle(lambda: bool(answered()))
+    say(f"  the app answers: {answered()[0]['text']}")
+
 
 def _prompt(demo: Demo, email: str) -> dict:
     """The person's check-in prompt: the app's DM message carrying its send ledger's metadata."""

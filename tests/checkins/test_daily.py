@@ -129,26 +129,15 @@ def test_a_daily_check_in_answered_early_suppresses_that_days_prompt(world):
     with services.session() as session:
         for cadence in store.cadences(session).values():
             cadence.updated_at = utc(2026, 11, 17)
-        # Friday evening, Monday's check-in opened early (`/checkins now` once Friday's is answered)
+        # Friday evening: Friday's check-in, then Monday's, opened early (`/checkins now`, twice)
         friday = utc(2026, 11, 27, 21)
-        first = checkin_service.early(session, slack_user_id=ana, now=friday)
-        done = checkin_service.submit(
-            session,
-            slack_user_id=ana,
-            checkin_id=first,
-            answers={"yesterday": "a", "today": "b", "on_track": "yes"},
-            now=friday,
-        )
-        assert not done.errors
-        second = checkin_service.early(session, slack_user_id=ana, now=friday)
-        assert store.get(session, checkin_id=second).period_key == "d:2026-11-30"
-        done = checkin_service.submit(
-            session,
-            slack_user_id=ana,
-            checkin_id=second,
-            answers={"yesterday": "c", "today": "d", "on_track": "yes"},
-            now=friday,
-        )
-        assert not done.errors
+        for key in ("d:2026-11-27", "d:2026-11-30"):
+            opened = checkin_service.early(session, slack_user_id=ana, now=friday)
+            assert store.get(session, checkin_id=opened).period_key == key
+            answers = {"yesterday": "a", "today": "b", "on_track": "yes"}
+            done = checkin_service.submit(
+                session, slack_user_id=ana, checkin_id=opened, answers=answers, now=friday
+            )
+            assert not done.errors
     run_tick(services, now=utc(2026, 11, 30, 12, 0) + timedelta(minutes=1))
     assert [m["text"] for m in prompts(sb, ana)] == []
