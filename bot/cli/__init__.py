@@ -106,4 +106,3 @@ def main(argv: list[str] | None = None) -> None:
     except WorkerStartError as err:
         click.echo(f"checkins: {err} (the log above says why)", err=True)
         sys.exit(1)
-
