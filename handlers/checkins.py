@@ -116,6 +116,7 @@ def checkins_command(ack: Ack, command: dict[str, Any], respond: Respond, servic
             answer = "Check-ins resumed." if resumed else "Your check-ins were not paused."
         else:
             answer = f"I don't know `/checkins {text}`. {HELP}"
+        session.commit()  # stored before the person reads that it is
         respond(notice(answer))
 
 
