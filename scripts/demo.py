@@ -187,9 +187,14 @@ def scene_direct_message(demo: Demo) -> None:
 
 
 def _prompt(demo: Demo, email: str) -> dict:
-    """The person's check-in prompt: the app's DM message carrying its send ledger's metadata."""
+    """The person's check-in prompt: the app's DM message carrying its send ledger's metadata (other such
+    messages, like "Kept in your file", have no button to start the check-in)."""
     uid = demo.person(email)
-    return next(m for m in demo.sb.dm_messages(uid) if (m.get("metadata") or {}).get("event_type"))
+    return next(
+        m
+        for m in demo.sb.dm_messages(uid)
+        if (m.get("metadata") or {}).get("event_type") and "checkin_open" in str(m.get("blocks"))
+    )
 
 
 def _button_value(demo: Demo, email: str, text_start: str, action_id: str) -> str:
