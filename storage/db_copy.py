@@ -74,7 +74,10 @@ def copy_database(
         with _snapshot(source) as src, target.begin() as dst:
             _refuse_rows(dst)
             for table in tables:
-                copied.append(Copied(table.name, _copy_table(src, dst, table, batch)))
+                try:
+                    copied.append(Copied(table.name, _copy_table(src, dst, table, batch)))
+                except sa.exc.DBAPIError as err:  # its first line names no row (parameters are hidden)
+                    raise CopyError(f"{table.name}: {str(err.orig).strip().splitlines()[0]}") from err
                 on_table(copied[-1])
         return copied
     finally:

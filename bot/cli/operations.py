@@ -126,7 +126,7 @@ def db_copy(target: str) -> None:
     try:
         copied = copy_database(source, target, on_table=lambda c: click.echo(f"{c.table:26} {c.rows:9} rows"))
     except CopyError as err:
-        raise click.ClickException(str(err)) from None
+        raise click.ClickException(f"{err}; nothing was copied") from None
     except (sa.exc.SQLAlchemyError, AlembicError) as err:
         reason = str(getattr(err, "orig", None) or err).strip().splitlines()[0]
         raise click.ClickException(f"the copy failed, nothing was copied: {reason}") from None

@@ -154,3 +154,20 @@ def test_copy_mistakes_end_in_one_line_and_status_1(world, database_url, tmp_pat
         result = run_cli(["db", "copy", "--to", target], env, tmp_path)
         assert result.returncode == 1 and result.stdout == ""
         assert result.stderr.startswith(message) and len(result.stderr.splitlines()) == 1, result.stderr
+
+
+def test_a_row_the_target_cannot_hold_stops_the_copy_naming_its_table_and_leaves_the_target_empty(
+    world, database_url, other_url, tmp_path
+):
+    """SQLite does not hold a text to its column's length; PostgreSQL does."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("only SQLite keeps a text longer than its column")
+    engine = make_engine(database_url, pooled=False)
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE people SET team = :t WHERE email = 'bo@acme.test'"), {"t": "T" * 150})
+    engine.dispose()
+    result = run_cli(["db", "copy", "--to", other_url], cli_env(world.sb, database_url), tmp_path)
+    assert result.returncode == 1 and len(result.stderr.splitlines()) == 1, result.stderr
+    assert result.stderr.startswith("Error: people: value too long for type character varying(100)")
+    assert "bo@acme.test" not in result.stderr
+    assert {t: len(rows) for t, rows in contents(other_url).items() if rows} == {"checkin_templates": 1}
