@@ -16,9 +16,9 @@ PLATFORM = ["maria@acme.test", "ana@acme.test", "bo@acme.test", "chen@acme.test"
 
 @pytest.fixture
 def world(world):
-    """The team (Platform; Dee is an HR admin in it), and Lee, a manager in another team (Data)."""
+    """The team (Platform; Dee is an HR admin in it), and Lee, a manager in another team (R&D)."""
     world.ids |= slack_users(world.sb, {"lee@acme.test": "UTC"})
-    assert import_org(world.services, csv_text([["lee@acme.test", "", "Data", "manager", ""]])).ok
+    assert import_org(world.services, csv_text([["lee@acme.test", "", "R&D", "manager", ""]])).ok
     return world
 
 
@@ -77,15 +77,14 @@ def test_an_hr_admin_gets_a_teams_files_in_one_zip_each_file_whole_and_each_look
 
 def test_a_team_is_found_whatever_its_case_and_its_files_come_as_markdown_by_default(world):
     sb, dee = world.sb, world.ids["dee@acme.test"]
-    sb.slash_command(dee, "/checkins", "export team data")
+    sb.slash_command(dee, "/checkins", "export team r&amp;d")  # as Slack sends what was typed: escaped
     file = exported(sb, dee)
+    assert file["name"].startswith("performance-files-R_D-")
     files = unzipped(file["bytes"])
     assert list(files) == [n for n in files if n.startswith("performance-file-lee-") and n.endswith(".md")]
     assert [e["kind"] for e in READERS["md"](files[next(iter(files))])] == ["org_change"]
-    assert (
-        "Data's performance files as Markdown" in file["initial_comment"]
-        and "1 file," in file["initial_comment"]
-    )
+    assert "R&amp;D's performance files as Markdown" in file["initial_comment"]
+    assert "1 file," in file["initial_comment"]
 
 
 @pytest.mark.parametrize(
@@ -97,7 +96,7 @@ def test_a_team_is_found_whatever_its_case_and_its_files_come_as_markdown_by_def
         (
             "dee@acme.test",
             "export team Nope <b>",
-            'There is no team called "Nope <b>" in checkins. The teams are: Data, Platform.',
+            'There is no team called "Nope <b>" in checkins. The teams are: Platform, R&D.',
         ),
         ("dee@acme.test", "export team", "Which team?"),
     ],
