@@ -79,7 +79,10 @@ def build(session: Session, *, manager: Person, cycle: Cycle | None, now: dateti
         if proposal.proposer_id == goal.person_id  # waiting for the manager, not for the report
     ]
     feedback = store.feedback_counts(session, person_ids=ids, since=cycle.starts, until=cycle.ends)
-    points = rules.series(recent, cycle.ends)
+    # The trend ends with the cycle's own period: the next one, opened before this one closed everywhere, is
+    # not part of it (it would read as "no answers", and break a run of three).
+    trend = [c for c in recent if in_cycle(c, cycle) or c.opens_at < cycle.starts]
+    points = rules.series(trend, cycle.ends)
     # Progress before the trend's window only gives its starting point: half a year back is plenty.
     entries = store.progress_entries(
         session, person_ids=ids, since=cycle.ends - TREND - PROGRESS_LOOKBACK, until=cycle.ends
@@ -106,7 +109,7 @@ def build(session: Session, *, manager: Person, cycle: Cycle | None, now: dateti
     )
     summary.sub_teams = _sub_teams(session, reports, cycle)
     summary.anonymous = _anonymous(session, reports, current)
-    _people(summary, recent, reports)
+    _people(summary, trend, reports)
     day = shared_goals.day_of(cycle, now.date())
     summary.one_on_ones = meetings.of_manager(
         session, manager=manager, reports=reports, cycle=cycle, today=day
