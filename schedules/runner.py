@@ -27,6 +27,7 @@ LEASE = "scheduler"
 TICK_JOB = "checkins.tick"
 SYNC_JOB = "org.sync"
 RETENTION_JOB = "privacy.retention"
+GOAL_STATUS_JOB = "goals.status"
 
 
 class SchedulerRunner:
@@ -116,6 +117,13 @@ class SchedulerRunner:
             CronTrigger(hour=3, minute=17, timezone=UTC),
             id=SYNC_JOB,
             name="refresh the org from Slack's directory",
+            replace_existing=True,
+        )
+        scheduler.add_job(
+            "schedules.jobs:refresh_goal_status",
+            CronTrigger(hour=0, minute=7, timezone=UTC),
+            id=GOAL_STATUS_JOB,
+            name="read each goal's automatic status afresh against the time elapsed",
             replace_existing=True,
         )
         scheduler.add_job(
