@@ -31,7 +31,9 @@ def world(world):
 
 
 def answer(services, uid, answers, at):
-    """The person's latest open check-in, answered at `at` (the handlers use the real clock)."""
+    """The person's latest open check-in, answered at `at` (the handlers use the real clock); on the weekly
+    template unless the answers say otherwise."""
+    answers = answers if "today" in answers else {"progress": "x", **answers}
     with services.session() as session:
         person = people.get_by_slack_id(session, slack_user_id=uid)
         waiting = [
@@ -41,7 +43,7 @@ def answer(services, uid, answers, at):
         ]
         checkin = max(waiting, key=lambda c: c.opens_at)
         result = checkin_service.submit(
-            session, slack_user_id=uid, checkin_id=checkin.id, answers={"progress": "x", **answers}, now=at
+            session, slack_user_id=uid, checkin_id=checkin.id, answers=answers, now=at
         )
         assert not result.errors
 
@@ -228,4 +230,25 @@ def test_a_summary_with_nothing_to_draw_promises_no_chart_and_uploads_none(world
     assert summary_flows.send_now(services, now=utc(2026, 11, 21, 12)).sent == 1
     (summary,) = wait_for(lambda: summaries_to(sb, maria))
     assert "0 of 4 answered" in str(summary["blocks"]) and "chart" not in str(summary["blocks"])
+    assert sb.files(maria) == []
+
+
+def test_on_the_standup_template_blockers_three_periods_running_are_flagged_and_no_chart_is_promised(world):
+    from tests.checkins.test_templates import choose
+
+    sb, services, ids = world.sb, world.services, world.ids
+    maria, ana, bo = ids["maria@acme.test"], ids["ana@acme.test"], ids["bo@acme.test"]
+    choose(world, "standup")  # no scale question: no mood; its blockers question is "blockers"
+    for week, prompt in enumerate(WEEKS):
+        run_tick(services, now=prompt)
+        at = utc(2026, 11, 7 + 7 * week, 9)
+        standup = {"yesterday": "Reviews", "today": "Billing", "on_track": "yes"}
+        answer(services, ana, {**standup, "blockers": "Waiting on legal"}, at)
+        answer(services, bo, {**standup, **({"blockers": "VPN"} if week == 1 else {})}, at)
+    run_tick(services, now=CLOSED)
+    (summary,) = wait_for(lambda: this_weeks(sb, maria))
+    (flags,) = [b["text"]["text"] for b in summary["blocks"] if b.get("block_id") == "flags"]
+    assert flags.endswith(f"\n• <@{ana}>: blockers 3 check-ins running")
+    assert bo not in flags
+    assert "chart" not in str(summary["blocks"])  # no mood and no goal progress: nothing to draw
     assert sb.files(maria) == []
