@@ -64,6 +64,8 @@ REFERENCES: dict[tuple[str, str], Rule] = {
     ("one_on_one_actions", "created_by_id"): Rule.clear,
     ("one_on_one_private_notes", "series_id"): Rule.delete,
     ("one_on_one_private_notes", "author_id"): Rule.delete,  # nobody else may ever read them
+    ("home_views", "person_id"): Rule.delete,
+    ("home_views", "subject_id"): Rule.clear,  # the viewer's Home goes back to their own file
 }
 
 # Cleared together with a reference: where that person's side of it lives in Slack (their DM).
@@ -71,6 +73,7 @@ CLEARED_WITH: dict[tuple[str, str], tuple[str, ...]] = {
     ("file_entries", "author_id"): ("slack_channel", "slack_ts"),
     ("checkins", "manager_id"): ("manager_channel", "manager_ts"),
     ("reviews", "manager_id"): ("manager_channel", "manager_ts"),
+    ("home_views", "subject_id"): ("as_of",),  # an entry of the erased file
 }
 
 
@@ -190,6 +193,7 @@ RETENTION: dict[str, str] = {
     "one_on_one_points": "current state: the agenda (what was discussed is in the file)",
     "one_on_one_actions": "current state: action items (in the file as agreed and done)",
     "one_on_one_private_notes": "their author's own; gone with the author's or the report's file delete",
+    "home_views": "current state: whose file each person's Home shows, no content",
 }
 
 

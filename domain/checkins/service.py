@@ -17,6 +17,7 @@ from domain.core.directory import person_for
 from domain.core.refusals import NotAllowed, Refusal
 from domain.goals import reading as goal_reading
 from domain.goals import tracking as goal_tracking
+from domain.home.refresh import changed as home_changed
 from domain.performance_file.entries import record
 from storage import checkins as store
 from storage import people
@@ -109,6 +110,7 @@ def early(session: Session, *, slack_user_id: str, now: datetime) -> int:
     checkin = checkin_for(session, person, period)
     if checkin.status != CheckinStatus.prompted:
         checkin = checkin_for(session, person, period_at(cadence, person.timezone, period.closes))
+    home_changed(session, person)
     return checkin.id
 
 
@@ -170,6 +172,7 @@ def submit(
     else:
         checkin.edited_at = now
     store.save(session, checkin=checkin)
+    home_changed(session, person, checkin.manager_id)
     record(
         session,
         person=person,
@@ -201,6 +204,7 @@ def skip(session: Session, *, slack_user_id: str, now: datetime) -> str:
         raise CheckinError("You already checked in for this period; there is nothing to skip.")
     checkin.status = CheckinStatus.skipped.value
     store.save(session, checkin=checkin)
+    home_changed(session, person)
     label = period_label(checkin, person)
     record(
         session, person=person, author=person, kind=EntryKind.note, text=f"Skipped the check-in of {label}."

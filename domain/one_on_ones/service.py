@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from domain.core.delivery import Outcome, Post
 from domain.core.directory import person_for
+from domain.home.refresh import changed as home_changed
 from domain.one_on_ones import rhythm, suggestions
 from domain.one_on_ones.reading import OneOnOneError, party_series, series_for
 from domain.performance_file.entries import record
@@ -102,6 +103,7 @@ def set_up(
                 created_at=now,
             ),
         )
+    home_changed(session, manager, report)
     first = rhythm.next_meeting(chosen, tz=me.timezone, starts_on=starts_on, after=now)
     message = render_message(
         "one_on_ones/set_up.json.j2",
@@ -137,6 +139,7 @@ def add_point(
             created_at=now,
         ),
     )
+    home_changed(session, series.manager_id, series.report_id)
     other = people.get(
         session, person_id=series.manager_id if me.id == series.report_id else series.report_id
     )
@@ -170,6 +173,7 @@ def take_suggestion(
             discussed_by_id=None if accept else me.id,
         ),
     )
+    home_changed(session, series.manager_id, series.report_id)
     return Outcome(notice=f"Added to the agenda: {found.text}" if accept else f"Dismissed: {found.text}")
 
 
@@ -182,6 +186,7 @@ def discussed(session: Session, *, slack_user_id: str, point_id: int | None, now
         point.discussed_at, point.discussed_by_id = now, me.id
         session.add(point)
         _in_file(session, series, me, "discussed", f"Discussed: {point.text}", point_id=point.id)
+        home_changed(session, series.manager_id, series.report_id)
     return Outcome(notice=f"Marked discussed: {point.text}")
 
 
@@ -254,6 +259,7 @@ def add_action(
         owner_id=owner.id,
         due_on=due_on.isoformat(),
     )
+    home_changed(session, series.manager_id, series.report_id)
     return Outcome(notice=f"Action item for {owner.name}, due {due_on:%Y-%m-%d}: {action.text}")
 
 
@@ -266,6 +272,7 @@ def action_done(session: Session, *, slack_user_id: str, action_id: int | None, 
         action.done_at = now
         session.add(action)
         _in_file(session, series, me, "action_done", f"Done: {action.text}", action_id=action.id)
+        home_changed(session, series.manager_id, series.report_id)
     return Outcome(notice=f"Done: {action.text}")
 
 
@@ -273,4 +280,5 @@ def end(session: Session, *, slack_user_id: str, with_slack_id: str | None, now:
     me = person_for(session, slack_user_id)
     series = series_for(session, me, with_slack_id)
     store.end(session, series=series, reason="ended", now=now)
+    home_changed(session, series.manager_id, series.report_id)
     return Outcome(notice="That 1:1 series has ended; its agenda is kept in the file's history.")

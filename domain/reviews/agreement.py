@@ -9,6 +9,7 @@ from sqlmodel import Session
 from domain.core.delivery import Post
 from domain.core.directory import person_for
 from domain.core.refusals import NotAllowed
+from domain.home.refresh import changed as home_changed
 from domain.performance_file.entries import record
 from domain.reviews import forms
 from domain.reviews.cycles import label, next_cycle
@@ -68,6 +69,7 @@ def ask_revision(
     )
     if not moved:
         raise ReviewError("This review was answered already: nothing more to do.")
+    home_changed(session, review.person_id, review.manager_id)
     period_label = label(review.cycle)
     manager = manager_of(session, review, person)
     record(
@@ -114,6 +116,7 @@ def agree(session: Session, *, actor_slack_id: str, value: str, now: datetime) -
     )
     if not moved:
         raise ReviewError("You agreed to this review's plan already: nothing more to do.")
+    home_changed(session, review.person_id, review.manager_id)
     following = next_cycle(review.cycle)
     period_label = label(review.cycle)
     drafts = [

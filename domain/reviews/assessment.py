@@ -9,6 +9,7 @@ from sqlmodel import Session
 from domain.core.access import can_decide_for
 from domain.core.directory import person_for
 from domain.core.refusals import NotAllowed
+from domain.home.refresh import changed as home_changed
 from domain.performance_file.entries import record
 from domain.reviews import forms
 from domain.reviews.cycles import label
@@ -103,6 +104,7 @@ def submit_self(
     )
     if not moved:
         raise ReviewError("Your self-assessment was sent already: nothing more to do.")
+    home_changed(session, review.person_id, review.manager_id)
     period_label = label(review.cycle)
     record(
         session,
@@ -215,6 +217,7 @@ def submit_assessment(
     )
     if not moved:
         raise ReviewError("This review changed since this form was opened: nothing was saved. Open it again.")
+    home_changed(session, review.person_id, review.manager_id)
     period_label = label(review.cycle)
     record(
         session,
