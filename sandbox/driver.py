@@ -926,9 +926,16 @@ class Driver:
         return self.send_event(event, sign=sign, timestamp=timestamp)
 
     def open_home(
-        self, uid: str, tab: str = "home", *, sign: bool = True, timestamp: int | None = None
+        self,
+        uid: str,
+        tab: str = "home",
+        *,
+        sign: bool = True,
+        timestamp: int | None = None,
+        event_ts: float | None = None,
     ) -> Reply:
-        """The person opens the app's Home (or Messages) tab: app_home_opened."""
+        """The person opens the app's Home (or Messages) tab: app_home_opened. `event_ts` (when it happened)
+        delivers it late, as Slack does with an event whose first delivery was slow or retried."""
         ws = self.ws
         ws.person(uid)
         event: dict[str, Any] = {
@@ -936,7 +943,7 @@ class Driver:
             "user": uid,
             "channel": ws.dm_channel(uid),
             "tab": tab,
-            "event_ts": f"{time.time():.6f}",
+            "event_ts": f"{time.time() if event_ts is None else event_ts:.6f}",
         }
         with ws.lock:
             home = ws.views.get(ws.homes.get(uid, ""))

@@ -109,3 +109,4 @@ def share_with_manager(services: Services, *, checkin_id: int) -> None:
     with services.session() as session:
         stored = store.get(session, checkin_id=checkin_id)
         stored.manager_channel, stored.manager_ts, stored.manager_id = posted.channel, posted.ts, manager.id
+        home_changed(session, manager)  # a check-in waiting for their reply
