@@ -10,6 +10,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session
 
+from domain.core import bounds
 from domain.core.delivery import Outcome, Post
 from domain.core.directory import person_for
 from domain.home.refresh import changed as home_changed
@@ -268,12 +269,38 @@ def action_done(session: Session, *, slack_user_id: str, action_id: int | None, 
     action = store.get_action(session, action_id=action_id) if action_id else None
     series = party_series(session, me, action.series_id if action else None)
     assert action is not None
+    _done(session, series, me, action, now)
+    return Outcome(notice=f"Done: {action.text}")
+
+
+def _done(
+    session: Session, series: OneOnOneSeries, me: Person, action: OneOnOneAction, now: datetime
+) -> None:
     if action.done_at is None:
         action.done_at = now
         session.add(action)
         _in_file(session, series, me, "action_done", f"Done: {action.text}", action_id=action.id)
         home_changed(session, series.manager_id, series.report_id)
-    return Outcome(notice=f"Done: {action.text}")
+
+
+def ticked_in_checkin(session: Session, *, owner: Person, value: str) -> list[OneOnOneAction] | None:
+    """The action items ticked as done in the owner's check-in ("ID,ID"), or None when one is not theirs
+    (a tampered client): the check-in is then refused whole. One done meanwhile is simply done."""
+    found = []
+    for text in filter(None, (value or "").split(",")):
+        action = store.get_action(session, action_id=bounds.number(text) or -1)
+        if action is None or action.owner_id != owner.id:
+            log.warning("person %s ticked action item %r, which is not theirs", owner.id, text)
+            return None
+        found.append(action)
+    return found
+
+
+def done_in_checkin(session: Session, *, owner: Person, actions: list[OneOnOneAction], now: datetime) -> None:
+    for action in actions:
+        series = store.get_series(session, series_id=action.series_id)
+        if series is not None:
+            _done(session, series, owner, action, now)
 
 
 def end(session: Session, *, slack_user_id: str, with_slack_id: str | None, now: datetime) -> Outcome:

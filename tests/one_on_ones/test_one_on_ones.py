@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from sqlmodel import select
 
+from domain.checkins import service as checkin_service
 from domain.one_on_ones import reading, rhythm
 from domain.one_on_ones.flows import send_agendas
 from domain.performance_file import entries as performance_file
@@ -411,6 +412,46 @@ def test_open_action_items_come_with_the_owners_next_check_in_once_until_done(wo
     sb.click(ana, "one_on_one_done")
     wait_for(lambda: "Done: Write the migration plan" in sb.transcript(ana))
     assert file_of(services, "ana@acme.test")[-1] == ("one_on_one", "Done: Write the migration plan")
+
+
+def test_open_action_items_are_in_the_owners_check_in_form_and_ticked_done_there(world):
+    sb, services, ids = world.sb, world.services, world.ids
+    ana, maria = ids["ana@acme.test"], ids["maria@acme.test"]
+    set_up(world)
+    sb.slash_command(maria, "/checkins", f"1on1 action {at(ana)} 2026-12-20 Write the <!channel> plan")
+    sb.slash_command(ana, "/checkins", f"1on1 action {at(maria)} 2026-12-21 Book the offsite room")
+    wait_for(lambda: "Action item for Maria" in sb.transcript(ana))
+    with services.session() as session:
+        mine, theirs = session.exec(select(OneOnOneAction).order_by(OneOnOneAction.id)).all()
+    sb.slash_command(ana, "/checkins", "now")
+    form = wait_for(lambda: [v for v in sb.open_views(ana) if v.get("callback_id") == "checkin_submit"])[-1]
+    (block,) = [b for b in form["blocks"] if b.get("block_id") == "oo_actions_done"]
+    options = block["element"]["options"]
+    assert [o["value"] for o in options] == [str(mine.id)]  # her own only, not Maria's
+    assert options[0]["text"]["text"] == "Write the &lt;!channel&gt; plan"
+    assert "Due 2026-12-20 · 1:1 with Maria" in options[0]["description"]["text"]
+
+    # A tampered client ticking Maria's item: the whole check-in is refused, nothing is done.
+    with services.session() as session:
+        refused = checkin_service.submit(
+            session,
+            slack_user_id=ana,
+            checkin_id=int(form["private_metadata"]),
+            answers={"mood": "4", "progress": "Shipped", "oo_actions_done": f"{mine.id},{theirs.id}"},
+            now=utcnow(),
+        )
+    assert refused.errors == {
+        "oo_actions_done": "Only your own action items can be ticked; nothing was saved."
+    }
+
+    assert sb.submit_view(ana, {"mood": "4", "progress": "Shipped", "oo_actions_done": [str(mine.id)]}).ok
+    wait_for(lambda: ("one_on_one", "Done: Write the <!channel> plan") in file_of(services, "ana@acme.test"))
+    with services.session() as session:
+        assert store.get_action(session, action_id=mine.id).done_at is not None
+        assert store.get_action(session, action_id=theirs.id).done_at is None
+    sb.slash_command(ana, "/checkins", "now")  # the next form: nothing left to tick
+    wait_for(lambda: len([v for v in sb.open_views(ana) if v.get("callback_id") == "checkin_submit"]))
+    assert "oo_actions_done" not in str(sb.open_views(ana)[-1])
 
 
 def test_a_manager_with_many_1on1s_and_long_agendas_gets_them_within_slacks_block_limits(world):
