@@ -11,7 +11,7 @@ from domain.one_on_ones import reading, rhythm
 from domain.one_on_ones.flows import send_agendas
 from domain.performance_file import entries as performance_file
 from domain.performance_file import export, privacy
-from schedules.jobs import run_tick
+from schedules.jobs import run_retention, run_tick
 from storage import checkins, people, reviews
 from storage import goals as goal_store
 from storage import one_on_ones as store
@@ -484,3 +484,75 @@ def test_a_manager_with_many_1on1s_and_long_agendas_gets_them_within_slacks_bloc
     sb.open_home(maria)
     wait_for(lambda: "and 1 more 1:1s" in str(sb.home(maria)))
     assert not sb.problems
+
+
+def test_the_retention_window_removes_what_is_settled_in_1on1s_and_keeps_what_is_open(world):
+    services = world.services
+    now = utcnow()
+    old, recent = now - timedelta(days=100), now - timedelta(days=10)
+    with services.session() as session:
+        ana = people.get_by_email(session, email="ana@acme.test")
+        bo = people.get_by_email(session, email="bo@acme.test")
+        maria = people.get_by_email(session, email="maria@acme.test")
+
+        def series(report, ended_at=None):
+            return store.add(
+                session,
+                OneOnOneSeries(
+                    manager_id=maria.id,
+                    report_id=report.id,
+                    frequency="weekly",
+                    weekday=1,
+                    at_minute=600,
+                    timezone="UTC",
+                    starts_on=old.date(),
+                    created_at=old,
+                    ended_at=ended_at,
+                ),
+            )
+
+        running, ended = series(ana), series(bo, ended_at=old)
+        for found, text, discussed in (
+            (running, "open since long ago", None),
+            (running, "discussed long ago", old),
+            (running, "discussed lately", recent),
+            (ended, "left open when it ended", None),
+        ):
+            store.add(
+                session,
+                OneOnOnePoint(
+                    series_id=found.id,
+                    author_id=ana.id,
+                    text=text,
+                    source="command",
+                    created_at=old,
+                    discussed_at=discussed,
+                ),
+            )
+        for text, done in (("open action", None), ("done long ago", old), ("done lately", recent)):
+            store.add(
+                session,
+                OneOnOneAction(
+                    series_id=running.id,
+                    owner_id=ana.id,
+                    text=text,
+                    due_on=old.date(),
+                    created_at=old,
+                    done_at=done,
+                ),
+            )
+        for text, at_ in (("old private", old), ("recent private", recent)):
+            note = OneOnOnePrivateNote(series_id=running.id, author_id=maria.id, text=text, created_at=at_)
+            store.add(session, note)
+        ended_id = ended.id
+
+    run_retention(services, days=90, now=now)
+    with services.session() as session:
+        assert [p.text for p in points(services)] == ["open since long ago", "discussed lately"]
+        actions = session.exec(select(OneOnOneAction).order_by(OneOnOneAction.id)).all()
+        assert [a.text for a in actions] == ["open action", "done lately"]
+        notes = session.exec(select(OneOnOnePrivateNote)).all()
+        assert [n.text for n in notes] == ["recent private"]
+        assert session.get(OneOnOneSeries, ended_id) is None
+        assert len(session.exec(select(OneOnOneSeries)).all()) == 1
+    assert sum(run_retention(services, days=90, now=now).counts.values()) == 0  # nothing more, next day
