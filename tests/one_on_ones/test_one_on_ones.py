@@ -57,25 +57,9 @@ def file_of(services, email, viewer_email=None):
 
 
 def shortcut(sb, uid: str, text: str):
-    """The message shortcut "Add to 1:1" on a message (the sandbox has no shortcut menu: sent as Slack
-    sends a message_action)."""
-    channel = sb.dm_channel(uid)
-    token = sb.ws.issue_response_url(uid, channel, {"kind": "command"})
-    ts = f"{time.time():.6f}"
-    payload = {
-        "type": "message_action",
-        "callback_id": "one_on_one_add_to_agenda",
-        "trigger_id": sb.ws.issue_trigger(uid),
-        "action_ts": ts,
-        "message_ts": ts,
-        "user": {"id": uid, "name": "someone", "team_id": sb.ws.team_id},
-        "team": {"id": sb.ws.team_id, "domain": "acme"},
-        "channel": {"id": channel, "name": "directmessage"},
-        "message": {"type": "message", "user": uid, "ts": ts, "text": text},
-        "response_url": f"{sb.api_base}/response/{token}",
-        "token": "verification-token",
-    }
-    return sb.send_payload("interactivity", payload)
+    """The message shortcut "Add to 1:1" on a message the person sees: one they wrote in a channel."""
+    channel = sb.add_channel(f"talk-{time.time_ns()}")  # public, with everyone in it
+    return sb.message_shortcut(uid, "one_on_one_add_to_agenda", sb.say(uid, channel, text))
 
 
 def set_up(world, who="ana@acme.test", other="maria@acme.test", rhythm_text="weekly tue 10:00"):
