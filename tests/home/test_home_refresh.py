@@ -4,10 +4,14 @@ never publishes an older choice over a newer one."""
 
 import time
 
+from domain.checkins import service as checkin_service
+from domain.checkins.due import too_late
 from domain.core.clock import utcnow
 from domain.home import publish
+from schedules.jobs import run_tick
+from storage import checkins as checkin_store
 from storage import home_views, jobs, people
-from tests.support import wait_for
+from tests.support import joined, utc, wait_for
 
 
 def at(uid: str) -> str:
@@ -31,7 +35,8 @@ def test_a_feedback_request_made_elsewhere_shows_on_the_home_of_whoever_has_one(
     sb, ids = world.sb, world.ids
     ana, bo, chen = ids["ana@acme.test"], ids["bo@acme.test"], ids["chen@acme.test"]
     sb.open_home(ana)
-    wait_for(lambda: "Nothing waits for you now." in shown(sb, ana))
+    wait_for(lambda: "Your check-in is open." in shown(sb, ana))
+    assert "asked for your feedback" not in shown(sb, ana)
     sb.slash_command(bo, "/feedback", f"request {at(ana)} {at(chen)}")
     wait_for(lambda: "Bo asked for your feedback." in shown(sb, ana), timeout=10)
     # Chen never opened Home: Slack would show it to nobody, so nothing is published for them.
@@ -112,3 +117,26 @@ def test_renders_reach_slack_one_publisher_at_a_time_in_the_order_they_were_aske
         assert home_views.done_publishing(session, person_id=person_id, version=held.wanted - 1)
     publish.publish(services, person_id=person_id)
     wait_for(lambda: "Parser shipped" in shown(sb, maria))
+
+
+def test_a_check_in_whose_prompt_was_suppressed_late_in_its_period_is_on_home_until_answered(world):
+    sb, ids, services = world.sb, world.ids, world.services
+    ana = ids["ana@acme.test"]
+    joined(services, utc(2020, 1, 1))  # long in the org: only lateness keeps the prompt back
+    with services.session() as session:
+        person = people.get_by_slack_id(session, slack_user_id=ana)
+        period = checkin_service.current_period(session, person, utcnow())
+    late = max(period.closes - (period.closes - period.opens) / 8, utcnow())  # its last quarter
+    assert too_late(period, late)
+    run_tick(services, now=late)
+    wait_for(lambda: idle(services), timeout=10)
+    assert not [m for m in sb.dm_messages(ana) if "Time for your check-in" in m.get("text", "")]
+    sb.open_home(ana)
+    wait_for(lambda: "Your check-in is open." in shown(sb, ana) and "Check in now" in shown(sb, ana))
+    sb.click(ana, "checkin_open", surface="home")
+    wait_for(lambda: sb.open_views(ana))
+    assert sb.submit_view(ana, {"mood": "4", "progress": "Late but done"}).ok
+    wait_for(lambda: "Your check-in is open." not in shown(sb, ana), timeout=10)  # refreshed, not reopened
+    with services.session() as session:
+        row = checkin_store.get_for(session, person_id=person.id, period_key=period.key)
+        assert row is not None and row.status == "submitted"
