@@ -290,7 +290,7 @@ def ticked_in_checkin(session: Session, *, owner: Person, value: str) -> list[On
     for text in filter(None, (value or "").split(",")):
         action = store.get_action(session, action_id=bounds.number(text) or -1)
         if action is None or action.owner_id != owner.id:
-            log.warning("person %s ticked action item %r, which is not theirs", owner.id, text)
+            log.warning("person %s ticked an action item that is not theirs", owner.id)
             return None
         found.append(action)
     return found
