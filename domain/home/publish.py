@@ -34,6 +34,8 @@ def slack_time(ts: Any) -> int:
     try:
         value = Decimal(str(ts))
     except (InvalidOperation, ValueError):
+        value = Decimal(-1)
+    if not value.is_finite() or value <= 0:
         return int(utcnow().timestamp() * 1_000_000)
     return int(value if "." not in str(ts) and value > 10**14 else value * 1_000_000)
 
@@ -61,7 +63,7 @@ def request(
                 other = people.get_by_slack_id(session, slack_user_id=subject_slack_id)
                 subject_id, refusal_text = (other.id, None) if other else (None, NO_FILE)
             assert viewer.id is not None
-            chosen = store.choose(
+            store.choose(  # False for a request older than the last choice: nothing new is wanted
                 session,
                 person_id=viewer.id,
                 subject_id=subject_id,
@@ -72,7 +74,7 @@ def request(
             )
     if viewer is None:
         services.gateway.publish_home(slack_user_id, view)
-    elif chosen:
+    else:  # also when this request's job runs again after a failed publish: what is wanted still goes
         assert viewer.id is not None
         publish(services, person_id=viewer.id)
 
