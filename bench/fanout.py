@@ -24,7 +24,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections import Counter
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -38,7 +37,7 @@ sys.path.insert(
 )  # the sandbox is not installed with the app; bench/ is on the path as the script's own folder
 
 import processes  # noqa: E402
-from processes import SetupError, free_port, stop_process  # noqa: E402
+from processes import SetupError, free_port, postgres_database, stop_process  # noqa: E402
 
 from sandbox import Sandbox  # noqa: E402
 
@@ -72,25 +71,6 @@ def revision() -> str:
     except OSError:
         return "an unknown commit"
     return head.stdout.decode().strip() + (" (with uncommitted changes)" if dirty.stdout.strip() else "")
-
-
-def postgres_database(server_url: str, stack: ExitStack) -> str:
-    """A database of the bench's own on that server, dropped at the end (even after Ctrl-C)."""
-    url = sa.engine.make_url(server_url).set(drivername="postgresql+psycopg")
-    name = f"checkins_bench_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
-    try:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    except sa.exc.SQLAlchemyError as err:
-        raise SetupError(f"cannot create a database at {server_url}: {err}") from err
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-    stack.callback(drop)
-    return url.set(database=name).render_as_string(hide_password=False)
 
 
 def build_org(sb: Sandbox, employees: int, per_manager: int) -> tuple[Org, list[list[str]]]:

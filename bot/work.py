@@ -72,6 +72,11 @@ class Handoff:
     def payload(self) -> dict[str, Any]:
         return {"body": self.body, "headers": self.headers}
 
+    def payload_json(self) -> str:
+        """The payload as JSON text without what the databases refuse (NUL, lone surrogates): the worker
+        app's clean_payload() cleans the body again before any listener reads it."""
+        return bounds.clean_json(self.payload())
+
     @classmethod
     def from_payload(cls, payload: dict[str, Any]) -> "Handoff":
         return cls(body=payload["body"], headers=payload["headers"])
@@ -95,7 +100,6 @@ def hand_off(work: Work) -> Callable[..., Any]:
 
     def middleware(req: BoltRequest, body: dict[str, Any], next: Callable[[], None]) -> BoltResponse | None:
         if handed_off(body):
-            bounds.clean_all(body)  # what the database refuses (NUL, lone surrogates) never reaches the job
             work.submit(Handoff.of(req))
             return BoltResponse(status=200, body="")
         next()
@@ -204,8 +208,10 @@ class JobWork:
 
     def submit(self, handoff: Handoff) -> None:
         key = handoff.key  # a new one at each look for a request that is not an event
-        with jobs.writing(self.services.engine), self.services.session() as session:
-            added = jobs.enqueue(session, kind=SLACK_REQUEST, key=key, payload=handoff.payload())
+        payload = handoff.payload_json()
+        engine = self.services.engine
+        with jobs.writing(engine), engine.begin() as conn:  # a connection: an ORM session costs the ack CPU
+            added = jobs.enqueue(conn, kind=SLACK_REQUEST, key=key, payload=payload)
         if added:
             self.consumers.wake()
         else:
