@@ -164,12 +164,24 @@ def enqueue(
     """Adds a job unless one with this key exists; True when added. Commit before acknowledging anything.
     `payload` may come as its JSON text already (the hand-off's, checked for what the databases refuse);
     a connection rather than an ORM session saves the ack the session's own CPU."""
+    return enqueue_many(session, [(kind, key, payload)], delay=delay)[0]
+
+
+def enqueue_many(
+    session: Session | sa.Connection,
+    new: Sequence[tuple[str, str, dict[str, Any] | str]],
+    *,
+    delay: timedelta = timedelta(0),
+) -> list[bool]:
+    """`enqueue` for several jobs (kind, key, payload) in one transaction: whether each was added."""
     postgres = _postgres(session)
-    text = payload if isinstance(payload, str) else json.dumps(payload)
-    params = {"b_key": key, "b_kind": kind, "b_payload": text}
-    params.update(_times(session, now=timedelta(0), b_run_after=delay))
-    added = session.execute(_statements(postgres)["enqueue"], params).first() is not None
-    if added and postgres:  # delivered at commit, to every LISTENing worker
+    statement, times = _statements(postgres)["enqueue"], _times(session, now=timedelta(0), b_run_after=delay)
+    added = []
+    for kind, key, payload in new:
+        text = payload if isinstance(payload, str) else json.dumps(payload)
+        params = {"b_key": key, "b_kind": kind, "b_payload": text, **times}
+        added.append(session.execute(statement, params).first() is not None)
+    if any(added) and postgres:  # delivered at commit, to every LISTENing worker
         session.execute(sa.select(sa.func.pg_notify(NOTIFY_CHANNEL, "")))
     return added
 
