@@ -214,7 +214,8 @@ class GroupCommit:
     """Commits jobs together: requests that arrive while a commit is under way are committed in the next
     one, by the first of them, which then hands the lead to the first of those arriving meanwhile. Each ack
     still waits for the commit of its own job; under load one commit serves many acks, where one each kept
-    them queueing for SQLite's single writer (and PostgreSQL's flush to disk at each commit)."""
+    them queueing for SQLite's single writer. (PostgreSQL takes concurrent transactions, and merges their
+    flushes to disk itself: there each request commits its own, see JobWork.)"""
 
     def __init__(self, services: Services):
         self.services = services
@@ -275,18 +276,24 @@ class GroupCommit:
 
 
 class JobWork:
-    """The hand-off: each request committed as a job before its ack (with those arriving meanwhile), then
-    the consumers here woken (those elsewhere hear of it from the database: LISTEN/NOTIFY on PostgreSQL,
-    polling on SQLite)."""
+    """The hand-off: each request committed as a job before its ack (on SQLite with those arriving
+    meanwhile), then the consumers here woken (those elsewhere hear of it from the database: LISTEN/NOTIFY
+    on PostgreSQL, polling on SQLite)."""
 
     def __init__(self, services: Services, consumers: Consumers):
         self.services = services
         self.consumers = consumers
-        self._commits = GroupCommit(services)
+        self._commits = GroupCommit(services) if services.engine.dialect.name == "sqlite" else None
 
     def submit(self, handoff: Handoff) -> None:
         key = handoff.key  # a new one at each look for a request that is not an event
-        if self._commits.add(key, handoff.payload_json()):
+        payload = handoff.payload_json()
+        if self._commits is not None:
+            added = self._commits.add(key, payload)
+        else:
+            with self.services.engine.begin() as conn:  # a connection: an ORM session costs the ack CPU
+                added = jobs.enqueue(conn, kind=SLACK_REQUEST, key=key, payload=payload)
+        if added:
             self.consumers.wake()
         else:
             log.info("dropping repeated request %s: its job exists", key)
