@@ -113,8 +113,8 @@ def _statements(postgres: bool) -> dict[str, Any]:
         .with_for_update(skip_locked=True)  # PostgreSQL; SQLite renders nothing
         .scalar_subquery()
     )
-    return {
-        "enqueue": insert(_T)
+    enqueue = (
+        insert(_T)
         .values(
             key=sa.bindparam("b_key"),
             kind=sa.bindparam("b_kind"),
@@ -125,7 +125,13 @@ def _statements(postgres: bool) -> dict[str, Any]:
             created_at=_at(postgres, "now"),
         )
         .on_conflict_do_nothing(index_elements=["key"])
-        .returning(_T.c.id),
+        .returning(_T.c.id)
+    )
+    if postgres:  # the NOTIFY in the same statement, for a job added: one round trip less per ack
+        added = enqueue.cte("added")
+        enqueue = sa.select(added.c.id, sa.func.pg_notify(NOTIFY_CHANNEL, "")).select_from(added)
+    return {
+        "enqueue": enqueue,
         "any": sa.select(_T.c.id).where(_runnable_at(postgres)).limit(1),
         "claim": sa.update(_T)
         .where(_T.c.id.in_(chosen))
@@ -174,15 +180,14 @@ def enqueue_many(
     delay: timedelta = timedelta(0),
 ) -> list[bool]:
     """`enqueue` for several jobs (kind, key, payload) in one transaction: whether each was added."""
-    postgres = _postgres(session)
-    statement, times = _statements(postgres)["enqueue"], _times(session, now=timedelta(0), b_run_after=delay)
+    statement = _statements(_postgres(session))["enqueue"]
+    times = _times(session, now=timedelta(0), b_run_after=delay)
     added = []
     for kind, key, payload in new:
         text = payload if isinstance(payload, str) else json.dumps(payload)
         params = {"b_key": key, "b_kind": kind, "b_payload": text, **times}
+        # on PostgreSQL a job added is notified to every LISTENing worker, delivered at commit
         added.append(session.execute(statement, params).first() is not None)
-    if any(added) and postgres:  # delivered at commit, to every LISTENing worker
-        session.execute(sa.select(sa.func.pg_notify(NOTIFY_CHANNEL, "")))
     return added
 
 
