@@ -28,7 +28,8 @@ HELP = (
     "`/checkins template new NAME|copy SLUG [NAME]|edit SLUG|archive SLUG` (HR admins) · "
     "`/checkins holidays`, `/checkins holiday add|remove YYYY-MM-DD [NAME]` (HR admins) · "
     "`/checkins summary channel #channel` where each team's figures go (HR admins) · "
-    "`/checkins export [@person] [md|json|csv|html]` your file (managers: a report's) as a file in your DM · "
+    "`/checkins export [@person] [md|json|csv|html]` your file (managers: a report's) as a file in your DM; "
+    "`/checkins export team NAME [FORMAT]` a team's files in a zip (HR admins) · "
     "`/checkins 1on1 help` 1:1s: their rhythm, the agenda both sides keep, notes and action items"
 )
 

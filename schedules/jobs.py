@@ -13,6 +13,7 @@ from domain.checkins import due, flows
 from domain.core import delivery
 from domain.core.services import Services
 from domain.feedback import flows as feedback_flows
+from domain.goals import rollup
 from domain.one_on_ones import flows as one_on_one_flows
 from domain.org import service as org
 from domain.performance_file import privacy
@@ -32,6 +33,7 @@ def bind(services: Services) -> None:
 
 
 TICK, ORG_SYNC, RETENTION = "schedule.tick", "schedule.org_sync", "schedule.retention"
+GOAL_STATUS = "schedule.goal_status"
 
 
 def _due(kind: str, key: str, payload: dict[str, Any] | None = None) -> None:
@@ -90,6 +92,19 @@ def run_sync_org(services: Services) -> None:
     log.info("org sync: %d updated, %d deactivated", report.updated, report.deactivated)
 
 
+def refresh_goal_status() -> None:
+    """Daily: each goal's automatic status against the time elapsed (screens read it afresh; what is kept,
+    which summaries and 1:1 suggestions read, would go stale)."""
+    _due(GOAL_STATUS, f"{GOAL_STATUS}:{utcnow():%Y-%m-%d}")
+
+
+def run_goal_status(services: Services, *, now: datetime) -> int:
+    with services.session() as session:
+        changed = rollup.refresh_statuses(session, now.date())
+    log.info("goal status refresh: %d goals changed", changed)
+    return changed
+
+
 def apply_retention(days: int | None = None) -> None:
     """Daily: deletes what is older than CHECKINS_RETENTION_DAYS (the runner passes it), old event ids, and
     finished jobs."""
@@ -113,4 +128,5 @@ def runners(services: Services) -> dict[str, Callable[[dict[str, Any]], object]]
         TICK: lambda _: run_tick(services, now=utcnow()),
         ORG_SYNC: lambda _: run_sync_org(services),
         RETENTION: lambda payload: run_retention(services, days=payload.get("days"), now=utcnow()),
+        GOAL_STATUS: lambda _: run_goal_status(services, now=utcnow()),
     }

@@ -359,7 +359,9 @@ def scene_goals(demo: Demo) -> None:
         ]
         demo.select(uid, "goal_menu", menu[0])  # Maria: her team goal; Dee (HR): the company goal, first
         _wait_modal(demo, uid, "goal_progress_submit")
-        sb.submit_view(uid, {"mode": "children", "status": "auto"})
+        demo.select(uid, "goal_progress_mode", "children")  # the progress input goes: computed from now on
+        demo.settle(lambda uid=uid: "Computed from the" in str(sb.open_views(uid)[-1:]))
+        sb.submit_view(uid, {"status": "auto"})
         demo.settle(lambda uid=uid: "Progress on" in str(sb.open_views(uid)))
     sb.slash_command(ana, "/goals", "")
     demo.settle(lambda: "goal_progress" in str(sb.ephemerals(ana)[-1:]))
