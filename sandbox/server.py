@@ -213,7 +213,9 @@ class ApiServer:
             return None
         return "not_allowed_token_type" if token in (self.app_token, self.bot_token) else "invalid_auth"
 
-    def _record(self, method: str, args: dict, status: int, error: str | None, ref: str | None = None) -> None:
+    def _record(
+        self, method: str, args: dict, status: int, error: str | None, ref: str | None = None
+    ) -> None:
         with self.ws.lock:
             self.ws.calls.append(Call(method=method, args=args, status=status, error=error, ref=ref))
 
