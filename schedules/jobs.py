@@ -18,6 +18,7 @@ from domain.one_on_ones import flows as one_on_one_flows
 from domain.org import service as org
 from domain.performance_file import privacy
 from domain.reviews import flows as review_flows
+from domain.reviews import reminders as review_reminders
 from domain.summaries import flows as summary_flows
 from storage import jobs as job_table
 from storage.types import utcnow
@@ -68,6 +69,7 @@ def run_tick(services: Services, *, now: datetime) -> TickReport:
     sent_reminders = flows.fan_out(services, reminders, now=now)
     feedback_flows.send_request_reminders(services, now=now)
     review_flows.start(services, now=now)  # a quarter just ended where someone is: their review opens
+    review_reminders.enqueue_due(services, now=now)  # open review steps: a job per reminder due
     summary_flows.send_due(services, now=now)
     one_on_one_flows.send_agendas(services, now=now)  # the day before each 1:1, to both sides
     if prompts or reminders:
@@ -129,4 +131,5 @@ def runners(services: Services) -> dict[str, Callable[[dict[str, Any]], object]]
         ORG_SYNC: lambda _: run_sync_org(services),
         RETENTION: lambda payload: run_retention(services, days=payload.get("days"), now=utcnow()),
         GOAL_STATUS: lambda _: run_goal_status(services, now=utcnow()),
+        review_reminders.JOB: lambda payload: review_reminders.send(services, payload),
     }
