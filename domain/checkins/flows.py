@@ -60,7 +60,7 @@ def send(services: Services, due: Due, *, now: datetime, clock: Callable[[], dat
     return sent.new
 
 
-def fan_out(services: Services, dues: list[Due], *, now: datetime, workers: int = 8) -> delivery.FanOut:
+def fan_out(services: Services, dues: list[Due], *, now: datetime, workers: int = 16) -> delivery.FanOut:
     """Sends in parallel; the gateway paces them to Slack's limits. One failure does not stop the rest."""
     started = clock_time.monotonic()
 
