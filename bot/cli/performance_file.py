@@ -5,6 +5,7 @@ from pathlib import Path
 
 import click
 
+from bot.cli.progress import shown
 from bot.settings import load_settings
 from domain.core.slack import SlackError
 
@@ -36,18 +37,24 @@ def file_export(email: str, fmt: str, output: Path | None) -> None:
     from storage.types import utcnow
 
     services = build_services(load_settings())
-    try:
-        with services.session() as session:
-            export = for_operator(session, email=email, fmt=fmt, now=utcnow())
-    except ExportError as err:
-        raise click.ClickException(str(err)) from err
+    with shown("file export: steps") as progress:  # read and rendered, then written
+        progress(0, 2)
+        try:
+            with services.session() as session:
+                export = for_operator(session, email=email, fmt=fmt, now=utcnow())
+        except ExportError as err:
+            raise click.ClickException(str(err)) from err
+        progress(1, 2)
+        if output is None:
+            click.echo(export.content, nl=False)
+        else:
+            try:
+                output.write_bytes(export.content)
+            except OSError as err:
+                raise click.ClickException(f"cannot write {output}: {err.strerror}") from err
+        progress(2, 2)
     if output is None:
-        click.echo(export.content, nl=False)
         return
-    try:
-        output.write_bytes(export.content)
-    except OSError as err:
-        raise click.ClickException(f"cannot write {output}: {err.strerror}") from err
     click.echo(f"{export.entries} entries of {export.person.email}'s file written to {output}", err=True)
 
 
@@ -74,21 +81,33 @@ def file_delete(email: str, yes: bool) -> None:
             "sends, and their name on what they wrote for others? This cannot be undone",
             abort=True,
         )
-    try:
-        with services.session() as session:
-            erased = privacy.erase(session, email=email)
-    except (privacy.PrivacyError, UnclassifiedReference) as err:
-        raise click.ClickException(str(err)) from err
+    with shown("file delete: steps") as progress:  # erased in one transaction, then HR admins told
+        progress(0, 2)
+        try:
+            with services.session() as session:
+                erased = privacy.erase(session, email=email)
+        except (privacy.PrivacyError, UnclassifiedReference) as err:
+            raise click.ClickException(str(err)) from err
+        progress(1, 2)
+        told = _tell_admins(services, erased.orphaned)
+        progress(2, 2)
     log.info("erased a person (%d rows deleted or cleared)", sum(erased.counts.values()))
     for what, count in sorted(erased.counts.items()):
         if count:
             click.echo(f"  {what}: {count}")
-    if erased.orphaned:
-        from domain.performance_file.flows import tell_admins
-
-        try:
-            told = tell_admins(services, orphaned=erased.orphaned)
-            click.echo(f"  HR admins told that the chooser of {', '.join(erased.orphaned)} left: {told}")
-        except SlackError as err:
-            click.echo(f"  HR admins could not be told that a channel's chooser left: {err.code}", err=True)
+    if told is not None:
+        click.echo(f"  HR admins told that the chooser of {', '.join(erased.orphaned)} left: {told}")
     click.echo(f"{who} deleted. Remove them from the org CSV too, or the next import adds them back.")
+
+
+def _tell_admins(services, orphaned: tuple[str, ...]) -> int | None:
+    """HR admins told that a channel's chooser left; None when there was none to tell of, or Slack refused."""
+    if not orphaned:
+        return None
+    from domain.performance_file.flows import tell_admins
+
+    try:
+        return tell_admins(services, orphaned=orphaned)
+    except SlackError as err:
+        click.echo(f"  HR admins could not be told that a channel's chooser left: {err.code}", err=True)
+        return None

@@ -95,7 +95,8 @@ def due_invitations(
 
     On the schedule: from 10:00 local on the first day after the quarter, for 30 days (so invitations
     missed while the app was down still go), not on a quiet day (pause, holiday), and only to people who
-    were in the org before the quarter ended. `send_now` (the CLI) invites whoever is asked for at once.
+    were in the org before the quarter ended. `send_now` (the CLI) invites at once whoever is asked for
+    and was in the org before the quarter ended.
     Everyone must be active and have a manager; the send ledger leaves out whoever was invited already.
     """
     wanted = {e.lower() for e in emails} if emails is not None else None
@@ -105,12 +106,14 @@ def due_invitations(
         if not gets_checkins(person) or (wanted is not None and person.email not in wanted):
             continue
         key = cycle or previous_cycle(local_day(person, now))
+        period = parse_cycle(key)
+        assert period is not None
+        ended = local_start(period.ends_on + timedelta(days=1), person.timezone)
+        if person.created_at >= ended:  # joined after the quarter: nothing of theirs to review in it
+            continue
         if not send_now:
-            period = parse_cycle(key)
-            assert period is not None
-            ended = local_start(period.ends_on + timedelta(days=1), person.timezone)
             opens = datetime.combine(ended.date(), INVITE_AT, ended.tzinfo)
-            if not opens <= now < opens + INVITE_WINDOW or person.created_at >= ended:
+            if not opens <= now < opens + INVITE_WINDOW:
                 continue
             if is_quiet(person, now, holidays):
                 continue
