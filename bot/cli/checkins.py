@@ -58,19 +58,14 @@ DAY = click.DateTime(formats=["%Y-%m-%d"])
 def holiday_add(day, name: tuple[str, ...]) -> None:
     from bot.app import build_services
     from domain.checkins import holidays
-    from storage import checkins as store
 
     services = build_services(load_settings())
     with services.session() as session:
-        before = {h.day: h.name for h in store.holidays(session)}.get(day.date())
-        holidays.add_as_operator(session, day=day.date(), name=" ".join(name))
-        after = {h.day: h.name for h in store.holidays(session)}[day.date()]
-    if before is None:
-        click.echo(f"holiday on {day:%Y-%m-%d} added: {after}")
-    elif before == after:
-        click.echo(f"holiday on {day:%Y-%m-%d} already there: {after}")
+        added = holidays.add_as_operator(session, day=day.date(), name=" ".join(name))
+    if added.verb == "renamed":
+        click.echo(f"holiday on {day:%Y-%m-%d} renamed: {added.before} -> {added.after}")
     else:
-        click.echo(f"holiday on {day:%Y-%m-%d} renamed: {before} -> {after}")
+        click.echo(f"holiday on {day:%Y-%m-%d} {added.verb}: {added.after}")
 
 
 @holiday_group.command("remove", help="Remove the holiday on DAY (YYYY-MM-DD).")
