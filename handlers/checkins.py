@@ -111,7 +111,7 @@ def checkins_command(ack: Ack, command: dict[str, Any], respond: Respond, servic
             session.commit()
             answer = digest.welcome(services, team=team, channel=channel)
         elif text.startswith("summary channel"):
-            answer = summaries.choose_hr_channel(session, user_id, argument)
+            answer = summaries.choose_hr_channel(session, services.gateway, user_id, argument)
         elif text == "resume":
             resumed = service.resume(session, slack_user_id=user_id)
             answer = "Check-ins resumed." if resumed else "Your check-ins were not paused."

@@ -369,8 +369,15 @@ class ApiServer:
         }
 
     def conversations_info(self, args: dict) -> dict:
+        """As Slack: `is_member` says whether the app is in the channel; a private channel it is not in is
+        invisible to it (channel_not_found)."""
         channel = self.ws.resolve_channel(args.get("channel"))
-        return {"channel": self._channel_object(channel)}
+        info = self._channel_object(channel)
+        if not channel["is_im"]:
+            info["is_member"] = channel.get("app_member") is not False
+            if channel["is_private"] and not info["is_member"]:
+                raise ApiError("channel_not_found")
+        return {"channel": info}
 
     def conversations_history(self, args: dict) -> dict:
         """Top-level messages, newest first; metadata only with include_all_metadata, as Slack does."""

@@ -8,6 +8,7 @@ from sqlmodel import Session
 
 from domain.checkins import anonymous, templates
 from domain.core import channels
+from domain.core.slack import Slack
 from domain.goals import reading as goal_reading
 from domain.summaries import figures as rules
 from domain.summaries.cycles import Cycle, in_cycle, month_cycle, period_cycle, period_cycle_of, quarter_cycle
@@ -219,7 +220,12 @@ def hr_summary(session: Session, *, teams: list[str], cycle: Cycle) -> HrSummary
     return HrSummary(cycle=cycle, teams=teams_figures)
 
 
-def set_hr_channel(session: Session, *, slack_user_id: str, channel_text: str) -> str:
+def set_hr_channel(session: Session, gateway: Slack, *, slack_user_id: str, channel_text: str) -> str:
     return channels.choose(
-        session, slack_user_id=slack_user_id, channel_text=channel_text, key=HR_CHANNEL, what="HR summary"
+        session,
+        gateway,
+        slack_user_id=slack_user_id,
+        channel_text=channel_text,
+        key=HR_CHANNEL,
+        what="HR summary",
     )
