@@ -24,7 +24,12 @@ def file_group() -> None:
 )
 @click.argument("email")
 @click.option(
-    "--format", "fmt", type=click.Choice(["md", "json", "csv", "html"]), default="md", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["md", "json", "csv", "html"]),
+    default="md",
+    show_default=True,
+    help="Markdown, JSON, CSV (a row per entry) or HTML.",
 )
 @click.option(
     "--output",

@@ -144,4 +144,7 @@ def test_every_command_and_subcommand_has_help_and_plain_argument_names():
         assert command.help, " ".join(path)
         for param in command.params:
             if param.param_type_name == "argument":
-                assert "%" not in param.make_metavar(click.Context(command)), (path, param.name)
+                metavar = param.make_metavar(click.Context(command))
+                assert "%" not in metavar and metavar.rstrip(".").replace("-", "_").isupper(), (path, metavar)
+            else:
+                assert param.help, (path, param.name)  # every option says what it does
