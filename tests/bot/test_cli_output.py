@@ -2,8 +2,10 @@
 line now and then when stderr is not a terminal) and nothing else on success; `--quiet` turns progress off."""
 
 import io
+import os
+import pty
 
-from bot.cli.progress import Lines, line
+from bot.cli.progress import Bar, Lines, line
 from tests.support import TEAM, TEAM_CSV, cli_env, run_cli, slack_users
 
 
@@ -27,6 +29,19 @@ def test_a_progress_line_comes_every_few_seconds_and_the_last_one_ends_the_story
     lines.close()
     assert quick.getvalue() == ""
     assert line("org sync: people found in Slack", 0, 0) == "org sync: people found in Slack: 0 of 0"
+
+
+def test_on_a_terminal_progress_is_a_bar_that_counts_failures():
+    screen, terminal = pty.openpty()
+    with os.fdopen(terminal, "w") as stream:
+        bar = Bar("checkin send", stream)
+        for done in range(1, 6):
+            bar(done, 5, failed=1 if done > 3 else 0)
+        bar.close()
+    drawn = os.read(screen, 100_000).decode()
+    os.close(screen)
+    assert "checkin send  [#######-" in drawn and "20%" in drawn
+    assert drawn.rstrip().endswith("checkin send (1 failed)  [" + "#" * 36 + "]  100%\x1b[?25h")
 
 
 def test_long_commands_show_progress_lines_on_stderr_and_quiet_turns_them_off(
