@@ -294,19 +294,21 @@ def test_invitations_go_out_when_the_quarter_ends_where_each_person_is_and_only_
     assert review_of(services, "dee@acme.test", cycle="2026-Q4") is None
 
 
-def test_checkins_review_start_invites_now_once_and_explains_refusals(world, database_url):
-    sb, ids = world.sb, world.ids
-    joined(world.services, utc(LAST.starts_on.year, LAST.starts_on.month, LAST.starts_on.day))
+def review_start(sb, database_url):
+    """`checkins review start ARGS` as an operator runs it, against the sandbox and the test's database."""
     env = {
         "SLACK_BOT_TOKEN": BOT_TOKEN,
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_API_URL": sb.api_url,
         "DATABASE_URL": database_url,
     }
-    runner = CliRunner()
+    return lambda *args: CliRunner().invoke(cli, ["review", "start", *args], env=env)
 
-    def run(*args):
-        return runner.invoke(cli, ["review", "start", *args], env=env)
+
+def test_checkins_review_start_invites_now_once_and_explains_refusals(world, database_url):
+    sb, ids = world.sb, world.ids
+    joined(world.services, utc(LAST.starts_on.year, LAST.starts_on.month, LAST.starts_on.day))
+    run = review_start(sb, database_url)
 
     result = run("--cycle", LAST.key, "--user", "ana@acme.test")
     assert result.exit_code == 0
@@ -335,15 +337,9 @@ def test_review_start_by_default_reviews_the_quarter_that_ended_last_with_people
     world, database_url
 ):
     sb, services, ids = world.sb, world.services, world.ids
-    env = {
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": sb.api_url,
-        "DATABASE_URL": database_url,
-    }
-    runner = CliRunner()
+    run = review_start(sb, database_url)
     # everyone was imported today: no one was there in the quarter that ended last
-    result = runner.invoke(cli, ["review", "start"], env=env)
+    result = run()
     assert result.output == "0 review invitation(s) sent; 0 not needed (already invited)\n"
     assert not any(bot_dms(sb, ids[e], "Time to review") for e in REPORTS)
     # Ana and Bo were there before it ended; the others joined since
@@ -352,7 +348,7 @@ def test_review_start_by_default_reviews_the_quarter_that_ended_last_with_people
             people.get_by_email(session, email=email).created_at = utc(
                 LAST.ends_on.year, LAST.ends_on.month, LAST.ends_on.day
             )
-    result = runner.invoke(cli, ["review", "start", "--wait", "5"], env=env)
+    result = run("--wait", "5")
     assert result.exit_code == 0, result.output
     assert result.output == "2 review invitation(s) sent; 0 not needed (already invited)\n"
     assert {e for e in REPORTS if bot_dms(sb, ids[e], "Time to review")} == {"ana@acme.test", "bo@acme.test"}
