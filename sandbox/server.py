@@ -29,7 +29,19 @@ from sandbox.workspace import Call, Workspace
 log = logging.getLogger(__name__)
 
 JSON_ARGS = ("blocks", "attachments", "view", "files", "metadata")
-BOT_SCOPES = "chat:write,commands,im:history,im:write,users:read,users:read.email,files:write,channels:read"
+BOT_SCOPES = ",".join(
+    (
+        "chat:write",
+        "commands",
+        "im:history",
+        "im:write",
+        "users:read",
+        "users:read.email",
+        "files:write",
+        "channels:read",
+        "groups:read",
+    )
+)
 APP_TOKEN_METHODS = {"apps.connections.open": "connections:write"}  # method -> the app-level token's scope
 USERS_PAGE_MAX = 1000  # users.list answers at most this many members a call, whatever `limit` asks
 _CHANNEL_ID = re.compile(r"^[CGDZ][A-Z0-9]{8,}$")
