@@ -8,7 +8,7 @@ from domain.core import bounds
 from domain.core.access import is_admin
 from domain.core.directory import person_for
 from domain.core.refusals import NotAllowed, Refusal
-from domain.core.slack import Slack
+from domain.core.slack import Slack, SlackError
 from message_templates.render import channel_mention, markup
 from storage import app_settings
 
@@ -38,7 +38,15 @@ def choose(
     match = CHANNEL.search(channel_text)
     if match is None:
         raise ChannelError("Name the channel as #channel (the app must be invited to it).")
-    member = gateway.app_in_channel(match.group(1))
+    try:
+        member = gateway.app_in_channel(match.group(1))
+    except SlackError as err:
+        if err.code != "missing_scope":
+            raise
+        raise ChannelError(  # installed before the app asked to look at channels
+            "I may not look at channels yet: reinstall the app to grant it channels:read and groups:read, "
+            "then choose the channel again."
+        ) from err
     if member is None:
         raise ChannelError(
             "I cannot see that channel: it does not exist, or it is private and I am not in it. "
