@@ -19,8 +19,13 @@ def review_group() -> None:
 )
 @click.option("--cycle", metavar="YYYY-QN", help="The quarter to review, once it has ended, e.g. 2026-Q3.")
 @click.option("--user", "emails", multiple=True, metavar="EMAIL", help="Only these people (repeatable).")
+@click.option(
+    "--early",
+    is_flag=True,
+    help="With --cycle: start the reviews of the current quarter before it ends (in its last weeks).",
+)
 @wait_option
-def review_start(cycle: str | None, emails: tuple[str, ...], wait_seconds: float) -> None:
+def review_start(cycle: str | None, emails: tuple[str, ...], early: bool, wait_seconds: float) -> None:
     """Exit status 1 while anyone's invitation is not settled: in flight elsewhere, or failed."""
     from bot.app import build_services
     from bot.send_report import INVITATIONS
@@ -30,14 +35,18 @@ def review_start(cycle: str | None, emails: tuple[str, ...], wait_seconds: float
     from storage.types import utcnow
 
     now = utcnow()
+    if early and cycle is None:
+        raise click.UsageError("--early starts the reviews of the quarter named by --cycle")
     if cycle is not None:
         period = parse_cycle(cycle)
         if period is None:
             raise click.BadParameter(f"{cycle!r} is not a quarter: write it as YYYY-QN, e.g. 2026-Q3")
-        if period.ends_on >= now.date():
+        if period.starts_on > now.date():
+            raise click.BadParameter(f"{period.label} has not started yet", param_hint="'--cycle'")
+        if period.ends_on >= now.date() and not early:
             raise click.BadParameter(
                 f"{period.label} is not over yet (its last day is {period.ends_on:%Y-%m-%d}): a quarter is "
-                "reviewed once it has ended",
+                "reviewed once it has ended (--early starts its reviews now anyway)",
                 param_hint="'--cycle'",
             )
     services = build_services(load_settings(), check_slack=True)

@@ -179,6 +179,13 @@ def open_invited(session: Session, invitation: Invitation, *, now: datetime) -> 
     if review.status != ReviewStatus.invited:
         return None
     goal_count = len(cycle_goals(session, person, cycle))
+    # started early (`review start --early`): the quarter is not over where the person is
+    ending = local_day(person, now) <= period.ends_on
     return render_message(
-        "reviews/invite.json.j2", person=person, review=review, label=period.label, goal_count=goal_count
+        "reviews/invite.json.j2",
+        person=person,
+        review=review,
+        label=period.label,
+        goal_count=goal_count,
+        ends_on=f"{period.ends_on:%A %-d %B}" if ending else "",
     )

@@ -326,11 +326,21 @@ def test_checkins_review_start_invites_now_once_and_explains_refusals(world, dat
     assert result.exit_code == 2 and "nobody@acme.test is not in the org" in result.output
     result = run("--cycle", "2026-11")
     assert result.exit_code == 2 and "'2026-11' is not a quarter" in result.output
-    for cycle in (QUARTER, NEXT):  # not over yet: no one is told it is
-        result = run("--cycle", cycle.key)
-        assert result.exit_code == 2
-        assert f"{cycle.label} is not over yet (its last day is {cycle.ends_on:%Y-%m-%d})" in result.output
+    assert "*" + LAST.label + "* is over: time to look back" in str(bot_dms(sb, ids["ana@acme.test"]))
+    # a quarter not over yet: no one is told it is
+    result = run("--cycle", QUARTER.key)
+    assert result.exit_code == 2
+    assert f"{QUARTER.label} is not over yet (its last day is {QUARTER.ends_on:%Y-%m-%d})" in result.output
+    result = run("--cycle", NEXT.key, "--early")
+    assert result.exit_code == 2 and f"{NEXT.label} has not started yet" in result.output
+    assert run("--early").exit_code == 2
     assert review_of(world.services, "ana@acme.test") is None
+    # unless asked to start it early: then the invitation says when it ends
+    result = run("--cycle", QUARTER.key, "--early", "--user", "bo@acme.test")
+    assert result.exit_code == 0, result.output
+    assert f"*{QUARTER.label}* ends on {QUARTER.ends_on:%A %-d %B}: time to look back" in str(
+        bot_dms(sb, ids["bo@acme.test"], QUARTER.label)
+    )
 
 
 def test_review_start_by_default_reviews_the_quarter_that_ended_last_with_people_there_before_its_end(
