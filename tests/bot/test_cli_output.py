@@ -38,8 +38,17 @@ def test_on_a_terminal_progress_is_a_bar_that_counts_failures():
         for done in range(1, 6):
             bar(done, 5, failed=1 if done > 3 else 0)
         bar.close()
-    drawn = os.read(screen, 100_000).decode()
+    drawn = b""
+    while True:  # a read gives what the terminal holds so far; it ends once the other side has closed
+        try:
+            chunk = os.read(screen, 100_000)
+        except OSError:
+            break
+        if not chunk:
+            break
+        drawn += chunk
     os.close(screen)
+    drawn = drawn.decode()
     assert "checkin send  [#######-" in drawn and "20%" in drawn
     assert drawn.rstrip().endswith("checkin send (1 failed)  [" + "#" * 36 + "]  100%\x1b[?25h")
 
