@@ -13,10 +13,12 @@ from domain.checkins import due, flows
 from domain.core import delivery
 from domain.core.services import Services
 from domain.feedback import flows as feedback_flows
+from domain.goals import rollup
 from domain.one_on_ones import flows as one_on_one_flows
 from domain.org import service as org
 from domain.performance_file import privacy
 from domain.reviews import flows as review_flows
+from domain.reviews import reminders as review_reminders
 from domain.summaries import flows as summary_flows
 from storage import jobs as job_table
 from storage.types import utcnow
@@ -32,6 +34,7 @@ def bind(services: Services) -> None:
 
 
 TICK, ORG_SYNC, RETENTION = "schedule.tick", "schedule.org_sync", "schedule.retention"
+GOAL_STATUS = "schedule.goal_status"
 
 
 def _due(kind: str, key: str, payload: dict[str, Any] | None = None) -> None:
@@ -66,6 +69,7 @@ def run_tick(services: Services, *, now: datetime) -> TickReport:
     sent_reminders = flows.fan_out(services, reminders, now=now)
     feedback_flows.send_request_reminders(services, now=now)
     review_flows.start(services, now=now)  # a quarter just ended where someone is: their review opens
+    review_reminders.enqueue_due(services, now=now)  # open review steps: a job per reminder due
     summary_flows.send_due(services, now=now)
     one_on_one_flows.send_agendas(services, now=now)  # the day before each 1:1, to both sides
     if prompts or reminders:
@@ -88,6 +92,19 @@ def run_sync_org(services: Services) -> None:
     with services.session() as session:
         report = org.sync(session, services.gateway)
     log.info("org sync: %d updated, %d deactivated", report.updated, report.deactivated)
+
+
+def refresh_goal_status() -> None:
+    """Daily: each goal's automatic status against the time elapsed (screens read it afresh; what is kept,
+    which summaries and 1:1 suggestions read, would go stale)."""
+    _due(GOAL_STATUS, f"{GOAL_STATUS}:{utcnow():%Y-%m-%d}")
+
+
+def run_goal_status(services: Services, *, now: datetime) -> int:
+    with services.session() as session:
+        changed = rollup.refresh_statuses(session, now.date())
+    log.info("goal status refresh: %d goals changed", changed)
+    return changed
 
 
 def apply_retention(days: int | None = None) -> None:
@@ -113,4 +130,6 @@ def runners(services: Services) -> dict[str, Callable[[dict[str, Any]], object]]
         TICK: lambda _: run_tick(services, now=utcnow()),
         ORG_SYNC: lambda _: run_sync_org(services),
         RETENTION: lambda payload: run_retention(services, days=payload.get("days"), now=utcnow()),
+        GOAL_STATUS: lambda _: run_goal_status(services, now=utcnow()),
+        review_reminders.JOB: lambda payload: review_reminders.send(services, payload),
     }

@@ -17,6 +17,7 @@ from domain.core.delivery import Outcome, Post
 from domain.core.directory import person_for
 from domain.core.refusals import NotAllowed, Refusal
 from domain.core.slack import Slack
+from domain.home.refresh import changed as home_changed
 from domain.performance_file.entries import record
 from message_templates.render import markup, markup_joined, render_message, user_mention
 from storage import app_settings, people
@@ -143,6 +144,7 @@ def give(
         )
     if request is not None:
         request.answered_at = now
+        home_changed(session, request.asked_id)
         requester = people.get(session, person_id=request.requester_id)
         shown = requester is not None and (
             requester.id == recipient.id or (not private and can_read_file(requester, recipient))
@@ -196,6 +198,7 @@ def request(
                 requester_id=requester.id, subject_id=subject.id, asked_id=person.id, created_at=now
             ),
         )
+        home_changed(session, person)
         message = render_message(
             "feedback/request.json.j2", request=row, requester=requester, subject=subject
         )
