@@ -54,4 +54,4 @@ def goals_tree(fmt: str, team: str | None, output: Path | None) -> None:
         output.write_bytes(content)
     except OSError as err:
         raise click.ClickException(f"cannot write {output}: {err.strerror}") from err
-    click.echo(f"{len(tree.nodes)} goals written to {output}", err=True)
+    click.echo(f"{len(tree.nodes)} goals written to {output}")  # the report, on stdout
