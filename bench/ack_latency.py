@@ -1,12 +1,15 @@
-"""Ack latency of `checkins serve` against a bare Bolt app, under signed Slack requests at 50 concurrent.
+"""Ack latency of `checkins serve` against a bare Bolt app, under signed Slack requests at 50 concurrent,
+and the time to each request's visible answer (the response_url post, the modal opened, the Home view
+published) as the sandbox recorded it.
 
-Both apps run as subprocesses behind the same server (bot.server.HttpServer: waitress, 16 threads); the
-sandbox (the local Slack) runs in this process and answers the checkins app's follow-up Web API calls.
-Prints p50 / p99 / max ack latency per target, their ratio, and PASS/FAIL against the targets
-(p99 < 300 ms, p99 within 1.5x of the bare app). Exit status 0 whatever the figures;
-1 if setup fails, 130 on Ctrl-C.
+Both apps run as subprocesses behind the same server (bot.server.HttpServer, waitress); the sandbox (the
+local Slack) runs in this process and answers the checkins app's follow-up Web API calls. Prints p50 / p99
+/ max ack latency per target, their ratio, the visible answers' latency, and PASS/FAIL against the targets
+(ack p99 < 300 ms and within 1.5x of the bare app's; visible answer p99 <= 500 ms; no modal refused for an
+expired trigger). Exit status 0 whatever the figures; 1 if setup fails, 130 on Ctrl-C.
 
     .venv/bin/python bench/ack_latency.py [--requests 3000] [--concurrency 50] [--warmup 200] [--rate R]
+        [--people 48] [--no-modals] [--database-url postgresql://postgres@127.0.0.1:5432/postgres]
 
 By default the load is a closed loop (each connection sends its next request when the previous ack
 arrives: both servers run flat out); --rate R sends R requests per second instead (open loop).
@@ -16,7 +19,6 @@ import argparse
 import csv
 import http.client
 import itertools
-import json
 import math
 import multiprocessing
 import os
@@ -26,7 +28,7 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.parse
+from collections import Counter
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -43,123 +45,38 @@ from processes import (  # noqa: E402
     cpu_seconds,
     free_port,
     machine_cpu_seconds,
+    postgres_database,
     start_server,
     tree_cpu_seconds,
 )
+from signed_requests import BOT_TOKEN, KINDS, LABELS, OLDER, PATH, SECRET, Built, Requests, people  # noqa: E402
+from visible import Sent, Visible, answers, percentile  # noqa: E402
 
 from sandbox import Sandbox  # noqa: E402
-from sandbox.driver import USER_AGENT, VERIFICATION_TOKEN  # noqa: E402
-from sandbox.signing import signed_headers  # noqa: E402
 
-SECRET = "bench-signing-secret"
-BOT_TOKEN = "xoxb-bench"
-PATH = "/slack/events"
 TARGET_P99_MS = 300.0
 TARGET_RATIO = 1.5
-OLDER = "home_file_page_older"
-
-# (email, real name, handle, time zone, manager, team, role)
-PEOPLE = [
-    ("maria@bench.test", "Maria Silva", "maria", "America/New_York", "", "Platform", "manager"),
-    ("ana@bench.test", "Ana Lima", "ana", "America/Sao_Paulo", "maria@bench.test", "Platform", ""),
-    ("bo@bench.test", "Bo Chen", "bo", "Asia/Shanghai", "maria@bench.test", "Platform", ""),
-    ("cara@bench.test", "Cara Diaz", "cara", "Europe/Madrid", "maria@bench.test", "Platform", ""),
-    ("dev@bench.test", "Dev Patel", "dev", "Asia/Kolkata", "", "Data", "manager"),
-    ("eli@bench.test", "Eli Cohen", "eli", "Asia/Jerusalem", "dev@bench.test", "Data", ""),
-    ("fay@bench.test", "Fay Okafor", "fay", "Africa/Lagos", "dev@bench.test", "Data", ""),
-    ("gus@bench.test", "Gus Berg", "gus", "Europe/Oslo", "", "People", "admin"),
-]
+TARGET_VISIBLE_P99_MS = 500.0
 
 
 @dataclass
 class Result:
     target: str
-    latencies: dict[str, list[float]] = field(default_factory=lambda: {"command": [], "action": []})
+    latencies: dict[str, list[float]] = field(default_factory=lambda: {kind: [] for kind in KINDS})
     errors: dict[str, int] = field(default_factory=dict)  # status or exception name -> count
     wall: float = 0.0
-    # CPU seconds during the measured round: the app's process, this process (load generator and sandbox),
-    # and everything else on the machine (other people's work skews the figures)
+    # CPU seconds during the measured round: the app's processes (and its serving process alone), the load
+    # generator, this process (the sandbox), and everything else on the machine (other people's work)
     cpu: dict[str, float] = field(default_factory=dict)
+    sent: list[Sent] = field(default_factory=list)  # when each request was due (or sent), for `visible`
 
     @property
     def all(self) -> list[float]:
-        return sorted(self.latencies["command"] + self.latencies["action"])
+        return sorted(v for values in self.latencies.values() for v in values)
 
     @property
     def error_count(self) -> int:
         return sum(self.errors.values())
-
-
-def percentile(sorted_values: list[float], p: float) -> float:
-    """Nearest rank: the smallest value with at least p% of the values at or below it."""
-    if not sorted_values:
-        return math.nan
-    return sorted_values[max(0, math.ceil(p / 100 * len(sorted_values)) - 1)]
-
-
-class Requests:
-    """Signed bodies as Slack sends them: even numbers `/checkins`, odd ones the Home tab's Older button."""
-
-    def __init__(self, sb: Sandbox, users: list[str], homes: dict[str, dict]):
-        self.sb, self.users, self.homes = sb, users, homes
-
-    def build(self, i: int) -> tuple[str, bytes, dict[str, str]]:
-        sb, uid = self.sb, self.users[(i // 2) % len(self.users)]
-        user = sb.user(uid)
-        if i % 2 == 0:
-            kind = "command"
-            channel = sb.dm_channel(uid)
-            # A real response_url per command: the app posts its answer there after the ack.
-            token = sb.ws.issue_response_url(uid, channel, {"kind": "command"})
-            fields = {
-                "token": VERIFICATION_TOKEN,
-                "team_id": sb.team_id,
-                "team_domain": "sandbox",
-                "enterprise_id": "",
-                "channel_id": channel,
-                "channel_name": "directmessage",
-                "user_id": uid,
-                "user_name": user["name"],
-                "command": "/checkins",
-                "text": "",
-                "api_app_id": sb.app_id,
-                "is_enterprise_install": "false",
-                "response_url": f"{sb.api_base}/response/{token}",
-                "trigger_id": sb.ws.issue_trigger(uid),
-            }
-        else:
-            kind = "action"
-            view = self.homes[uid]
-            payload = {
-                "type": "block_actions",
-                "user": {"id": uid, "username": user["name"], "name": user["name"], "team_id": sb.team_id},
-                "api_app_id": sb.app_id,
-                "token": VERIFICATION_TOKEN,
-                "container": {"type": "view", "view_id": view["id"]},
-                "trigger_id": sb.ws.issue_trigger(uid),
-                "team": {"id": sb.team_id, "domain": "sandbox"},
-                "enterprise": None,
-                "is_enterprise_install": False,
-                "view": view,
-                "actions": [
-                    {
-                        "action_id": OLDER,
-                        "block_id": "file_pages",
-                        "text": {"type": "plain_text", "text": "Older"},
-                        "value": "1",
-                        "type": "button",
-                        "action_ts": f"{time.time():.6f}",
-                    }
-                ],
-            }
-            fields = {"payload": json.dumps(payload)}
-        body = urllib.parse.urlencode(fields).encode()
-        headers = {"Content-Type": "application/x-www-form-urlencoded", "User-Agent": USER_AGENT}
-        headers.update(signed_headers(SECRET, body))
-        return kind, body, headers
-
-
-Built = tuple[str, bytes, dict[str, str]]  # kind, body, headers
 
 
 def generate_load(
@@ -168,10 +85,12 @@ def generate_load(
     """The load generator, in a process of its own (as Slack is): `concurrency` threads, one keep-alive
     connection each, the requests between them: each sent as soon as its thread is free (closed loop), or
     with `rate`, request i at i / rate seconds from the start (open loop), its latency counted from then,
-    so a request kept waiting for a free connection counts. Sends back latencies, errors and wall time."""
+    so a request kept waiting for a free connection counts. Sends the start first (monotonic and wall
+    clock, half a second ahead), then latencies, errors, wall time and when each request was due or sent."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops us
-    latencies: dict[str, list[float]] = {"command": [], "action": []}
+    latencies: dict[str, list[float]] = {kind: [] for kind in KINDS}
     errors: dict[str, int] = {}
+    at = [0.0] * len(built)  # wall clock
     counter = itertools.count()  # next() on it is atomic under the GIL
     lock = threading.Lock()
 
@@ -183,12 +102,13 @@ def generate_load(
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         try:
             while (i := next(counter)) < len(built):
-                kind, body, headers = built[i]
+                kind, body, headers, _ = built[i]
                 if rate:
                     start = begin + i / rate
                     time.sleep(max(0.0, start - time.perf_counter()))
+                    at[i] = begin_wall + i / rate
                 else:
-                    start = time.perf_counter()
+                    start, at[i] = time.perf_counter(), time.time()
                 try:
                     conn.request("POST", PATH, body, headers)
                     response = conn.getresponse()
@@ -206,18 +126,30 @@ def generate_load(
             conn.close()
 
     threads = [threading.Thread(target=worker, daemon=True) for _ in range(concurrency)]
-    begin = time.perf_counter()
+    # perf_counter is CLOCK_MONOTONIC on Linux, as the sandbox's time.monotonic(): the parent dates the
+    # triggers from it before the first request goes.
+    begin, begin_wall = time.perf_counter() + 0.5, time.time() + 0.5
+    out.send((begin, begin_wall))
+    time.sleep(0.5)
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    out.send((latencies, errors, time.perf_counter() - begin))
+    out.send((latencies, errors, time.perf_counter() - begin, at))
 
 
 def run_load(
-    target: str, port: int, pid: int, requests: Requests, total: int, concurrency: int, rate: float | None
+    target: str,
+    port: int,
+    pid: int,
+    requests: Requests,
+    total: int,
+    concurrency: int,
+    rate: float | None,
+    measured: bool,
 ) -> Result:
-    """`total` requests, built and signed here before the clock starts, sent by a load generator process."""
+    """`total` requests, built and signed here before the clock starts, sent by a load generator process.
+    A trigger_id is dated from when its request is due (open loop) or from the start (closed loop)."""
     built = [requests.build(i) for i in range(total)]
     context = multiprocessing.get_context("spawn")
     receive, send = context.Pipe(duplex=False)
@@ -226,31 +158,39 @@ def run_load(
     )
     generator.start()
     send.close()
-    cpu_before = None
     try:
+        if not receive.poll(120):
+            raise SetupError(f"the load generator did not start (status {generator.exitcode})")
+        begin, _ = receive.recv()
+        for i, (kind, _, _, trigger) in enumerate(built):
+            if kind == "modal":
+                requests.sb.ws.date_trigger(trigger, begin + (i / rate if rate else 0.0))
         # Once it runs: its start-up (imports, unpickling the bodies) is not the load's.
-        while cpu_before is None or not receive.poll(0.05):
-            if cpu_before is None:
-                cpu_before = (
-                    tree_cpu_seconds(pid),
-                    cpu_seconds(generator.pid),
-                    cpu_seconds(),
-                    machine_cpu_seconds(),
-                )
+        cpu_before = tree_cpu_seconds(pid), cpu_seconds(pid), cpu_seconds(generator.pid), cpu_seconds()
+        machine_before = machine_cpu_seconds()
+        while not receive.poll(0.05):
             if not generator.is_alive() and not receive.poll():
                 raise SetupError(f"the load generator ended with status {generator.exitcode}")
-        cpu_after = tree_cpu_seconds(pid), cpu_seconds(generator.pid), cpu_seconds(), machine_cpu_seconds()
+        cpu_after = tree_cpu_seconds(pid), cpu_seconds(pid), cpu_seconds(generator.pid), cpu_seconds()
+        machine = machine_cpu_seconds() - machine_before
         try:
-            latencies, errors, wall = receive.recv()
+            latencies, errors, wall, at = receive.recv()
         except EOFError:
             raise SetupError(f"the load generator ended with status {generator.exitcode}") from None
     finally:
         generator.join(timeout=5)
         if generator.is_alive():
             generator.kill()
-    app, load, bench, machine = (after - before for after, before in zip(cpu_after, cpu_before, strict=True))
+    app, serving, load, bench = (after - before for after, before in zip(cpu_after, cpu_before, strict=True))
     result = Result(target, latencies=latencies, errors=errors, wall=wall)
-    result.cpu = {"app": app, "load": load, "bench": bench, "others": max(0.0, machine - app - load - bench)}
+    result.cpu = {
+        "app": app,
+        "serving": serving,
+        "load": load,
+        "bench": bench,
+        "others": max(0.0, machine - app - load - bench),
+    }
+    result.sent = [Sent(kind, ref, at[i], measured) for i, (kind, _, _, ref) in enumerate(built)]
     return result
 
 
@@ -263,19 +203,26 @@ def wait_for(check: Callable[[], bool], timeout: float) -> bool:
     return check()
 
 
-def setup(stack: ExitStack, workers: int | None) -> tuple[Sandbox, Requests, dict[str, int], dict[str, int]]:
+def setup(
+    stack: ExitStack, args: argparse.Namespace
+) -> tuple[Sandbox, Requests, dict[str, int], dict[str, int]]:
     """Sandbox, org imported with the real CLI, both servers up, each person's real Home view."""
     tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="checkins-bench-")))
+    if args.database_url:
+        database_url = postgres_database(args.database_url, stack)
+    else:
+        database_url = f"sqlite:///{tmp / 'checkins.db'}"
     sb = Sandbox(signing_secret=SECRET, bot_token=BOT_TOKEN).start()
     stack.callback(sb.stop)
     sb.rate_limits_enabled = False  # we measure acks, not Slack's limits on the follow-up calls
-    users = [sb.add_user(email=e, real_name=rn, name=n, tz=tz) for e, rn, n, tz, *_ in PEOPLE]
+    org = people(args.people)
+    users = [sb.add_user(email=e, real_name=rn, name=n, tz=tz) for e, rn, n, tz, *_ in org]
 
     org_csv = tmp / "org.csv"
     with open(org_csv, "w", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(["email", "manager_email", "team", "role", "timezone"])
-        for email, _, _, tz, manager, team, role in PEOPLE:
+        for email, _, _, tz, manager, team, role in org:
             writer.writerow([email, manager, team, role, tz])
     # cwd=tmp: no .env from the checkout is read; the environment says everything.
     env = {
@@ -283,7 +230,7 @@ def setup(stack: ExitStack, workers: int | None) -> tuple[Sandbox, Requests, dic
         "SLACK_BOT_TOKEN": BOT_TOKEN,
         "SLACK_SIGNING_SECRET": SECRET,
         "SLACK_API_URL": sb.api_url,
-        "DATABASE_URL": f"sqlite:///{tmp / 'checkins.db'}",
+        "DATABASE_URL": database_url,
         "PYTHONUNBUFFERED": "1",
     }
     env.pop("SLACK_APP_TOKEN", None)
@@ -298,8 +245,8 @@ def setup(stack: ExitStack, workers: int | None) -> tuple[Sandbox, Requests, dic
     bare = [sys.executable, str(ROOT / "bench" / "bare_bolt_app.py"), "--port", str(ports["bare"])]
     pids = {"bare": start_server("bare", bare, env, tmp, ports["bare"], stack).pid}
     serve = [checkins, "serve", "--port", str(ports["checkins"]), "--host", "127.0.0.1"]
-    if workers is not None:
-        serve += ["--workers", str(workers)]
+    if args.workers is not None:
+        serve += ["--workers", str(args.workers)]
     pids["checkins"] = start_server("checkins", serve, env, tmp, ports["checkins"], stack).pid
 
     # Each person opens the Home tab once, so the clicks carry the view checkins really published.
@@ -308,12 +255,12 @@ def setup(stack: ExitStack, workers: int | None) -> tuple[Sandbox, Requests, dic
         if not sb.open_home(uid).ok or not wait_for(lambda uid=uid: sb.home(uid) is not None, 10):
             raise SetupError(f"checkins did not publish {uid}'s Home tab: {sb.problems}")
     homes = {uid: sb.home(uid) for uid in users}
-    return sb, Requests(sb, users, homes), ports, pids
+    return sb, Requests(sb, users, homes, modals=not args.no_modals), ports, pids
 
 
 def follow_ups(sb: Sandbox) -> dict[str, list[int]]:
     """Web API calls the checkins app made after its acks: method -> [ok, failed]."""
-    counts = {"response_url": [0, 0], "views.publish": [0, 0]}
+    counts = {"response_url": [0, 0], "views.publish": [0, 0], "views.open": [0, 0]}
     for call in sb.calls:
         if call.method in counts:
             counts[call.method][0 if call.ok else 1] += 1
@@ -324,7 +271,7 @@ def ms(seconds: float) -> str:
     return f"{seconds * 1000:8.1f}"
 
 
-def report(results: list[Result], drain: str) -> None:
+def report(results: list[Result], drain: str, seen: Visible, rate: float | None) -> None:
     print()
     print(
         f"{'target':<10} {'requests':>8} {'errors':>6} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'req/s':>7}"
@@ -337,20 +284,38 @@ def report(results: list[Result], drain: str) -> None:
             f" {ms(lat[-1] if lat else math.nan)} {n / r.wall:7.0f}"
         )
     for r in results:
-        for kind, label in (("command", "/checkins"), ("action", "Older")):
-            lat = sorted(r.latencies[kind])
-            p50, p99 = ms(percentile(lat, 50)), ms(percentile(lat, 99))
-            print(f"  {r.target + ' ' + label:<24} p50 {p50} ms  p99 {p99} ms")
+        for kind, values in r.latencies.items():
+            lat = sorted(values)
+            if lat:
+                p50, p99 = ms(percentile(lat, 50)), ms(percentile(lat, 99))
+                print(f"  {r.target + ' ' + LABELS[kind]:<24} p50 {p50} ms  p99 {p99} ms")
         if r.errors:
             print(f"  {r.target} failures: {r.errors}")
     for r in results:
         n = len(r.all) + r.error_count
         print(
-            f"  {r.target + ' CPU':<24} {r.cpu['app'] / n * 1000:.2f} ms per request in the app's processes;"
-            f" load generator {r.cpu['load'] / n * 1000:.2f} ms; sandbox {r.cpu['bench'] / n * 1000:.2f} ms;"
+            f"  {r.target + ' CPU':<24} {r.cpu['app'] / n * 1000:.2f} ms per request in the app's processes"
+            f" (serving process {r.cpu['serving'] / n * 1000:.2f} ms); load generator"
+            f" {r.cpu['load'] / n * 1000:.2f} ms; sandbox {r.cpu['bench'] / n * 1000:.2f} ms;"
             f" everything else on the machine {r.cpu['others'] / r.wall:.0%} of a core"
         )
     print(drain)
+
+    print("\nvisible answers (checkins; from each request's due time to the call that showed its answer):")
+    for kind, values in seen.latencies.items():
+        lat = sorted(values)
+        p50, p99 = ms(percentile(lat, 50)), ms(percentile(lat, 99))
+        print(
+            f"  {LABELS[kind]:<12} {len(lat):>5} p50 {p50} ms  p99 {p99}"
+            f" ms  max {ms(lat[-1] if lat else math.nan)} ms; {seen.missing.get(kind, 0)} never answered"
+        )
+    everything = seen.all
+    visible_p99 = percentile(everything, 99)
+    print(
+        f"  {'all':<12} {len(everything):>5} p50 {ms(percentile(everything, 50))} ms"
+        f"  p99 {ms(visible_p99)} ms;"
+        f" modals refused for an expired trigger {seen.expired}, opened after 3 s {seen.modal_late}"
+    )
 
     bare, app = results
     p50 = percentile(app.all, 50) / percentile(bare.all, 50)
@@ -361,6 +326,14 @@ def report(results: list[Result], drain: str) -> None:
     ok = p99_app * 1000 < TARGET_P99_MS
     print(f"{verdict[ok]}  checkins p99 {p99_app * 1000:.1f} ms < {TARGET_P99_MS:.0f} ms")
     print(f"{verdict[p99 <= TARGET_RATIO]}  checkins p99 x{p99:.2f} of the bare app's <= x{TARGET_RATIO}")
+    answered = sum(seen.missing.values()) == 0
+    print(
+        f"{verdict[answered and visible_p99 * 1000 <= TARGET_VISIBLE_P99_MS]}  visible answer p99"
+        f" {visible_p99 * 1000:.1f} ms <= {TARGET_VISIBLE_P99_MS:.0f} ms, every request answered"
+        + ("" if rate else " (the target is for an open loop)")
+    )
+    late = seen.expired + seen.modal_late
+    print(f"{verdict[late == 0]}  modals opened after their trigger expired (or refused for it): {late} == 0")
 
 
 def main() -> int:
@@ -374,6 +347,15 @@ def main() -> int:
         "--rate", type=float, help="open loop: this many requests per second (default: closed loop)"
     )
     parser.add_argument("--workers", type=int, help="checkins serve --workers (default: serve's own)")
+    parser.add_argument(
+        "--people", type=int, default=48, help="people sending requests by turns (8 or more; default 48)"
+    )
+    parser.add_argument("--no-modals", action="store_true", help="only /checkins and Older, by halves")
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="a PostgreSQL server: the bench creates a database of its own there and drops it",
+    )
     args = parser.parse_args()
     # Ctrl-C even when started in the background (where SIGINT comes ignored); SIGTERM cleans up likewise.
     signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -381,17 +363,20 @@ def main() -> int:
 
     with ExitStack() as stack:
         try:
-            sb, requests, ports, pids = setup(stack, args.workers)
+            sb, requests, ports, pids = setup(stack, args)
         except (SetupError, OSError) as err:
             print(f"bench setup failed: {err}", file=sys.stderr)
             return 1
         pace = f"open loop at {args.rate:g} requests/s" if args.rate else "closed loop"
+        mix = ", ".join(LABELS[kind] for kind in requests.kinds)
+        database = "PostgreSQL" if args.database_url else "SQLite"
         print(
             f"{args.concurrency} concurrent keep-alive connections, {pace}; per target, {args.requests}"
-            f" signed requests after {args.warmup} warm-up; half /checkins, half block_actions {OLDER}."
+            f" signed requests after {args.warmup} warm-up; by turns {mix} ({OLDER}), from"
+            f" {len(requests.users)} people; checkins on {database}."
         )
         print(
-            "Both apps: subprocesses on bot.server.HttpServer (waitress, 16 threads, SlackRequestHandler);"
+            "Both apps: subprocesses on bot.server.HttpServer (waitress, SlackRequestHandler);"
             " the bare one has no-op listeners."
         )
         print(
@@ -402,27 +387,41 @@ def main() -> int:
         )
         # Bare first, then checkins, not interleaved: checkins keeps working after each ack (response_url
         # posts, views.publish), and that backlog would steal CPU from a bare round run after it.
-        results = []
+        results, sent = [], []
         for target in ("bare", "checkins"):
-            for total in (args.warmup, args.requests):
+            for total, measured in ((args.warmup, False), (args.requests, True)):
                 result = run_load(
-                    target, ports[target], pids[target], requests, total, args.concurrency, args.rate
+                    target,
+                    ports[target],
+                    pids[target],
+                    requests,
+                    total,
+                    args.concurrency,
+                    args.rate,
+                    measured,
                 )
+                if target == "checkins":
+                    sent += result.sent
             results.append(result)
 
-        # The follow-ups are not measured, but they must keep pace: say how long they took to drain.
-        commands = (args.warmup + 1) // 2 + (args.requests + 1) // 2  # even-numbered requests
-        actions = args.warmup + args.requests - commands + len(requests.users)  # + the first Home opens
+        # Every request's answer must come: wait for them (up to a minute), then say how long they took.
+        wanted = Counter(s.kind for s in sent)
+        wanted["action"] += len(requests.users)  # the first Home opens
         start = time.monotonic()
-        wait_for(lambda: sum(map(sum, follow_ups(sb).values())) >= commands + actions, 60)
+        expected = {"command": "response_url", "action": "views.publish", "modal": "views.open"}
+
+        def drained() -> bool:
+            counts = follow_ups(sb)
+            return all(sum(counts[expected[kind]]) >= n for kind, n in wanted.items())
+
+        wait_for(drained, 60)
         counts = follow_ups(sb)
-        drain = (
-            f"checkins follow-ups (ok/failed): response_url {counts['response_url'][0]}/"
-            f"{counts['response_url'][1]} of {commands}, views.publish {counts['views.publish'][0]}/"
-            f"{counts['views.publish'][1]} of {actions}; done {time.monotonic() - start:.1f} s after the last"
-            " measured ack"
+        drain = "checkins follow-ups (ok/failed of expected): " + ", ".join(
+            f"{expected[kind]} {counts[expected[kind]][0]}/{counts[expected[kind]][1]} of {n}"
+            for kind, n in wanted.items()
         )
-        report(results, drain)
+        drain += f"; done {time.monotonic() - start:.1f} s after the last measured ack"
+        report(results, drain, answers(sent, list(sb.calls)), args.rate)
     return 0
 
 

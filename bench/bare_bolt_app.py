@@ -1,6 +1,6 @@
-"""A bare Bolt app for bench/ack_latency.py: the same listeners as checkins (`/checkins`, the Home tab's
-page buttons, app_home_opened), each a no-op, behind the very same server (bot.server.HttpServer: waitress,
-SlackRequestHandler, 16 threads). What checkins takes beyond this is the app's own overhead.
+"""A bare Bolt app for bench/ack_latency.py: the same listeners as checkins (`/checkins`, `/goals`, the
+Home tab's page buttons, app_home_opened), each a no-op, behind the very same server (bot.server.HttpServer:
+waitress, SlackRequestHandler, 16 threads). What checkins takes beyond this is the app's own overhead.
 
 Usage: SLACK_SIGNING_SECRET=... SLACK_BOT_TOKEN=... SLACK_API_URL=... python bench/bare_bolt_app.py --port P
 """
@@ -36,6 +36,7 @@ def create_app() -> App:
         pass
 
     app.command("/checkins")(noop_command)
+    app.command("/goals")(noop_command)
     app.action(re.compile("^home_file_page"))(noop_action)  # the same matcher as handlers/home.py
     app.event("app_home_opened")(noop_event)
     return app

@@ -24,7 +24,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections import Counter
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -38,7 +37,7 @@ sys.path.insert(
 )  # the sandbox is not installed with the app; bench/ is on the path as the script's own folder
 
 import processes  # noqa: E402
-from processes import SetupError, free_port, stop_process  # noqa: E402
+from processes import SetupError, free_port, postgres_database, stop_process  # noqa: E402
 
 from sandbox import Sandbox  # noqa: E402
 
@@ -72,25 +71,6 @@ def revision() -> str:
     except OSError:
         return "an unknown commit"
     return head.stdout.decode().strip() + (" (with uncommitted changes)" if dirty.stdout.strip() else "")
-
-
-def postgres_database(server_url: str, stack: ExitStack) -> str:
-    """A database of the bench's own on that server, dropped at the end (even after Ctrl-C)."""
-    url = sa.engine.make_url(server_url).set(drivername="postgresql+psycopg")
-    name = f"checkins_bench_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
-    try:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    except sa.exc.SQLAlchemyError as err:
-        raise SetupError(f"cannot create a database at {server_url}: {err}") from err
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-    stack.callback(drop)
-    return url.set(database=name).render_as_string(hide_password=False)
 
 
 def build_org(sb: Sandbox, employees: int, per_manager: int) -> tuple[Org, list[list[str]]]:
@@ -173,8 +153,8 @@ def probe_loop(sb: Sandbox, uids: list[str], into: list[float], probe: Probe, st
         stop.wait(0.5)
 
 
-def run_send(env: dict[str, str], tmp: Path, stack: ExitStack) -> tuple[int, float, float, str]:
-    """(exit status, wall seconds, peak RSS MiB, output) of `checkins checkin send`."""
+def run_send(env: dict[str, str], tmp: Path, stack: ExitStack) -> tuple[int, float, float, float, str]:
+    """(exit status, wall seconds, peak RSS MiB, CPU seconds, output) of `checkins checkin send`."""
     log_path = tmp / "send.log"
     with open(log_path, "wb") as log:
         start = time.monotonic()
@@ -190,7 +170,8 @@ def run_send(env: dict[str, str], tmp: Path, stack: ExitStack) -> tuple[int, flo
         time.sleep(0.02)
     wall = time.monotonic() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return proc.returncode, wall, usage.ru_maxrss / 1024, log_path.read_text(errors="replace")
+    cpu = usage.ru_utime + usage.ru_stime
+    return proc.returncode, wall, usage.ru_maxrss / 1024, cpu, log_path.read_text(errors="replace")
 
 
 def count_prompts(sb: Sandbox, org: Org) -> tuple[int, int, int, int]:
@@ -308,7 +289,8 @@ def main() -> int:
                 target=probe_loop, args=(sb, uids, probe.busy, probe, stop), daemon=True
             )
             prober.start()
-        status, wall, peak_mb, output = run_send(env, tmp, stack)
+        load = os.getloadavg()[0]
+        status, wall, peak_mb, cpu, output = run_send(env, tmp, stack)
         stop.set()
         if args.probe:
             prober.join(timeout=10)
@@ -347,6 +329,10 @@ def main() -> int:
         print(f"floor             {floor:.1f} s = max(0, {expected} - {burst:g}) / {rate:g} per s")
         print(f"ratio             {ratio:.3f}")
         print(f"peak memory       {peak_mb:.0f} MiB (sender's max RSS)")
+        print(
+            f"sender CPU        {cpu:.1f} s, {cpu / max(1, expected) * 1000:.2f} ms per prompt (start-up"
+            f" included); load average at its start {load:.1f} (2 cores: above 2, everything waits for CPU)"
+        )
         if args.inject_429:
             print("  (each injected 429 costs its worker Retry-After, 1-2 s, which the floor leaves out)")
         if args.probe:

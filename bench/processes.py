@@ -5,8 +5,11 @@ import os
 import socket
 import subprocess
 import time
+import uuid
 from contextlib import ExitStack
 from pathlib import Path
+
+import sqlalchemy as sa
 
 
 class SetupError(Exception):
@@ -79,3 +82,22 @@ def machine_cpu_seconds() -> float:
     interrupt work, loopback networking included, is left out); Linux /proc."""
     user, nice, system = (int(v) for v in Path("/proc/stat").read_text().split(maxsplit=4)[1:4])
     return (user + nice + system) / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_database(server_url: str, stack: ExitStack) -> str:
+    """A database of the bench's own on that server, dropped at the end (even after Ctrl-C)."""
+    url = sa.engine.make_url(server_url).set(drivername="postgresql+psycopg")
+    name = f"checkins_bench_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    except sa.exc.SQLAlchemyError as err:
+        raise SetupError(f"cannot create a database at {server_url}: {err}") from err
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+    stack.callback(drop)
+    return url.set(database=name).render_as_string(hide_password=False)

@@ -35,14 +35,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import bare_bolt_app  # noqa: E402  (bench/ is on the path as the script's own folder)
-from ack_latency import BOT_TOKEN, PATH, PEOPLE, SECRET, Requests  # noqa: E402
+from signed_requests import BOT_TOKEN, LABELS, PATH, PEOPLE, SECRET, Requests  # noqa: E402
 from slack_bolt import App  # noqa: E402
 
 from bot.app import Runtime, build_services, create_app, create_worker_app  # noqa: E402
 from bot.server import HttpServer, wsgi_app  # noqa: E402
 from bot.settings import Settings  # noqa: E402
-from bot.work import Handoff, run  # noqa: E402
-from domain import org  # noqa: E402
+from bot.work import Handoff, JobWork, run  # noqa: E402
+from domain.org import service as org  # noqa: E402
 from sandbox import Sandbox  # noqa: E402
 
 
@@ -61,6 +61,23 @@ def call_wsgi(app: Callable, body: bytes, headers: dict[str, str]) -> str:
     status = []
     b"".join(app(environ, lambda s, h, *_: status.append(s)))
     return status[0]
+
+
+class Nobody:
+    """Consumers that never run a job: the serving app's part alone (the hand-off commits each job)."""
+
+    def wake(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def serving_only(settings: Settings) -> Runtime:
+    """The serving app as `checkins serve` builds it, its hand-off committing jobs that nobody runs."""
+    services = build_services(settings)
+    work = JobWork(services, Nobody())
+    return Runtime(settings=settings, services=services, app=create_app(settings, services, work), work=work)
 
 
 class Inline:
@@ -144,8 +161,8 @@ def breakdown() -> Breakdown:
 
 def measure(name: str, app: Callable, requests: Requests, n: int, profile: cProfile.Profile | None) -> None:
     bodies = [requests.build(i) for i in range(n)]
-    cpu = {"command": [], "action": []}
-    for kind, body, headers in bodies:
+    cpu: dict[str, list[float]] = {kind: [] for kind in requests.kinds}
+    for kind, body, headers, _ in bodies:
         start = time.thread_time()
         if profile:
             profile.enable()
@@ -155,10 +172,11 @@ def measure(name: str, app: Callable, requests: Requests, n: int, profile: cProf
         cpu[kind].append(time.thread_time() - start)
         if not status.startswith("200"):
             raise SystemExit(f"{name}: {status}")
-    for kind, label in (("command", "/checkins"), ("action", "Older")):
-        values = sorted(cpu[kind])
+    for kind, values in cpu.items():
+        label = LABELS[kind]
+        values = sorted(values)
         print(
-            f"{name:<9} {label:<10} CPU per request: mean {sum(values) / len(values) * 1000:5.2f} ms,"
+            f"{name:<9} {label:<11} CPU per request: mean {sum(values) / len(values) * 1000:5.2f} ms,"
             f" median {values[len(values) // 2] * 1000:5.2f} ms ({len(values)} requests)"
         )
 
@@ -170,6 +188,9 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=600)
     parser.add_argument("--profile", action="store_true", help="cProfile checkins' requests")
     parser.add_argument("--breakdown", action="store_true", help="CPU of the main parts, per request")
+    parser.add_argument(
+        "--ack-only", action="store_true", help="the serving app's part alone: hand-off to the job table"
+    )
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--sort", default="cumulative")
     args = parser.parse_args()
@@ -197,7 +218,7 @@ def main() -> int:
             report = org.import_csv(session, runtime.services.gateway, text.getvalue())
         if not report.ok:
             raise SystemExit(f"org import failed: {report.errors}")
-        checkins = wsgi_app(runtime)
+        checkins = wsgi_app(serving_only(settings) if args.ack_only else runtime)
         server = HttpServer(runtime, host="127.0.0.1", port=0).start()
         sb.set_app_url(f"{server.url}{PATH}")
         for uid in users:  # each person opens the Home tab once: the view their clicks carry
@@ -211,7 +232,11 @@ def main() -> int:
         bare_app = bare_bolt_app.create_app()
         bare_app._listener_runner.process_before_response = True
         bare = wsgi_app(
-            SimpleNamespace(app=bare_app, services=SimpleNamespace(engine=sa.create_engine("sqlite://")))
+            SimpleNamespace(
+                app=bare_app,
+                services=SimpleNamespace(engine=sa.create_engine("sqlite://")),
+                settings=SimpleNamespace(slack_signing_secret=SECRET),
+            )
         )
 
         measure("bare", bare, requests, min(200, args.requests), None)  # warm-up
@@ -226,7 +251,10 @@ def main() -> int:
             parts.report(args.requests)
         if profile:
             out = io.StringIO()
-            pstats.Stats(profile, stream=out).sort_stats(args.sort).print_stats(args.top)
+            stats = pstats.Stats(profile, stream=out).sort_stats(args.sort)
+            stats.print_stats(args.top)
+            if os.environ.get("PROFILE_CALLERS"):
+                stats.print_callers(os.environ["PROFILE_CALLERS"])
             print(out.getvalue())
     return 0
 

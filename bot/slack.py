@@ -4,6 +4,7 @@
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Iterator
 from typing import Any
 
@@ -23,6 +24,9 @@ log = logging.getLogger(__name__)
 
 RATE_LIMIT_RETRIES = 10
 BULK_PATIENCE = 10 * 60  # seconds; below delivery.STALE_CLAIM (30 min)
+# A process's bulk senders reserve at most this many slots in one statement (a fan-out has 16 senders).
+MOST_SLOTS_AT_ONCE = 16
+SLOT_KEPT = 1.0  # seconds a reserved slot stays good past its time
 
 
 def make_client(token: str, base_url: str) -> WebClient:
@@ -76,28 +80,70 @@ class Pacer:
 class SharedPace:
     """The workspace's pace for every process and replica, kept in the database (storage/pace.py): a bulk
     post reserves the next slot, one interval after the last, and sleeps until it; a 429 holds them all.
-    Interactive posts neither wait nor touch the database, so an answer never queues behind a fan-out."""
+    A process reserves as many slots at once as it has bulk senders at work, and hands them out in turn
+    (one statement and commit per post cost a fan-out's senders their pace on PostgreSQL). Interactive posts
+    neither wait nor touch the database, so an answer never queues behind a fan-out."""
 
     def __init__(self, engine: sa.Engine, per_minute: float):
         self.engine = engine
         self.interval = 60.0 / per_minute
+        self._turn = threading.Condition()
+        self._slots: deque[float] = deque()  # reserved here, not yet handed out (time.monotonic())
+        self._senders = 0  # bulk senders in take(): waiting for a slot, or for their slot's time
+        self._reserving = False
 
     def take(self, *, wait: bool) -> None:
         if not wait:
             return
-        while True:
-            with self.engine.begin() as conn:
-                delay = pace.take_slot(conn, interval=self.interval)
-            if not delay:  # a slot now: no hold lasts (the slot comes after any)
-                return
-            time.sleep(delay)
-            with self.engine.connect() as conn:
-                held = pace.held_for(conn)
-            if not held:
-                return
-            time.sleep(held)  # a 429 came while this slot waited: take one after the hold
+        with self._turn:
+            self._senders += 1
+        try:
+            while True:
+                delay = self._slot() - time.monotonic()
+                if delay <= 0:  # its time has come: no hold lasts (a slot comes after any)
+                    return
+                time.sleep(delay)
+                with self.engine.connect() as conn:
+                    held = pace.held_for(conn)
+                if not held:
+                    return
+                self._drop_slots()  # a 429 came while this slot waited: take one after the hold
+                time.sleep(held)
+        finally:
+            with self._turn:
+                self._senders -= 1
+
+    def _slot(self) -> float:
+        """The next slot reserved here; one sender reserves for all (the others wait for it meanwhile). A
+        slot left untaken for a second is dropped: its post would come in a burst with later ones."""
+        with self._turn:
+            while True:
+                while self._slots and self._slots[0] < time.monotonic() - SLOT_KEPT:
+                    self._slots.popleft()
+                if self._slots:
+                    return self._slots.popleft()
+                if self._reserving:
+                    self._turn.wait()
+                    continue
+                self._reserving, count = True, min(self._senders, MOST_SLOTS_AT_ONCE)
+                self._turn.release()
+                try:
+                    with self.engine.begin() as conn:
+                        first = pace.take_slot(conn, interval=self.interval, count=count)
+                    at = time.monotonic() + first
+                finally:
+                    self._turn.acquire()
+                    self._reserving = False
+                    self._turn.notify_all()
+                self._slots.extend(at + n * self.interval for n in range(count))
+
+    def _drop_slots(self) -> None:
+        """Slots reserved before a hold would all come due at its end, at once: the senders take new ones."""
+        with self._turn:
+            self._slots.clear()
 
     def hold(self, seconds: float) -> None:
+        self._drop_slots()
         with self.engine.begin() as conn:
             pace.hold(conn, seconds=seconds)
 

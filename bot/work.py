@@ -24,6 +24,7 @@ from slack_bolt.request.payload_utils import (
     is_slash_command,
     is_view_closed,
 )
+from sqlalchemy.exc import SQLAlchemyError
 
 from domain.core import bounds
 from domain.core.services import Services
@@ -72,6 +73,11 @@ class Handoff:
     def payload(self) -> dict[str, Any]:
         return {"body": self.body, "headers": self.headers}
 
+    def payload_json(self) -> str:
+        """The payload as JSON text without what the databases refuse (NUL, lone surrogates): the worker
+        app's clean_payload() cleans the body again before any listener reads it."""
+        return bounds.clean_json(self.payload())
+
     @classmethod
     def from_payload(cls, payload: dict[str, Any]) -> "Handoff":
         return cls(body=payload["body"], headers=payload["headers"])
@@ -95,7 +101,6 @@ def hand_off(work: Work) -> Callable[..., Any]:
 
     def middleware(req: BoltRequest, body: dict[str, Any], next: Callable[[], None]) -> BoltResponse | None:
         if handed_off(body):
-            bounds.clean_all(body)  # what the database refuses (NUL, lone surrogates) never reaches the job
             work.submit(Handoff.of(req))
             return BoltResponse(status=200, body="")
         next()
@@ -194,18 +199,100 @@ class Consumers(Protocol):
     def close(self) -> None: ...
 
 
+class _Waiting:
+    """One request's job waiting for the commit that takes it."""
+
+    def __init__(self, key: str, payload: str):
+        self.key, self.payload = key, payload
+        self.done = threading.Event()
+        self.leads = False  # told to commit the next batch itself
+        self.added: bool | None = None
+        self.error: BaseException | None = None
+
+
+class GroupCommit:
+    """Commits jobs together: requests that arrive while a commit is under way are committed in the next
+    one, by the first of them, which then hands the lead to the first of those arriving meanwhile. Each ack
+    still waits for the commit of its own job; under load one commit serves many acks, where one each kept
+    them queueing for SQLite's single writer. (PostgreSQL takes concurrent transactions, and merges their
+    flushes to disk itself: there each request commits its own, see JobWork.)"""
+
+    def __init__(self, services: Services):
+        self.services = services
+        self._lock = threading.Lock()
+        self._queue: list[_Waiting] = []
+        self._committing = False
+
+    def add(self, key: str, payload: str) -> bool:
+        """Whether the job was added (False: one with this key exists); once committed."""
+        me = _Waiting(key, payload)
+        with self._lock:
+            self._queue.append(me)
+            me.leads = not self._committing
+            self._committing = True
+        if not me.leads:
+            me.done.wait()  # committed, or told to lead the next batch (which holds this job)
+        if me.leads:
+            self._commit_next()
+        if me.error is not None:
+            raise me.error
+        assert me.added is not None
+        return me.added
+
+    def _commit_next(self) -> None:
+        with self._lock:
+            batch, self._queue = self._queue, []
+        try:
+            self._commit(batch)
+        finally:
+            with self._lock:
+                if self._queue:
+                    self._queue[0].leads = True
+                    self._queue[0].done.set()
+                else:
+                    self._committing = False
+            for waiting in batch:
+                waiting.done.set()
+
+    def _commit(self, batch: list[_Waiting]) -> None:
+        try:
+            added = self._write(batch)
+        except Exception as err:  # the requests fail (a 500: Slack sends them again)
+            if len(batch) > 1 and isinstance(err, SQLAlchemyError):
+                for waiting in batch:  # each alone: one the database refuses fails only its own request
+                    self._commit([waiting])
+            else:
+                for waiting in batch:
+                    waiting.error = err
+            return
+        for waiting, was_added in zip(batch, added, strict=True):
+            waiting.added = was_added
+
+    def _write(self, batch: list[_Waiting]) -> list[bool]:
+        engine = self.services.engine
+        new = [(SLACK_REQUEST, waiting.key, waiting.payload) for waiting in batch]
+        with jobs.writing(engine), engine.begin() as conn:  # a connection: an ORM session costs CPU
+            return jobs.enqueue_many(conn, new)
+
+
 class JobWork:
-    """The hand-off: each request committed as a job before its ack, then the consumers here woken (those
-    elsewhere hear of it from the database: LISTEN/NOTIFY on PostgreSQL, polling on SQLite)."""
+    """The hand-off: each request committed as a job before its ack (on SQLite with those arriving
+    meanwhile), then the consumers here woken (those elsewhere hear of it from the database: LISTEN/NOTIFY
+    on PostgreSQL, polling on SQLite)."""
 
     def __init__(self, services: Services, consumers: Consumers):
         self.services = services
         self.consumers = consumers
+        self._commits = GroupCommit(services) if services.engine.dialect.name == "sqlite" else None
 
     def submit(self, handoff: Handoff) -> None:
         key = handoff.key  # a new one at each look for a request that is not an event
-        with jobs.writing(self.services.engine), self.services.session() as session:
-            added = jobs.enqueue(session, kind=SLACK_REQUEST, key=key, payload=handoff.payload())
+        payload = handoff.payload_json()
+        if self._commits is not None:
+            added = self._commits.add(key, payload)
+        else:
+            with self.services.engine.begin() as conn:  # a connection: an ORM session costs the ack CPU
+                added = jobs.enqueue(conn, kind=SLACK_REQUEST, key=key, payload=payload)
         if added:
             self.consumers.wake()
         else:

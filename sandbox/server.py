@@ -225,9 +225,11 @@ class ApiServer:
             return None
         return "not_allowed_token_type" if token in (self.app_token, self.bot_token) else "invalid_auth"
 
-    def _record(self, method: str, args: dict, status: int, error: str | None) -> None:
+    def _record(
+        self, method: str, args: dict, status: int, error: str | None, ref: str | None = None
+    ) -> None:
         with self.ws.lock:
-            self.ws.calls.append(Call(method=method, args=args, status=status, error=error))
+            self.ws.calls.append(Call(method=method, args=args, status=status, error=error, ref=ref))
 
     # -- checks shared by methods ---------------------------------------------------------------
     @staticmethod
@@ -601,19 +603,19 @@ class ApiServer:
         try:
             record = self.ws.use_response_url(token)
         except ApiError as exc:
-            self._record("response_url", body or {}, exc.status, exc.error)
+            self._record("response_url", body or {}, exc.status, exc.error, token)
             return _json_response({"ok": False, "error": exc.error}, exc.status)
         if not isinstance(body, dict):
-            self._record("response_url", {}, 400, "invalid_payload")
+            self._record("response_url", {}, 400, "invalid_payload", token)
             self.ws.flag("response_url: body was not a JSON object")
             return _json_response({"ok": False, "error": "invalid_payload"}, 400)
         try:
             self._respond(record, body)
         except ApiError as exc:
-            self._record("response_url", body, 400, exc.error)
+            self._record("response_url", body, 400, exc.error, token)
             self.ws.flag(f"response_url refused: {exc.error} {exc.extra.get('errors', '')}")
             return _json_response({"ok": False, "error": exc.error, **exc.extra}, 400)
-        self._record("response_url", body, 200, None)
+        self._record("response_url", body, 200, None, token)
         return _json_response({"ok": True})
 
     def _respond(self, record: dict, body: dict) -> None:

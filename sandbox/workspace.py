@@ -51,6 +51,7 @@ class Call:
     status: int
     error: str | None
     time: float = field(default_factory=time.time)
+    ref: str | None = None  # a response_url's token: which request's answer this was
 
     @property
     def ok(self) -> bool:
@@ -695,6 +696,12 @@ class Workspace:
             trigger_id = f"{int(time.time())}.{self.team_id[1:]}.{secrets.token_hex(16)}"
             self.triggers[trigger_id] = {"user": uid, "issued": time.monotonic(), "used": False}
             return trigger_id
+
+    def date_trigger(self, trigger_id: str, issued: float) -> None:
+        """When the click that made this trigger happened (time.monotonic()): a benchmark builds its
+        requests ahead of sending them, and a trigger lives 3 s from the click."""
+        with self.lock:
+            self.triggers[trigger_id]["issued"] = issued
 
     def exchange_trigger(self, trigger_id: Any) -> str:
         with self.lock:

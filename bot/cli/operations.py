@@ -7,7 +7,7 @@ import click
 import sqlalchemy as sa
 from alembic.util import CommandError as AlembicError
 
-from bot.settings import SettingsError, load_settings
+from bot.settings import SettingsError, load_database_url, load_settings
 
 log = logging.getLogger("checkins")
 
@@ -81,8 +81,7 @@ def db() -> None:
 def db_upgrade() -> None:
     from storage.db import upgrade
 
-    settings = load_settings()
-    upgrade(settings.database_url)
+    upgrade(load_database_url())
     click.echo("database is up to date")
 
 
@@ -92,7 +91,7 @@ def jobs_command(show_failures: bool) -> None:
     from storage import jobs
     from storage.db import make_engine, session_scope
 
-    engine = make_engine(load_settings().database_url)
+    engine = make_engine(load_database_url())
     with session_scope(engine) as session:
         lines = jobs.overview(session)
         failed = jobs.failures(session) if show_failures else []
@@ -122,7 +121,7 @@ def _age(seconds: float) -> str:
 def db_copy(target: str) -> None:
     from storage.db_copy import CopyError, copy_database
 
-    source = load_settings().database_url
+    source = load_database_url()
     try:
         copied = copy_database(source, target, on_table=lambda c: click.echo(f"{c.table:26} {c.rows:9} rows"))
     except CopyError as err:

@@ -62,7 +62,7 @@ def send(services: Services, due: Due, *, now: datetime, clock: Callable[[], dat
 
 
 def fan_out(
-    services: Services, dues: list[Due], *, now: datetime, workers: int = 8, progress: Progress = silent
+    services: Services, dues: list[Due], *, now: datetime, workers: int = 16, progress: Progress = silent
 ) -> delivery.FanOut:
     """Sends in parallel; the gateway paces them to Slack's limits. One failure does not stop the rest."""
     started = clock_time.monotonic()

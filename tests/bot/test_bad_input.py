@@ -595,3 +595,19 @@ def test_cleaning_reaches_every_string_however_deep_without_recursing():
         assert node[1] == {"k": "\ufffd"}
         node = node[0]
     assert node == ["ab"]
+
+
+def test_json_for_the_job_table_is_cleaned_only_when_its_text_shows_something_to_clean():
+    samples = [
+        {"text": "plain", "n": 1},
+        {"text": "an emoji \U0001f600, a pair in JSON"},
+        {"text": "a NUL \x00 here", "k\x00": ["\ud800 lone high", "lone low \udfff"]},
+        ["high then pair \ud83d\U0001f600", "pair then low \U0001f600\udc00", "\ud83d"],
+        {"typed": "\\u0000 and \\ud800 as text"},
+    ]
+    for sample in samples:
+        expected = json.dumps(bounds.clean_all(copy.deepcopy(sample)))
+        assert bounds.clean_json(sample) == expected
+        assert "\\u0000" not in expected.replace("\\\\", "")
+    untouched = {"text": "an emoji \U0001f600"}
+    assert bounds.clean_json(untouched) == json.dumps(untouched)

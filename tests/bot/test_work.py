@@ -6,10 +6,13 @@ import threading
 import time
 import urllib.parse
 
+import pytest
+import sqlalchemy as sa
 from slack_bolt import App, BoltRequest
 from slack_bolt.authorization import AuthorizeResult
 
-from bot.work import Handoff, WorkPool, already_acknowledged, hand_off, run
+from bot.work import GroupCommit, Handoff, WorkPool, already_acknowledged, hand_off, run
+from domain.core.services import Services
 from sandbox.signing import signed_headers
 
 SECRET = "s"
@@ -181,3 +184,79 @@ def test_waiting_submitters_get_their_turn_in_arrival_order():
         t.join(5)
     pool.shutdown(wait=True)
     assert order == [0, 1, 2]
+
+
+def _commits(engine) -> list[int]:
+    """How many transactions commit on `engine`, counted as they do."""
+    count = [0]
+    sa.event.listen(engine, "commit", lambda _conn: count.__setitem__(0, count[0] + 1))
+    return count
+
+
+def _hold_the_job_table(engine):
+    """Another connection holding what an insert into the job table needs, until closed."""
+    conn = engine.connect()
+    if engine.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE")  # SQLite's one writer
+    else:
+        conn.execute(sa.text("LOCK TABLE jobs IN EXCLUSIVE MODE"))
+    return conn
+
+
+def test_acks_arriving_during_a_commit_share_the_next_one_and_each_learns_if_its_job_was_new(engine):
+    commits = GroupCommit(Services(engine=engine, gateway=None))
+    keys = [f"event:Ev{n % 30}" for n in range(40)]  # 10 repeated: Slack's retries
+    results: dict[int, bool] = {}
+    arrived = threading.Semaphore(0)
+
+    def ack(n: int) -> None:
+        arrived.release()
+        results[n] = commits.add(keys[n], json.dumps({"n": n}))
+
+    held = _hold_the_job_table(engine)
+    counted = _commits(engine)
+    threads = [threading.Thread(target=ack, args=(n,)) for n in range(40)]
+    for thread in threads:
+        thread.start()
+    for _ in threads:
+        arrived.acquire()
+    time.sleep(0.3)  # all waiting: the first for the table, the others for its commit
+    held.rollback()
+    held.close()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert len(results) == 40
+    assert sorted(keys[n] for n, added in results.items() if added) == sorted(set(keys))
+    assert counted[0] <= 3  # the first request's commit, then the rest together (not 40)
+    with engine.connect() as conn:
+        stored = conn.execute(sa.text("SELECT key, payload FROM jobs")).all()
+    assert sorted(key for key, _ in stored) == sorted(set(keys))
+
+
+def test_a_job_the_database_refuses_fails_its_own_request_only(engine, backend):
+    if backend != "postgresql":
+        pytest.skip("SQLite keeps any text in a JSON column")
+    commits = GroupCommit(Services(engine=engine, gateway=None))
+    results: dict[str, object] = {}
+
+    def ack(key: str, payload: str) -> None:
+        try:
+            results[key] = commits.add(key, payload)
+        except sa.exc.SQLAlchemyError as err:
+            results[key] = err
+
+    held = _hold_the_job_table(engine)
+    threads = [threading.Thread(target=ack, args=("request:first", "{}"))]
+    threads += [threading.Thread(target=ack, args=(f"request:{n}", "{}")) for n in range(5)]
+    threads += [threading.Thread(target=ack, args=("request:bad", "not JSON"))]
+    for thread in threads:
+        thread.start()
+        time.sleep(0.05)
+    held.rollback()
+    held.close()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert isinstance(results.pop("request:bad"), sa.exc.DataError)
+    assert results == {"request:first": True, **{f"request:{n}": True for n in range(5)}}

@@ -231,3 +231,17 @@ def test_an_erasure_deletes_the_jobs_that_name_the_person(engine):
     assert counts["jobs deleted"] == 1
     [left] = _claim(engine, "a")
     assert left.key == "someone else's"
+
+
+def test_a_job_added_is_notified_to_listening_workers_and_a_repeat_is_not(engine, backend):
+    if backend != "postgresql":
+        return  # SQLite's workers look for work instead
+    import psycopg
+
+    url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(url, autocommit=True) as listener:
+        listener.execute(f"LISTEN {jobs.NOTIFY_CHANNEL}")
+        assert _enqueue(engine, "event:Ev1")
+        assert len(list(listener.notifies(timeout=5, stop_after=1))) == 1
+        assert not _enqueue(engine, "event:Ev1")
+        assert list(listener.notifies(timeout=0.5)) == []

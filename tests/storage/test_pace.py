@@ -6,6 +6,8 @@ import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+import sqlalchemy as sa
+
 from bot.slack import SharedPace
 from storage import pace
 from storage.db import make_engine
@@ -115,3 +117,33 @@ def test_an_interactive_post_never_waits_behind_a_fan_out(database_url):
         engine.dispose()
     assert queued[-1] > 18 and next_bulk > 19  # a bulk post would wait its turn
     assert took < 0.01
+
+
+def test_senders_waiting_together_reserve_their_slots_in_one_statement(database_url):
+    engine = make_engine(database_url)
+    reservations: list[str] = []
+
+    def count(_conn, _cursor, statement, *_):
+        if statement.lstrip().upper().startswith("UPDATE POST_PACE"):
+            reservations.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", count)
+    pacer = SharedPace(engine, 1200)  # one slot every 50 ms
+    times: list[float] = []
+
+    def send() -> None:
+        for _ in range(5):
+            pacer.take(wait=True)
+            times.append(time.monotonic())
+
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            for future in [pool.submit(send) for _ in range(8)]:
+                future.result()
+    finally:
+        engine.dispose()
+    times.sort()
+    assert len(times) == 40
+    assert len(reservations) < 20  # 8 senders, 40 slots: most reserved several at a time
+    # still one slot per interval: never two in the same 50 ms (a margin for threads woken late)
+    assert _busiest(times, 0.5) <= 10 + 2
