@@ -330,6 +330,16 @@ class SlackGateway:
                 return None
             raise
 
+    def app_in_channel(self, channel: str) -> bool | None:
+        """Whether the app is in the channel (it may post there); None when it cannot see the channel (none
+        has this id, or it is private and the app is not in it)."""
+        try:
+            return bool(self._form_call("conversations.info", channel=channel)["channel"].get("is_member"))
+        except SlackError as err:
+            if err.code == "channel_not_found":
+                return None
+            raise
+
     def user_info(self, user_id: str) -> SlackUser | None:
         try:
             return SlackUser.from_api(self._form_call("users.info", user=user_id)["user"])

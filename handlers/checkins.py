@@ -2,7 +2,7 @@
 and what people write to the app in their DM (the conversation around a check-in)."""
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -89,6 +89,9 @@ def checkins_command(ack: Ack, command: dict[str, Any], respond: Respond, servic
         if text == "skip":
             label = service.skip(session, slack_user_id=user_id, now=now)
             answer = f"Skipped your check-in of {label}. See you next time."
+        elif text in ("pause", "pause until"):
+            example = now.date() + timedelta(days=14)
+            answer = f"Pause until when? Give the day you are back, e.g. `/checkins pause {example}`."
         elif match := PAUSE.match(text):
             until = _date(match.group(1))
             if until is None:
@@ -113,7 +116,7 @@ def checkins_command(ack: Ack, command: dict[str, Any], respond: Respond, servic
             session.commit()
             answer = digest.welcome(services, team=team, channel=channel, previous=previous)
         elif text.startswith("summary channel"):
-            answer = summaries.choose_hr_channel(session, user_id, argument)
+            answer = summaries.choose_hr_channel(session, services.gateway, user_id, argument)
         elif words and words[0].lower() == "reviews":
             answer = review_completion.completion(session, slack_user_id=user_id, cycle=argument or None)
         elif text == "resume":
@@ -140,8 +143,10 @@ def _holiday(session, user_id: str, action: str, day_text: str, name: str) -> st
     if day is None:
         return f"I could not read {day_text!r} as a date: write it as YYYY-MM-DD."
     if action == "add":
-        holidays.add(session, slack_user_id=user_id, day=day, name=name)
-        return f"Company holiday on {day} added: no check-in prompts or reminders that day."
+        added = holidays.add(session, slack_user_id=user_id, day=day, name=name)
+        if added.verb == "renamed":
+            return f"Company holiday on {day} renamed from {added.before} to {added.after}."
+        return f"Company holiday on {day} {added.verb}: no check-in prompts or reminders that day."
     removed = holidays.remove(session, slack_user_id=user_id, day=day)
     return f"Holiday on {day} removed." if removed else f"There is no holiday on {day}."
 

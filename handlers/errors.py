@@ -10,7 +10,7 @@ from slack_bolt.error import BoltUnhandledRequestError
 
 from domain.core.refusals import Refusal
 from domain.core.slack import SlackError
-from message_templates.render import render_message
+from message_templates.render import Markup, render_message
 
 log = logging.getLogger(__name__)
 
@@ -24,8 +24,10 @@ def register(app: App) -> None:
 
 
 def refused(refusal: Refusal) -> dict[str, Any]:
-    """What a person reads for any refusal, whichever feature refused: its message, as a notice."""
-    return render_message("shared/notice.json.j2", message=str(refusal))
+    """What a person reads for any refusal, whichever feature refused: its message, as a notice. A message
+    made with markup() keeps the mentions the app wrote (user text in it is escaped already)."""
+    message = refusal.args[0] if refusal.args and isinstance(refusal.args[0], Markup) else str(refusal)
+    return render_message("shared/notice.json.j2", message=message)
 
 
 def tell_the_person(

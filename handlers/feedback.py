@@ -11,7 +11,7 @@ from domain.core.services import Services
 from domain.feedback import service
 from handlers.listeners import answer_submission, input_values, int_or_none, notice, open_modal, refusals_told
 from message_templates.ids import ActionId, CallbackId
-from message_templates.render import channel_mention, markup, render_message, render_view
+from message_templates.render import channel_mention, markup, markup_joined, render_message, render_view
 
 HELP = (
     "`/feedback` what you received and gave · `/feedback @colleague text` give feedback · "
@@ -41,7 +41,9 @@ def feedback_command(ack: Ack, command: dict[str, Any], respond: Respond, servic
             elif first == "help":
                 outcome.notice = HELP
             elif first == "channel":
-                channel = service.set_praise_channel(session, slack_user_id=user_id, channel_text=text)
+                channel = service.set_praise_channel(
+                    session, services.gateway, slack_user_id=user_id, channel_text=text
+                )
                 outcome.notice = markup(
                     "Praise marked public now also goes to ", channel_mention(channel), "."
                 )
@@ -77,7 +79,7 @@ def feedback_command(ack: Ack, command: dict[str, Any], respond: Respond, servic
         if view is not None:
             services.gateway.open_view(command["trigger_id"], view)
             return
-        respond(message or notice(" ".join(outcome.errors.values()) or outcome.notice))
+        respond(message or notice(markup_joined(list(outcome.errors.values())) or outcome.notice))
         delivery.deliver(services, outcome)
 
 

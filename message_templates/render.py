@@ -65,9 +65,14 @@ def channel_mention(channel_id: str) -> _Mention:
 
 def markup(*parts: Any) -> Markup:
     """A notice that names a person or a channel: each part is escaped (words, user text) except the
-    mentions made by user_mention and channel_mention, so Slack shows @Tom and #people-figures, never
-    the raw id, while whatever a person typed still cannot ping or forge a link."""
-    return Markup("".join(p if isinstance(p, _Mention) else escape(str(p)) for p in parts))
+    mentions made by user_mention and channel_mention, and parts that are markup already. So Slack shows
+    @Tom and #people-figures, never the raw id, while whatever a person typed cannot ping or forge a link."""
+    return Markup("".join(p if isinstance(p, (_Mention, Markup)) else escape(str(p)) for p in parts))
+
+
+def markup_joined(parts: list[Any], sep: str = " ") -> Markup:
+    """`markup` of parts with `sep` between them: several refusals told as one notice."""
+    return markup(*[part for i, p in enumerate(parts) for part in ((sep, p) if i else (p,))])
 
 
 def _escaped(value: Any) -> str:

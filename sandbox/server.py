@@ -29,7 +29,19 @@ from sandbox.workspace import Call, Workspace
 log = logging.getLogger(__name__)
 
 JSON_ARGS = ("blocks", "attachments", "view", "files", "metadata")
-BOT_SCOPES = "chat:write,commands,im:history,im:write,users:read,users:read.email,files:write,channels:read"
+BOT_SCOPES = ",".join(
+    (
+        "chat:write",
+        "commands",
+        "im:history",
+        "im:write",
+        "users:read",
+        "users:read.email",
+        "files:write",
+        "channels:read",
+        "groups:read",
+    )
+)
 APP_TOKEN_METHODS = {"apps.connections.open": "connections:write"}  # method -> the app-level token's scope
 USERS_PAGE_MAX = 1000  # users.list answers at most this many members a call, whatever `limit` asks
 _CHANNEL_ID = re.compile(r"^[CGDZ][A-Z0-9]{8,}$")
@@ -394,8 +406,15 @@ class ApiServer:
         }
 
     def conversations_info(self, args: dict) -> dict:
+        """As Slack: `is_member` says whether the app is in the channel; a private channel it is not in is
+        invisible to it (channel_not_found)."""
         channel = self.ws.resolve_channel(args.get("channel"))
-        return {"channel": self._channel_object(channel)}
+        info = self._channel_object(channel)
+        if not channel["is_im"]:
+            info["is_member"] = channel.get("app_member") is not False
+            if channel["is_private"] and not info["is_member"]:
+                raise ApiError("channel_not_found")
+        return {"channel": info}
 
     def conversations_history(self, args: dict) -> dict:
         """Top-level messages, newest first; metadata only with include_all_metadata, as Slack does."""

@@ -468,7 +468,7 @@ def scene_review(demo: Demo) -> None:
     say("== The quarter's review: Ana assesses herself, Maria assesses, they agree a plan")
     sb = demo.sb
     ana, maria = demo.person("ana@acme.test"), demo.person("maria@acme.test")
-    demo.cli("review", "start", "--cycle", _period_key(), "--user", "ana@acme.test")
+    demo.cli("review", "start", "--cycle", _period_key(), "--early", "--user", "ana@acme.test")
     demo.settle(lambda: "review_self_open" in str(sb.dm_messages(ana)))
     demo.click(ana, "review_self_open")
     _wait_modal(demo, ana, "review_self_submit")

@@ -21,6 +21,10 @@ METHOD_SCOPES = {
     "chat.delete": "chat:write",
     "conversations.open": "im:write",
     "conversations.history": "im:history",  # only the app's DMs
+    "conversations.info": (
+        "channels:read",
+        "groups:read",
+    ),  # is the app in a chosen channel (public, private)
     "users.info": "users:read",
     "users.list": "users:read",
     "users.lookupByEmail": "users:read.email",
@@ -85,7 +89,12 @@ def _methods_called_by_the_gateway() -> set[str]:
 def test_bot_scopes_are_exactly_those_the_app_uses():
     methods = _methods_called_by_the_gateway()
     assert "chat.postMessage" in methods  # the scan itself works
-    needed = {METHOD_SCOPES[m] for m in methods if m in METHOD_SCOPES}
+    needed = {
+        scope
+        for m in methods
+        if m in METHOD_SCOPES
+        for scope in (METHOD_SCOPES[m] if isinstance(METHOD_SCOPES[m], tuple) else (METHOD_SCOPES[m],))
+    }
     needed |= {
         EVENT_SCOPES[e]
         for e in manifest()["settings"]["event_subscriptions"]["bot_events"]

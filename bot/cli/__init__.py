@@ -19,13 +19,20 @@ log = logging.getLogger("checkins")
 @click.group(help="checkins: weekly check-ins, goals, feedback and performance files in Slack.")
 @click.version_option(package_name="checkins", prog_name="checkins")
 @click.option("-v", "--verbose", is_flag=True, help="Log debug details (LOG_LEVEL=DEBUG).")
+@click.option(
+    "-q",
+    "--quiet",
+    is_flag=True,
+    help="No progress on stderr while long commands run (a bar on a terminal, else a line now and then).",
+)
 @click.pass_context
-def cli(ctx: click.Context, verbose: bool) -> None:
+def cli(ctx: click.Context, verbose: bool, quiet: bool) -> None:
     # Logs go to stderr, the report to stdout. A command that ends (all but `serve`) logs only warnings
     # and errors unless LOG_LEVEL says otherwise: on success its report is all it says. LOG_FORMAT=json for
     # log shippers; a malformed setting ends in one line, status 2.
-    quiet = ctx.invoked_subcommand != "serve"
-    configure_logging(verbose=verbose, default="WARNING" if quiet else "INFO")
+    # Progress (bot/cli/progress.py) reads --quiet from this context.
+    ends = ctx.invoked_subcommand != "serve"
+    configure_logging(verbose=verbose, default="WARNING" if ends else "INFO")
 
 
 def _add_commands() -> None:

@@ -1,10 +1,9 @@
 """`checkins checkin` and `checkins holiday`: prompts now, and the days without them."""
 
-import sys
-
 import click
 
-from bot.cli.common import check_people
+from bot.cli.common import check_people, settle_and_report, wait_option
+from bot.cli.progress import shown
 from bot.settings import load_settings
 
 
@@ -17,20 +16,14 @@ def checkin_group() -> None:
     "send", help="Send the current period's prompt now, once per person (the send ledger)."
 )
 @click.option("--user", "emails", multiple=True, metavar="EMAIL", help="Only these people (repeatable).")
-@click.option(
-    "--wait",
-    "wait_seconds",
-    type=click.FloatRange(min=0),
-    default=0,
-    metavar="SECONDS",
-    help="Then wait up to this long for prompts in flight or to be retried to settle, before reporting.",
-)
+@wait_option
 def checkin_send(emails: tuple[str, ...], wait_seconds: float) -> None:
     """Exit status 1 while anyone's prompt is not settled: in flight elsewhere, or failed."""
     from bot.app import build_services
-    from bot.send_report import report_prompts, wait_until_settled
+    from bot.send_report import PROMPTS
     from domain.checkins import due as checkin_due
     from domain.checkins import flows
+    from storage.models import SendKind
     from storage.types import utcnow
 
     services = build_services(load_settings(), check_slack=True)
@@ -38,10 +31,17 @@ def checkin_send(emails: tuple[str, ...], wait_seconds: float) -> None:
     check_people(services, emails, "gets no check-ins")
     with services.session() as session:
         due = checkin_due.due_prompts(session, now=now, emails=emails or None, send_now=True)
-    report = flows.fan_out(services, due, now=now)
-    wait_until_settled(services, due, seconds=wait_seconds)
-    if not report_prompts(services, due, report):
-        sys.exit(1)
+    with shown("checkin send") as progress:
+        report = flows.fan_out(services, due, now=now, progress=progress)
+    settle_and_report(
+        services,
+        kind=SendKind.prompt,
+        emails={(d.person.id, d.period.key): d.person.email for d in due},
+        sent=report.sent,
+        errors=report.errors,
+        say=PROMPTS,
+        wait_seconds=wait_seconds,
+    )
 
 
 @click.group("holiday", help="Company holidays: no prompts or reminders on these days.")
@@ -58,19 +58,14 @@ DAY = click.DateTime(formats=["%Y-%m-%d"])
 def holiday_add(day, name: tuple[str, ...]) -> None:
     from bot.app import build_services
     from domain.checkins import holidays
-    from storage import checkins as store
 
     services = build_services(load_settings())
     with services.session() as session:
-        before = {h.day: h.name for h in store.holidays(session)}.get(day.date())
-        holidays.add_as_operator(session, day=day.date(), name=" ".join(name))
-        after = {h.day: h.name for h in store.holidays(session)}[day.date()]
-    if before is None:
-        click.echo(f"holiday on {day:%Y-%m-%d} added: {after}")
-    elif before == after:
-        click.echo(f"holiday on {day:%Y-%m-%d} already there: {after}")
+        added = holidays.add_as_operator(session, day=day.date(), name=" ".join(name))
+    if added.verb == "renamed":
+        click.echo(f"holiday on {day:%Y-%m-%d} renamed: {added.before} -> {added.after}")
     else:
-        click.echo(f"holiday on {day:%Y-%m-%d} renamed: {before} -> {after}")
+        click.echo(f"holiday on {day:%Y-%m-%d} {added.verb}: {added.after}")
 
 
 @holiday_group.command("remove", help="Remove the holiday on DAY (YYYY-MM-DD).")

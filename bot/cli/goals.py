@@ -15,7 +15,14 @@ def goals_group() -> None:
 @goals_group.command(
     "tree", help="Write the goal tree of the company (or of a team) with every goal: PNG, CSV or JSON."
 )
-@click.option("--format", "fmt", type=click.Choice(["png", "csv", "json"]), default="png", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["png", "csv", "json"]),
+    default="png",
+    show_default=True,
+    help="PNG: a picture of the tree; CSV and JSON: every goal with its parent, for a spreadsheet.",
+)
 @click.option("--team", help="Only this team's goals and what breaks them down.")
 @click.option(
     "--output",
@@ -47,4 +54,4 @@ def goals_tree(fmt: str, team: str | None, output: Path | None) -> None:
         output.write_bytes(content)
     except OSError as err:
         raise click.ClickException(f"cannot write {output}: {err.strerror}") from err
-    click.echo(f"{len(tree.nodes)} goals written to {output}", err=True)
+    click.echo(f"{len(tree.nodes)} goals written to {output}")  # the report, on stdout

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import click
 
+from bot.cli.progress import shown
 from bot.settings import load_settings
 from domain.org import service as org
 
@@ -25,8 +26,8 @@ def org_import(file: Path) -> None:
         text = file.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as err:
         raise click.ClickException(f"{file} is not UTF-8 text") from err
-    with services.session() as session:
-        report = org.import_csv(session, services.gateway, text)
+    with services.session() as session, shown("org import: people matched in Slack") as progress:
+        report = org.import_csv(session, services.gateway, text, progress=progress)
         if not report.ok:
             session.rollback()
     if not report.ok:
@@ -43,8 +44,8 @@ def org_sync() -> None:
     from bot.app import build_services
 
     services = build_services(load_settings(), check_slack=True)
-    with services.session() as session:
-        report = org.sync(session, services.gateway)
+    with services.session() as session, shown("org sync: people found in Slack") as progress:
+        report = org.sync(session, services.gateway, progress=progress)
     click.echo(
         f"synced: {report.updated} updated, {report.deactivated} deactivated, "
         f"{report.reactivated} reactivated, {report.not_in_slack} not found in Slack"

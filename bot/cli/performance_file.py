@@ -5,6 +5,7 @@ from pathlib import Path
 
 import click
 
+from bot.cli.progress import shown
 from bot.settings import load_settings
 from domain.core.slack import SlackError
 
@@ -24,7 +25,12 @@ def file_group() -> None:
 @click.argument("email", required=False)
 @click.option("--team", metavar="NAME", help="Every file of this team, in a zip (needs --output).")
 @click.option(
-    "--format", "fmt", type=click.Choice(["md", "json", "csv", "html"]), default="md", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["md", "json", "csv", "html"]),
+    default="md",
+    show_default=True,
+    help="Markdown, JSON, CSV (a row per entry) or HTML.",
 )
 @click.option(
     "--output",
@@ -41,24 +47,33 @@ def file_export(email: str | None, team: str | None, fmt: str, output: Path | No
     if team is not None and output is None:
         raise click.UsageError("a team's files are a zip: give --output FILE.zip")
     services = build_services(load_settings())
-    try:
-        with services.session() as session:
-            if team is not None:
-                made = team_export.for_operator(session, team=team, fmt=fmt, now=utcnow())
-                done = f"{made.files} files of team {made.team} ({made.entries} entries)"
-            else:
-                made = export.for_operator(session, email=email or "", fmt=fmt, now=utcnow())
-                done = f"{made.entries} entries of {made.person.email}'s file"
-    except export.ExportError as err:
-        raise click.ClickException(str(err)) from err
-    if output is None:
-        click.echo(made.content, nl=False)
-        return
-    try:
-        output.write_bytes(made.content)
-    except OSError as err:
-        raise click.ClickException(f"cannot write {output}: {err.strerror}") from err
-    click.echo(f"{done} written to {output}", err=True)
+    # progress: a team's files one by one; one person's, read and rendered, then written
+    with shown("file export: files" if team is not None else "file export: steps") as progress:
+        try:
+            with services.session() as session:
+                if team is not None:
+                    made = team_export.for_operator(
+                        session, team=team, fmt=fmt, now=utcnow(), progress=progress
+                    )
+                    done = f"{made.files} files of team {made.team} ({made.entries} entries)"
+                else:
+                    progress(0, 2)
+                    made = export.for_operator(session, email=email or "", fmt=fmt, now=utcnow())
+                    progress(1, 2)
+                    done = f"{made.entries} entries of {made.person.email}'s file"
+        except export.ExportError as err:
+            raise click.ClickException(str(err)) from err
+        if output is None:
+            click.echo(made.content, nl=False)
+        else:
+            try:
+                output.write_bytes(made.content)
+            except OSError as err:
+                raise click.ClickException(f"cannot write {output}: {err.strerror}") from err
+        if team is None:
+            progress(2, 2)
+    if output is not None:
+        click.echo(f"{done} written to {output}")  # the report, on stdout: the file holds the export
 
 
 @file_group.command(
@@ -84,21 +99,33 @@ def file_delete(email: str, yes: bool) -> None:
             "sends, and their name on what they wrote for others? This cannot be undone",
             abort=True,
         )
-    try:
-        with services.session() as session:
-            erased = privacy.erase(session, email=email)
-    except (privacy.PrivacyError, UnclassifiedReference) as err:
-        raise click.ClickException(str(err)) from err
+    with shown("file delete: steps") as progress:  # erased in one transaction, then HR admins told
+        progress(0, 2)
+        try:
+            with services.session() as session:
+                erased = privacy.erase(session, email=email)
+        except (privacy.PrivacyError, UnclassifiedReference) as err:
+            raise click.ClickException(str(err)) from err
+        progress(1, 2)
+        told = _tell_admins(services, erased.orphaned)
+        progress(2, 2)
     log.info("erased a person (%d rows deleted or cleared)", sum(erased.counts.values()))
     for what, count in sorted(erased.counts.items()):
         if count:
             click.echo(f"  {what}: {count}")
-    if erased.orphaned:
-        from domain.performance_file.flows import tell_admins
-
-        try:
-            told = tell_admins(services, orphaned=erased.orphaned)
-            click.echo(f"  HR admins told that the chooser of {', '.join(erased.orphaned)} left: {told}")
-        except SlackError as err:
-            click.echo(f"  HR admins could not be told that a channel's chooser left: {err.code}", err=True)
+    if told is not None:
+        click.echo(f"  HR admins told that the chooser of {', '.join(erased.orphaned)} left: {told}")
     click.echo(f"{who} deleted. Remove them from the org CSV too, or the next import adds them back.")
+
+
+def _tell_admins(services, orphaned: tuple[str, ...]) -> int | None:
+    """HR admins told that a channel's chooser left; None when there was none to tell of, or Slack refused."""
+    if not orphaned:
+        return None
+    from domain.performance_file.flows import tell_admins
+
+    try:
+        return tell_admins(services, orphaned=orphaned)
+    except SlackError as err:
+        click.echo(f"  HR admins could not be told that a channel's chooser left: {err.code}", err=True)
+        return None

@@ -2,7 +2,8 @@
 
 import click
 
-from bot.cli.common import check_people, report_fan_out
+from bot.cli.common import check_people, settle_and_report, wait_option
+from bot.cli.progress import shown
 from bot.settings import load_settings
 
 
@@ -13,30 +14,53 @@ def review_group() -> None:
 
 @review_group.command(
     "start",
-    help="Invite people to review a quarter now, once per person and quarter (the send ledger). By default "
-    "the quarter just ended, where each person is.",
+    help="Invite people to review a quarter now, once per person and quarter (the send ledger): by default "
+    "the quarter that ended last where each person is. Only people in the org before it ended are invited.",
 )
-@click.option("--cycle", metavar="YYYY-QN", help="The quarter to review, e.g. 2026-Q4.")
+@click.option("--cycle", metavar="YYYY-QN", help="The quarter to review, once it has ended, e.g. 2026-Q3.")
 @click.option("--user", "emails", multiple=True, metavar="EMAIL", help="Only these people (repeatable).")
-def review_start(cycle: str | None, emails: tuple[str, ...]) -> None:
+@click.option(
+    "--early",
+    is_flag=True,
+    help="With --cycle: start the reviews of the current quarter before it ends (in its last weeks).",
+)
+@wait_option
+def review_start(cycle: str | None, emails: tuple[str, ...], early: bool, wait_seconds: float) -> None:
+    """Exit status 1 while anyone's invitation is not settled: in flight elsewhere, or failed."""
     from bot.app import build_services
+    from bot.send_report import INVITATIONS
     from domain.reviews import flows
-    from domain.reviews.cycles import parse_cycle
+    from domain.reviews.cycles import ledger_key, parse_cycle
+    from domain.reviews.service import INVITATION, due_invitations
     from storage.types import utcnow
 
     now = utcnow()
+    if early and cycle is None:
+        raise click.UsageError("--early starts the reviews of the quarter named by --cycle")
     if cycle is not None:
         period = parse_cycle(cycle)
         if period is None:
-            raise click.BadParameter(f"{cycle!r} is not a quarter: write it as YYYY-QN, e.g. 2026-Q4")
+            raise click.BadParameter(f"{cycle!r} is not a quarter: write it as YYYY-QN, e.g. 2026-Q3")
         if period.starts_on > now.date():
             raise click.BadParameter(f"{period.label} has not started yet", param_hint="'--cycle'")
+        if period.ends_on >= now.date() and not early:
+            raise click.BadParameter(
+                f"{period.label} is not over yet (its last day is {period.ends_on:%Y-%m-%d}): a quarter is "
+                "reviewed once it has ended (--early starts its reviews now anyway)",
+                param_hint="'--cycle'",
+            )
     services = build_services(load_settings(), check_slack=True)
     check_people(services, emails, "has no review")
-    report = flows.start(services, now=now, cycle=cycle, emails=list(emails) or None, send_now=True)
-    report_fan_out(
-        report,
-        "review invitation(s) sent",
-        "(already invited)",
-        "after a transient error, run it again in 5 minutes",
+    with services.session() as session:
+        due = due_invitations(session, now=now, cycle=cycle, emails=list(emails) or None, send_now=True)
+    with shown("review start") as progress:
+        report = flows.invite_all(services, due, now=now, progress=progress)
+    settle_and_report(
+        services,
+        kind=INVITATION,
+        emails={(i.person.id, ledger_key(i.cycle)): i.person.email for i in due},
+        sent=report.sent,
+        errors=report.errors,
+        say=INVITATIONS,
+        wait_seconds=wait_seconds,
     )

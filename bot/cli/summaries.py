@@ -2,7 +2,8 @@
 
 import click
 
-from bot.cli.common import check_managers
+from bot.cli.common import check_managers, settle_and_report, wait_option
+from bot.cli.progress import shown
 from bot.settings import load_settings
 
 
@@ -15,14 +16,28 @@ def summary_group() -> None:
     "send", help="Send each manager the summary of their team's latest check-in period now, once per period."
 )
 @click.option("--user", "emails", multiple=True, metavar="EMAIL", help="Only these managers (repeatable).")
-def summary_send(emails: tuple[str, ...]) -> None:
+@wait_option
+def summary_send(emails: tuple[str, ...], wait_seconds: float) -> None:
+    """Exit status 1 while anyone's summary is not settled: in flight elsewhere, or failed."""
     from bot.app import build_services
+    from bot.send_report import SUMMARIES
     from domain.summaries import flows
+    from domain.summaries.service import SUMMARY
     from storage.types import utcnow
 
     services = build_services(load_settings(), check_slack=True)
     check_managers(services, emails)
-    report = flows.send_now(services, now=utcnow(), emails=emails)
-    click.echo(f"{report.sent} summary(ies) sent")
-    if report.failed:
-        raise click.ClickException(f"{report.failed} could not be sent (see the log)")
+    now = utcnow()
+    with services.session() as session:
+        todo = flows.due_now(session, now=now, emails=emails)
+    with shown("summary send") as progress:
+        report = flows.send(services, todo, now=now, progress=progress)
+    settle_and_report(
+        services,
+        kind=SUMMARY,
+        emails={(manager.id, key): manager.email for manager, _, key in todo},
+        sent=report.sent,
+        errors=(),
+        say=SUMMARIES,
+        wait_seconds=wait_seconds,
+    )

@@ -13,6 +13,7 @@ from domain.checkins.periods import period_label
 from domain.checkins.questions import answered, needs_attention
 from domain.checkins.service import checkin_for
 from domain.core import delivery
+from domain.core.progress import Progress, silent
 from domain.core.services import Services
 from domain.home.refresh import changed as home_changed
 from message_templates.render import render_message
@@ -60,7 +61,9 @@ def send(services: Services, due: Due, *, now: datetime, clock: Callable[[], dat
     return sent.new
 
 
-def fan_out(services: Services, dues: list[Due], *, now: datetime, workers: int = 16) -> delivery.FanOut:
+def fan_out(
+    services: Services, dues: list[Due], *, now: datetime, workers: int = 16, progress: Progress = silent
+) -> delivery.FanOut:
     """Sends in parallel; the gateway paces them to Slack's limits. One failure does not stop the rest."""
     started = clock_time.monotonic()
 
@@ -72,6 +75,7 @@ def fan_out(services: Services, dues: list[Due], *, now: datetime, workers: int 
         lambda due: send(services, due, now=now, clock=clock),
         whom=lambda due: f"person {due.person.id} ({due.kind})",
         workers=workers,
+        progress=progress,
     )
 
 

@@ -8,6 +8,8 @@ from domain.core import bounds
 from domain.core.access import is_admin
 from domain.core.directory import person_for
 from domain.core.refusals import NotAllowed, Refusal
+from domain.core.slack import Slack, SlackError
+from message_templates.render import channel_mention, markup
 from storage import app_settings
 
 CHANNEL = re.compile(rf"<#([CG]{bounds.ID_TAIL})(?:\|[^>]*)?>")
@@ -25,14 +27,39 @@ class ChannelError(Refusal):
     """Refused by this feature; the message is what the person reads."""
 
 
-def choose(session: Session, *, slack_user_id: str, channel_text: str, key: str, what: str) -> str:
-    """Keeps the channel under `key`, and who chose it under `key`_by; returns its id."""
+def choose(
+    session: Session, gateway: Slack, *, slack_user_id: str, channel_text: str, key: str, what: str
+) -> str:
+    """Keeps the channel under `key`, and who chose it under `key`_by; returns its id. A channel the app
+    cannot post to (none such, or the app not in it) is refused now, not at its first post."""
     admin = person_for(session, slack_user_id)
     if not is_admin(admin):
         raise NotAllowed(f"Only HR admins can choose the {what} channel.")
     match = CHANNEL.search(channel_text)
     if match is None:
         raise ChannelError("Name the channel as #channel (the app must be invited to it).")
+    try:
+        member = gateway.app_in_channel(match.group(1))
+    except SlackError as err:
+        if err.code != "missing_scope":
+            raise
+        raise ChannelError(  # installed before the app asked to look at channels
+            "I may not look at channels yet: reinstall the app to grant it channels:read and groups:read, "
+            "then choose the channel again."
+        ) from err
+    if member is None:
+        raise ChannelError(
+            "I cannot see that channel: it does not exist, or it is private and I am not in it. "
+            "Invite me there (`/invite @checkins`), then choose it again."
+        )
+    if not member:
+        raise ChannelError(
+            markup(
+                "I am not in ",
+                channel_mention(match.group(1)),
+                ": invite me there (`/invite @checkins`), then choose it again.",
+            )
+        )
     app_settings.set_setting(session, key=key, value=match.group(1))
     app_settings.set_setting(session, key=f"{key}{OWNER_SUFFIX}", value=str(admin.id))
     return match.group(1)

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from sqlmodel import Session
 
+from domain.core.progress import Progress, silent
 from domain.core.services import Services
 from domain.core.slack import Posted, SlackError
 from storage import sends
@@ -189,10 +190,16 @@ class FanOut:
 
 
 def fan_out(
-    items: Iterable[T], send: Callable[[T], bool], *, whom: Callable[[T], str], workers: int = 1
+    items: Iterable[T],
+    send: Callable[[T], bool],
+    *,
+    whom: Callable[[T], str],
+    workers: int = 1,
+    progress: Progress = silent,
 ) -> FanOut:
     """`send` each item (True when this call sent it), `workers` at a time; the gateway paces the posts.
-    One failure does not stop the rest: a Slack refusal is counted, a bug logged (its claim goes stale)."""
+    One failure does not stop the rest: a Slack refusal is counted, a bug logged (its claim goes stale).
+    `progress` hears of each item done."""
     items = list(items)
     report = FanOut(due=len(items))
 
@@ -208,7 +215,8 @@ def fan_out(
         return False
 
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="fan-out") as pool:
-        for sent in pool.map(one, items):
+        for done, sent in enumerate(pool.map(one, items), start=1):
             report.sent += sent
             report.not_sent += not sent
+            progress(done, len(items), len(report.errors))
     return report

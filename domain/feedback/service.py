@@ -16,9 +16,10 @@ from domain.core.access import can_read_file, is_admin, is_manager_of
 from domain.core.delivery import Outcome, Post
 from domain.core.directory import person_for
 from domain.core.refusals import NotAllowed, Refusal
+from domain.core.slack import Slack
 from domain.home.refresh import changed as home_changed
 from domain.performance_file.entries import record
-from message_templates.render import render_message
+from message_templates.render import markup, markup_joined, render_message, user_mention
 from storage import app_settings, people
 from storage import feedback as store
 from storage.models import EntryKind, Feedback, FeedbackRequest, Person, Visibility
@@ -33,14 +34,31 @@ class FeedbackError(Refusal):
     """Refused by this feature; the message is what the person reads."""
 
 
-def _check_recipient(giver: Person, recipient: Person | None, name: str) -> str | None:
+def _check_recipient(
+    giver: Person, recipient: Person | None, slack_id: str, verb: str = "get feedback"
+) -> str | None:
+    """Why `recipient` cannot get (or be asked for) feedback from `giver`. One not in the org is named by
+    their mention; a known one by name (escaped: it also shows as a modal's inline error, plain text)."""
     if recipient is None:
-        return f"{name} is not in checkins: bots and people outside the org cannot get feedback."
+        return markup(
+            _mention(slack_id), f" is not in checkins: bots and people outside the org cannot {verb}."
+        )
     if not recipient.active:
-        return f"{recipient.name} has left: deactivated people cannot get feedback."
+        return markup(recipient.name, f" has left: deactivated people cannot {verb}.")
     if recipient.id == giver.id:
         return "Feedback on yourself belongs in your check-in."
     return None
+
+
+def _left(person: Person, what: str) -> str:
+    return markup(_mention(person.slack_user_id), f" has left: {what}.")
+
+
+def _mention(slack_id: str) -> str:
+    try:
+        return user_mention(slack_id)
+    except ValueError:  # no Slack user id (a request that is gone): no one to mention
+        return "That person"
 
 
 def _check_text(text: str) -> str | None:
@@ -66,7 +84,7 @@ def give(
     giver = person_for(session, giver_slack_id)
     recipient = people.get_by_slack_id(session, slack_user_id=recipient_slack_id)
     errors = {}
-    if problem := _check_recipient(giver, recipient, f"<@{recipient_slack_id}>"):
+    if problem := _check_recipient(giver, recipient, recipient_slack_id):
         errors["recipient"] = problem
     if problem := _check_text(text):
         errors["text"] = problem
@@ -154,6 +172,8 @@ def request(
         about = people.get_by_slack_id(session, slack_user_id=about_slack_id)
         if about is None or not (is_manager_of(requester, about) or is_admin(requester)):
             raise FeedbackError("You can ask for feedback on yourself, or on someone who reports to you.")
+        if not about.active:
+            raise FeedbackError(_left(about, "no one can be asked for feedback on deactivated people"))
         subject = about
     if not asked_slack_ids:
         raise FeedbackError("Name who to ask: `/feedback request @colleague [@another] [about @report]`.")
@@ -162,12 +182,14 @@ def request(
         person = people.get_by_slack_id(session, slack_user_id=slack_id)
         if person is not None and person.id == requester.id:
             problems.append("You cannot ask yourself.")
-        elif problem := _check_recipient(subject, person, f"<@{slack_id}>"):
-            problems.append(problem.replace("get feedback", "be asked") if person is None else problem)
+        elif problem := _check_recipient(
+            subject, person, slack_id, "be asked" if person is None else "get feedback"
+        ):
+            problems.append(problem)
         else:
             asked.append(person)
     if problems:
-        raise FeedbackError(" ".join(problems))
+        raise FeedbackError(markup_joined(problems))
     posts = []
     for person in asked:
         row = store.add_request(
@@ -245,10 +267,13 @@ def recent(session: Session, *, slack_user_id: str, limit: int = 10) -> Recent:
     )
 
 
-def set_praise_channel(session: Session, *, slack_user_id: str, channel_text: str) -> str:
-    try:
-        return channels.choose(
-            session, slack_user_id=slack_user_id, channel_text=channel_text, key=PRAISE_CHANNEL, what="praise"
-        )
-    except channels.ChannelError as err:
-        raise FeedbackError(str(err)) from err
+def set_praise_channel(session: Session, gateway: Slack, *, slack_user_id: str, channel_text: str) -> str:
+    """A channel error is a Refusal already: the person reads it as it is (its mention kept)."""
+    return channels.choose(
+        session,
+        gateway,
+        slack_user_id=slack_user_id,
+        channel_text=channel_text,
+        key=PRAISE_CHANNEL,
+        what="praise",
+    )

@@ -9,6 +9,7 @@ few the directory did not list (an account made meanwhile, or one from another w
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from domain.core.progress import Progress, silent
 from domain.core.slack import Slack, SlackUser
 
 LOOKUP_MAX = 10  # up to this many emails: one lookup each beats reading the directory
@@ -23,7 +24,8 @@ class Resolved:
     lookups: int = 0
 
 
-def resolve(gateway: Slack, emails: Iterable[str]) -> Resolved:
+def resolve(gateway: Slack, emails: Iterable[str], *, progress: Progress = silent) -> Resolved:
+    """`progress` counts the emails settled (found, or known to be missing) as the directory is read."""
     wanted = set(emails)
     found = Resolved()
     rest = wanted
@@ -32,9 +34,11 @@ def resolve(gateway: Slack, emails: Iterable[str]) -> Resolved:
         for user in gateway.iter_users(page_size=PAGE_SIZE):
             if user.email in wanted and _better(user, found.users.get(user.email)):
                 found.users[user.email] = user
+                progress(len(found.users), len(wanted))
         rest = wanted - set(found.users)
     if len(rest) > LOOKUP_MAX:  # that many unlisted are typos or outsiders: no minute of lookups for them
         found.missing = rest
+        progress(len(wanted), len(wanted))
         return found
     for email in sorted(rest):
         found.lookups += 1
@@ -43,6 +47,7 @@ def resolve(gateway: Slack, emails: Iterable[str]) -> Resolved:
             found.missing.add(email)
         else:
             found.users[email] = user
+        progress(len(found.users) + len(found.missing), len(wanted))
     return found
 
 

@@ -7,6 +7,7 @@ from sqlmodel import Session
 
 from domain.core import bounds
 from domain.core.clock import utcnow
+from domain.core.progress import Progress, silent
 from domain.core.slack import Slack, SlackUser
 from domain.org import directory, roster
 from domain.performance_file.entries import record
@@ -20,8 +21,11 @@ _NOT_FOUND = {
 }
 
 
-def import_csv(session: Session, gateway: Slack, text: str) -> roster.ImportReport:
-    """All or nothing: with any error, nothing is written and every bad row is reported."""
+def import_csv(
+    session: Session, gateway: Slack, text: str, *, progress: Progress = silent
+) -> roster.ImportReport:
+    """All or nothing: with any error, nothing is written and every bad row is reported. `progress`
+    counts the people matched to their Slack accounts (the long part)."""
     report = roster.ImportReport()
     rows = roster.parse(text, report)
     known = {p.email: p for p in people.list_all(session)}
@@ -32,7 +36,7 @@ def import_csv(session: Session, gateway: Slack, text: str) -> roster.ImportRepo
         valid = "@" in row.email and len(row.email) <= bounds.EMAIL_MAX
         if valid and not (row.email in known and known[row.email].slack_user_id):
             needed.setdefault(row.email, row)
-    found = directory.resolve(gateway, needed)
+    found = directory.resolve(gateway, needed, progress=progress)
     slack_users: dict[str, SlackUser] = {}
     for email, row in needed.items():
         user = found.users.get(email)
@@ -128,14 +132,21 @@ class SyncReport:
     not_in_slack: int = 0
 
 
-def sync(session: Session, gateway: Slack) -> SyncReport:
+def sync(session: Session, gateway: Slack, *, progress: Progress = silent) -> SyncReport:
     """Names, time zones and deactivations from Slack's directory (users.list, paginated).
 
     The whole directory is read before anything is written: no write lock is held across Slack calls.
+    `progress` counts the org's people found in the directory as it is read.
     """
-    users = list(gateway.iter_users())
-    report = SyncReport()
     by_slack_id = {p.slack_user_id: p for p in people.list_all(session)}
+    users, matched = [], 0
+    for user in gateway.iter_users():
+        users.append(user)
+        if user.id in by_slack_id:
+            matched += 1
+            progress(matched, len(by_slack_id))
+    progress(len(by_slack_id), len(by_slack_id))
+    report = SyncReport()
     for user in users:
         person = by_slack_id.get(user.id)
         if person is not None:

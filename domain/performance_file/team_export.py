@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from domain.core.access import OPERATOR, Operator, is_admin
 from domain.core.directory import person_for
+from domain.core.progress import Progress, silent
 from domain.core.refusals import NotAllowed
 from domain.performance_file.export import FORMAT_NAMES, FORMATS, ExportError, export
 from storage import people
@@ -47,7 +48,14 @@ def members(session: Session, team: str) -> tuple[str, list[Person]]:
 
 
 def team_export(
-    session: Session, *, viewer: Person | Operator, team: str, fmt: str, via: str, now: datetime
+    session: Session,
+    *,
+    viewer: Person | Operator,
+    team: str,
+    fmt: str,
+    via: str,
+    now: datetime,
+    progress: Progress = silent,
 ) -> TeamExport:
     if fmt not in FORMATS:
         raise ExportError(f"There is no {fmt!r} export: choose md, json, csv or html.")
@@ -62,6 +70,7 @@ def team_export(
             names.add(name)
             archive.writestr(name, made.content)
             entries += made.entries
+            progress(len(names), len(everyone))
     slug = re.sub(r"[^A-Za-z0-9._-]+", "_", spelled).strip("_") or "team"
     return TeamExport(
         team=spelled,
@@ -73,9 +82,14 @@ def team_export(
     )
 
 
-def for_operator(session: Session, *, team: str, fmt: str, now: datetime) -> TeamExport:
-    """`checkins file export --team NAME`: every file complete, private entries included, as for one."""
-    return team_export(session, viewer=OPERATOR, team=team.strip(), fmt=fmt, via="cli", now=now)
+def for_operator(
+    session: Session, *, team: str, fmt: str, now: datetime, progress: Progress = silent
+) -> TeamExport:
+    """`checkins file export --team NAME`: every file complete, private entries included, as for one.
+    `progress` counts the files made."""
+    return team_export(
+        session, viewer=OPERATOR, team=team.strip(), fmt=fmt, via="cli", now=now, progress=progress
+    )
 
 
 def for_slack(session: Session, *, slack_user_id: str, request: str, now: datetime) -> TeamExport:

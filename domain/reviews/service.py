@@ -134,7 +134,8 @@ def due_invitations(
 
     On the schedule: from 10:00 local on the first day after the quarter, for 30 days (so invitations
     missed while the app was down still go), not on a quiet day (pause, holiday), and only to people who
-    were in the org before the quarter ended. `send_now` (the CLI) invites whoever is asked for at once.
+    were in the org before the quarter ended. `send_now` (the CLI) invites at once whoever is asked for
+    and was in the org before the quarter ended.
     Everyone must be active and have a manager; the send ledger leaves out whoever was invited already.
     """
     wanted = {e.lower() for e in emails} if emails is not None else None
@@ -144,12 +145,14 @@ def due_invitations(
         if not gets_checkins(person) or (wanted is not None and person.email not in wanted):
             continue
         key = cycle or previous_cycle(local_day(person, now))
+        period = parse_cycle(key)
+        assert period is not None
+        ended = local_start(period.ends_on + timedelta(days=1), person.timezone)
+        if person.created_at >= ended:  # joined after the quarter: nothing of theirs to review in it
+            continue
         if not send_now:
-            period = parse_cycle(key)
-            assert period is not None
-            ended = local_start(period.ends_on + timedelta(days=1), person.timezone)
             opens = datetime.combine(ended.date(), INVITE_AT, ended.tzinfo)
-            if not opens <= now < opens + INVITE_WINDOW or person.created_at >= ended:
+            if not opens <= now < opens + INVITE_WINDOW:
                 continue
             if is_quiet(person, now, holidays):
                 continue
@@ -179,6 +182,13 @@ def open_invited(session: Session, invitation: Invitation, *, now: datetime) -> 
     if review.status != ReviewStatus.invited:
         return None
     goal_count = len(cycle_goals(session, person, cycle))
+    # started early (`review start --early`): the quarter is not over where the person is
+    ending = local_day(person, now) <= period.ends_on
     return render_message(
-        "reviews/invite.json.j2", person=person, review=review, label=period.label, goal_count=goal_count
+        "reviews/invite.json.j2",
+        person=person,
+        review=review,
+        label=period.label,
+        goal_count=goal_count,
+        ends_on=f"{period.ends_on:%A %-d %B}" if ending else "",
     )

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from domain.core import channels, delivery
+from domain.core.progress import Progress, silent
 from domain.core.services import Services
 from domain.core.slack import SlackError
 from domain.summaries.chart import chart_png
@@ -32,29 +33,39 @@ class Report:
 def send_due(services: Services, *, now: datetime) -> Report:
     with services.session() as session:
         todo = due(session, now=now)
-    report = _send(services, todo, now=now)
+    report = send(services, todo, now=now)
     report.sent += send_hr_due(services, now=now)
     return report
 
 
 def send_now(services: Services, *, now: datetime, emails: Iterable[str] = ()) -> Report:
-    """`checkins summary send`: each manager's latest check-in period so far. Once per period: its key is
-    marked, so the summary sent when the period closes still comes."""
+    """`checkins summary send`: each manager's latest check-in period so far, once per period."""
+    with services.session() as session:
+        todo = due_now(session, now=now, emails=emails)
+    return send(services, todo, now=now)
+
+
+def due_now(
+    session: Session, *, now: datetime, emails: Iterable[str] = ()
+) -> list[tuple[Person, Cycle, str]]:
+    """(manager, cycle, ledger key) of the summaries to send now. Their key is marked "now:", so the
+    summary sent when the period closes still comes."""
     wanted = {e.lower() for e in emails}
     todo = []
-    with services.session() as session:
-        for manager in store.managers(session):
-            if wanted and manager.email not in wanted:
-                continue
-            summary = build(session, manager=manager, cycle=None, now=now)
-            if summary is not None:
-                todo.append((manager, summary.cycle, f"now:{summary.cycle.key}"[:16]))
-    return _send(services, todo, now=now)
+    for manager in store.managers(session):
+        if wanted and manager.email not in wanted:
+            continue
+        summary = build(session, manager=manager, cycle=None, now=now)
+        if summary is not None:
+            todo.append((manager, summary.cycle, f"now:{summary.cycle.key}"[:16]))
+    return todo
 
 
-def _send(services: Services, todo: list[tuple[Person, Cycle, str]], *, now: datetime) -> Report:
+def send(
+    services: Services, todo: list[tuple[Person, Cycle, str]], *, now: datetime, progress: Progress = silent
+) -> Report:
     report = Report()
-    for manager, cycle, key in todo:
+    for done, (manager, cycle, key) in enumerate(todo, start=1):
         made: list[Summary] = []
 
         def compose(
@@ -74,6 +85,8 @@ def _send(services: Services, todo: list[tuple[Person, Cycle, str]], *, now: dat
         except delivery.DeliveryFailed:
             report.failed += 1
             continue
+        finally:
+            progress(done, len(todo), report.failed)
         if result is None or not result.new or not made:
             continue
         report.sent += 1

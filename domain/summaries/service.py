@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from domain.checkins import anonymous, templates
 from domain.core import channels
+from domain.core.slack import Slack
 from domain.goals import reading as goal_reading
 from domain.summaries import figures as rules
 from domain.summaries import flags as flag_rules
@@ -265,7 +266,12 @@ def hr_summary(session: Session, *, teams: list[str], cycle: Cycle, now: datetim
     return HrSummary(cycle=cycle, teams=teams_figures, company_goals=company)
 
 
-def set_hr_channel(session: Session, *, slack_user_id: str, channel_text: str) -> str:
+def set_hr_channel(session: Session, gateway: Slack, *, slack_user_id: str, channel_text: str) -> str:
     return channels.choose(
-        session, slack_user_id=slack_user_id, channel_text=channel_text, key=HR_CHANNEL, what="HR summary"
+        session,
+        gateway,
+        slack_user_id=slack_user_id,
+        channel_text=channel_text,
+        key=HR_CHANNEL,
+        what="HR summary",
     )

@@ -52,14 +52,74 @@ def test_a_holiday_added_again_says_it_was_renamed(invoke, runtime):
     assert result.exit_code == 2 and "YYYY-MM-DD" in result.output
 
 
-def test_summary_send_refuses_unknown_people_as_checkin_send_does(invoke, sandbox, runtime):
+def test_unknown_or_unfit_user_emails_are_usage_errors_with_status_2_everywhere(invoke, sandbox, runtime):
     seed_team(sandbox, runtime.services)
-    for command in (["summary", "send"], ["checkin", "send"]):
+    for command in (["summary", "send"], ["checkin", "send"], ["review", "start"]):
         result = invoke(*command, "--user", "nobody@acme.test")
-        assert result.exit_code == 1 and "nobody@acme.test is not in the org" in result.output, command
+        assert result.exit_code == 2, command
+        assert "Invalid value for '--user': nobody@acme.test is not in the org" in result.output, command
     result = invoke("summary", "send", "--user", "ana@acme.test")  # manages no one
-    assert result.exit_code == 1 and "ana@acme.test gets no summary" in result.output
+    assert result.exit_code == 2 and "ana@acme.test gets no summary" in result.output
+    result = invoke("checkin", "send", "--user", "maria@acme.test")  # no manager
+    assert result.exit_code == 2 and "maria@acme.test gets no check-ins" in result.output
     result = invoke("summary", "send", "--user", "maria@acme.test")
+    assert result.exit_code == 0, result.output
+
+
+def test_summary_send_and_review_start_report_what_another_process_has_in_flight(invoke, sandbox, runtime):
+    """Like `checkin send`: the send ledger's account, exit 1 until settled, `--wait` for it to settle."""
+    from domain.core.delivery import STALE_CLAIM
+    from domain.reviews.cycles import ledger_key, previous_cycle
+    from domain.reviews.service import INVITATION
+    from domain.summaries.flows import due_now
+    from domain.summaries.service import SUMMARY
+    from storage import people, sends
+    from storage.types import utcnow
+    from tests.support import joined, utc
+
+    services = runtime.services
+    seed_team(sandbox, services)
+    joined(services, utc(2020, 1, 1))
+    assert invoke("checkin", "send").exit_code == 0  # a check-in period under way: something to sum up
+    now = utcnow()
+    cycle = previous_cycle(now.date())
+    with services.session() as session:
+        maria = people.get_by_email(session, email="maria@acme.test")
+        ana = people.get_by_email(session, email="ana@acme.test")
+        [(_, _, summary_key)] = due_now(session, now=now, emails=["maria@acme.test"])
+        held = [
+            sends.claim(
+                session,
+                person_id=pid,
+                period_key=key,
+                kind=kind,
+                holder="other",
+                now=now,
+                stale_after=STALE_CLAIM,
+            )
+            for pid, key, kind in ((maria.id, summary_key, SUMMARY), (ana.id, ledger_key(cycle), INVITATION))
+        ]
+    result = invoke("summary", "send")
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        "0 summary(ies) sent; 0 not needed (already sent, or nothing to sum up)",
+        f"1 in flight in another process (if it died: sent again from {now + STALE_CLAIM:%H:%M} UTC,"
+        " by a rerun): maria@acme.test",
+    ]
+    result = invoke("review", "start")
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert lines[0] == "3 review invitation(s) sent; 0 not needed (already invited)"
+    assert lines[1].startswith("1 in flight in another process") and lines[1].endswith(": ana@acme.test")
+    with services.session() as session:  # the other process gets there
+        for claim in held:
+            sends.mark_sent(session, send_id=claim.id, holder="other", channel="D1", ts="1.0", now=now)
+    result = invoke("review", "start", "--wait", "5")
+    assert (result.exit_code, result.output) == (
+        0,
+        "0 review invitation(s) sent; 0 not needed (already invited)\n",
+    )
+    result = invoke("summary", "send", "--wait", "5")
     assert result.exit_code == 0, result.output
 
 
@@ -84,4 +144,7 @@ def test_every_command_and_subcommand_has_help_and_plain_argument_names():
         assert command.help, " ".join(path)
         for param in command.params:
             if param.param_type_name == "argument":
-                assert "%" not in param.make_metavar(click.Context(command)), (path, param.name)
+                metavar = param.make_metavar(click.Context(command))
+                assert "%" not in metavar and metavar.rstrip(".").replace("-", "_").isupper(), (path, metavar)
+            else:
+                assert param.help, (path, param.name)  # every option says what it does

@@ -360,6 +360,11 @@ def test_skip_pause_and_resume_from_slack(world):
     wait_for(lambda: "Pauses last a year at most." in sb.transcript(ana))
     sb.slash_command(ana, "/checkins", "pause until someday")
     wait_for(lambda: "could not read" in sb.transcript(ana))
+    sb.slash_command(ana, "/checkins", "pause")  # no day: asked for one, with an example, not the whole help
+    example = (utcnow() + timedelta(days=14)).date()
+    asked = f"Pause until when? Give the day you are back, e.g. `/checkins pause {example}`."
+    wait_for(lambda: asked in sb.transcript(ana))
+    assert "I don't know" not in sb.transcript(ana)
     until = (utcnow() + timedelta(days=10)).date()
     sb.slash_command(ana, "/checkins", f"pause until {until}")
     wait_for(lambda: "Check-ins paused until" in sb.transcript(ana))
@@ -656,6 +661,13 @@ def test_hr_admins_keep_company_holidays_from_slack(world):
     wait_for(lambda: "Only HR admins can change company holidays." in sb.transcript(ana))
     sb.slash_command(dee, "/checkins", "holiday add 2026-12-24 Christmas & <!channel>")
     wait_for(lambda: "Company holiday on 2026-12-24 added" in sb.transcript(dee))
+    sb.slash_command(dee, "/checkins", "holiday add 2026-12-24 Christmas Eve")  # the day has one: renamed
+    wait_for(lambda: "Company holiday on 2026-12-24 renamed from Christmas" in sb.transcript(dee), timeout=15)
+    assert "renamed from Christmas &amp; &lt;!channel&gt; to Christmas Eve." in str(sb.ephemerals(dee))
+    sb.slash_command(dee, "/checkins", "holiday add 2026-12-24 Christmas & <!channel>")
+    wait_for(
+        lambda: "renamed from Christmas Eve to Christmas" in sb.transcript(dee), timeout=15
+    )  # under load
     sb.slash_command(dee, "/checkins", "holiday add 24/12/2026")
     wait_for(lambda: "could not read" in sb.transcript(dee))
     with services.session() as session:

@@ -193,6 +193,15 @@ def test_praise_goes_to_the_channel_an_admin_chose(world):
     channel = sb.add_channel("kudos")
     sb.slash_command(ana, "/feedback", f"channel <#{channel}|kudos>")
     wait_for(lambda: "Only HR admins can choose the praise channel." in sb.transcript(ana))
+    # a channel the app cannot post to is refused when chosen, not at the first praise
+    outside = sb.add_channel("kudos-old", app_member=False)
+    secret = sb.add_channel("kudos-private", is_private=True, members=[dee], app_member=False)
+    sb.slash_command(dee, "/feedback", f"channel <#{outside}|kudos-old>")
+    wait_for(lambda: "invite me there (`/invite @checkins`), then choose it again" in sb.transcript(dee))
+    assert f"I am not in <#{outside}>: invite me there" in str(sb.ephemerals(dee))  # a mention, not escaped
+    for missing in (secret, "C0NOSUCH1"):
+        sb.slash_command(dee, "/feedback", f"channel <#{missing}>")
+    wait_for(lambda: sb.transcript(dee).count("I cannot see that channel: it does not exist") == 2)
     sb.slash_command(dee, "/feedback", f"channel <#{channel}|kudos>")
     wait_for(lambda: "also goes to" in sb.transcript(dee))
     sb.slash_command(ana, "/feedback", at(bo))
@@ -201,3 +210,37 @@ def test_praise_goes_to_the_channel_an_admin_chose(world):
     posted = wait_for(lambda: sb.channel_messages(channel))
     assert "Shipped &lt;!here&gt; on time &amp; calm" in str(posted[0]["blocks"])
     assert dms(sb, bo, "Praise from Ana")
+
+
+def test_refusals_keep_the_mentions_of_whom_they_name_and_escape_what_people_wrote(world):
+    sb, services, ids = world.sb, world.services, world.ids
+    maria, ana, bo, chen = (
+        ids[e] for e in ("maria@acme.test", "ana@acme.test", "bo@acme.test", "chen@acme.test")
+    )
+    stranger = sb.add_user(email="x@elsewhere.test", real_name="X", name="x", tz="UTC")
+    sb.slash_command(maria, "/feedback", f"request {at(stranger)} {at(bo)}")
+    wait_for(
+        lambda: "is not in checkins: bots and people outside the org cannot be asked" in sb.transcript(maria)
+    )
+    assert f"<@{stranger}> is not in checkins" in str(sb.ephemerals(maria))
+    with services.session() as session:
+        chen_row = people.get_by_email(session, email="chen@acme.test")
+        chen_row.name, chen_row.active = "Chen <!here> & co", False
+    sb.slash_command(ana, "/feedback", f"{at(chen)} thanks")
+    wait_for(lambda: "has left: deactivated people cannot get feedback." in sb.transcript(ana))
+    assert "Chen &lt;!here&gt; &amp; co has left" in str(sb.ephemerals(ana))
+
+
+def test_no_one_is_asked_for_feedback_on_someone_who_left(world):
+    sb, services, ids = world.sb, world.services, world.ids
+    maria, ana, bo = ids["maria@acme.test"], ids["ana@acme.test"], ids["bo@acme.test"]
+    with services.session() as session:
+        people.get_by_email(session, email="ana@acme.test").active = False
+    sb.slash_command(maria, "/feedback", f"request {at(bo)} about {at(ana)}")  # Maria managed Ana
+    wait_for(
+        lambda: "has left: no one can be asked for feedback on deactivated people." in sb.transcript(maria)
+    )
+    assert f"<@{ana}> has left" in str(sb.ephemerals(maria))
+    sb.slash_command(maria, "/feedback", f"request {at(bo)}")  # on herself: still fine
+    wait_for(lambda: dms(sb, bo, "Maria asks for your feedback"))
+    assert not dms(sb, bo, "on Ana")

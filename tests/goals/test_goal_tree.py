@@ -139,7 +139,10 @@ def test_the_whole_tree_exported_as_png_csv_and_json_with_every_node(world, sand
         out = tmp_path / f"tree.{fmt}"
         result = run_cli(["goals", "tree", "--format", fmt, "--output", str(out)], env, tmp_path)
         assert result.returncode == 0, result.stderr
-        assert "300 goals written" in result.stderr
+        assert (result.stdout, result.stderr) == (
+            f"300 goals written to {out}\n",
+            "",
+        )  # the report, on stdout
     rows = list(csv.DictReader((tmp_path / "tree.csv").open(encoding="utf-8")))
     assert len(rows) == 300 and {r["title"] for r in rows} >= {t for t in titles if "Company" not in t}
     assert sum(1 for r in rows if r["parent_id"] == "") == 20  # the company's goals, at the top

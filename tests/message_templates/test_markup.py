@@ -2,7 +2,7 @@
 
 import pytest
 
-from message_templates.render import channel_mention, markup, render_message, user_mention
+from message_templates.render import channel_mention, markup, markup_joined, render_message, user_mention
 from tests.support import seed_team, wait_for
 
 
@@ -17,6 +17,14 @@ def test_markup_keeps_only_the_apps_mentions():
     # the same words as a plain string are escaped whole, as before
     plain = render_message("shared/notice.json.j2", message="in <#C012ABC>")
     assert plain["text"] == "in &lt;#C012ABC&gt;"
+
+
+def test_notices_made_of_notices_are_escaped_once():
+    one = markup(user_mention("U012ABC"), " has left & <!here>")
+    two = markup("Tom & Jerry", " is away")
+    assert markup_joined([one, two, "a <b>"]) == (
+        "<@U012ABC> has left &amp; &lt;!here&gt; Tom &amp; Jerry is away a &lt;b&gt;"
+    )
 
 
 @pytest.mark.parametrize("bad", ["", "C012ABC>", "<!here>", "U012ABC|x"])

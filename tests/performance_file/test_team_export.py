@@ -121,7 +121,7 @@ def test_the_cli_writes_a_teams_complete_files_to_a_zip_and_records_the_operator
     result = run_cli(args, cli_env(world.sb, database_url), tmp_path)
     assert result.returncode == 0, result.stderr
     entries = sum(len(log) for log in before.values())
-    assert result.stderr.strip() == f"5 files of team Platform ({entries} entries) written to {out}"
+    assert result.stdout.strip() == f"5 files of team Platform ({entries} entries) written to {out}"
     files = unzipped(out.read_bytes())
     assert len(files) == 5
     for email in PLATFORM:

@@ -9,6 +9,7 @@ from bot.cli import cli
 from domain.goals import periods as goal_periods
 from domain.reviews import flows as review_flows
 from domain.reviews.assessment import submit_assessment, submit_self
+from domain.reviews.cycles import parse_cycle, previous_cycle
 from domain.reviews.service import INVITATION
 from schedules.jobs import run_tick
 from storage import file_entries, people, sends
@@ -17,10 +18,11 @@ from storage import reviews as review_store
 from storage.models import Goal, GoalStatus
 from storage.types import utcnow
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET
-from tests.support import utc, wait_for
+from tests.support import joined, utc, wait_for
 
 QUARTER = goal_periods.options(utcnow().date())[0]  # this quarter: the cycle the tests review
 NEXT = goal_periods.options(utcnow().date())[1]
+LAST = parse_cycle(previous_cycle(utcnow().date()))  # the quarter that ended last
 REPORTS = ["ana@acme.test", "bo@acme.test", "chen@acme.test", "dee@acme.test"]
 
 
@@ -292,36 +294,76 @@ def test_invitations_go_out_when_the_quarter_ends_where_each_person_is_and_only_
     assert review_of(services, "dee@acme.test", cycle="2026-Q4") is None
 
 
-def test_checkins_review_start_invites_now_once_and_explains_refusals(world, database_url):
-    sb, ids = world.sb, world.ids
+def review_start(sb, database_url):
+    """`checkins review start ARGS` as an operator runs it, against the sandbox and the test's database."""
     env = {
         "SLACK_BOT_TOKEN": BOT_TOKEN,
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_API_URL": sb.api_url,
         "DATABASE_URL": database_url,
     }
-    runner = CliRunner()
+    return lambda *args: CliRunner().invoke(cli, ["review", "start", *args], env=env)
 
-    def run(*args):
-        return runner.invoke(cli, ["review", "start", *args], env=env)
 
-    result = run("--cycle", QUARTER.key, "--user", "ana@acme.test")
+def test_checkins_review_start_invites_now_once_and_explains_refusals(world, database_url):
+    sb, ids = world.sb, world.ids
+    joined(world.services, utc(LAST.starts_on.year, LAST.starts_on.month, LAST.starts_on.day))
+    run = review_start(sb, database_url)
+
+    result = run("--cycle", LAST.key, "--user", "ana@acme.test")
     assert result.exit_code == 0
-    assert "1 review invitation(s) sent; 0 not needed (already invited)" in result.output
-    result = run("--cycle", QUARTER.key)  # Ana was invited already
+    assert result.output == "1 review invitation(s) sent; 0 not needed (already invited)\n"
+    result = run("--cycle", LAST.key)  # Ana was invited already
     assert result.exit_code == 0 and "3 review invitation(s) sent" in result.output
     assert len(bot_dms(sb, ids["ana@acme.test"], "Time to review")) == 1
+    assert review_of(world.services, "ana@acme.test", cycle=LAST.key).status == "invited"
     result = run("--user", "maria@acme.test")
     assert (
-        result.exit_code == 1
+        result.exit_code == 2
         and "maria@acme.test has no review: inactive, or has no manager" in result.output
     )
     result = run("--user", "nobody@acme.test")
-    assert result.exit_code == 1 and "nobody@acme.test is not in the org" in result.output
+    assert result.exit_code == 2 and "nobody@acme.test is not in the org" in result.output
     result = run("--cycle", "2026-11")
     assert result.exit_code == 2 and "'2026-11' is not a quarter" in result.output
-    result = run("--cycle", NEXT.key)
-    assert result.exit_code == 2 and "has not started yet" in result.output
+    assert "*" + LAST.label + "* is over: time to look back" in str(bot_dms(sb, ids["ana@acme.test"]))
+    # a quarter not over yet: no one is told it is
+    result = run("--cycle", QUARTER.key)
+    assert result.exit_code == 2
+    assert f"{QUARTER.label} is not over yet (its last day is {QUARTER.ends_on:%Y-%m-%d})" in result.output
+    result = run("--cycle", NEXT.key, "--early")
+    assert result.exit_code == 2 and f"{NEXT.label} has not started yet" in result.output
+    assert run("--early").exit_code == 2
+    assert review_of(world.services, "ana@acme.test") is None
+    # unless asked to start it early: then the invitation says when it ends
+    result = run("--cycle", QUARTER.key, "--early", "--user", "bo@acme.test")
+    assert result.exit_code == 0, result.output
+    assert f"*{QUARTER.label}* ends on {QUARTER.ends_on:%A %-d %B}: time to look back" in str(
+        bot_dms(sb, ids["bo@acme.test"], QUARTER.label)
+    )
+
+
+def test_review_start_by_default_reviews_the_quarter_that_ended_last_with_people_there_before_its_end(
+    world, database_url
+):
+    sb, services, ids = world.sb, world.services, world.ids
+    run = review_start(sb, database_url)
+    # everyone was imported today: no one was there in the quarter that ended last
+    result = run()
+    assert result.output == "0 review invitation(s) sent; 0 not needed (already invited)\n"
+    assert not any(bot_dms(sb, ids[e], "Time to review") for e in REPORTS)
+    # Ana and Bo were there before it ended; the others joined since
+    with services.session() as session:
+        for email in ("ana@acme.test", "bo@acme.test"):
+            people.get_by_email(session, email=email).created_at = utc(
+                LAST.ends_on.year, LAST.ends_on.month, LAST.ends_on.day
+            )
+    result = run("--wait", "5")
+    assert result.exit_code == 0, result.output
+    assert result.output == "2 review invitation(s) sent; 0 not needed (already invited)\n"
+    assert {e for e in REPORTS if bot_dms(sb, ids[e], "Time to review")} == {"ana@acme.test", "bo@acme.test"}
+    assert review_of(services, "ana@acme.test", cycle=LAST.key).status == "invited"
+    assert review_of(services, "chen@acme.test", cycle=LAST.key) is None
 
 
 # --- who may do what ---------------------------------------------------------------------------------------
