@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from slack_bolt import App
 
 from bot.consumer import Consumer, InProcess, WorkerProcesses
-from bot.middleware import clean_payload, inject_services, safe_respond
+from bot.middleware import clean_payload, inject_services, plain_command_text, safe_respond
 from bot.settings import Settings
 from bot.slack import SlackGateway, make_client
 from bot.work import (
@@ -64,6 +64,7 @@ def _app(settings: Settings, services: Services, **options: Any) -> App:
 def _register(app: App) -> App:
     """The listeners, after the middleware that readies what they read."""
     app.use(clean_payload())
+    app.use(plain_command_text())
     app.use(safe_respond())
     for feature in (checkins, goals, feedback, reviews, home, one_on_ones, org, errors):
         feature.register(app)

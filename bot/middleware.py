@@ -34,6 +34,20 @@ def clean_payload() -> Callable[..., Any]:
     return middleware
 
 
+def plain_command_text() -> Callable[..., Any]:
+    """A slash command's text as the person typed it. Slack escapes the &, < and > typed (`R&D` arrives as
+    `R&amp;D`) and leaves its own markup (`<@U…>`, `<#C…|name>`) as is; listeners read plain text, and
+    everything the app writes escapes user text again (message_templates)."""
+
+    def middleware(body: dict[str, Any], next: Callable[[], None]) -> None:
+        text = body.get("text")
+        if body.get("command") and isinstance(text, str):
+            body["text"] = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+        next()
+
+    return middleware
+
+
 class _Respond(Respond):
     """respond() that cannot fail its listener: a request without a response_url (Slack sends one with every
     command and every click in a message) or one that cannot be reached is said so in a log line."""

@@ -9,6 +9,7 @@ as Slack would: shown to the person, or refused. Only `_post` knows which transp
 import copy
 import datetime as dt
 import json
+import re
 import secrets
 import threading
 import time
@@ -35,6 +36,20 @@ VERIFICATION_TOKEN = "sandbox-verification-token"  # the legacy `token` field Sl
 RETRY_DELAYS = (0, 60, 300)  # Slack retries an unacknowledged event at once, after 1 min, after 5 min
 USER_AGENT = "Slackbot 1.0 (+https://api.slack.com/robots)"
 REQUIRED_FIELD = "Please complete this required field."
+
+# What Slack itself writes into a command's text for a mention, a channel or a special mention it formatted.
+_SLACK_MARKUP = re.compile(r"<[@#!][^<>]*>")
+
+
+def as_typed_in_slack(text: str) -> str:
+    """A command's text as Slack sends it: the &, < and > typed escaped, Slack's own markup as is."""
+    escape = lambda s: s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")  # noqa: E731
+    parts, last = [], 0
+    for match in _SLACK_MARKUP.finditer(text):
+        parts += [escape(text[last : match.start()]), match.group()]
+        last = match.end()
+    return "".join([*parts, escape(text[last:])])
+
 
 # Element type -> (key in state.values and in the action, initial_* key in the element).
 STATE_KEYS: dict[str, tuple[str, str]] = {
@@ -358,7 +373,7 @@ class Driver:
             "user_id": uid,
             "user_name": user["name"],
             "command": command,
-            "text": text,
+            "text": as_typed_in_slack(text),
             "api_app_id": ws.app_id,
             "is_enterprise_install": "false",
             "response_url": self._response_url(token),

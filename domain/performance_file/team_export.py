@@ -101,6 +101,5 @@ def for_slack(session: Session, *, slack_user_id: str, request: str, now: dateti
     fmt = words.pop().lower() if len(words) > 1 and words[-1].lower() in FORMATS else "md"
     if not words:
         raise ExportError(f"Which team? {USAGE}, Markdown by default.")
-    # Slack sends a command's &, < and > escaped; the org CSV's team names are plain ("R&D").
-    team = " ".join(words).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    team = " ".join(words)
     return team_export(session, viewer=viewer, team=team, fmt=fmt, via="export", now=now)

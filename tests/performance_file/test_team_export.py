@@ -77,7 +77,7 @@ def test_an_hr_admin_gets_a_teams_files_in_one_zip_each_file_whole_and_each_look
 
 def test_a_team_is_found_whatever_its_case_and_its_files_come_as_markdown_by_default(world):
     sb, dee = world.sb, world.ids["dee@acme.test"]
-    sb.slash_command(dee, "/checkins", "export team r&amp;d")  # as Slack sends what was typed: escaped
+    sb.slash_command(dee, "/checkins", "export team r&d")  # Slack sends it escaped, r&amp;d
     file = exported(sb, dee)
     assert file["name"].startswith("performance-files-R_D-")
     files = unzipped(file["bytes"])

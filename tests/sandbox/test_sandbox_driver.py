@@ -563,3 +563,11 @@ def test_a_message_shortcut_sends_a_message_action_for_a_message_the_person_sees
         sb.message_shortcut(eve, "add_to_agenda", ts)
     with pytest.raises(SandboxError, match="is not in"):
         sb.say(eve, private, "let me in")
+
+
+def test_a_command_s_typed_text_arrives_escaped_as_slack_sends_it_and_its_mentions_do_not():
+    from sandbox.driver import as_typed_in_slack
+
+    typed = "give <@U1|ana> kudos for R&D <3 in <#C9|general> <!here>"
+    assert as_typed_in_slack(typed) == "give <@U1|ana> kudos for R&amp;D &lt;3 in <#C9|general> <!here>"
+    assert as_typed_in_slack("a > b & c") == "a &gt; b &amp; c"
