@@ -159,6 +159,7 @@ class Driver:
     transport: str
     socket: SocketModeServer
     _urls: dict[str, str | None]
+    _app_url: Any  # (kind, retry number or None) -> the URL this request goes to (sandbox/core.py)
 
     # -- toward the app: the one place where the transport matters ------------------------------
     def _post(
@@ -211,7 +212,7 @@ class Driver:
         retry: tuple[int, str | None] | None,
         extra_headers: dict[str, str],
     ) -> Reply:
-        url = self._urls.get(kind)
+        url = self._app_url(kind, None if retry is None else retry[0])
         if not url:
             raise SandboxError("call sb.set_app_url(...) before acting toward the app")
         headers = {}
