@@ -8,6 +8,7 @@ as Slack would: shown to the person, or refused. Only `_post` knows which transp
 
 import copy
 import datetime as dt
+import http.client
 import json
 import secrets
 import threading
@@ -238,6 +239,8 @@ class Driver:
                 timed_out, error = True, "http_timeout"
             else:
                 error = "connection_failed"
+        except (OSError, http.client.HTTPException):  # the app's process died mid-request: no ack
+            error = "connection_failed"
         elapsed = time.monotonic() - start
         if not timed_out and elapsed > self.ack_timeout:
             timed_out, error = True, "http_timeout"
