@@ -47,7 +47,8 @@ def _at(value: str) -> datetime:
 
 
 # -- each kind: how it is found due, and how one is sent ----------------------------------------------------
-def _checkin(d: checkin_due.Due) -> Unit:
+def of_due(d: checkin_due.Due) -> Unit:
+    """A prompt or reminder as a unit (`checkin send` and the tick alike)."""
     data = {"opens": d.period.opens.isoformat(), "closes": d.period.closes.isoformat()}
     return Unit(d.kind.value, d.person.id, d.period.key, data)
 
@@ -107,8 +108,8 @@ SENDERS: dict[str, Sender] = {
 def due(services: Services, *, now: datetime) -> list[Unit]:
     """Everything per person the tick finds due now (1:1 series gone stale are ended on the way)."""
     with services.session() as session:
-        units = [_checkin(d) for d in checkin_due.due_prompts(session, now=now)]
-        units += [_checkin(d) for d in checkin_due.due_reminders(session, now=now)]
+        units = [of_due(d) for d in checkin_due.due_prompts(session, now=now)]
+        units += [of_due(d) for d in checkin_due.due_reminders(session, now=now)]
         units += [_summary(*row) for row in summaries.due(session, now=now)]
         units += [
             Unit(reviews.INVITATION, i.person.id, ledger_key(i.cycle), {"cycle": i.cycle})
