@@ -350,7 +350,7 @@ def main() -> int:
             print(
                 f"replicas          {args.replicas} x `checkins serve --workers {args.workers}`, one database"
             )
-            for line in fanout_replicas.report(spread):
+            for line in fanout_replicas.report(spread, expected):
                 print(line)
         else:
             print(f"checkin send      exit {status}: {summary[-1] if summary else output[-500:]}")

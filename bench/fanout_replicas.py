@@ -2,6 +2,7 @@
 `checkin send` process. The bench adds a job per prompt due (schedules/per_person.py, as the tick's job and
 a `checkin send` through jobs would), then times until Slack has every prompt."""
 
+import os
 import time
 from collections import Counter
 from contextlib import ExitStack
@@ -19,6 +20,7 @@ class Run:
     enqueue: float  # seconds adding the jobs
     by_replica: dict[str, int]  # prompts each replica's workers sent (from the ledger)
     unfinished: int  # prompt jobs not done when the run ended
+    cpu: float  # CPU seconds the replicas (serving processes and workers) used meanwhile
 
 
 def start_replicas(
@@ -69,7 +71,12 @@ def run(env: dict, replicas: dict[str, int], expected: int, count_sent, timeout:
 
     pids = {pid: name for name, serving in replicas.items() for pid in [serving, *_children(serving)]}
     services = build_services(load_settings(env, env_file=None), migrate=False)
+
+    def cpu() -> float:
+        return sum(processes.tree_cpu_seconds(pid) for pid in replicas.values())
+
     try:
+        cpu_before = cpu()
         start = time.monotonic()
         now = utcnow()
         with services.session() as session:
@@ -80,6 +87,7 @@ def run(env: dict, replicas: dict[str, int], expected: int, count_sent, timeout:
         while count_sent() < expected and time.monotonic() < deadline:
             time.sleep(0.05)
         wall = time.monotonic() - start
+        used = cpu() - cpu_before
         time.sleep(2.0)  # a late duplicate would show now
         with services.session() as session:
             claimants = session.execute(
@@ -93,9 +101,8 @@ def run(env: dict, replicas: dict[str, int], expected: int, count_sent, timeout:
             ).scalar_one()
     finally:
         services.engine.dispose()
-    return Run(
-        wall=wall, enqueue=enqueued, by_replica=dict(sorted(by_replica.items())), unfinished=unfinished
-    )
+    by_name = dict(sorted(by_replica.items()))
+    return Run(wall=wall, enqueue=enqueued, by_replica=by_name, unfinished=unfinished, cpu=used)
 
 
 def _pid(claimed_by: str) -> int:
@@ -106,8 +113,11 @@ def _pid(claimed_by: str) -> int:
         return -1
 
 
-def report(result: Run) -> list[str]:
+def report(result: Run, sent: int) -> list[str]:
+    per = result.cpu / sent * 1000 if sent else 0.0
     return [
+        f"replicas' CPU     {result.cpu:.1f} s, {per:.1f} ms a prompt"
+        f" ({os.cpu_count()} cores: at most {os.cpu_count() * 1000 / per if per else 0:.0f} a second)",
         f"jobs added        in {result.enqueue:.1f} s",
         f"sent by           {', '.join(f'{k} {v}' for k, v in result.by_replica.items())}",
         f"jobs left         {result.unfinished} prompt job(s) not done at the end",
