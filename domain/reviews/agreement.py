@@ -9,16 +9,14 @@ from sqlmodel import Session
 from domain.core.delivery import Post
 from domain.core.directory import person_for
 from domain.core.refusals import NotAllowed
-from domain.performance_file.entries import record
 from domain.reviews import forms
 from domain.reviews.cycles import label, next_cycle
 from domain.reviews.forms import RATINGS, RevisionForm
 from domain.reviews.plan import draft_goals
-from domain.reviews.service import Outcome, ReviewError, manager_of, review_of
+from domain.reviews.service import Outcome, ReviewError, advance, manager_of, record_step, review_of
 from message_templates.render import render_message
 from storage import goals as goal_store
-from storage import reviews as store
-from storage.models import EntryKind, Person, Review, ReviewStatus
+from storage.models import Person, Review, ReviewStatus
 
 log = logging.getLogger(__name__)
 
@@ -59,27 +57,24 @@ def ask_revision(
         return Outcome(
             errors={"comment": f"Keep it under {forms.MAX_TEXT} characters (this is {len(comment)})."}
         )
-    moved = store.advance(
+    advance(
         session,
-        review_id=review.id,
+        review,
         statuses=[ReviewStatus.assessed],
         version=version,
         values={"status": ReviewStatus.revising.value, "revision_comment": comment, "updated_at": now},
+        refused="This review was answered already: nothing more to do.",
     )
-    if not moved:
-        raise ReviewError("This review was answered already: nothing more to do.")
     period_label = label(review.cycle)
     manager = manager_of(session, review, person)
-    record(
+    record_step(
         session,
-        person=person,
+        review,
+        person,
         author=person,
-        kind=EntryKind.review,
+        step="revision_asked",
         text=f"Asked to revise the assessment of {period_label}\n{comment}",
         data={
-            "review_id": review.id,
-            "cycle": review.cycle,
-            "step": "revision_asked",
             "version": version,
             "comment": comment,
         },
@@ -105,15 +100,14 @@ def agree(session: Session, *, actor_slack_id: str, value: str, now: datetime) -
     """The person agrees: each plan item becomes a draft growth goal for the next quarter. Once."""
     actor = person_for(session, actor_slack_id)
     review, person, version = _to_answer(session, actor, value)
-    moved = store.advance(
+    advance(
         session,
-        review_id=review.id,
+        review,
         statuses=[ReviewStatus.assessed],
         version=version,
         values={"status": ReviewStatus.agreed.value, "agreed_at": now, "updated_at": now},
+        refused="You agreed to this review's plan already: nothing more to do.",
     )
-    if not moved:
-        raise ReviewError("You agreed to this review's plan already: nothing more to do.")
     following = next_cycle(review.cycle)
     period_label = label(review.cycle)
     drafts = [
@@ -122,17 +116,15 @@ def agree(session: Session, *, actor_slack_id: str, value: str, now: datetime) -
     ]
     review.draft_goal_ids = [g.id for g in drafts if g.id is not None]
     manager = manager_of(session, review, person)
-    record(
+    record_step(
         session,
-        person=person,
+        review,
+        person,
         author=person,
-        kind=EntryKind.review,
+        step="agreed",
         text=f"Agreed to the plan of the review of {period_label}: {len(drafts)} draft goal(s) for "
         f"{following.label}\n" + "\n".join(f"• {item}" for item in review.plan),
         data={
-            "review_id": review.id,
-            "cycle": review.cycle,
-            "step": "agreed",
             "version": version,
             "plan": review.plan,
             "draft_goal_ids": review.draft_goal_ids,

@@ -9,16 +9,14 @@ from sqlmodel import Session
 from domain.core.access import can_decide_for
 from domain.core.directory import person_for
 from domain.core.refusals import NotAllowed
-from domain.performance_file.entries import record
 from domain.reviews import forms
 from domain.reviews.cycles import label
 from domain.reviews.forms import RATINGS, AssessForm, SelfForm
 from domain.reviews.plan import read_plan
-from domain.reviews.service import Outcome, ReviewError, cycle_goals, review_of
+from domain.reviews.service import Outcome, ReviewError, advance, cycle_goals, record_step, review_of
 from message_templates.render import render_message
 from storage import people
-from storage import reviews as store
-from storage.models import EntryKind, Person, Review, ReviewStatus
+from storage.models import Person, Review, ReviewStatus
 
 log = logging.getLogger(__name__)
 
@@ -88,9 +86,9 @@ def submit_self(
     assessment = {"goals": rated, "went_well": went_well, "to_improve": to_improve}
     manager = people.get(session, person_id=person.manager_id)
     manager = manager if manager is not None and manager.active else None
-    moved = store.advance(
+    advance(
         session,
-        review_id=review.id,
+        review,
         statuses=[ReviewStatus.invited],
         version=review.version,
         values={
@@ -100,17 +98,17 @@ def submit_self(
             "self_assessed_at": now,
             "updated_at": now,
         },
+        refused="Your self-assessment was sent already: nothing more to do.",
     )
-    if not moved:
-        raise ReviewError("Your self-assessment was sent already: nothing more to do.")
     period_label = label(review.cycle)
-    record(
+    record_step(
         session,
-        person=person,
+        review,
+        person,
         author=person,
-        kind=EntryKind.review,
+        step="self_assessment",
         text=f"Self-assessment of {period_label}\nWent well: {went_well}\nTo improve: {to_improve}",
-        data={"review_id": review.id, "cycle": review.cycle, "step": "self_assessment", **assessment},
+        data=assessment,
     )
     if manager is None:
         return Outcome(
@@ -198,9 +196,9 @@ def submit_assessment(
         return Outcome(errors=errors)
     revision = review.version > 0
     assessment = {"goals": rated, "overall": overall, "by": actor.id}
-    moved = store.advance(
+    advance(
         session,
-        review_id=review.id,
+        review,
         statuses=[ReviewStatus.self_assessed, ReviewStatus.revising],
         version=review.version,
         values={
@@ -212,22 +210,19 @@ def submit_assessment(
             "assessed_at": now,
             "updated_at": now,
         },
+        refused="This review changed since this form was opened: nothing was saved. Open it again.",
     )
-    if not moved:
-        raise ReviewError("This review changed since this form was opened: nothing was saved. Open it again.")
     period_label = label(review.cycle)
-    record(
+    record_step(
         session,
-        person=person,
+        review,
+        person,
         author=actor,
-        kind=EntryKind.review,
+        step="manager_assessment",
         # The assessor is the entry's author, named when read (not copied here, where it would outlive them).
         text=f"{'Revised assessment' if revision else 'Assessment'} of {period_label}\n"
         f"Diagnosis: {diagnosis}\nPlan:\n" + "\n".join(f"• {item}" for item in plan),
         data={
-            "review_id": review.id,
-            "cycle": review.cycle,
-            "step": "manager_assessment",
             "version": review.version,
             "revision": revision,
             "goals": rated,

@@ -70,6 +70,43 @@ def manager_of(session: Session, review: Review, person: Person) -> Person | Non
     return None
 
 
+def advance(
+    session: Session,
+    review: Review,
+    *,
+    statuses: list[ReviewStatus],
+    version: int,
+    values: dict[str, Any],
+    refused: str,
+) -> None:
+    """Moves the review on from one of `statuses` at `version`; else `refused` is what the person reads
+    (someone moved it first: a double click, a stale form)."""
+    assert review.id is not None
+    if not store.advance(session, review_id=review.id, statuses=statuses, version=version, values=values):
+        raise ReviewError(refused)
+
+
+def record_step(
+    session: Session,
+    review: Review,
+    person: Person,
+    *,
+    author: Person,
+    step: str,
+    text: str,
+    data: dict[str, Any],
+) -> None:
+    """A review step in the person's file, with the review and step it belongs to."""
+    record(
+        session,
+        person=person,
+        author=author,
+        kind=EntryKind.review,
+        text=text,
+        data={"review_id": review.id, "cycle": review.cycle, "step": step, **data},
+    )
+
+
 # -- starting a cycle's reviews --------------------------------------------------------------------
 
 
