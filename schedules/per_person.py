@@ -32,6 +32,7 @@ from storage.models import Person, Send, SendKind
 from storage.types import utcnow
 
 JOB_PREFIX = "send."  # a unit's job kind: send.<its kind in the ledger>
+ENQUEUE_BATCH = 200
 
 
 @dataclass(frozen=True)
@@ -168,23 +169,27 @@ def enqueue(services: Services, units: list[Unit], *, now: datetime) -> int:
             kind: sends.rows(session, kind=kind, pairs=[(u.person_id, u.period) for u in group])
             for kind, group in by_kind.items()
         }
-    added = 0
+    jobs = []
     at = utcnow().isoformat()
-    with job_table.writing(services.engine), services.session() as session:
-        for unit in units:
-            attempt = _attempt(ledger[unit.kind].get((unit.person_id, unit.period)), now)
-            if attempt is None:
-                continue
-            payload = {
-                "kind": unit.kind,
-                "person": unit.person_id,
-                "period": unit.period,
-                "data": unit.data,
-                "now": now.isoformat(),
-                "at": at,
-            }
-            key = f"{JOB_PREFIX}{unit.kind}:{unit.person_id}:{unit.period}:{attempt}"
-            added += job_table.enqueue(session, kind=JOB_PREFIX + unit.kind, key=key, payload=payload)
+    for unit in units:
+        attempt = _attempt(ledger[unit.kind].get((unit.person_id, unit.period)), now)
+        if attempt is None:
+            continue
+        payload = {
+            "kind": unit.kind,
+            "person": unit.person_id,
+            "period": unit.period,
+            "data": unit.data,
+            "now": now.isoformat(),
+            "at": at,
+        }
+        jobs.append((f"{JOB_PREFIX}{unit.kind}:{unit.person_id}:{unit.period}:{attempt}", unit.kind, payload))
+    added = 0
+    # committed a batch at a time: the workers start on the first while the rest are added
+    for start in range(0, len(jobs), ENQUEUE_BATCH):
+        with job_table.writing(services.engine), services.session() as session:
+            for key, kind, payload in jobs[start : start + ENQUEUE_BATCH]:
+                added += job_table.enqueue(session, kind=JOB_PREFIX + kind, key=key, payload=payload)
     return added
 
 
