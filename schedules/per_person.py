@@ -169,7 +169,7 @@ def enqueue(services: Services, units: list[Unit], *, now: datetime) -> int:
             kind: sends.rows(session, kind=kind, pairs=[(u.person_id, u.period) for u in group])
             for kind, group in by_kind.items()
         }
-    jobs = []
+    new: list[tuple[str, str, dict[str, Any]]] = []  # (job kind, key, payload)
     at = utcnow().isoformat()
     for unit in units:
         attempt = _attempt(ledger[unit.kind].get((unit.person_id, unit.period)), now)
@@ -183,13 +183,13 @@ def enqueue(services: Services, units: list[Unit], *, now: datetime) -> int:
             "now": now.isoformat(),
             "at": at,
         }
-        jobs.append((f"{JOB_PREFIX}{unit.kind}:{unit.person_id}:{unit.period}:{attempt}", unit.kind, payload))
+        key = f"{JOB_PREFIX}{unit.kind}:{unit.person_id}:{unit.period}:{attempt}"
+        new.append((JOB_PREFIX + unit.kind, key, payload))
     added = 0
     # committed a batch at a time: the workers start on the first while the rest are added
-    for start in range(0, len(jobs), ENQUEUE_BATCH):
+    for start in range(0, len(new), ENQUEUE_BATCH):
         with job_table.writing(services.engine), services.session() as session:
-            for key, kind, payload in jobs[start : start + ENQUEUE_BATCH]:
-                added += job_table.enqueue(session, kind=JOB_PREFIX + kind, key=key, payload=payload)
+            added += job_table.enqueue_many(session, new[start : start + ENQUEUE_BATCH])
     return added
 
 
