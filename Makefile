@@ -40,6 +40,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/ack_latency.py
 	$(BIN)/python bench/fanout.py
 	$(BIN)/python bench/org_import.py
+	$(BIN)/python bench/db_copy.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info demo-output

@@ -23,6 +23,8 @@ from bot.work import (
     run,
 )
 from domain.core.services import Services
+from domain.home import publish as home_publish
+from domain.home import refresh as home_refresh
 from handlers import checkins, errors, feedback, goals, home, one_on_ones, org, reviews
 from schedules import jobs as scheduled
 from storage.db import make_engine, upgrade
@@ -108,6 +110,7 @@ def create_consumer(settings: Settings, services: Services) -> Consumer:
     app = create_worker_app(settings, services)
     runners = {SLACK_REQUEST: lambda payload: run(app, Handoff.from_payload(payload))}
     runners.update(scheduled.runners(services))
+    runners[home_refresh.REFRESH] = lambda payload: home_publish.refresh(services, payload)
     return Consumer(services, runners, lease=settings.job_lease)
 
 

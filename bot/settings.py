@@ -40,12 +40,30 @@ class Settings:
         return timedelta(seconds=self.job_lease_seconds)
 
 
-def load_settings(environ: Mapping[str, str] | None = None, *, env_file: str | None = ".env") -> Settings:
+def _values(environ: Mapping[str, str] | None, env_file: str | None) -> dict[str, str]:
     """The process environment wins over `.env`, as python-dotenv does by default."""
     values: dict[str, str] = {}
     if env_file and os.path.exists(env_file):
         values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
     values.update(os.environ if environ is None else environ)
+    return values
+
+
+def _checked_database_url(value: str | None) -> str:
+    database_url = value or DEFAULT_DATABASE_URL
+    if not database_url.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:", "postgres:")):
+        raise SettingsError("DATABASE_URL is malformed: use sqlite:///FILE or postgresql://USER@HOST/DB")
+    return database_url
+
+
+def load_database_url(environ: Mapping[str, str] | None = None, *, env_file: str | None = ".env") -> str:
+    """DATABASE_URL alone: what the database commands (`db upgrade`, `db copy`, `jobs`) need, so that they
+    work on a machine that holds no Slack tokens."""
+    return _checked_database_url(_values(environ, env_file).get("DATABASE_URL", "").strip() or None)
+
+
+def load_settings(environ: Mapping[str, str] | None = None, *, env_file: str | None = ".env") -> Settings:
+    values = _values(environ, env_file)
 
     def get(name: str) -> str | None:
         value = values.get(name, "").strip()
@@ -72,9 +90,7 @@ def load_settings(environ: Mapping[str, str] | None = None, *, env_file: str | N
     if not api_url.endswith("/"):
         api_url += "/"
 
-    database_url = get("DATABASE_URL") or DEFAULT_DATABASE_URL
-    if not database_url.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:", "postgres:")):
-        raise SettingsError("DATABASE_URL is malformed: use sqlite:///FILE or postgresql://USER@HOST/DB")
+    database_url = _checked_database_url(get("DATABASE_URL"))
 
     port_text = get("PORT") or "3000"
     if not port_text.isdigit() or not 0 < int(port_text) < 65536:

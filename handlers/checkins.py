@@ -11,6 +11,7 @@ from domain.checkins import conversation, digest, flows, holidays, periods, serv
 from domain.core import delivery
 from domain.core.clock import utcnow
 from domain.core.services import Services
+from domain.reviews import completion as review_completion
 from handlers import one_on_ones, performance_file, summaries
 from handlers.listeners import answer_submission, input_values, int_or_none, notice, open_modal, refusals_told
 from message_templates.ids import ActionId, CallbackId
@@ -28,7 +29,9 @@ HELP = (
     "`/checkins template new NAME|copy SLUG [NAME]|edit SLUG|archive SLUG` (HR admins) · "
     "`/checkins holidays`, `/checkins holiday add|remove YYYY-MM-DD [NAME]` (HR admins) · "
     "`/checkins summary channel #channel` where each team's figures go (HR admins) · "
-    "`/checkins export [@person] [md|json|csv|html]` your file (managers: a report's) as a file in your DM · "
+    "`/checkins reviews [2026-Q4]` each team's review completion (HR admins) · "
+    "`/checkins export [@person] [md|json|csv|html]` your file (managers: a report's) as a file in your DM; "
+    "`/checkins export team NAME [FORMAT]` a team's files in a zip (HR admins) · "
     "`/checkins 1on1 help` 1:1s: their rhythm, the agenda both sides keep, notes and action items"
 )
 
@@ -109,6 +112,8 @@ def checkins_command(ack: Ack, command: dict[str, Any], respond: Respond, servic
             answer = digest.welcome(services, team=team, channel=channel)
         elif text.startswith("summary channel"):
             answer = summaries.choose_hr_channel(session, user_id, argument)
+        elif words and words[0].lower() == "reviews":
+            answer = review_completion.completion(session, slack_user_id=user_id, cycle=argument or None)
         elif text == "resume":
             resumed = service.resume(session, slack_user_id=user_id)
             answer = "Check-ins resumed." if resumed else "Your check-ins were not paused."

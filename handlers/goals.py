@@ -72,6 +72,7 @@ def register(app: App) -> None:
     app.action(ActionId.goal_tree_png)(send_tree_png)
     for action_id in MODAL_CHOICES:
         app.action(action_id)(reshape_goal_modal)
+    app.action(ActionId.goal_progress_mode)(reshape_progress_modal)
     for callback_id in MODALS:
         app.view(callback_id)(submit_goal_modal)
 
@@ -148,22 +149,48 @@ def open_goal_modal(
 
 def reshape_goal_modal(ack: Ack, body: dict[str, Any], action: dict[str, Any], services: Services) -> None:
     """A kind or period chosen, a key result added: the same modal with that kind's fields, what was typed
-    kept. A refusal (the goal dropped since, say) replaces the form with what happened."""
+    kept."""
     ack()
     view = body["view"]
+
+    def build(session) -> dict:
+        form = modal.refresh(
+            session,
+            actor_slack_id=body["user"]["id"],
+            metadata=view.get("private_metadata", ""),
+            values=input_values(view),
+            today=utcnow().date(),
+            changed=MODAL_CHOICES[ActionId(action["action_id"])],
+        )
+        return render_view("goals/modal.json.j2", form=form)
+
+    _reshape(services, view, "Goal", build)
+
+
+def reshape_progress_modal(ack: Ack, body: dict[str, Any], services: Services) -> None:
+    """Progress entered by hand or computed from the goals aligned to it: the input shows only for the
+    first, what was typed kept."""
+    ack()
+    view = body["view"]
+
+    def build(session) -> dict:
+        goal_id = int_or_none(view.get("private_metadata")) or 0
+        form = tracking.progress_form(
+            session, actor_slack_id=body["user"]["id"], goal_id=goal_id, typed=input_values(view)
+        )
+        return render_view("goals/progress_modal.json.j2", form=form)
+
+    _reshape(services, view, "Goal progress", build)
+
+
+def _reshape(services: Services, view: dict[str, Any], title: str, build) -> None:
+    """The open modal replaced (views.update) by what `build` renders; a refusal (the goal dropped since,
+    say) replaces it with what happened."""
     try:
         with services.session() as session:
-            form = modal.refresh(
-                session,
-                actor_slack_id=body["user"]["id"],
-                metadata=view.get("private_metadata", ""),
-                values=input_values(view),
-                today=utcnow().date(),
-                changed=MODAL_CHOICES[ActionId(action["action_id"])],
-            )
-        updated = render_view("goals/modal.json.j2", form=form)
+            updated = build(session)
     except Refusal as refusal:
-        updated = render_view("shared/modal_done.json.j2", title="Goal", notice=str(refusal))
+        updated = render_view("shared/modal_done.json.j2", title=title, notice=str(refusal))
     services.gateway.update_view(view["id"], updated, hash=view.get("hash"))
 
 

@@ -6,17 +6,9 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from domain.core import bounds
-from domain.core.clock import utcnow
-from domain.core.refusals import NotInOrg
 from domain.core.services import Services
-from domain.home import todo
-from domain.home.service import home
-from domain.one_on_ones import reading as one_on_ones
-from domain.performance_file.entries import KIND_LABELS
+from domain.home.publish import request, slack_time
 from message_templates.ids import ActionId
-from message_templates.render import render_view
-
-PAGE_SIZE = 10
 
 
 def register(app: App) -> None:
@@ -27,7 +19,8 @@ def register(app: App) -> None:
 
 def home_opened(event: dict[str, Any], services: Services) -> None:
     if event.get("tab", "home") == "home":
-        publish_home(services, event["user"], subject=None, page=0, as_of=None)
+        at = slack_time(event.get("event_ts"))
+        request(services, event["user"], subject_slack_id=None, page=0, as_of=None, at=at)
 
 
 def file_page(ack: Ack, body: dict[str, Any], action: dict[str, Any], services: Services) -> None:
@@ -37,42 +30,32 @@ def file_page(ack: Ack, body: dict[str, Any], action: dict[str, Any], services: 
     if len(parts) == 1:
         parts.insert(0, "")
     subject, page, as_of = [*parts, "", ""][:3]
-    publish_home(
+    request(
         services,
         body["user"]["id"],
-        subject=subject or None,
+        subject_slack_id=subject or None,
         page=bounds.number(page) or 0,
         as_of=bounds.number(as_of),
+        at=slack_time(action.get("action_ts")),
     )
 
 
 def switch_file(ack: Ack, body: dict[str, Any], action: dict[str, Any], services: Services) -> None:
     ack()
     chosen = action.get("selected_user") or (action.get("selected_option") or {}).get("value")
-    publish_home(services, body["user"]["id"], subject=chosen, page=0, as_of=None)
+    at = slack_time(action.get("action_ts"))
+    request(services, body["user"]["id"], subject_slack_id=chosen, page=0, as_of=None, at=at)
 
 
-def publish_home(
-    services: Services, user_id: str, *, subject: str | None, page: int, as_of: int | None
-) -> None:
-    """The viewer is who acted (Slack's signed user id); the payload only names whose file they asked for."""
-    with services.session() as session:
-        try:
-            shown = home(
-                session,
-                slack_user_id=user_id,
-                subject_slack_id=subject,
-                page=page,
-                page_size=PAGE_SIZE,
-                as_of=as_of,
-            )
-        except NotInOrg as refusal:  # the Home tab is a view: no notice can go there
-            view = render_view("home/not_in_org.json.j2", message=str(refusal))
-        else:
-            now, own = utcnow(), shown.own
-            agendas = one_on_ones.agendas_of(session, shown.viewer, now=now) if own else []
-            todos = todo.todos(session, shown.viewer, now=now) if own else []
-            view = render_view(
-                "home/home.json.j2", home=shown, labels=KIND_LABELS, agendas=agendas, todos=todos
-            )
-    services.gateway.publish_home(user_id, view)
+def own_home(services: Services, body: dict[str, Any]) -> None:
+    """After a click or a submission from the Home tab: the person's own Home again, with what changed."""
+    actions = body.get("actions") or [{}]
+    user_id = body["user"]["id"]
+    request(
+        services,
+        user_id,
+        subject_slack_id=None,
+        page=0,
+        as_of=None,
+        at=slack_time(actions[0].get("action_ts")),
+    )

@@ -12,7 +12,7 @@ from domain.core.clock import utcnow
 from domain.core.directory import person_for
 from domain.core.services import Services
 from domain.one_on_ones import reading, service
-from handlers.home import publish_home
+from handlers.home import own_home
 from handlers.listeners import (
     answer_submission,
     input_values,
@@ -133,9 +133,8 @@ def _after_click(
     services: Services, body: dict[str, Any], respond: Respond, outcome: delivery.Outcome
 ) -> None:
     """A click on the Home tab publishes it again; one in a message is answered there."""
-    user_id = body["user"]["id"]
     if (body.get("container") or {}).get("type") == "view":
-        publish_home(services, user_id, subject=None, page=0, as_of=None)
+        own_home(services, body)
     else:
         tell(respond, notice(outcome.notice))
 
@@ -217,4 +216,4 @@ def submit_add(ack: Ack, body: dict[str, Any], view: dict[str, Any], services: S
 
     outcome = answer_submission(ack, services, run=run, refusal_block="text")
     if outcome is not None and source == "home":
-        publish_home(services, user_id, subject=None, page=0, as_of=None)
+        own_home(services, body)

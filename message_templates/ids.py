@@ -22,6 +22,7 @@ class ActionId(StrEnum):
     goal_period = "goal_period"
     goal_add_kr = "goal_add_kr"
     goal_parent = "goal_parent"
+    goal_progress_mode = "goal_progress_mode"  # entered by hand or rolled up: reshapes the progress modal
     goal_breakdown = "goal_breakdown"
     goal_tree_page = "goal_tree_page"  # + _prev / _next: two buttons in one block need two ids
     goal_tree_png = "goal_tree_png"

@@ -929,10 +929,71 @@ class Driver:
             event["thread_ts"] = thread_ts
         return self.send_event(event, sign=sign, timestamp=timestamp)
 
-    def open_home(
-        self, uid: str, tab: str = "home", *, sign: bool = True, timestamp: int | None = None
+    def say(self, uid: str, channel_id: str, text: str) -> str:
+        """The person posts `text` in a channel they are in (the app subscribes to no channel messages, so
+        no event goes): a message others there can see, and pick a message shortcut on. Its ts."""
+        ws = self.ws
+        with ws.lock:
+            channel = ws.channels[channel_id]
+            if not ws.is_member(channel, uid):
+                raise SandboxError(f"{uid} is not in {channel_id}")
+        message = ws.post_message(channel, text=text, blocks=None, user=uid)
+        ws.did(uid, text, channel=channel_id, ts=message["ts"])
+        return message["ts"]
+
+    def message_shortcut(
+        self,
+        uid: str,
+        callback_id: str,
+        ts: str,
+        *,
+        sign: bool = True,
+        timestamp: int | None = None,
     ) -> Reply:
-        """The person opens the app's Home (or Messages) tab: app_home_opened."""
+        """The person picks the app's message shortcut `callback_id` on a message they can see (its `ts`):
+        Slack's message_action, with the message as they see it and a trigger_id and response_url."""
+        ws = self.ws
+        ws.person(uid)
+        seen = [(m, c) for kind, m, c in ws.visible_messages(uid) if m["ts"] == ts and c is not None]
+        if not seen or seen[0][0].get("is_ephemeral"):
+            raise SandboxError(f"{uid} sees no message {ts} to use a shortcut on")
+        message, channel = seen[0]
+        token = ws.issue_response_url(uid, channel["id"], {"kind": "command"})
+        payload = {
+            "type": "message_action",
+            "callback_id": callback_id,
+            "trigger_id": ws.issue_trigger(uid),
+            "action_ts": f"{time.time():.6f}",
+            "message_ts": ts,
+            "user": self._user_ref(uid),
+            "team": self._team(),
+            "channel": {"id": channel["id"], "name": ws.channel_name(channel)},
+            "message": {k: copy.deepcopy(v) for k, v in message.items() if k != "channel"},
+            "response_url": self._response_url(token),
+            "token": VERIFICATION_TOKEN,
+            "enterprise": None,
+            "is_enterprise_install": False,
+        }
+        if self._genuine(sign, timestamp):
+            ws.did(uid, f"used the shortcut {callback_id} on a message")
+        reply = self._post_interaction(payload, sign=sign, timestamp=timestamp)
+        if not reply.ok and self._genuine(sign, timestamp):
+            self._fail(
+                uid, reply, f"the app did not acknowledge the shortcut {callback_id!r} ({reply.error})"
+            )
+        return reply
+
+    def open_home(
+        self,
+        uid: str,
+        tab: str = "home",
+        *,
+        sign: bool = True,
+        timestamp: int | None = None,
+        event_ts: float | None = None,
+    ) -> Reply:
+        """The person opens the app's Home (or Messages) tab: app_home_opened. `event_ts` (when it happened)
+        delivers it late, as Slack does with an event whose first delivery was slow or retried."""
         ws = self.ws
         ws.person(uid)
         event: dict[str, Any] = {
@@ -940,7 +1001,7 @@ class Driver:
             "user": uid,
             "channel": ws.dm_channel(uid),
             "tab": tab,
-            "event_ts": f"{time.time():.6f}",
+            "event_ts": f"{time.time() if event_ts is None else event_ts:.6f}",
         }
         with ws.lock:
             home = ws.views.get(ws.homes.get(uid, ""))

@@ -11,9 +11,11 @@ from typing import Any
 
 from domain.core import delivery
 from domain.core.services import Services
+from domain.goals import rollup
 from domain.one_on_ones import flows as one_on_one_flows
 from domain.org import service as org
 from domain.performance_file import privacy
+from domain.reviews import reminders as review_reminders
 from domain.summaries import flows as summary_flows
 from schedules import per_person
 from storage import jobs as job_table
@@ -31,6 +33,7 @@ def bind(services: Services) -> None:
 
 
 TICK, ORG_SYNC, RETENTION = "schedule.tick", "schedule.org_sync", "schedule.retention"
+GOAL_STATUS = "schedule.goal_status"
 
 
 def _due(kind: str, key: str, payload: dict[str, Any] | None = None) -> None:
@@ -82,9 +85,11 @@ def run_tick(services: Services, *, now: datetime) -> TickReport:
 
 
 def _tick_rest(services: Services, *, now: datetime) -> None:
-    """What is not one person's: the HR channel's summary, and open 1:1 action items with a check-in."""
+    """What is not one person's prompt or message of the tick's own: the HR channel's summary, open 1:1 action
+    items with a check-in, and the reminders of open review steps (jobs of their own)."""
     summary_flows.send_hr_due(services, now=now)
     one_on_one_flows.follow_up_actions(services, now=now)
+    review_reminders.enqueue_due(services, now=now)
 
 
 def run_tick_job(services: Services, *, now: datetime) -> int:
@@ -107,6 +112,19 @@ def run_sync_org(services: Services) -> None:
     with services.session() as session:
         report = org.sync(session, services.gateway)
     log.info("org sync: %d updated, %d deactivated", report.updated, report.deactivated)
+
+
+def refresh_goal_status() -> None:
+    """Daily: each goal's automatic status against the time elapsed (screens read it afresh; what is kept,
+    which summaries and 1:1 suggestions read, would go stale)."""
+    _due(GOAL_STATUS, f"{GOAL_STATUS}:{utcnow():%Y-%m-%d}")
+
+
+def run_goal_status(services: Services, *, now: datetime) -> int:
+    with services.session() as session:
+        changed = rollup.refresh_statuses(session, now.date())
+    log.info("goal status refresh: %d goals changed", changed)
+    return changed
 
 
 def apply_retention(days: int | None = None) -> None:
@@ -133,4 +151,6 @@ def runners(services: Services) -> dict[str, Callable[[dict[str, Any]], object]]
         TICK: lambda _: run_tick_job(services, now=utcnow()),
         ORG_SYNC: lambda _: run_sync_org(services),
         RETENTION: lambda payload: run_retention(services, days=payload.get("days"), now=utcnow()),
+        GOAL_STATUS: lambda _: run_goal_status(services, now=utcnow()),
+        review_reminders.JOB: lambda payload: review_reminders.send(services, payload),
     }

@@ -27,6 +27,7 @@ LEASE = "scheduler"
 TICK_JOB = "checkins.tick"
 SYNC_JOB = "org.sync"
 RETENTION_JOB = "privacy.retention"
+GOAL_STATUS_JOB = "goals.status"
 
 
 class SchedulerRunner:
@@ -111,21 +112,36 @@ class SchedulerRunner:
             replace_existing=True,
             next_run_time=utcnow(),
         )
-        scheduler.add_job(
-            "schedules.jobs:sync_org",
-            CronTrigger(hour=3, minute=17, timezone=UTC),
-            id=SYNC_JOB,
-            name="refresh the org from Slack's directory",
-            replace_existing=True,
-        )
-        scheduler.add_job(
-            "schedules.jobs:apply_retention",
-            CronTrigger(hour=3, minute=47, timezone=UTC),
-            id=RETENTION_JOB,
-            name="delete what is older than the retention window",
-            kwargs={"days": self.retention_days},  # replace_existing: a changed setting applies at start
-            replace_existing=True,
-        )
+        # Daily work, at fixed UTC times (func, job id, hour, minute, what it does, its arguments).
+        daily = [
+            ("sync_org", SYNC_JOB, 3, 17, "refresh the org from Slack's directory", {}),
+            (
+                "refresh_goal_status",
+                GOAL_STATUS_JOB,
+                0,
+                7,
+                "read each goal's automatic status afresh against the time elapsed",
+                {},
+            ),
+            # replace_existing: a changed retention setting applies at start
+            (
+                "apply_retention",
+                RETENTION_JOB,
+                3,
+                47,
+                "delete what is older than the retention window",
+                {"days": self.retention_days},
+            ),
+        ]
+        for func, job_id, hour, minute, name, kwargs in daily:
+            scheduler.add_job(
+                f"schedules.jobs:{func}",
+                CronTrigger(hour=hour, minute=minute, timezone=UTC),
+                id=job_id,
+                name=name,
+                kwargs=kwargs,
+                replace_existing=True,
+            )
         scheduler.start()
         self.scheduler = scheduler
         log.info(

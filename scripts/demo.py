@@ -359,7 +359,9 @@ def scene_goals(demo: Demo) -> None:
         ]
         demo.select(uid, "goal_menu", menu[0])  # Maria: her team goal; Dee (HR): the company goal, first
         _wait_modal(demo, uid, "goal_progress_submit")
-        sb.submit_view(uid, {"mode": "children", "status": "auto"})
+        demo.select(uid, "goal_progress_mode", "children")  # the progress input goes: computed from now on
+        demo.settle(lambda uid=uid: "Computed from the" in str(sb.open_views(uid)[-1:]))
+        sb.submit_view(uid, {"status": "auto"})
         demo.settle(lambda uid=uid: "Progress on" in str(sb.open_views(uid)))
     sb.slash_command(ana, "/goals", "")
     demo.settle(lambda: "goal_progress" in str(sb.ephemerals(ana)[-1:]))
@@ -497,14 +499,9 @@ def scene_files(demo: Demo) -> None:
     ana, maria = demo.person("ana@acme.test"), demo.person("maria@acme.test")
     demo.settle(lambda: "entries in your file" in str(demo.sb.home(ana)))  # her file, newest first
     demo.settle(lambda: "home_file_switch" in str(demo.sb.home(maria)))
-
-    def reading_anas() -> bool:
-        # Her own Home tab, opened a moment ago, may be published after her choice (the work after each ack
-        # runs in any order): she chooses again, as she would.
-        demo.select(maria, "home_file_switch", ana)
-        return demo.settled(lambda: "You are reading" in str(demo.sb.home(maria)), timeout=2.0)
-
-    demo.settle(reading_anas, timeout=20.0)
+    # Her own Home tab, opened a moment before, is never published over her choice, whichever runs first.
+    demo.select(maria, "home_file_switch", ana)
+    demo.settle(lambda: "You are reading" in str(demo.sb.home(maria)), timeout=20.0)
 
 
 SCENES = [

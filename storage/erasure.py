@@ -18,7 +18,18 @@ from storage import (
     jobs,
     models,  # noqa: F401  (registers every table on SQLModel.metadata)
 )
-from storage.models import Checkin, Feedback, FeedbackRequest, FileEntry, ProcessedEvent, Send
+from storage.models import (
+    Checkin,
+    Feedback,
+    FeedbackRequest,
+    FileEntry,
+    OneOnOneAction,
+    OneOnOnePoint,
+    OneOnOnePrivateNote,
+    OneOnOneSeries,
+    ProcessedEvent,
+    Send,
+)
 
 
 class Rule(StrEnum):
@@ -64,6 +75,8 @@ REFERENCES: dict[tuple[str, str], Rule] = {
     ("one_on_one_actions", "created_by_id"): Rule.clear,
     ("one_on_one_private_notes", "series_id"): Rule.delete,
     ("one_on_one_private_notes", "author_id"): Rule.delete,  # nobody else may ever read them
+    ("home_views", "person_id"): Rule.delete,
+    ("home_views", "subject_id"): Rule.clear,  # the viewer's Home goes back to their own file
 }
 
 # Cleared together with a reference: where that person's side of it lives in Slack (their DM).
@@ -71,6 +84,7 @@ CLEARED_WITH: dict[tuple[str, str], tuple[str, ...]] = {
     ("file_entries", "author_id"): ("slack_channel", "slack_ts"),
     ("checkins", "manager_id"): ("manager_channel", "manager_ts"),
     ("reviews", "manager_id"): ("manager_channel", "manager_ts"),
+    ("home_views", "subject_id"): ("as_of",),  # an entry of the erased file
 }
 
 
@@ -185,11 +199,13 @@ RETENTION: dict[str, str] = {
     "post_pace": "one row: the bulk posts' next slot, no personal data",
     "apscheduler_jobs": "the scheduler's timers, no personal data",
     "alembic_version": "the schema's version",
-    # 1:1s: current state (what was agreed is in the file, in the window); not pruned by the window yet
-    "one_on_one_series": "current state: a 1:1's rhythm",
-    "one_on_one_points": "current state: the agenda (what was discussed is in the file)",
-    "one_on_one_actions": "current state: action items (in the file as agreed and done)",
-    "one_on_one_private_notes": "their author's own; gone with the author's or the report's file delete",
+    # 1:1s: what is settled goes with the window (it is in the file, which the window prunes too); what is
+    # still open in a running 1:1 stays, whenever it was written.
+    "one_on_one_series": "window: ended ones, with all they hold; a running one is current state",
+    "one_on_one_points": "window: discussed or dismissed ones; open ones of a running 1:1 stay",
+    "one_on_one_actions": "window: done ones; open ones of a running 1:1 stay",
+    "one_on_one_private_notes": "window; and gone with the author's or the report's file delete",
+    "home_views": "current state: whose file each person's Home shows, no content",
 }
 
 
@@ -209,6 +225,19 @@ def delete_older_than(session: Session, *, cutoff: datetime) -> Counter:
         "sends": sa.delete(Send).where(Send.claimed_at < cutoff),
         "feedback": sa.delete(Feedback).where(Feedback.created_at < cutoff),
         "feedback_requests": sa.delete(FeedbackRequest).where(FeedbackRequest.created_at < cutoff),
+    }
+    ended = sa.select(OneOnOneSeries.id).where(OneOnOneSeries.ended_at < cutoff).scalar_subquery()
+    statements |= {  # the series last: the others refer to it
+        "one_on_one_points": sa.delete(OneOnOnePoint).where(
+            sa.or_(OneOnOnePoint.discussed_at < cutoff, OneOnOnePoint.series_id.in_(ended))
+        ),
+        "one_on_one_actions": sa.delete(OneOnOneAction).where(
+            sa.or_(OneOnOneAction.done_at < cutoff, OneOnOneAction.series_id.in_(ended))
+        ),
+        "one_on_one_private_notes": sa.delete(OneOnOnePrivateNote).where(
+            sa.or_(OneOnOnePrivateNote.created_at < cutoff, OneOnOnePrivateNote.series_id.in_(ended))
+        ),
+        "one_on_one_series": sa.delete(OneOnOneSeries).where(OneOnOneSeries.ended_at < cutoff),
     }
     for name, statement in statements.items():
         counts[name] = session.execute(statement).rowcount

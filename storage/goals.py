@@ -82,6 +82,15 @@ def in_tree(session: Session, *, ending_on_or_after: date) -> Sequence[Goal]:
     return session.exec(query.order_by(Goal.starts_on, Goal.id)).all()
 
 
+def automatic_status(session: Session) -> Sequence[Goal]:
+    """Running goals whose status follows the time elapsed (not set by hand): the daily refresh's."""
+    query = select(Goal).where(
+        Goal.status.in_([GoalStatus.active.value, GoalStatus.at_risk.value]),
+        Goal.status_by_hand.is_(False),
+    )
+    return session.exec(query.order_by(Goal.id)).all()
+
+
 def children(session: Session, *, goal_ids: Sequence[int]) -> dict[int, list[Goal]]:
     """The goals aligned to each of these, dropped ones included (callers choose what counts)."""
     found: dict[int, list[Goal]] = {goal_id: [] for goal_id in goal_ids}

@@ -619,3 +619,26 @@ class OneOnOnePrivateNote(SQLModel, table=True):
     )
     text: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_column=sa.Column(UTCDateTime, nullable=False))
+
+
+class HomeView(SQLModel, table=True):
+    """What a person's Home tab shows: whose file, which page, and which render of it Slack has. A row
+    exists once they opened Home (Slack shows Home only to those who did): only they get refreshes."""
+
+    __tablename__ = "home_views"
+
+    person_id: int = Field(sa_column=sa.Column(sa.Integer, sa.ForeignKey("people.id"), primary_key=True))
+    # NULL: their own file, with the to-do list. Someone else's is a manager's or an HR admin's look.
+    subject_id: int | None = Field(
+        default=None, sa_column=sa.Column(sa.Integer, sa.ForeignKey("people.id"), nullable=True)
+    )
+    page: int = Field(default=0, sa_column=sa.Column(sa.Integer, nullable=False, server_default="0"))
+    as_of: int | None = Field(default=None, sa_column=sa.Column(sa.Integer, nullable=True))
+    # The app's own words when the file asked for cannot be shown (someone not in checkins): no names.
+    refusal: str | None = Field(default=None, sa_column=sa.Column(sa.String(200), nullable=True))
+    # Slack's time of the request that chose what is shown (µs): an older request, run late, changes nothing.
+    chosen_at: int = Field(default=0, sa_column=sa.Column(sa.BigInteger, nullable=False, server_default="0"))
+    wanted: int = Field(default=0, sa_column=sa.Column(sa.Integer, nullable=False, server_default="0"))
+    published: int = Field(default=0, sa_column=sa.Column(sa.Integer, nullable=False, server_default="0"))
+    # One publisher at a time per person, so renders reach Slack in the order they were made.
+    publishing_until: datetime | None = Field(default=None, sa_column=sa.Column(UTCDateTime, nullable=True))

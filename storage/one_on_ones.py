@@ -1,7 +1,7 @@
 """Queries on 1:1 series, their agenda points, action items and private notes."""
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
@@ -9,7 +9,9 @@ from sqlmodel import Session, select
 from storage.models import (
     Checkin,
     CheckinStatus,
+    EntryKind,
     Feedback,
+    FileEntry,
     Goal,
     GoalStatus,
     OneOnOneAction,
@@ -125,3 +127,44 @@ def end(session: Session, *, series: OneOnOneSeries, reason: str, now: datetime)
     series.end_reason = reason
     session.add(series)
     session.flush()
+
+
+# --- for summaries: counts only, whole teams at once -------------------------------------------------------
+
+
+def records_in(
+    session: Session, *, person_ids: Sequence[int], since: datetime, until: datetime
+) -> Sequence[FileEntry]:
+    """The 1:1 entries (points discussed, shared notes, action items...) in these people's files, in the
+    window, oldest first."""
+    if not person_ids:
+        return []
+    query = select(FileEntry).where(
+        FileEntry.person_id.in_(list(person_ids)),
+        FileEntry.kind == EntryKind.one_on_one.value,
+        FileEntry.created_at >= since,
+        FileEntry.created_at < until,
+    )
+    return session.exec(query.order_by(FileEntry.created_at, FileEntry.id)).all()
+
+
+def series_by_id(session: Session, *, series_ids: Sequence[int]) -> dict[int, OneOnOneSeries]:
+    if not series_ids:
+        return {}
+    query = select(OneOnOneSeries).where(OneOnOneSeries.id.in_(sorted(set(series_ids))))
+    return {s.id: s for s in session.exec(query) if s.id is not None}
+
+
+def open_action_counts(session: Session, *, manager_id: int, today: date) -> tuple[int, int]:
+    """(open, overdue) action items of the manager's running series, whoever owns them."""
+    query = (
+        select(OneOnOneAction.due_on)
+        .join(OneOnOneSeries, OneOnOneSeries.id == OneOnOneAction.series_id)
+        .where(
+            OneOnOneSeries.manager_id == manager_id,
+            OneOnOneSeries.ended_at.is_(None),
+            OneOnOneAction.done_at.is_(None),
+        )
+    )
+    due = list(session.exec(query))
+    return len(due), sum(1 for day in due if day < today)

@@ -96,3 +96,25 @@ def agreed_plan(session: Session, *, person_id: int) -> list[str]:
 
 def of_person(session: Session, *, person_id: int) -> Sequence[Review]:
     return session.exec(select(Review).where(Review.person_id == person_id).order_by(Review.cycle)).all()
+
+
+OPEN_STEPS = (
+    ReviewStatus.invited.value,
+    ReviewStatus.self_assessed.value,
+    ReviewStatus.assessed.value,
+    ReviewStatus.revising.value,
+)
+
+
+def open_steps(session: Session) -> Sequence[Review]:
+    """Reviews waiting for someone: a self-assessment, a manager's assessment, or an answer to it."""
+    return session.exec(select(Review).where(Review.status.in_(OPEN_STEPS)).order_by(Review.id)).all()
+
+
+def of_cycle(session: Session, *, cycle: str) -> Sequence[Review]:
+    return session.exec(select(Review).where(Review.cycle == cycle).order_by(Review.id)).all()
+
+
+def latest_cycle(session: Session) -> str | None:
+    """The newest cycle any review was opened for."""
+    return session.exec(select(sa.func.max(Review.cycle))).first()

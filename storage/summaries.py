@@ -160,3 +160,20 @@ def feedback_counts(
     for person_id, count in session.exec(query):
         counts[person_id] = count
     return counts
+
+
+def shared_goals(
+    session: Session, *, level: str, teams: Sequence[str], starting_by: date, ending_from: date
+) -> Sequence[Goal]:
+    """Agreed company goals (level "company", `teams` ignored) or these teams' goals running in a cycle."""
+    query = select(Goal).where(
+        Goal.level == level,
+        Goal.starts_on <= starting_by,
+        Goal.due_on >= ending_from,
+        Goal.status.in_([GoalStatus.active.value, GoalStatus.at_risk.value, GoalStatus.done.value]),
+    )
+    if level != "company":
+        if not teams:
+            return []
+        query = query.where(Goal.team.in_(list(teams)))
+    return session.exec(query.order_by(Goal.team, Goal.starts_on, Goal.id)).all()

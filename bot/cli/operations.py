@@ -4,8 +4,10 @@ import logging
 import signal
 
 import click
+import sqlalchemy as sa
+from alembic.util import CommandError as AlembicError
 
-from bot.settings import SettingsError, load_settings
+from bot.settings import SettingsError, load_database_url, load_settings
 
 log = logging.getLogger("checkins")
 
@@ -79,8 +81,7 @@ def db() -> None:
 def db_upgrade() -> None:
     from storage.db import upgrade
 
-    settings = load_settings()
-    upgrade(settings.database_url)
+    upgrade(load_database_url())
     click.echo("database is up to date")
 
 
@@ -90,7 +91,7 @@ def jobs_command(show_failures: bool) -> None:
     from storage import jobs
     from storage.db import make_engine, session_scope
 
-    engine = make_engine(load_settings().database_url)
+    engine = make_engine(load_database_url())
     with session_scope(engine) as session:
         lines = jobs.overview(session)
         failed = jobs.failures(session) if show_failures else []
@@ -109,3 +110,24 @@ def _age(seconds: float) -> str:
     if seconds < 7200:
         return f"{seconds / 60:.0f}m"
     return f"{seconds / 3600:.1f}h"
+
+
+@db.command(
+    "copy",
+    help="Copy every table of the database (DATABASE_URL) into a new, empty one, e.g. from SQLite to "
+    "PostgreSQL. Stop the app first. The target is migrated if it is not yet; one holding rows is refused.",
+)
+@click.option("--to", "target", required=True, metavar="URL", help="The database to copy into.")
+def db_copy(target: str) -> None:
+    from storage.db_copy import CopyError, copy_database
+
+    source = load_database_url()
+    try:
+        copied = copy_database(source, target, on_table=lambda c: click.echo(f"{c.table:26} {c.rows:9} rows"))
+    except CopyError as err:
+        raise click.ClickException(f"{err}; nothing was copied") from None
+    except (sa.exc.SQLAlchemyError, AlembicError) as err:
+        reason = str(getattr(err, "orig", None) or err).strip().splitlines()[0]
+        raise click.ClickException(f"the copy failed, nothing was copied: {reason}") from None
+    total = sum(c.rows for c in copied)
+    click.echo(f"{len(copied)} tables, {total} rows copied; now point DATABASE_URL at the target")

@@ -19,9 +19,10 @@ def file_group() -> None:
 @file_group.command(
     "export",
     help="Write a person's complete file, oldest first, private entries included (the look is recorded "
-    "in it, by the operator).",
+    "in it, by the operator); or, with --team, every file of a team in a zip, one per person.",
 )
-@click.argument("email")
+@click.argument("email", required=False)
+@click.option("--team", metavar="NAME", help="Every file of this team, in a zip (needs --output).")
 @click.option(
     "--format", "fmt", type=click.Choice(["md", "json", "csv", "html"]), default="md", show_default=True
 )
@@ -30,25 +31,34 @@ def file_group() -> None:
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
     help="Write here instead of to standard output.",
 )
-def file_export(email: str, fmt: str, output: Path | None) -> None:
+def file_export(email: str | None, team: str | None, fmt: str, output: Path | None) -> None:
     from bot.app import build_services
-    from domain.performance_file.export import ExportError, for_operator
+    from domain.performance_file import export, team_export
     from storage.types import utcnow
 
+    if (email is None) == (team is None):
+        raise click.UsageError("give a person's EMAIL, or --team NAME")
+    if team is not None and output is None:
+        raise click.UsageError("a team's files are a zip: give --output FILE.zip")
     services = build_services(load_settings())
     try:
         with services.session() as session:
-            export = for_operator(session, email=email, fmt=fmt, now=utcnow())
-    except ExportError as err:
+            if team is not None:
+                made = team_export.for_operator(session, team=team, fmt=fmt, now=utcnow())
+                done = f"{made.files} files of team {made.team} ({made.entries} entries)"
+            else:
+                made = export.for_operator(session, email=email or "", fmt=fmt, now=utcnow())
+                done = f"{made.entries} entries of {made.person.email}'s file"
+    except export.ExportError as err:
         raise click.ClickException(str(err)) from err
     if output is None:
-        click.echo(export.content, nl=False)
+        click.echo(made.content, nl=False)
         return
     try:
-        output.write_bytes(export.content)
+        output.write_bytes(made.content)
     except OSError as err:
         raise click.ClickException(f"cannot write {output}: {err.strerror}") from err
-    click.echo(f"{export.entries} entries of {export.person.email}'s file written to {output}", err=True)
+    click.echo(f"{done} written to {output}", err=True)
 
 
 @file_group.command(

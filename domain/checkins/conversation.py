@@ -17,6 +17,7 @@ from domain.core.access import can_decide_for
 from domain.core.delivery import Outcome, Post
 from domain.core.directory import person_for
 from domain.core.refusals import NotAllowed
+from domain.home.refresh import changed as home_changed
 from domain.performance_file.entries import record
 from message_templates.render import render_message
 from storage import checkins as store
@@ -62,6 +63,7 @@ def reply(session: Session, *, slack_user_id: str, checkin_id: int, text: str, n
         return Outcome(errors={"reply": f"Keep it under {MAX_ANSWER} characters."}, posts=[])
     checkin.manager_replied_at = checkin.manager_replied_at or now
     store.save(session, checkin=checkin)
+    home_changed(session, checkin.manager_id, manager)
     record(
         session,
         person=person,
@@ -107,6 +109,8 @@ def on_direct_message(
             if person is not None and can_decide_for(writer, person):
                 if not kept:
                     _keep(session, person, writer, EntryKind.manager_reply, dm, checkin)
+                if checkin.manager_replied_at is None:
+                    home_changed(session, checkin.manager_id, writer)
                 checkin.manager_replied_at = checkin.manager_replied_at or now
                 return Outcome(posts=_relays(_to_employee(checkin, writer, text), dm, kept))
     if not kept:

@@ -14,6 +14,7 @@ from domain.checkins.questions import answered, needs_attention
 from domain.checkins.service import checkin_for
 from domain.core import delivery
 from domain.core.services import Services
+from domain.home.refresh import changed as home_changed
 from message_templates.render import render_message
 from storage import checkins as store
 from storage import people
@@ -55,6 +56,7 @@ def send(services: Services, due: Due, *, now: datetime, clock: Callable[[], dat
             checkin = store.get(session, checkin_id=checkin_ids[0])
             if not checkin.prompt_ts:  # the thread the conversation lives in never moves
                 checkin.prompt_channel, checkin.prompt_ts = sent.posted.channel, sent.posted.ts
+                home_changed(session, checkin.person_id)
     return sent.new
 
 
@@ -107,3 +109,4 @@ def share_with_manager(services: Services, *, checkin_id: int) -> None:
     with services.session() as session:
         stored = store.get(session, checkin_id=checkin_id)
         stored.manager_channel, stored.manager_ts, stored.manager_id = posted.channel, posted.ts, manager.id
+        home_changed(session, manager)  # a check-in waiting for their reply

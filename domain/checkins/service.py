@@ -17,13 +17,19 @@ from domain.core.directory import person_for
 from domain.core.refusals import NotAllowed, Refusal
 from domain.goals import reading as goal_reading
 from domain.goals import tracking as goal_tracking
+from domain.home.refresh import changed as home_changed
+from domain.one_on_ones import reading as one_on_one_reading
+from domain.one_on_ones import service as one_on_ones
 from domain.performance_file.entries import record
 from storage import checkins as store
 from storage import people
 from storage import reviews as review_store
-from storage.models import Checkin, CheckinStatus, EntryKind, Person
+from storage.models import Checkin, CheckinStatus, EntryKind, OneOnOneAction, Person
 
 log = logging.getLogger(__name__)
+
+# The check-in form's block of open 1:1 action items (Slack shows 10 checkboxes at most).
+ACTION_ITEMS, ACTION_ITEMS_SHOWN = "oo_actions_done", 10
 
 MAX_PAUSE = timedelta(days=366)
 
@@ -71,6 +77,8 @@ class CheckinForm:
     plan: list[str] = field(default_factory=list)
     # The team has a digest channel: its *team* questions' answers go there too.
     team_channel: bool = False
+    # Open 1:1 action items the person owns, each with the other side: ticked in the form, they are done.
+    actions: list[tuple[OneOnOneAction, Person | None]] = field(default_factory=list)
 
 
 def form(session: Session, *, slack_user_id: str, checkin_id: int | None, now: datetime) -> CheckinForm:
@@ -95,6 +103,7 @@ def form(session: Session, *, slack_user_id: str, checkin_id: int | None, now: d
         goals=goal_tracking.checkin_goals(session, person=person, on=local_day(person, now)),
         plan=review_store.agreed_plan(session, person_id=person.id),
         team_channel=bool(person.team and store.team_channel(session, team=person.team)),
+        actions=one_on_one_reading.open_actions_of(session, person.id)[:ACTION_ITEMS_SHOWN],
     )
 
 
@@ -109,6 +118,7 @@ def early(session: Session, *, slack_user_id: str, now: datetime) -> int:
     checkin = checkin_for(session, person, period)
     if checkin.status != CheckinStatus.prompted:
         checkin = checkin_for(session, person, period_at(cadence, person.timezone, period.closes))
+    home_changed(session, person)
     return checkin.id
 
 
@@ -131,6 +141,12 @@ def submit(
 ) -> Submitted:
     person = person_for(session, slack_user_id)
     checkin = _own_checkin(session, person, checkin_id)
+    answers = dict(answers)
+    ticked = one_on_ones.ticked_in_checkin(session, owner=person, value=answers.pop(ACTION_ITEMS, ""))
+    if ticked is None:
+        return Submitted(
+            errors={ACTION_ITEMS: "Only your own action items can be ticked; nothing was saved."}
+        )
     version = templates.of_checkin(session, checkin)
     questions = anonymous.still_asked(templates.questions_of(version), checkin.answers)
     first_block = questions[0].id
@@ -170,6 +186,8 @@ def submit(
     else:
         checkin.edited_at = now
     store.save(session, checkin=checkin)
+    one_on_ones.done_in_checkin(session, owner=person, actions=ticked, now=now)
+    home_changed(session, person, checkin.manager_id)
     record(
         session,
         person=person,
@@ -201,6 +219,7 @@ def skip(session: Session, *, slack_user_id: str, now: datetime) -> str:
         raise CheckinError("You already checked in for this period; there is nothing to skip.")
     checkin.status = CheckinStatus.skipped.value
     store.save(session, checkin=checkin)
+    home_changed(session, person)
     label = period_label(checkin, person)
     record(
         session, person=person, author=person, kind=EntryKind.note, text=f"Skipped the check-in of {label}."

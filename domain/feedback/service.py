@@ -16,6 +16,7 @@ from domain.core.access import can_read_file, is_admin, is_manager_of
 from domain.core.delivery import Outcome, Post
 from domain.core.directory import person_for
 from domain.core.refusals import NotAllowed, Refusal
+from domain.home.refresh import changed as home_changed
 from domain.performance_file.entries import record
 from message_templates.render import render_message
 from storage import app_settings, people
@@ -125,6 +126,7 @@ def give(
         )
     if request is not None:
         request.answered_at = now
+        home_changed(session, request.asked_id)
         requester = people.get(session, person_id=request.requester_id)
         shown = requester is not None and (
             requester.id == recipient.id or (not private and can_read_file(requester, recipient))
@@ -174,6 +176,7 @@ def request(
                 requester_id=requester.id, subject_id=subject.id, asked_id=person.id, created_at=now
             ),
         )
+        home_changed(session, person)
         message = render_message(
             "feedback/request.json.j2", request=row, requester=requester, subject=subject
         )

@@ -15,6 +15,7 @@ from domain.goals.outcome import Outcome
 from domain.goals.permissions import proposal_in_reach
 from domain.goals.proposals import describe_changes
 from domain.goals.terms import apply
+from domain.home.refresh import changed as home_changed
 from domain.performance_file.entries import record
 from message_templates.render import render_message
 from storage import goals as store
@@ -86,6 +87,7 @@ def decide(session: Session, *, actor_slack_id: str, metadata: str, comment: str
         session, proposal_id=proposal.id, status=status, decided_by_id=actor.id, comment=comment, now=now
     ):
         raise GoalError("This proposal was already decided: nothing more to do.")
+    home_changed(session, person, person.manager_id, proposal.proposer_id)
     if status == ProposalStatus.approved:
         apply(session, goal, proposal, now.date())
     elif proposal.action == "new":

@@ -21,6 +21,7 @@ from domain.goals.outcome import Outcome
 from domain.goals.permissions import check_may_edit, may_set_shared, may_shape
 from domain.goals.reading import parent_choices
 from domain.goals.terms import AGREED, apply, row, set_key_results, terms_of
+from domain.home.refresh import changed as home_changed
 from domain.performance_file.entries import record
 from message_templates.render import render_message
 from storage import goals as store
@@ -157,6 +158,7 @@ def _close_open(session: Session, actor: Person, person: Person, goal: Goal, ver
     store.supersede_open(session, goal_id=goal.id)
     if old is None:
         return outcome
+    home_changed(session, person, person.manager_id, old.proposer_id)
     proposer = people.get(session, person_id=old.proposer_id)
     if old.notice_channel and old.notice_ts:
         message = render_message(
@@ -202,6 +204,7 @@ def _propose(session, actor, person, goal, action, terms, previous, now) -> Outc
     if goal.status not in AGREED:
         goal.status = GoalStatus.pending.value
     goal.updated_at = now
+    home_changed(session, person, person.manager_id, actor)
     changes = describe_changes(session, previous, terms, action)
     record(
         session,

@@ -97,3 +97,18 @@ def after_change(session: Session, goal: Goal, today: date, old_parent_id: int |
         return
     if (moved_from := store.get(session, goal_id=old_parent_id)) is not None:
         refresh(session, moved_from, today)
+
+
+def refresh_statuses(session: Session, today: date) -> int:
+    """The daily refresh: each automatic status read afresh against the time elapsed, so what is kept (and
+    what summaries and 1:1 suggestions read) does not go stale between updates. Progress does not move with
+    time, so no ancestor changes. Returns how many goals changed."""
+    changed = 0
+    for goal in store.automatic_status(session):
+        status = status_for(goal.progress, expected_share(goal, today)).value
+        if status != goal.status:
+            goal.status = status
+            session.add(goal)
+            changed += 1
+    session.flush()
+    return changed

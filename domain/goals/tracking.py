@@ -27,7 +27,11 @@ class ProgressForm:
     children: int
 
 
-def progress_form(session: Session, *, actor_slack_id: str, goal_id: int) -> ProgressForm:
+def progress_form(
+    session: Session, *, actor_slack_id: str, goal_id: int, typed: dict[str, str] | None = None
+) -> ProgressForm:
+    """The progress modal; `typed`: what the open modal holds (a roll-up choice reshaping it), kept. Who may
+    see it is checked again, as on opening."""
     actor = person_for(session, actor_slack_id)
     goal, person = agreed_goal_in_reach(session, actor, goal_id)
     (view,) = views(session, [goal])
@@ -37,7 +41,10 @@ def progress_form(session: Session, *, actor_slack_id: str, goal_id: int) -> Pro
         "mode": "children" if goal.rollup else "own",
     }
     values.update({f"kr_{kr.id}": form_values.show_number(kr.current) for kr in view.key_results})
+    values.update({k: v for k, v in (typed or {}).items() if k in values and v})
     children = len(rollup.counting_children(session, goal))
+    if values["mode"] not in PROGRESS_MODES or not (children or goal.rollup):
+        values["mode"] = "own"
     return ProgressForm(
         view=view,
         person=person,

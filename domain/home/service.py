@@ -17,6 +17,8 @@ from storage import people
 from storage import summaries as team_store
 from storage.models import Person
 
+NO_FILE = "That person is not in checkins: there is no file to show."
+
 
 @dataclass(frozen=True)
 class Home:
@@ -40,20 +42,22 @@ def home(
     session: Session,
     *,
     slack_user_id: str,
-    subject_slack_id: str | None,
+    subject_id: int | None,
     page: int,
     page_size: int,
     as_of: int | None = None,
+    refusal: str | None = None,
 ) -> Home:
-    """Whose file comes from the payload; whether the person who acted may read it is decided by
-    entries.read, which also records the look. A refusal shows their own file and says why."""
+    """Whose file was chosen in a payload (domain/home/publish.py keeps the choice); whether the person
+    looking may read it is decided by entries.read, which also records the look. A refusal shows their own
+    file and says why."""
     profile = directory.profile(session, slack_user_id)
     viewer = profile.person
-    subject, file, refusal = viewer, None, None
-    if subject_slack_id and subject_slack_id != viewer.slack_user_id:
-        other = people.get_by_slack_id(session, slack_user_id=subject_slack_id)
+    subject, file = viewer, None
+    if subject_id is not None and subject_id != viewer.id:
+        other = people.get(session, person_id=subject_id)
         if other is None:
-            refusal = "That person is not in checkins: there is no file to show."
+            refusal = NO_FILE
         else:
             try:
                 file = entries.read(

@@ -5,7 +5,10 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from domain.checkins import service as checkin_service
+from domain.checkins.due import gets_checkins, is_quiet
 from message_templates.ids import ActionId
+from storage import checkins as checkin_store
 from storage import people
 from storage import todo as store
 from storage.models import Person, ReviewStatus
@@ -28,6 +31,8 @@ def todos(session: Session, viewer: Person, *, now: datetime) -> list[Todo]:
     checkin = store.open_checkin(session, person_id=viewer.id, now=now)
     if checkin is not None:
         items.append(Todo("Your check-in is open.", ActionId.checkin_open, "Check in now", str(checkin.id)))
+    elif _unprompted(session, viewer, now):  # its prompt never went: too late in the period, or held
+        items.append(Todo("Your check-in is open.", ActionId.checkin_open, "Check in now", "current"))
     for request in store.feedback_requests_to_answer(session, asked_id=viewer.id)[:MOST]:
         subject = people.get(session, person_id=request.subject_id)
         about = "you" if subject is None else subject.name
@@ -72,3 +77,14 @@ def todos(session: Session, viewer: Person, *, now: datetime) -> list[Todo]:
     if len(waiting) > MOST:
         items.append(Todo(f"and {len(waiting) - MOST} more check-ins waiting for your reply, in your DMs."))
     return items
+
+
+def _unprompted(session: Session, person: Person, now: datetime) -> bool:
+    """The period open now has no check-in yet: no prompt went (one is not sent in a period's last quarter,
+    nor to someone who joined after it opened), yet the person may check in ("current": the handler opens
+    the period's check-in)."""
+    if not gets_checkins(person) or is_quiet(person, now, set()):
+        return False
+    assert person.id is not None
+    period = checkin_service.current_period(session, person, now)
+    return checkin_store.get_for(session, person_id=person.id, period_key=period.key) is None

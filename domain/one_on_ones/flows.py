@@ -132,12 +132,7 @@ def follow_up_actions(services: Services, *, now: datetime) -> int:
     for owner, checkin in due:
 
         def compose(session: Session, owner_id=owner.id) -> dict | None:
-            items = []
-            for action in store.open_actions_owned(session, owner_id=owner_id):
-                series = store.get_series(session, series_id=action.series_id)
-                if series is not None and reading.current(session, series):
-                    other_id = series.manager_id if owner_id == series.report_id else series.report_id
-                    items.append((action, people.get(session, person_id=other_id)))
+            items = reading.open_actions_of(session, owner_id)
             return render_message("one_on_ones/follow_up.json.j2", items=items) if items else None
 
         try:

@@ -150,3 +150,14 @@ def add_form(session: Session, me: Person, *, series_id: int | None, text: str, 
     if len(mine) == 1:
         return AddForm(series_id=names[0][0], other_name=names[0][1], choices=[], text=text, source=source)
     return AddForm(series_id=None, other_name="", choices=names, text=text, source=source)
+
+
+def open_actions_of(session: Session, owner_id: int) -> list[tuple[OneOnOneAction, Person | None]]:
+    """The owner's open action items of 1:1s still running, each with the other side of its 1:1."""
+    items = []
+    for action in store.open_actions_owned(session, owner_id=owner_id):
+        series = store.get_series(session, series_id=action.series_id)
+        if series is not None and current(session, series):
+            other_id = series.manager_id if owner_id == series.report_id else series.report_id
+            items.append((action, people.get(session, person_id=other_id)))
+    return items

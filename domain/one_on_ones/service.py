@@ -10,8 +10,10 @@ from datetime import date, datetime
 
 from sqlmodel import Session
 
+from domain.core import bounds
 from domain.core.delivery import Outcome, Post
 from domain.core.directory import person_for
+from domain.home.refresh import changed as home_changed
 from domain.one_on_ones import rhythm, suggestions
 from domain.one_on_ones.reading import OneOnOneError, party_series, series_for
 from domain.performance_file.entries import record
@@ -102,6 +104,7 @@ def set_up(
                 created_at=now,
             ),
         )
+    home_changed(session, manager, report)
     first = rhythm.next_meeting(chosen, tz=me.timezone, starts_on=starts_on, after=now)
     message = render_message(
         "one_on_ones/set_up.json.j2",
@@ -137,6 +140,7 @@ def add_point(
             created_at=now,
         ),
     )
+    home_changed(session, series.manager_id, series.report_id)
     other = people.get(
         session, person_id=series.manager_id if me.id == series.report_id else series.report_id
     )
@@ -170,6 +174,7 @@ def take_suggestion(
             discussed_by_id=None if accept else me.id,
         ),
     )
+    home_changed(session, series.manager_id, series.report_id)
     return Outcome(notice=f"Added to the agenda: {found.text}" if accept else f"Dismissed: {found.text}")
 
 
@@ -182,6 +187,7 @@ def discussed(session: Session, *, slack_user_id: str, point_id: int | None, now
         point.discussed_at, point.discussed_by_id = now, me.id
         session.add(point)
         _in_file(session, series, me, "discussed", f"Discussed: {point.text}", point_id=point.id)
+        home_changed(session, series.manager_id, series.report_id)
     return Outcome(notice=f"Marked discussed: {point.text}")
 
 
@@ -254,6 +260,7 @@ def add_action(
         owner_id=owner.id,
         due_on=due_on.isoformat(),
     )
+    home_changed(session, series.manager_id, series.report_id)
     return Outcome(notice=f"Action item for {owner.name}, due {due_on:%Y-%m-%d}: {action.text}")
 
 
@@ -262,15 +269,43 @@ def action_done(session: Session, *, slack_user_id: str, action_id: int | None, 
     action = store.get_action(session, action_id=action_id) if action_id else None
     series = party_series(session, me, action.series_id if action else None)
     assert action is not None
+    _done(session, series, me, action, now)
+    return Outcome(notice=f"Done: {action.text}")
+
+
+def _done(
+    session: Session, series: OneOnOneSeries, me: Person, action: OneOnOneAction, now: datetime
+) -> None:
     if action.done_at is None:
         action.done_at = now
         session.add(action)
         _in_file(session, series, me, "action_done", f"Done: {action.text}", action_id=action.id)
-    return Outcome(notice=f"Done: {action.text}")
+        home_changed(session, series.manager_id, series.report_id)
+
+
+def ticked_in_checkin(session: Session, *, owner: Person, value: str) -> list[OneOnOneAction] | None:
+    """The action items ticked as done in the owner's check-in ("ID,ID"), or None when one is not theirs
+    (a tampered client): the check-in is then refused whole. One done meanwhile is simply done."""
+    found = []
+    for text in filter(None, (value or "").split(",")):
+        action = store.get_action(session, action_id=bounds.number(text) or -1)
+        if action is None or action.owner_id != owner.id:
+            log.warning("person %s ticked an action item that is not theirs", owner.id)
+            return None
+        found.append(action)
+    return found
+
+
+def done_in_checkin(session: Session, *, owner: Person, actions: list[OneOnOneAction], now: datetime) -> None:
+    for action in actions:
+        series = store.get_series(session, series_id=action.series_id)
+        if series is not None:
+            _done(session, series, owner, action, now)
 
 
 def end(session: Session, *, slack_user_id: str, with_slack_id: str | None, now: datetime) -> Outcome:
     me = person_for(session, slack_user_id)
     series = series_for(session, me, with_slack_id)
     store.end(session, series=series, reason="ended", now=now)
+    home_changed(session, series.manager_id, series.report_id)
     return Outcome(notice="That 1:1 series has ended; its agenda is kept in the file's history.")

@@ -35,6 +35,17 @@ def label(key: str) -> str:
     return period.label if period else key
 
 
+# A cycle's reviews are due this long after its quarter ends (the schedule invites for 30 days).
+REVIEW_TIME = timedelta(days=42)
+
+
+def deadline(key: str) -> date:
+    """The last day of a cycle's reviews."""
+    period = parse_cycle(key)
+    assert period is not None
+    return period.ends_on + REVIEW_TIME
+
+
 def ledger_key(cycle: str) -> str:
     """The invitation's key in the send ledger."""
     return f"rv:{cycle}"

@@ -14,6 +14,7 @@ from domain.checkins.periods import local_day
 from domain.core import delivery
 from domain.core.refusals import Refusal
 from domain.goals import reading as goal_reading
+from domain.home.refresh import changed as home_changed
 from domain.performance_file.entries import record
 from domain.reviews import forms
 from domain.reviews.cycles import ledger_key, parse_cycle, previous_cycle
@@ -84,6 +85,7 @@ def advance(
     assert review.id is not None
     if not store.advance(session, review_id=review.id, statuses=statuses, version=version, values=values):
         raise ReviewError(refused)
+    home_changed(session, review.person_id, review.manager_id)  # a step done, the next one open
 
 
 def record_step(
@@ -166,6 +168,7 @@ def open_invited(session: Session, invitation: Invitation, *, now: datetime) -> 
         session, person_id=person.id, manager_id=person.manager_id, cycle=cycle, now=now
     )
     if new:
+        home_changed(session, person)
         record(
             session,
             person=person,

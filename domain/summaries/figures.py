@@ -11,7 +11,8 @@ from datetime import datetime
 
 from domain.goals import reading as goal_reading
 from domain.summaries.cycles import Cycle
-from storage.models import Checkin, CheckinStatus, GoalProposal, GoalStatus, Person
+from domain.summaries.flags import Flag, Period
+from storage.models import Checkin, CheckinStatus, Goal, GoalProposal, GoalStatus, Person
 
 MIN_ANSWERS = 3  # fewer answers than this, and a group's mood or blockers would be someone's own
 
@@ -37,10 +38,31 @@ class TeamFigures:
     help: int | None
     at_risk: int
     feedback: int
+    one_on_ones: int = 0  # 1:1s held in the cycle: a count, never what was said
+    team_goals: int = 0
+    team_goal_progress: int | None = None  # percent, on average
 
     @property
     def response_rate(self) -> int | None:
         return round(100 * self.answered / self.asked) if self.asked else None
+
+
+@dataclass(frozen=True)
+class SharedGoal:
+    """A company or team goal as a summary shows it; `at_risk`: the goals under it at risk that the reader
+    may see, each with its person (None for a team goal) and its progress."""
+
+    goal: Goal
+    progress: int  # percent
+    status: GoalStatus
+    at_risk: list[tuple[Goal, Person | None, int]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class OneOnOnes:
+    held: int  # in the cycle, with the manager's reports
+    open_actions: int  # now, in the manager's running series
+    overdue: int
 
 
 @dataclass
@@ -59,6 +81,19 @@ class Summary:
     sub_teams: list[TeamFigures] = field(default_factory=list)
     # Anonymous questions' counts and averages (domain.checkins.anonymous.Figure), 3 answers or more only.
     anonymous: list = field(default_factory=list)
+    # Each report's mood by period, aligned with mood_series: drawn as a line each, to the manager only.
+    people_series: list[tuple[Person, list[float | None]]] = field(default_factory=list)
+    flags: list[tuple[Person, Flag]] = field(default_factory=list)
+    one_on_ones: OneOnOnes | None = None
+    company_goals: list[SharedGoal] = field(default_factory=list)
+    team_goals: list[SharedGoal] = field(default_factory=list)
+
+    @property
+    def chartable(self) -> bool:
+        """Whether the chart has anything to draw: the message promises one only then."""
+        return any(m is not None for _, m in self.mood_series) or any(
+            p is not None for _, p in self.goal_series
+        )
 
     @property
     def missing(self) -> list[Person]:
@@ -90,6 +125,7 @@ class Summary:
 class HrSummary:
     cycle: Cycle
     teams: list[TeamFigures]
+    company_goals: list[SharedGoal] = field(default_factory=list)
 
 
 def mean(values: Iterable[float | None]) -> float | None:
@@ -124,17 +160,45 @@ def line(person: Person, mine: list[Checkin], away: str | None = None) -> Line:
     )
 
 
-def series(checkins: list[Checkin], until: datetime) -> list[tuple[str, float | None, datetime]]:
-    """Average mood per check-in period, oldest first: (label, mood, when the period closed)."""
+def _periods(checkins: list[Checkin], until: datetime) -> list[list[Checkin]]:
+    """The check-ins opened before `until`, by period, oldest period first."""
     by_period: dict[str, list[Checkin]] = defaultdict(list)
     for checkin in checkins:
         if checkin.opens_at < until:
             by_period[checkin.period_key].append(checkin)
+    return sorted(by_period.values(), key=lambda rows: rows[0].opens_at)
+
+
+def series(checkins: list[Checkin], until: datetime) -> list[tuple[str, float | None, datetime]]:
+    """Average mood per check-in period, oldest first: (label, mood, when the period closed)."""
     points = []
-    for rows in sorted(by_period.values(), key=lambda rows: rows[0].opens_at):
+    for rows in _periods(checkins, until):
         moods = [c.mood for c in rows if c.status == CheckinStatus.submitted and c.mood is not None]
         points.append((f"{rows[0].opens_at:%-d %b}", mean(moods), max(c.closes_at for c in rows)))
     return points
+
+
+def per_person(checkins: list[Checkin], until: datetime, person_ids: list[int]) -> dict[int, list[Period]]:
+    """Each person's periods, aligned with `series` (a period they did not answer is an empty Period). The
+    blockers question is the one with that id, where the template asks it (an anonymous one never reaches a
+    check-in's answers)."""
+    found: dict[int, list[Period]] = {person_id: [] for person_id in person_ids}
+    for rows in _periods(checkins, until):
+        submitted: dict[int, list[Checkin]] = defaultdict(list)
+        for c in rows:
+            if c.status == CheckinStatus.submitted:
+                submitted[c.person_id].append(c)
+        for person_id, periods in found.items():
+            mine = submitted.get(person_id)
+            periods.append(
+                Period(
+                    mood=mean(c.mood for c in mine),
+                    blockers=any(bool(c.answers.get("blockers")) for c in mine),
+                )
+                if mine
+                else Period()
+            )
+    return found
 
 
 def figures(

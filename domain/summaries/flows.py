@@ -135,7 +135,7 @@ def send_hr_due(services: Services, *, now: datetime) -> int:
 
         def compose(session: Session, cycle: Cycle = cycle, teams: list[str] = teams) -> dict:
             return render_message(
-                "summaries/hr.json.j2", summary=hr_summary(session, teams=teams, cycle=cycle)
+                "summaries/hr.json.j2", summary=hr_summary(session, teams=teams, cycle=cycle, now=now)
             )
 
         try:

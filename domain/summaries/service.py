@@ -2,6 +2,7 @@
 org (each read takes a whole team at once, see storage/summaries.py). Functions taking `session`."""
 
 from collections import defaultdict
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlmodel import Session
@@ -10,11 +11,14 @@ from domain.checkins import anonymous, templates
 from domain.core import channels
 from domain.goals import reading as goal_reading
 from domain.summaries import figures as rules
+from domain.summaries import flags as flag_rules
+from domain.summaries import goals as shared_goals
+from domain.summaries import meetings
 from domain.summaries.cycles import Cycle, in_cycle, month_cycle, period_cycle, period_cycle_of, quarter_cycle
 from domain.summaries.figures import HrSummary, Summary, TeamFigures
 from storage import checkins as checkin_store
 from storage import summaries as store
-from storage.models import Checkin, CheckinStatus, GoalStatus, Person
+from storage.models import Checkin, CheckinStatus, GoalLevel, GoalStatus, Person
 
 SUMMARY = "summary"  # kinds in the send ledger
 HR_SUMMARY = "hr_summary"
@@ -75,7 +79,10 @@ def build(session: Session, *, manager: Person, cycle: Cycle | None, now: dateti
         if proposal.proposer_id == goal.person_id  # waiting for the manager, not for the report
     ]
     feedback = store.feedback_counts(session, person_ids=ids, since=cycle.starts, until=cycle.ends)
-    points = rules.series(recent, cycle.ends)
+    # The trend ends with the cycle's own period: the next one, opened before this one closed everywhere, is
+    # not part of it (it would read as "no answers", and break a run of three).
+    trend = [c for c in recent if in_cycle(c, cycle) or c.opens_at < cycle.starts]
+    points = rules.series(trend, cycle.ends)
     # Progress before the trend's window only gives its starting point: half a year back is plenty.
     entries = store.progress_entries(
         session, person_ids=ids, since=cycle.ends - TREND - PROGRESS_LOOKBACK, until=cycle.ends
@@ -102,7 +109,25 @@ def build(session: Session, *, manager: Person, cycle: Cycle | None, now: dateti
     )
     summary.sub_teams = _sub_teams(session, reports, cycle)
     summary.anonymous = _anonymous(session, reports, current)
+    _people(summary, trend, reports)
+    day = shared_goals.day_of(cycle, now.date())
+    summary.one_on_ones = meetings.of_manager(
+        session, manager=manager, reports=reports, cycle=cycle, today=day
+    )
+    summary.company_goals = shared_goals.shared(
+        session, cycle=cycle, day=day, level=GoalLevel.company, teams=[]
+    )
+    team = shared_goals.shared(session, cycle=cycle, day=day, level=GoalLevel.team, teams=[manager.team])
+    summary.team_goals = shared_goals.with_risks(session, manager, team, day)
     return summary
+
+
+def _people(summary: Summary, recent: list[Checkin], reports: list[Person]) -> None:
+    """Each report's mood line for the chart, and what to flag by name: for the manager's eyes only."""
+    periods = rules.per_person(recent, summary.cycle.ends, [p.id for p in reports if p.id is not None])
+    summary.people_series = [(p, [period.mood for period in periods[p.id]]) for p in reports]
+    names = {p.id: p for p in reports}
+    summary.flags = [(names[f.person_id], f) for f in flag_rules.flags(periods)]
 
 
 def _anonymous(session: Session, reports: list[Person], current: list[Checkin]) -> list:
@@ -183,8 +208,9 @@ def due(session: Session, *, now: datetime) -> list[tuple[Person, Cycle, str]]:
     return [(m, c, c.key) for m, c in candidates if (m.id, c.key) not in sent]
 
 
-def hr_summary(session: Session, *, teams: list[str], cycle: Cycle) -> HrSummary:
-    """Figures per team: no names, no answers."""
+def hr_summary(session: Session, *, teams: list[str], cycle: Cycle, now: datetime | None = None) -> HrSummary:
+    """Figures per team: no names, no answers; 1:1s held as a count; goals read as of `now` (else the
+    cycle's last day)."""
     members = list(store.in_teams(session, teams=teams))
     ids = [p.id for p in members]
     checkins = [
@@ -199,6 +225,11 @@ def hr_summary(session: Session, *, teams: list[str], cycle: Cycle) -> HrSummary
     for goal in store.goals_of(session, person_ids=ids, starting_by=end_day, ending_from=start_day):
         at_risk[goal.person_id] += goal.status == GoalStatus.at_risk
     feedback = store.feedback_counts(session, person_ids=ids, since=cycle.starts, until=cycle.ends)
+    held = meetings.per_team(session, members=members, cycle=cycle)
+    day = shared_goals.day_of(cycle, now.date()) if now else shared_goals.last_day(cycle)
+    team_goals: dict[str, list] = defaultdict(list)
+    for goal in shared_goals.shared(session, cycle=cycle, day=day, level=GoalLevel.team, teams=teams):
+        team_goals[goal.goal.team].append(goal)
     by_team: dict[str, list[Person]] = defaultdict(list)
     for person in members:
         by_team[person.team].append(person)
@@ -206,17 +237,25 @@ def hr_summary(session: Session, *, teams: list[str], cycle: Cycle) -> HrSummary
     for team in sorted(by_team):
         group = by_team[team]
         group_ids = {p.id for p in group}
+        figures = rules.figures(
+            team or "(no team)",
+            group,
+            [c for c in checkins if c.person_id in group_ids],
+            sum(at_risk[i] for i in group_ids),
+            feedback,
+            anonymous=True,
+        )
+        goals = team_goals.get(team, [])
         teams_figures.append(
-            rules.figures(
-                team or "(no team)",
-                group,
-                [c for c in checkins if c.person_id in group_ids],
-                sum(at_risk[i] for i in group_ids),
-                feedback,
-                anonymous=True,
+            replace(
+                figures,
+                one_on_ones=held.get(team, 0),
+                team_goals=len(goals),
+                team_goal_progress=round(sum(g.progress for g in goals) / len(goals)) if goals else None,
             )
         )
-    return HrSummary(cycle=cycle, teams=teams_figures)
+    company = shared_goals.shared(session, cycle=cycle, day=day, level=GoalLevel.company, teams=[])
+    return HrSummary(cycle=cycle, teams=teams_figures, company_goals=company)
 
 
 def set_hr_channel(session: Session, *, slack_user_id: str, channel_text: str) -> str:

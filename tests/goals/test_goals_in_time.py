@@ -49,7 +49,9 @@ def break_down(sb, uid, parent: Goal, title, period, weight="10"):
     return set_goal(sb, uid, title, period, weight=weight, parent=parent.id)
 
 
-def update_progress(sb, uid, target: Goal, values):
+def update_progress(sb, uid, target: Goal, values, *, mode=None):
+    """Through the progress modal; `mode`: how progress is kept, chosen first (the modal then shows the
+    progress input only when it is entered by hand)."""
     sb.slash_command(uid, "/goals", "")
     if target.level == "person":
         wait_for(lambda: f'"value": "{target.id}"' in str(sb.ephemerals(uid)).replace("'", '"'))
@@ -58,6 +60,14 @@ def update_progress(sb, uid, target: Goal, values):
         wait_for(lambda: f"progress:{target.id}" in str(sb.ephemerals(uid)))
         sb.select(uid, "goal_menu", f"progress:{target.id}")
     view = modal(sb, uid, "goal_progress_submit")
+    if mode is not None:
+        sb.select(uid, "goal_progress_mode", mode)
+
+        def reshaped():
+            shown = modal(sb, uid, "goal_progress_submit")
+            return [shown] if ("current" in inputs(shown)) == (mode == "own") else []
+
+        view = wait_for(reshaped)[0]
     assert sb.submit_view(uid, values, view_id=view["id"]).ok
     return view
 
@@ -91,7 +101,8 @@ def test_a_yearly_company_goal_breaks_down_to_quarters_and_months_and_progress_r
     mine = wait_for(lambda: [g for g in [goal(services, "Migrate billing")] if g and g.status == "active"])[0]
     assert (mine.parent_id, mine.period) == (first.id, JAN)
     # the owners choose roll-up: the team goal from Ana's, the company goal from the team goals
-    update_progress(sb, maria, first, {"mode": "children", "status": "auto"})
+    view = update_progress(sb, maria, first, {"status": "auto"}, mode="children")
+    assert "Computed from the 1 goals aligned to it" in str(view["blocks"])  # and no progress input
     wait_for(lambda: goal(services, "Migrate the first teams").rollup)
     view = update_progress(sb, dee, company, {"mode": "children", "status": "auto"})
     assert "(2)" in str(inputs(view)["mode"])  # two goals aligned to it
@@ -102,7 +113,8 @@ def test_a_yearly_company_goal_breaks_down_to_quarters_and_months_and_progress_r
     assert goal(services, "Migrate the first teams").progress == 0.5
     assert goal(services, "Double the platform's reach").progress == 0.375  # (50 x 30 + 0 x 10) / 40
     # an owner may enter it by hand instead: then children no longer move it
-    update_progress(sb, dee, company, {"mode": "own", "current": "80", "status": "auto"})
+    view = update_progress(sb, dee, company, {"current": "80", "status": "auto"}, mode="own")
+    assert "Computed from" not in str(view["blocks"])
     wait_for(lambda: goal(services, "Double the platform's reach").progress == 0.8)
     update_progress(sb, ana, mine, {"current": "100", "status": "auto"})
     wait_for(lambda: goal(services, "Migrate billing").status == "done")

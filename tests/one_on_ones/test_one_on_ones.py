@@ -6,11 +6,12 @@ from datetime import date, timedelta
 
 from sqlmodel import select
 
+from domain.checkins import service as checkin_service
 from domain.one_on_ones import reading, rhythm
 from domain.one_on_ones.flows import send_agendas
 from domain.performance_file import entries as performance_file
 from domain.performance_file import export, privacy
-from schedules.jobs import run_tick
+from schedules.jobs import run_retention, run_tick
 from storage import checkins, people, reviews
 from storage import goals as goal_store
 from storage import one_on_ones as store
@@ -56,25 +57,9 @@ def file_of(services, email, viewer_email=None):
 
 
 def shortcut(sb, uid: str, text: str):
-    """The message shortcut "Add to 1:1" on a message (the sandbox has no shortcut menu: sent as Slack
-    sends a message_action)."""
-    channel = sb.dm_channel(uid)
-    token = sb.ws.issue_response_url(uid, channel, {"kind": "command"})
-    ts = f"{time.time():.6f}"
-    payload = {
-        "type": "message_action",
-        "callback_id": "one_on_one_add_to_agenda",
-        "trigger_id": sb.ws.issue_trigger(uid),
-        "action_ts": ts,
-        "message_ts": ts,
-        "user": {"id": uid, "name": "someone", "team_id": sb.ws.team_id},
-        "team": {"id": sb.ws.team_id, "domain": "acme"},
-        "channel": {"id": channel, "name": "directmessage"},
-        "message": {"type": "message", "user": uid, "ts": ts, "text": text},
-        "response_url": f"{sb.api_base}/response/{token}",
-        "token": "verification-token",
-    }
-    return sb.send_payload("interactivity", payload)
+    """The message shortcut "Add to 1:1" on a message the person sees: one they wrote in a channel."""
+    channel = sb.add_channel(f"talk-{time.time_ns()}")  # public, with everyone in it
+    return sb.message_shortcut(uid, "one_on_one_add_to_agenda", sb.say(uid, channel, text))
 
 
 def set_up(world, who="ana@acme.test", other="maria@acme.test", rhythm_text="weekly tue 10:00"):
@@ -288,17 +273,12 @@ def test_the_home_tab_lists_each_kind_of_to_do_with_its_button_and_clears_it_whe
     sb, services, ids = world.sb, world.services, world.ids
     ana, bo, maria = ids["ana@acme.test"], ids["bo@acme.test"], ids["maria@acme.test"]
     sb.open_home(ana)
-    wait_for(lambda: "Nothing waits for you now." in str(sb.home(ana)))
+    # The period open now: its prompt never went (Ana joined after it opened), yet she may check in.
+    (only,) = wait_for(lambda: home_todos(sb, ana))
+    assert "Your check-in is open." in only and "'value': 'current'" in only
     now = utcnow()
-    with services.session() as session:  # a check-in period open now, and a review cycle begun
+    with services.session() as session:  # a review cycle begun
         person = people.get_by_email(session, email="ana@acme.test")
-        checkins.ensure(
-            session,
-            person_id=person.id,
-            period_key="test-period",
-            opens_at=now - timedelta(hours=1),
-            closes_at=now + timedelta(days=2),
-        )
         reviews.ensure(session, person_id=person.id, manager_id=person.manager_id, cycle="2026-Q4", now=now)
     sb.slash_command(bo, "/feedback", f"request {at(ana)}")
     wait_for(lambda: bot_dms(sb, ana, "Bo"))
@@ -413,6 +393,48 @@ def test_open_action_items_come_with_the_owners_next_check_in_once_until_done(wo
     assert file_of(services, "ana@acme.test")[-1] == ("one_on_one", "Done: Write the migration plan")
 
 
+def test_open_action_items_are_in_the_owners_check_in_form_and_ticked_done_there(world):
+    sb, services, ids = world.sb, world.services, world.ids
+    ana, maria = ids["ana@acme.test"], ids["maria@acme.test"]
+    set_up(world)
+    sb.slash_command(maria, "/checkins", f"1on1 action {at(ana)} 2026-12-20 Write the <!channel> plan")
+    sb.slash_command(ana, "/checkins", f"1on1 action {at(maria)} 2026-12-21 Book the offsite room")
+    wait_for(lambda: "Action item for Maria" in sb.transcript(ana))
+    wait_for(lambda: "Action item for Ana" in sb.transcript(maria))
+    with services.session() as session:
+        found = {a.text: a for a in session.exec(select(OneOnOneAction)).all()}
+        mine, theirs = found["Write the <!channel> plan"], found["Book the offsite room"]
+    sb.slash_command(ana, "/checkins", "now")
+    form = wait_for(lambda: [v for v in sb.open_views(ana) if v.get("callback_id") == "checkin_submit"])[-1]
+    (block,) = [b for b in form["blocks"] if b.get("block_id") == "oo_actions_done"]
+    options = block["element"]["options"]
+    assert [o["value"] for o in options] == [str(mine.id)]  # her own only, not Maria's
+    assert options[0]["text"]["text"] == "Write the &lt;!channel&gt; plan"
+    assert "Due 2026-12-20 · 1:1 with Maria" in options[0]["description"]["text"]
+
+    # A tampered client ticking Maria's item: the whole check-in is refused, nothing is done.
+    with services.session() as session:
+        refused = checkin_service.submit(
+            session,
+            slack_user_id=ana,
+            checkin_id=int(form["private_metadata"]),
+            answers={"mood": "4", "progress": "Shipped", "oo_actions_done": f"{mine.id},{theirs.id}"},
+            now=utcnow(),
+        )
+    assert refused.errors == {
+        "oo_actions_done": "Only your own action items can be ticked; nothing was saved."
+    }
+
+    assert sb.submit_view(ana, {"mood": "4", "progress": "Shipped", "oo_actions_done": [str(mine.id)]}).ok
+    wait_for(lambda: ("one_on_one", "Done: Write the <!channel> plan") in file_of(services, "ana@acme.test"))
+    with services.session() as session:
+        assert store.get_action(session, action_id=mine.id).done_at is not None
+        assert store.get_action(session, action_id=theirs.id).done_at is None
+    sb.slash_command(ana, "/checkins", "now")  # the next form: nothing left to tick
+    wait_for(lambda: len([v for v in sb.open_views(ana) if v.get("callback_id") == "checkin_submit"]))
+    assert "oo_actions_done" not in str(sb.open_views(ana)[-1])
+
+
 def test_a_manager_with_many_1on1s_and_long_agendas_gets_them_within_slacks_block_limits(world):
     sb, services, ids = world.sb, world.services, world.ids
     maria = ids["maria@acme.test"]
@@ -443,3 +465,75 @@ def test_a_manager_with_many_1on1s_and_long_agendas_gets_them_within_slacks_bloc
     sb.open_home(maria)
     wait_for(lambda: "and 1 more 1:1s" in str(sb.home(maria)))
     assert not sb.problems
+
+
+def test_the_retention_window_removes_what_is_settled_in_1on1s_and_keeps_what_is_open(world):
+    services = world.services
+    now = utcnow()
+    old, recent = now - timedelta(days=100), now - timedelta(days=10)
+    with services.session() as session:
+        ana = people.get_by_email(session, email="ana@acme.test")
+        bo = people.get_by_email(session, email="bo@acme.test")
+        maria = people.get_by_email(session, email="maria@acme.test")
+
+        def series(report, ended_at=None):
+            return store.add(
+                session,
+                OneOnOneSeries(
+                    manager_id=maria.id,
+                    report_id=report.id,
+                    frequency="weekly",
+                    weekday=1,
+                    at_minute=600,
+                    timezone="UTC",
+                    starts_on=old.date(),
+                    created_at=old,
+                    ended_at=ended_at,
+                ),
+            )
+
+        running, ended = series(ana), series(bo, ended_at=old)
+        for found, text, discussed in (
+            (running, "open since long ago", None),
+            (running, "discussed long ago", old),
+            (running, "discussed lately", recent),
+            (ended, "left open when it ended", None),
+        ):
+            store.add(
+                session,
+                OneOnOnePoint(
+                    series_id=found.id,
+                    author_id=ana.id,
+                    text=text,
+                    source="command",
+                    created_at=old,
+                    discussed_at=discussed,
+                ),
+            )
+        for text, done in (("open action", None), ("done long ago", old), ("done lately", recent)):
+            store.add(
+                session,
+                OneOnOneAction(
+                    series_id=running.id,
+                    owner_id=ana.id,
+                    text=text,
+                    due_on=old.date(),
+                    created_at=old,
+                    done_at=done,
+                ),
+            )
+        for text, at_ in (("old private", old), ("recent private", recent)):
+            note = OneOnOnePrivateNote(series_id=running.id, author_id=maria.id, text=text, created_at=at_)
+            store.add(session, note)
+        ended_id = ended.id
+
+    run_retention(services, days=90, now=now)
+    with services.session() as session:
+        assert [p.text for p in points(services)] == ["open since long ago", "discussed lately"]
+        actions = session.exec(select(OneOnOneAction).order_by(OneOnOneAction.id)).all()
+        assert [a.text for a in actions] == ["open action", "done lately"]
+        notes = session.exec(select(OneOnOnePrivateNote)).all()
+        assert [n.text for n in notes] == ["recent private"]
+        assert session.get(OneOnOneSeries, ended_id) is None
+        assert len(session.exec(select(OneOnOneSeries)).all()) == 1
+    assert sum(run_retention(services, days=90, now=now).counts.values()) == 0  # nothing more, next day

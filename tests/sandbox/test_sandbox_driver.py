@@ -566,3 +566,22 @@ def test_replicas_get_requests_in_turn_and_an_unacked_event_is_retried_on_the_ne
     finally:
         for r in replicas:
             r.stop()
+
+
+def test_a_message_shortcut_sends_a_message_action_for_a_message_the_person_sees(sb, app, ana):
+    bo = sb.add_user(email="bo@x.test", real_name="Bo", name="bo", tz="UTC")
+    eve = sb.add_user(email="eve@x.test", real_name="Eve", name="eve", tz="UTC")
+    private = sb.add_channel("pairs", is_private=True, members=[ana, bo])
+    ts = sb.say(bo, private, "Can we move the offsite?")
+    reply = sb.message_shortcut(ana, "add_to_agenda", ts)
+    assert reply.ok
+    (received,) = app.of_kind("interaction")
+    payload = received.payload
+    assert payload["type"] == "message_action" and payload["callback_id"] == "add_to_agenda"
+    assert payload["user"]["id"] == ana and payload["channel"] == {"id": private, "name": "pairs"}
+    assert payload["message_ts"] == ts and payload["message"]["text"] == "Can we move the offsite?"
+    assert payload["message"]["user"] == bo and payload["trigger_id"] and payload["response_url"]
+    with pytest.raises(SandboxError, match="sees no message"):  # Eve is not in the channel
+        sb.message_shortcut(eve, "add_to_agenda", ts)
+    with pytest.raises(SandboxError, match="is not in"):
+        sb.say(eve, private, "let me in")

@@ -120,3 +120,17 @@ def test_goal_progress_at_each_close_carries_the_latest_update_forward():
         ("6 Nov", 30.0),
         ("13 Nov", 40.0),
     ]
+
+
+def test_each_persons_periods_are_aligned_with_the_teams_and_know_their_blockers():
+    rows = [
+        checkin(mood=4, key="2026-W46", day=13, answers={"blockers": "DBA access"}),
+        checkin(mood=2, key="2026-W46", day=13, person=2),
+        checkin(status=CheckinStatus.prompted, key="2026-W47", day=20),
+        checkin(mood=3, key="2026-W47", day=20, person=2, answers={"blockers": ""}),
+        checkin(mood=1, key="2026-W48", day=27),  # after `until`
+    ]
+    periods = figures.per_person(rows, until=utc(2026, 11, 27), person_ids=[1, 2, 3])
+    assert periods[1] == [figures.Period(4.0, True), figures.Period()]  # W47 asked, not answered
+    assert periods[2] == [figures.Period(2.0, False), figures.Period(3.0, False)]
+    assert periods[3] == [figures.Period(), figures.Period()]  # nobody by that id: nothing to draw
