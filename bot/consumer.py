@@ -123,7 +123,8 @@ class Consumer:
             runner = self.runners.get(job.kind)
             if runner is None:
                 raise LookupError(f"no runner for jobs of kind {job.kind!r} here")
-            runner(job.payload)
+            with jobs.running(job):  # the send ledger names this run of the job in its claims
+                runner(job.payload)
         except Exception as err:  # recorded on the job, tried again or failed for good
             error = f"{type(err).__name__}: {err}"
             with jobs.writing(self.services.engine), self.services.session() as session:

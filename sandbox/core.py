@@ -1,6 +1,8 @@
 """The Sandbox: a local stand-in for Slack that the real app talks to over HTTP or Socket Mode."""
 
 import copy
+import itertools
+import threading
 from typing import Any
 
 from sandbox.driver import Driver, Reply
@@ -60,6 +62,9 @@ class Sandbox(Driver):
             port=port,
         )
         self._urls: dict[str, str | None] = {"commands": None, "interactivity": None, "events": None}
+        self._replicas: list[str] = []
+        self._turn = itertools.count()
+        self._picked = threading.local()
         self._echo_threads = []
         self._started = False
 
@@ -105,11 +110,29 @@ class Sandbox(Driver):
         events: str | None = None,
     ) -> None:
         """Where Slack sends requests: one URL for all (Bolt's /slack/events), or one per kind."""
+        self._replicas = []
         self._urls = {
             "commands": commands or url,
             "interactivity": interactivity or url,
             "events": events or url,
         }
+
+    def set_app_urls(self, urls: list[str]) -> None:
+        """Several replicas of the app behind a load balancer (HTTP): each request goes to the next URL in
+        turn, and an event's retry to the one after the URL that did not acknowledge it. Slack retries an
+        event to the same request URL; a balancer with no stickiness sends it to another replica."""
+        if not urls:
+            raise SandboxError("set_app_urls needs at least one URL")
+        self.set_app_url(urls[0])
+        self._replicas = list(urls)
+
+    def _app_url(self, kind: str, retry_num: int | None) -> str | None:
+        if not self._replicas:
+            return self._urls.get(kind)
+        if retry_num is None:
+            self._picked.index = next(self._turn)
+        first = getattr(self._picked, "index", 0)  # retries run in the thread of the first attempt
+        return self._replicas[(first + (retry_num or 0)) % len(self._replicas)]
 
     # -- Socket Mode ----------------------------------------------------------------------------
     @property

@@ -8,6 +8,7 @@ as Slack would: shown to the person, or refused. Only `_post` knows which transp
 
 import copy
 import datetime as dt
+import http.client
 import json
 import re
 import secrets
@@ -174,6 +175,7 @@ class Driver:
     transport: str
     socket: SocketModeServer
     _urls: dict[str, str | None]
+    _app_url: Any  # (kind, retry number or None) -> the URL this request goes to (sandbox/core.py)
 
     # -- toward the app: the one place where the transport matters ------------------------------
     def _post(
@@ -226,7 +228,7 @@ class Driver:
         retry: tuple[int, str | None] | None,
         extra_headers: dict[str, str],
     ) -> Reply:
-        url = self._urls.get(kind)
+        url = self._app_url(kind, None if retry is None else retry[0])
         if not url:
             raise SandboxError("call sb.set_app_url(...) before acting toward the app")
         headers = {}
@@ -252,6 +254,8 @@ class Driver:
                 timed_out, error = True, "http_timeout"
             else:
                 error = "connection_failed"
+        except (OSError, http.client.HTTPException):  # the app's process died mid-request: no ack
+            error = "connection_failed"
         elapsed = time.monotonic() - start
         if not timed_out and elapsed > self.ack_timeout:
             timed_out, error = True, "http_timeout"

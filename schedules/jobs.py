@@ -9,18 +9,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from domain.checkins import digest, due, flows
+from domain.checkins import digest
 from domain.core import delivery
 from domain.core.services import Services
-from domain.feedback import flows as feedback_flows
 from domain.goals import rollup
 from domain.one_on_ones import flows as one_on_one_flows
 from domain.org import service as org
 from domain.performance_file import privacy
-from domain.reviews import flows as review_flows
 from domain.reviews import reminders as review_reminders
 from domain.summaries import flows as summary_flows
+from schedules import per_person
 from storage import jobs as job_table
+from storage.models import SendKind
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -59,29 +59,50 @@ class TickReport:
     reminders: delivery.FanOut
 
 
+REMINDERS = {SendKind.first_reminder.value, SendKind.last_reminder.value}
+
+
 def run_tick(services: Services, *, now: datetime) -> TickReport:
-    """Idempotent: who is due comes from the database, and the send ledger decides every send."""
-    with services.session() as session:
-        prompts = due.due_prompts(session, now=now)
-    sent_prompts = flows.fan_out(services, prompts, now=now)
-    with services.session() as session:
-        reminders = due.due_reminders(session, now=now)
-    sent_reminders = flows.fan_out(services, reminders, now=now)
-    digest.catch_up(services, now=now)  # digest posts Slack refused for now
-    feedback_flows.send_request_reminders(services, now=now)
-    review_flows.start(services, now=now)  # a quarter just ended where someone is: their review opens
-    review_reminders.enqueue_due(services, now=now)  # open review steps: a job per reminder due
-    summary_flows.send_due(services, now=now)
-    one_on_one_flows.send_agendas(services, now=now)  # the day before each 1:1, to both sides
-    if prompts or reminders:
-        log.info(
-            "tick: %d/%d prompts and %d/%d reminders sent",
-            sent_prompts.sent,
-            len(prompts),
-            sent_reminders.sent,
-            len(reminders),
+    """The whole tick in this thread: each unit sent here, through the same code as its job (tests, and
+    a tick run by hand). Idempotent: who is due comes from the database, and the ledger decides every send."""
+    units = per_person.due(services, now=now)
+
+    def send_all(group: list[per_person.Unit], workers: int = 1) -> delivery.FanOut:
+        return delivery.fan_out(
+            group,
+            lambda unit: per_person.send(services, unit, now=now),
+            whom=lambda unit: f"person {unit.person_id} ({unit.kind})",
+            workers=workers,
         )
-    return TickReport(prompts=sent_prompts, reminders=sent_reminders)
+
+    prompts = send_all([u for u in units if u.kind == SendKind.prompt], workers=8)
+    reminders = send_all([u for u in units if u.kind in REMINDERS], workers=8)
+    send_all([u for u in units if u.kind != SendKind.prompt and u.kind not in REMINDERS])
+    _tick_rest(services, now=now)
+    if prompts.due or reminders.due:
+        log.info("tick: %d/%d prompts and %d/%d reminders sent",
+                 prompts.sent, prompts.due, reminders.sent, reminders.due)  # fmt: skip
+    return TickReport(prompts=prompts, reminders=reminders)
+
+
+def _tick_rest(services: Services, *, now: datetime) -> None:
+    """What is not one person's prompt or message of the tick's own: digest posts to retry, the HR channel's
+    summary, open 1:1 action items with a check-in, and open review steps' reminders (jobs of their own)."""
+    digest.catch_up(services, now=now)  # digest posts Slack refused for now
+    summary_flows.send_hr_due(services, now=now)
+    one_on_one_flows.follow_up_actions(services, now=now)
+    review_reminders.enqueue_due(services, now=now)
+
+
+def run_tick_job(services: Services, *, now: datetime) -> int:
+    """The tick's job: a job per unit due (the workers of every replica send them), then the rest. A tick
+    repeated, or whose worker died half-way and is run again, adds only what is missing."""
+    units = per_person.due(services, now=now)
+    added = per_person.enqueue(services, units, now=now)
+    _tick_rest(services, now=now)
+    if units:
+        log.info("tick: %d units due, %d added as jobs", len(units), added)
+    return added
 
 
 def sync_org() -> None:
@@ -128,7 +149,8 @@ def run_retention(services: Services, *, days: int | None, now: datetime) -> pri
 def runners(services: Services) -> dict[str, Callable[[dict[str, Any]], object]]:
     """What a worker runs for each kind of scheduled job."""
     return {
-        TICK: lambda _: run_tick(services, now=utcnow()),
+        **per_person.runners(services),
+        TICK: lambda _: run_tick_job(services, now=utcnow()),
         ORG_SYNC: lambda _: run_sync_org(services),
         RETENTION: lambda payload: run_retention(services, days=payload.get("days"), now=utcnow()),
         GOAL_STATUS: lambda _: run_goal_status(services, now=utcnow()),

@@ -10,8 +10,9 @@ whose worker died is claimed again once its lease runs out; after MAX_TRIES it i
 import functools
 import json
 import threading
-from collections.abc import Sequence
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -191,6 +192,26 @@ def enqueue_many(
     return added
 
 
+def enqueue_batch(session: Session, new: Sequence[tuple[str, str, dict[str, Any]]]) -> int:
+    """Adds each (kind, key, payload) whose key is new in one statement (one round trip for a batch of a
+    fan-out, where `enqueue_many` makes one per job): the number added."""
+    if not new:
+        return 0
+    postgres = _postgres(session)
+    now = _now(session)
+    rows = [
+        {"key": key, "kind": kind, "payload": payload, "state": QUEUED, "tries": 0, "run_after": now,
+         "created_at": now}
+        for kind, key, payload in new
+    ]  # fmt: skip
+    insert = pg_insert if postgres else sqlite_insert
+    statement = insert(Job).values(rows).on_conflict_do_nothing(index_elements=["key"]).returning(Job.id)
+    added = len(session.execute(statement).all())
+    if added and postgres:
+        session.execute(sa.select(sa.func.pg_notify(NOTIFY_CHANNEL, "")))
+    return added
+
+
 @dataclass(frozen=True)
 class Claimed:
     id: int
@@ -198,6 +219,25 @@ class Claimed:
     kind: str
     payload: dict[str, Any]
     tries: int  # this one included
+
+
+_current: ContextVar[Claimed | None] = ContextVar("checkins_job", default=None)
+
+
+@contextmanager
+def running(job: Claimed) -> Iterator[None]:
+    """Marks the job this thread runs (see `current`)."""
+    token = _current.set(job)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+def current() -> Claimed | None:
+    """The job this thread runs, if any: the send ledger names a claim's job run, so a later run of the same
+    job (its worker died; the lease ran out) takes the claim over at once instead of after 30 minutes."""
+    return _current.get()
 
 
 def _runnable(session: Session) -> sa.ColumnElement[bool]:

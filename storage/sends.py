@@ -31,11 +31,14 @@ def claim(
     holder: str,
     now: datetime,
     stale_after: timedelta,
+    orphans_of: str | None = None,
 ) -> Claim | None:
     """A claim when this caller may send; None when someone has sent it, is sending it, or it failed for good.
 
-    A claim left by a process that died mid-send is taken over once stale; a transient failure is retried
-    after a back-off. Commit before sending, so that every other process sees the claim.
+    A claim left by a process that died mid-send is taken over once stale, or at once when its holder starts
+    with `orphans_of` (an earlier run of the caller's own job, which only runs again once the run before it
+    has lost its lease); a transient failure is retried after a back-off. Commit before sending, so that
+    every other process sees the claim.
     """
     key = {"person_id": person_id, "period_key": period_key, "kind": kind}
     send_id = insert_if_absent(
@@ -52,7 +55,16 @@ def claim(
             Send.person_id == person_id,
             Send.period_key == period_key,
             Send.kind == kind,
-            sa.or_(sa.and_(Send.state == "claimed", Send.claimed_at < now - stale_after), _retry_due(now)),
+            sa.or_(
+                sa.and_(
+                    Send.state == "claimed",
+                    sa.or_(
+                        Send.claimed_at < now - stale_after,
+                        Send.claimed_by.startswith(orphans_of, autoescape=True) if orphans_of else sa.false(),
+                    ),
+                ),
+                _retry_due(now),
+            ),
         )
         .values(state="claimed", claimed_by=holder, claimed_at=now, attempts=Send.attempts + 1, error=None)
         .returning(Send.id)

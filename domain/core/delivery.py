@@ -3,8 +3,8 @@ through the send ledger (`send_once`: prompts, reminders, invitations), one or m
 
 Each message is claimed in the database (unique per person, key and kind) before it is posted, carries its
 ledger id as Slack metadata, and is confirmed as still ours just before the post. A claim taken over from a
-process that died mid-send first looks for that id in the person's DM, so a message Slack already has is not
-sent again.
+process that died mid-send (after 30 minutes, or after its job's lease when a job's run made it) first looks
+for that id in the person's DM, so a message Slack already has is not sent again.
 """
 
 import logging
@@ -19,7 +19,7 @@ from sqlmodel import Session
 from domain.core.progress import Progress, silent
 from domain.core.services import Services
 from domain.core.slack import Posted, SlackError
-from storage import sends
+from storage import jobs, sends
 from storage.models import Person
 
 log = logging.getLogger(__name__)
@@ -125,7 +125,7 @@ def send_once(
     `thread_ts`: post as a reply in that thread of `channel`.
     """
     at = clock or (lambda: now)
-    holder = services.holder
+    holder, orphans_of = _claimant(services)
     assert person.id is not None
     with services.session() as session:  # committed before the post, so every other process sees it
         claim = sends.claim(
@@ -136,6 +136,8 @@ def send_once(
             holder=holder,
             now=at(),
             stale_after=STALE_CLAIM,
+            # in a channel nothing is looked for before a retaken claim's post: only the 30 minutes there
+            orphans_of=orphans_of if channel is None else None,
         )
     if claim is None:
         return None
@@ -176,6 +178,16 @@ def send_once(
             session, send_id=claim.id, holder=holder, channel=posted.channel, ts=posted.ts, now=at()
         )
     return Sent(posted=posted, new=not landed)
+
+
+def _claimant(services: Services) -> tuple[str, str | None]:
+    """Who claims in the ledger: this process, or this run of a job (`j<id>.<try>@` first). A later run of
+    the same job may take over an earlier run's claim: the job table runs it again only after the earlier
+    run's lease ran out (its worker died), and the look into the DM still finds a message that landed."""
+    job = jobs.current()
+    if job is None:
+        return services.holder, None
+    return f"j{job.id}.{job.tries}@{services.holder}"[:64], f"j{job.id}." if job.tries > 1 else None
 
 
 @dataclass

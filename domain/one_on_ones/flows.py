@@ -14,7 +14,7 @@ from message_templates.render import render_message
 from storage import one_on_ones as store
 from storage import people
 from storage import todo as todo_store
-from storage.models import OneOnOneSeries
+from storage.models import OneOnOneSeries, Person
 
 log = logging.getLogger(__name__)
 
@@ -61,12 +61,12 @@ def _end_if_stale(services: Services, series: OneOnOneSeries, *, now: datetime) 
     return True
 
 
-def send_agendas(services: Services, *, now: datetime) -> int:
-    """The day before each meeting, the agenda to both sides, once each; ends stale series first. Then
-    the open action items of whoever has a check-in open."""
+def due_agendas(services: Services, *, now: datetime) -> list[tuple[Person, int, datetime]]:
+    """(person, series id, meeting) of each side's agenda due: the day before each meeting. Ends stale
+    series first (their new manager is invited)."""
     with services.session() as session:
         running = list(store.active_series(session))
-    sent = 0
+    due = []
     for series in running:
         if _end_if_stale(services, series, now=now):
             continue
@@ -77,32 +77,45 @@ def send_agendas(services: Services, *, now: datetime) -> int:
             continue
         with services.session() as session:
             sides = [people.get(session, person_id=pid) for pid in (series.manager_id, series.report_id)]
-        for person in sides:
-            if person is None:
-                continue
+        due += [(person, series.id, meeting) for person in sides if person is not None]
+    return due
 
-            def compose(session: Session, viewer=person, series_id=series.id) -> dict | None:
-                fresh = store.get_series(session, series_id=series_id)
-                if fresh is None or not reading.current(session, fresh):
-                    return None
-                shown = reading.agenda(session, fresh, viewer, now=now)
-                return render_message("one_on_ones/agenda.json.j2", agendas=[shown], reminder=True)
 
-            try:
-                result = delivery.send_once(
-                    services,
-                    person=person,
-                    key=agenda_key(series.id, meeting),
-                    kind=AGENDA_KIND,
-                    compose=compose,
-                    oldest=meeting - AGENDA_BEFORE,
-                    now=now,
-                )
-            except delivery.DeliveryFailed:
-                continue  # a transient error is tried again by a later tick
-            sent += bool(result and result.new)
+def send_agendas(services: Services, *, now: datetime) -> int:
+    """The day before each meeting, the agenda to both sides, once each. Then the open action items of
+    whoever has a check-in open."""
+    sent = 0
+    for person, series_id, meeting in due_agendas(services, now=now):
+        try:
+            sent += send_agenda(services, person, series_id=series_id, meeting=meeting, now=now)
+        except delivery.DeliveryFailed:
+            continue  # a transient error is tried again by a later tick
     follow_up_actions(services, now=now)
     return sent
+
+
+def send_agenda(
+    services: Services, person: Person, *, series_id: int, meeting: datetime, now: datetime
+) -> bool:
+    """One side's agenda for one meeting, once: True when this call sent it."""
+
+    def compose(session: Session) -> dict | None:
+        fresh = store.get_series(session, series_id=series_id)
+        if fresh is None or not reading.current(session, fresh):
+            return None
+        shown = reading.agenda(session, fresh, person, now=now)
+        return render_message("one_on_ones/agenda.json.j2", agendas=[shown], reminder=True)
+
+    result = delivery.send_once(
+        services,
+        person=person,
+        key=agenda_key(series_id, meeting),
+        kind=AGENDA_KIND,
+        compose=compose,
+        oldest=meeting - AGENDA_BEFORE,
+        now=now,
+    )
+    return bool(result and result.new)
 
 
 def follow_up_actions(services: Services, *, now: datetime) -> int:

@@ -66,32 +66,35 @@ def send(
 ) -> Report:
     report = Report()
     for done, (manager, cycle, key) in enumerate(todo, start=1):
-        made: list[Summary] = []
-
-        def compose(
-            session: Session, manager_id: int = manager.id, cycle: Cycle = cycle, made: list = made
-        ) -> dict | None:
-            fresh = people.get(session, person_id=manager_id)
-            summary = build(session, manager=fresh, cycle=cycle, now=now) if fresh and fresh.active else None
-            if summary is None or not (summary.figures.asked or summary.goals or summary.pending):
-                return None  # nothing happened in this cycle: no summary
-            made.append(summary)
-            return render_message("summaries/manager.json.j2", summary=summary)
-
         try:
-            result = delivery.send_once(
-                services, person=manager, key=key, kind=SUMMARY, compose=compose, oldest=now - FRESH, now=now
-            )
+            report.sent += send_one(services, manager, cycle, key, now=now)
         except delivery.DeliveryFailed:
             report.failed += 1
-            continue
         finally:
             progress(done, len(todo), report.failed)
-        if result is None or not result.new or not made:
-            continue
-        report.sent += 1
-        _upload_chart(services, made[0], result.posted)
     return report
+
+
+def send_one(services: Services, manager: Person, cycle: Cycle, key: str, *, now: datetime) -> bool:
+    """One manager's summary of one cycle, once, with its chart in its thread: True when this call sent it.
+    Raises DeliveryFailed when Slack refused it (the ledger has it)."""
+    made: list[Summary] = []
+
+    def compose(session: Session) -> dict | None:
+        fresh = people.get(session, person_id=manager.id)
+        summary = build(session, manager=fresh, cycle=cycle, now=now) if fresh and fresh.active else None
+        if summary is None or not (summary.figures.asked or summary.goals or summary.pending):
+            return None  # nothing happened in this cycle: no summary
+        made.append(summary)
+        return render_message("summaries/manager.json.j2", summary=summary)
+
+    result = delivery.send_once(
+        services, person=manager, key=key, kind=SUMMARY, compose=compose, oldest=now - FRESH, now=now
+    )
+    if result is None or not result.new or not made:
+        return False
+    _upload_chart(services, made[0], result.posted)
+    return True
 
 
 def _upload_chart(services: Services, summary: Summary, posted) -> None:

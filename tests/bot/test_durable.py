@@ -10,14 +10,16 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
+import sqlalchemy as sa
 
 from bot.app import build_runtime
 from bot.server import HttpServer
 from schedules.jobs import run_tick
 from storage import file_entries, jobs, people
 from storage.db import make_engine, session_scope
+from storage.models import Send
 from storage.types import utcnow
-from tests.support import seed_team, wait_for
+from tests.support import csv_text, seed_team, wait_for
 
 BURST = int(os.environ.get("CHECKINS_KILL_BURST", "200"))
 LEASE_SECONDS = 3
@@ -204,3 +206,63 @@ def test_a_dm_job_run_again_relays_once_whether_or_not_its_relay_had_landed(sand
     sandbox.ws.delete_message(sandbox.ws.channels[relay["channel"]], relay["ts"])
     direct_message(event, services)  # the job again, its worker having died before the relay: relayed
     assert len(relays()) == 1 and relays()[0]["ts"] != relay["ts"]
+
+
+FAN_OUT = int(os.environ.get("CHECKINS_KILL_FAN_OUT", "60"))
+
+
+def test_a_worker_killed_mid_fan_out_leaves_nobody_without_a_prompt_past_a_lease(sandbox, settings):
+    """The tick's prompts are jobs of their own, paced at 10 a second across two worker processes; one worker
+    is SIGKILLed with prompts in hand. Its units run again after their lease (the ledger's claims taken over
+    from the dead run, its DM looked in first): everyone gets one prompt, soon after the lease."""
+    from schedules.jobs import run_tick_job
+    from tests.support import import_org, joined, slack_users, utc
+
+    fast = replace(settings, job_lease_seconds=LEASE_SECONDS, posts_per_minute=600)
+    runtime = build_runtime(fast, migrate=False, workers=2)
+    sandbox.rate_limits_enabled = False  # the app's own pace spreads the posts
+    try:
+        services = runtime.services
+        emails = {f"p{n:03d}@acme.test": "UTC" for n in range(FAN_OUT)}
+        ids = slack_users(sandbox, {"boss@acme.test": "UTC", **emails})
+        rows = [["boss@acme.test", "", "T", "", ""]] + [[e, "boss@acme.test", "T", "", ""] for e in emails]
+        assert import_org(services, csv_text(rows)).ok
+        joined(services, utc(2026, 11, 14))
+        now = utc(2026, 11, 20, 16, 0)
+
+        def prompted() -> list[int]:
+            return [len(_prompts(sandbox, ids[e])) for e in emails]
+
+        run_tick_job(services, now=now)
+        wait_for(lambda: sum(n > 0 for n in prompted()) >= FAN_OUT // 4, timeout=60)
+        victim = runtime.work.consumers.processes[0].pid
+        os.kill(victim, signal.SIGKILL)
+        killed_at = time.monotonic()
+        wait_for(lambda: all(prompted()), timeout=LEASE_SECONDS + 60)
+        settled = time.monotonic() - killed_at
+        with services.session() as session:
+            rerun = session.execute(
+                sa.select(sa.func.count()).where(jobs.Job.kind == "send.prompt", jobs.Job.tries > 1)
+            ).scalar_one()
+            retaken = session.execute(
+                sa.select(sa.func.count()).select_from(Send).where(Send.attempts > 1)
+            ).scalar_one()
+            states = dict(session.execute(sa.select(Send.state, sa.func.count()).group_by(Send.state)).all())
+        time.sleep(0.5)
+        counts = prompted()
+        print(
+            f"\n{services.engine.dialect.name}: {FAN_OUT} prompts, worker {victim} killed; all prompted"
+            f" {settled:.1f}s after the kill; {rerun} unit jobs run again, {retaken} claims taken over;"
+            f" ledger {states}"
+        )
+        assert max(counts) == 1 and min(counts) == 1  # nobody without one, nobody with two
+        assert rerun >= 1  # the dead worker held units: the test saw the path it is about
+        assert states == {"sent": FAN_OUT}
+        # the remaining posts take (FAN_OUT * 3/4) / 10 s at the pace: what is left is the lease, not 30 min
+        assert settled < LEASE_SECONDS + FAN_OUT / 10 + 10
+    finally:
+        runtime.close()
+
+
+def _prompts(sb, uid) -> list[dict]:
+    return [m for m in sb.dm_messages(uid) if m.get("bot_id") and m["text"].startswith("Time for your")]

@@ -546,6 +546,28 @@ def test_forged_requests_leave_no_trace_on_the_person(sb, app, client, ana):
     assert sb.problems == []
 
 
+def test_replicas_get_requests_in_turn_and_an_unacked_event_is_retried_on_the_next(sb, ana):
+    from werkzeug.wrappers import Response
+
+    from tests.sandbox.conftest import SECRET, Receiver
+
+    replicas = [Receiver(SECRET) for _ in range(3)]
+    try:
+        sb.set_app_urls([r.url for r in replicas])
+        for n in range(6):
+            assert sb.send_dm(ana, f"hello {n}").ok
+        assert [len(r.of_kind("event")) for r in replicas] == [2, 2, 2]
+        replicas[0].respond = lambda r: Response("down", status=503)  # the next in turn fails
+        reply = sb.send_dm(ana, "to a replica that is down")
+        assert reply.ok and [a.status for a in reply.attempts] == [503, 200]
+        first, retry = replicas[0].of_kind("event")[-1], replicas[1].of_kind("event")[-1]
+        assert first.payload["event_id"] == retry.payload["event_id"]
+        assert retry.headers.get("X-Slack-Retry-Num") == "1"
+    finally:
+        for r in replicas:
+            r.stop()
+
+
 def test_a_message_shortcut_sends_a_message_action_for_a_message_the_person_sees(sb, app, ana):
     bo = sb.add_user(email="bo@x.test", real_name="Bo", name="bo", tz="UTC")
     eve = sb.add_user(email="eve@x.test", real_name="Eve", name="eve", tz="UTC")

@@ -34,6 +34,17 @@ def test_a_key_adds_its_job_once(engine):
     assert (job.key, job.payload, job.tries) == ("event:Ev1", {"n": 1}, 1)
 
 
+def test_a_batch_adds_the_jobs_whose_keys_are_new_in_one_statement(engine):
+    _enqueue(engine, "send:2", n=0)
+    batch = [("send", f"send:{n}", {"n": n}) for n in range(5)]
+    with session_scope(engine) as session:
+        assert jobs.enqueue_batch(session, batch) == 4
+        assert jobs.enqueue_batch(session, batch) == 0
+        assert jobs.enqueue_batch(session, []) == 0
+    claimed = _claim(engine, "a")
+    assert sorted(j.payload["n"] for j in claimed) == [0, 0, 1, 3, 4]  # send:2 kept its first payload
+
+
 def test_a_claimed_job_is_nobody_elses_until_its_lease_runs_out(engine):
     _enqueue(engine, "one")
     [job] = _claim(engine, "a", lease=timedelta(seconds=1))
