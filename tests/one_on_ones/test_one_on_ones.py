@@ -393,6 +393,21 @@ def test_open_action_items_come_with_the_owners_next_check_in_once_until_done(wo
     assert file_of(services, "ana@acme.test")[-1] == ("one_on_one", "Done: Write the migration plan")
 
 
+def test_a_long_action_item_still_lets_its_owner_open_the_check_in_form(world):
+    """Block Kit takes 75 characters in a checkbox's text and description; an action item takes 2,000."""
+    sb, ids = world.sb, world.ids
+    ana, maria = ids["ana@acme.test"], ids["maria@acme.test"]
+    set_up(world)
+    sb.slash_command(maria, "/checkins", f"1on1 action {at(ana)} 2026-12-20 " + "Write the plan " * 40)
+    wait_for(lambda: "Action item for Ana" in sb.transcript(maria))
+    sb.slash_command(ana, "/checkins", "now")
+    form = wait_for(lambda: [v for v in sb.open_views(ana) if v.get("callback_id") == "checkin_submit"])[-1]
+    (block,) = [b for b in form["blocks"] if b.get("block_id") == "oo_actions_done"]
+    (option,) = block["element"]["options"]
+    assert option["text"]["text"].startswith("Write the plan") and len(option["text"]["text"]) <= 75
+    assert sb.problems == []
+
+
 def test_open_action_items_are_in_the_owners_check_in_form_and_ticked_done_there(world):
     sb, services, ids = world.sb, world.services, world.ids
     ana, maria = ids["ana@acme.test"], ids["maria@acme.test"]
