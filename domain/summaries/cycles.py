@@ -44,6 +44,16 @@ def summary_key(period_key: str) -> str:
     return f"{_WEEK}{day - timedelta(days=day.weekday())}"
 
 
+def sent_now_key(cycle_key: str) -> str:
+    """The ledger key of a summary sent by hand (`checkins summary send`): apart from the one sent when the
+    period closes, so that one still comes. The ledger keeps 16 characters: a daily team's week
+    ("dw:2026-11-09") takes the short mark, which must not cut the key (two weeks would share it)."""
+    key = f"now:{cycle_key}" if len(cycle_key) <= 12 else f"n:{cycle_key}"
+    if len(key) > 16:
+        raise ValueError(f"a summary's key is too long for the ledger: {cycle_key!r}")
+    return key
+
+
 def week_over(key: str, now: datetime) -> bool:
     """A daily team's week is summed up once each of its periods has closed in every time zone: Friday's
     (or, where the weekend is Friday and Saturday, Sunday's) closes at the next working day's prompt, by

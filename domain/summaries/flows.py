@@ -13,7 +13,7 @@ from domain.core.progress import Progress, silent
 from domain.core.services import Services
 from domain.core.slack import SlackError
 from domain.summaries.chart import chart_png
-from domain.summaries.cycles import Cycle, by_summary, period_cycle_of
+from domain.summaries.cycles import Cycle, by_summary, period_cycle_of, sent_now_key
 from domain.summaries.figures import Summary
 from domain.summaries.service import FRESH, HR_CHANNEL, HR_SUMMARY, SUMMARY, build, due, hr_summary
 from message_templates.render import render_message
@@ -48,8 +48,7 @@ def send_now(services: Services, *, now: datetime, emails: Iterable[str] = ()) -
 def due_now(
     session: Session, *, now: datetime, emails: Iterable[str] = ()
 ) -> list[tuple[Person, Cycle, str]]:
-    """(manager, cycle, ledger key) of the summaries to send now. Their key is marked "now:", so the
-    summary sent when the period closes still comes."""
+    """(manager, cycle, ledger key) of the summaries to send now, under a key of their own (sent_now_key)."""
     wanted = {e.lower() for e in emails}
     todo = []
     for manager in store.managers(session):
@@ -57,7 +56,7 @@ def due_now(
             continue
         summary = build(session, manager=manager, cycle=None, now=now)
         if summary is not None:
-            todo.append((manager, summary.cycle, f"now:{summary.cycle.key}"[:16]))
+            todo.append((manager, summary.cycle, sent_now_key(summary.cycle.key)))
     return todo
 
 

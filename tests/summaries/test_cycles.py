@@ -4,7 +4,15 @@ from datetime import date, datetime
 
 import pytest
 
-from domain.summaries.cycles import Cycle, in_cycle, month_cycle, period_cycle, period_cycle_of, quarter_cycle
+from domain.summaries.cycles import (
+    Cycle,
+    in_cycle,
+    month_cycle,
+    period_cycle,
+    period_cycle_of,
+    quarter_cycle,
+    sent_now_key,
+)
 from storage.models import Checkin
 from tests.support import utc
 
@@ -84,3 +92,10 @@ def test_daily_check_ins_are_summed_up_by_their_week_once_it_is_over_everywhere(
         ).key
         == "dw:2026-11-16"
     )
+
+
+def test_a_summary_sent_by_hand_has_a_ledger_key_of_its_own_for_every_cycle():
+    assert sent_now_key("2026-W47") == "now:2026-W47"  # as before, so one sent already is not sent again
+    weeks = [sent_now_key("dw:2026-11-02"), sent_now_key("dw:2026-11-09")]
+    assert len(set(weeks)) == 2 and all(len(k) <= 16 for k in weeks)
+    assert sent_now_key("m:2026-11") != "m:2026-11"
