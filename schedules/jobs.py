@@ -88,10 +88,20 @@ def run_tick(services: Services, *, now: datetime) -> TickReport:
 def _tick_rest(services: Services, *, now: datetime) -> None:
     """What is not one person's prompt or message of the tick's own: digest posts to retry, the HR channel's
     summary, open 1:1 action items with a check-in, and open review steps' reminders (jobs of their own)."""
-    digest.catch_up(services, now=now)  # digest posts Slack refused for now
-    summary_flows.send_hr_due(services, now=now)
-    one_on_one_flows.follow_up_actions(services, now=now)
-    review_reminders.enqueue_due(services, now=now)
+    failed: Exception | None = None
+    for step in (
+        digest.catch_up,  # digest posts Slack refused for now
+        summary_flows.send_hr_due,
+        one_on_one_flows.follow_up_actions,
+        review_reminders.enqueue_due,
+    ):
+        try:  # one step failing does not hold back the others, every minute
+            step(services, now=now)
+        except Exception as err:
+            log.warning("tick: %s.%s failed: %s", step.__module__, step.__name__, type(err).__name__)
+            failed = failed or err
+    if failed is not None:
+        raise failed  # the job is tried again (each step is idempotent), its error kept
 
 
 def run_tick_job(services: Services, *, now: datetime) -> int:
