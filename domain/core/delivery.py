@@ -136,8 +136,9 @@ def send_once(
             holder=holder,
             now=at(),
             stale_after=STALE_CLAIM,
-            # in a channel nothing is looked for before a retaken claim's post: only the 30 minutes there
-            orphans_of=orphans_of if channel is None else None,
+            # only a DM's own messages are looked for before a retaken claim's post (not a channel's, not a
+            # thread's replies): elsewhere a claim is taken over after the 30 minutes only
+            orphans_of=orphans_of if channel is None and thread_ts is None else None,
         )
     if claim is None:
         return None
@@ -152,6 +153,7 @@ def send_once(
         landed = (
             claim.retaken
             and channel is None
+            and thread_ts is None
             and gateway.find_in_dm(
                 person.slack_user_id,
                 event_type=SEND_EVENT,
