@@ -122,6 +122,9 @@ def db_copy(target: str) -> None:
     from storage.db_copy import CopyError, copy_database
 
     source = load_database_url()
+    # A row PostgreSQL refuses mid-batch leaves psycopg's pipeline aborted, and psycopg warns about it
+    # again as it cleans up: the one line below already says what failed.
+    logging.getLogger("psycopg").setLevel(logging.ERROR)
     try:
         copied = copy_database(source, target, on_table=lambda c: click.echo(f"{c.table:26} {c.rows:9} rows"))
     except CopyError as err:
