@@ -113,3 +113,25 @@ def cli_env(sandbox, database_url, **extra) -> dict[str, str]:
 def run_cli(args, env, cwd) -> subprocess.CompletedProcess:
     """`checkins ARGS` as a real process."""
     return subprocess.run([CHECKINS, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=60)
+
+
+def prompt_now(services: Services) -> None:
+    """This period's prompt to everyone, as `checkins checkin send` sends it, whatever the real clock says:
+    the scheduler sends none in a period's last quarter, where a test run may fall (for Tokyo's Friday
+    10:00 weekly, from Wednesday 07:00 UTC)."""
+    from domain.checkins import due, flows
+    from storage.types import utcnow
+
+    now = utcnow()
+    with services.session() as session:
+        dues = due.due_prompts(session, now=now, send_now=True)
+    flows.fan_out(services, dues, now=now)
+
+
+def tick_now(services: Services) -> None:
+    """The tick now, with this period's prompts sent whatever the real clock's day (prompt_now)."""
+    from schedules.jobs import run_tick
+    from storage.types import utcnow
+
+    prompt_now(services)
+    run_tick(services, now=utcnow())

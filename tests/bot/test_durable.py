@@ -14,12 +14,10 @@ import sqlalchemy as sa
 
 from bot.app import build_runtime
 from bot.server import HttpServer
-from schedules.jobs import run_tick
 from storage import file_entries, jobs, people
 from storage.db import make_engine, session_scope
 from storage.models import Send
-from storage.types import utcnow
-from tests.support import csv_text, seed_team, wait_for
+from tests.support import csv_text, seed_team, tick_now, wait_for
 
 BURST = int(os.environ.get("CHECKINS_KILL_BURST", "200"))
 LEASE_SECONDS = 3
@@ -43,7 +41,7 @@ def _checked_in(sandbox, services) -> tuple[str, str, str, str]:
     with services.session() as session:  # they were here before this period opened
         for person in people.list_all(session):
             person.created_at = datetime(2026, 11, 14, tzinfo=UTC)
-    run_tick(services, now=utcnow())
+    tick_now(services)
     prompt = wait_for(lambda: [m for m in sandbox.dm_messages(ana) if m.get("bot_id")])[0]
     assert sandbox.click(ana, "checkin_open").status == 200
     wait_for(lambda: sandbox.open_views(ana), timeout=20)

@@ -13,7 +13,7 @@ from schedules.jobs import run_tick
 from storage import checkins as store
 from storage import file_entries, people
 from storage.types import utcnow
-from tests.support import joined, utc, wait_for
+from tests.support import joined, tick_now, utc, wait_for
 
 SAFE = "how_safe_do_you_feel_raising_problems"
 
@@ -47,7 +47,7 @@ def test_anonymous_answers_stay_out_of_the_check_in_file_and_dm_and_show_only_in
     sb, services, ids = world.sb, world.services, world.ids
     ana, maria = ids["ana@acme.test"], ids["maria@acme.test"]
     pulse(world)
-    run_tick(services, now=utcnow())
+    tick_now(services)
     view = answer(world, "ana@acme.test", "Docs", "1")
     assert "Anonymous: nobody reads your answer" in str(view["blocks"])
     to_maria = wait_for(lambda: [m for m in sb.dm_messages(maria) if m["text"].startswith("Ana checked in")])[

@@ -15,8 +15,9 @@ from domain.core.services import Services
 from schedules.jobs import run_tick
 from storage import checkins as store
 from storage import file_entries, people, sends
+from storage.models import TeamCadence
 from storage.types import utcnow
-from tests.support import joined, utc, wait_for
+from tests.support import joined, tick_now, utc, wait_for
 
 REPORTS = ["ana@acme.test", "bo@acme.test", "chen@acme.test", "dee@acme.test"]
 
@@ -166,7 +167,7 @@ def test_a_429_storm_delays_prompts_but_loses_and_repeats_none(world):
 
 def _prompt_now(world):
     """This period's prompt, whatever today's date: the handlers check periods against the real clock."""
-    run_tick(world.services, now=utcnow())
+    tick_now(world.services)
 
 
 def test_check_in_reply_and_answer_back_all_kept_in_order(world):
@@ -410,6 +411,17 @@ def test_a_tick_is_a_job_the_workers_run_once_however_often_it_is_added(world):
     from schedules import jobs as scheduled
     from storage import jobs
 
+    # A period opened yesterday, for people there before: the scheduler prompts them whatever the weekday
+    # (the default Friday's period is in its last quarter, with no scheduled prompt, for two days a week).
+    joined(world.services, utcnow() - timedelta(days=30))
+    yesterday = (utcnow() - timedelta(days=1)).weekday()
+    with world.services.session() as session:
+        session.add(
+            TeamCadence(
+                team="Platform", frequency="weekly", weekday=yesterday, at_minute=0, first_reminder_hours=4,
+                last_reminder_hours=24, updated_at=utcnow() - timedelta(days=30),
+            )
+        )  # fmt: skip
     scheduled.bind(world.services)
     scheduled.tick()
     scheduled.tick()  # the same minute, or a second scheduler: nothing more

@@ -9,7 +9,7 @@ from storage import checkins as store
 from storage import sends
 from storage.models import SendKind
 from storage.types import utcnow
-from tests.support import joined, utc, wait_for
+from tests.support import joined, tick_now, utc, wait_for
 
 
 @pytest.fixture
@@ -51,7 +51,7 @@ def digest_of(sb, channel):
 def test_the_digest_is_posted_once_its_thread_updated_on_edit_and_manager_answers_stay_out(world):
     sb, services = world.sb, world.services
     channel = standup_with_channel(world)
-    run_tick(services, now=utcnow())
+    tick_now(services)
     view = answer(
         world,
         "ana@acme.test",
@@ -89,7 +89,7 @@ def test_a_team_without_a_channel_keeps_every_answer_between_person_and_manager(
     sb.slash_command(maria, "/checkins", "settings")
     wait_for(lambda: sb.open_views(maria))
     sb.submit_view(maria, {"template": "standup"})
-    run_tick(services, now=utcnow())
+    tick_now(services)
     view = answer(world, "chen@acme.test", {"yesterday": "a", "today": "b", "on_track": "yes"})
     contexts = [str(b) for b in view["blocks"] if b["type"] == "context"][1:]
     assert all("Only you and your manager" in c for c in contexts)
@@ -117,7 +117,7 @@ def test_a_digest_message_slack_refused_for_now_is_posted_by_a_later_tick_with_t
 
     sb, services = world.sb, world.services
     channel = standup_with_channel(world)
-    run_tick(services, now=utcnow())
+    tick_now(services)
     sb.inject_error("chat.postMessage", "internal_error", channel=channel)
     answer(world, "ana@acme.test", {"yesterday": "Billing", "today": "Review", "on_track": "yes"})
     answer(world, "bo@acme.test", {"yesterday": "Emails", "today": "Tour", "on_track": "yes"})
@@ -142,7 +142,7 @@ def test_an_archived_channel_is_told_to_the_manager_once_and_the_answers_are_kep
 
     sb, services, maria = world.sb, world.services, world.ids["maria@acme.test"]
     channel = standup_with_channel(world)
-    run_tick(services, now=utcnow())
+    tick_now(services)
     sb.archive_channel(channel)
     answer(world, "ana@acme.test", {"yesterday": "Billing", "today": "Review", "on_track": "yes"})
     (notice,) = wait_for(lambda: told_gone(sb, maria))
@@ -160,7 +160,7 @@ def test_an_archived_channel_is_told_to_the_manager_once_and_the_answers_are_kep
 def test_the_app_removed_later_fails_the_edits_and_is_told_once(world):
     sb, services, maria = world.sb, world.services, world.ids["maria@acme.test"]
     channel = standup_with_channel(world)
-    run_tick(services, now=utcnow())
+    tick_now(services)
     answer(world, "ana@acme.test", {"yesterday": "Billing", "today": "Review", "on_track": "yes"})
     wait_for(lambda: digest_of(sb, channel)[1])
     sb.remove_app(channel)
@@ -178,7 +178,7 @@ def test_the_app_removed_later_fails_the_edits_and_is_told_once(world):
 def test_a_channel_changed_mid_period_keeps_the_periods_digest_where_it_started(world):
     sb, services, maria = world.sb, world.services, world.ids["maria@acme.test"]
     first = standup_with_channel(world)
-    run_tick(services, now=utcnow())
+    tick_now(services)
     answer(world, "ana@acme.test", {"yesterday": "Billing", "today": "Review", "on_track": "yes"})
     wait_for(lambda: digest_of(sb, first)[1])
     second = sb.add_channel("platform-updates")

@@ -8,11 +8,10 @@ import pytest
 from domain.checkins import service, templates
 from domain.checkins.questions import Question
 from sandbox.driver import VERIFICATION_TOKEN
-from schedules.jobs import run_tick
 from storage import checkins as store
 from storage import file_entries, people
 from storage.types import utcnow
-from tests.support import joined, utc, wait_for
+from tests.support import joined, tick_now, utc, wait_for
 
 
 @pytest.fixture
@@ -51,7 +50,7 @@ def test_a_team_switched_to_the_standup_template_is_asked_its_questions(world):
     sb, services = world.sb, world.services
     ana, maria = world.ids["ana@acme.test"], world.ids["maria@acme.test"]
     choose(world, "standup")
-    run_tick(services, now=utcnow())
+    tick_now(services)
     view = open_checkin(world, "ana@acme.test")
     assert inputs(view) == ["yesterday", "today", "blockers", "on_track"]
     on_track = next(b for b in view["blocks"] if b.get("block_id") == "on_track")
@@ -76,7 +75,7 @@ def test_a_team_switched_to_the_standup_template_is_asked_its_questions(world):
 def test_an_edited_template_leaves_last_weeks_answers_and_their_questions_as_they_were(world):
     sb, services = world.sb, world.services
     chen = world.ids["chen@acme.test"]
-    run_tick(services, now=utcnow())
+    tick_now(services)
     view = open_checkin(world, "chen@acme.test")
     assert inputs(view) == ["mood", "progress", "wins", "blockers", "help"]
     sb.submit_view(chen, {"mood": "4", "progress": "The importer"})
@@ -161,7 +160,7 @@ def _forge(sb, uid, view, values):
 def test_a_forged_answer_to_a_question_not_asked_is_refused_and_nothing_kept(world):
     sb, services, dee = world.sb, world.services, world.ids["dee@acme.test"]
     choose(world, "standup")
-    run_tick(services, now=utcnow())
+    tick_now(services)
     view = open_checkin(world, "dee@acme.test")
     reply = _forge(sb, dee, view, {"yesterday": "a", "today": "b", "on_track": "yes", "mood": "1"})
     assert reply.json == {
@@ -194,7 +193,7 @@ def test_hr_admins_copy_edit_and_archive_templates_from_slack(world):
     wait_for(lambda: sb.open_views(dee) == [] or "Template saved" in str(sb.open_views(dee)))
 
     choose(world, "platform-standup")
-    run_tick(services, now=utcnow())
+    tick_now(services)
     assert inputs(open_checkin(world, "ana@acme.test")) == [
         "yesterday",
         "today",
@@ -243,7 +242,7 @@ def test_a_manager_adds_up_to_three_questions_of_their_own_after_the_templates(w
     }
     own = "scale* | How focused were you?\nchoice | Pair next week? | Yes please; No thanks"
     assert sb.submit_view(maria, {"own": own}).status == 200
-    run_tick(services, now=utcnow())
+    tick_now(services)
     view = open_checkin(world, "ana@acme.test")
     assert inputs(view) == [
         "mood",
