@@ -9,10 +9,8 @@ import pytest
 
 from bot.logs import JsonFormatter, configure
 from bot.settings import SettingsError
-from schedules.jobs import run_tick
-from storage.types import utcnow
 from tests.performance_file.test_privacy import FOR_OTHERS, OWN, build_history, more_history
-from tests.support import TEAM, cli_env, run_cli, wait_for
+from tests.support import TEAM, cli_env, run_cli, tick_now, wait_for
 
 APP_LOGGERS = ("checkins", "bot", "domain", "handlers", "schedules", "storage", "message_templates")
 # What people wrote in the cycle, besides OWN and FOR_OTHERS (tests/performance_file/test_privacy.py).
@@ -48,7 +46,7 @@ def test_a_whole_cycle_and_an_erasure_log_no_email_name_or_text_anyone_wrote(
     # attempts the app refuses, and logs
     sb.slash_command(ids["bo@acme.test"], "/goals", f"<@{ids['ana@acme.test']}|ana>")
     wait_for(lambda: "Only their manager or an HR admin" in sb.transcript(ids["bo@acme.test"]))
-    run_tick(services, now=utcnow())
+    tick_now(services)
     env = cli_env(sb, database_url, LOG_LEVEL="INFO")  # a one-shot command logs only warnings by default
     erased = run_cli(["file", "delete", "ana@acme.test", "--yes"], env, tmp_path)
     assert erased.returncode == 0, erased.stderr
