@@ -25,19 +25,6 @@ def due_request_reminders(session: Session, *, now: datetime) -> list[tuple[Feed
     return due
 
 
-def send_request_reminders(services: Services, *, now: datetime) -> int:
-    """One reminder per unanswered request, 48 hours after it was asked; once, through the send ledger."""
-    with services.session() as session:
-        due = [(row.id, row.created_at, asked) for row, asked in due_request_reminders(session, now=now)]
-    sent = 0
-    for request_id, asked_at, asked in due:
-        try:
-            sent += remind(services, request_id=request_id, asked=asked, asked_at=asked_at, now=now)
-        except delivery.DeliveryFailed:
-            continue  # recorded in the ledger; a transient error is tried again by a later tick
-    return sent
-
-
 def reminder_key(request_id: int) -> str:
     return f"fr:{request_id}"
 

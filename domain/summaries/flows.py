@@ -15,7 +15,7 @@ from domain.core.slack import SlackError
 from domain.summaries.chart import chart_png
 from domain.summaries.cycles import Cycle, by_summary, period_cycle_of, sent_now_key
 from domain.summaries.figures import Summary
-from domain.summaries.service import FRESH, HR_CHANNEL, HR_SUMMARY, SUMMARY, build, due, hr_summary
+from domain.summaries.service import FRESH, HR_CHANNEL, HR_SUMMARY, SUMMARY, build, hr_summary
 from message_templates.render import render_message
 from storage import app_settings, people
 from storage import summaries as store
@@ -28,14 +28,6 @@ log = logging.getLogger(__name__)
 class Report:
     sent: int = 0
     failed: int = 0
-
-
-def send_due(services: Services, *, now: datetime) -> Report:
-    with services.session() as session:
-        todo = due(session, now=now)
-    report = send(services, todo, now=now)
-    report.sent += send_hr_due(services, now=now)
-    return report
 
 
 def send_now(services: Services, *, now: datetime, emails: Iterable[str] = ()) -> Report:
