@@ -88,7 +88,7 @@ def breakdown() -> Breakdown:
     from domain.checkins import flows
     from domain.core import delivery
     from message_templates import render
-    from storage import pace, sends
+    from storage import jobs, pace, people, sends
 
     b = Breakdown()
     b.wrap(consumer.Consumer, "_claim", "claim (a look, then the claim)")
@@ -96,6 +96,10 @@ def breakdown() -> Breakdown:
     b.wrap(per_person, "send", "  per_person.send (person, then the send)")
     b.wrap(flows, "send", "    checkins.flows.send")
     b.wrap(delivery, "send_once", "      delivery.send_once")
+    b.wrap(people, "get", "    the person (people.get)")
+    b.wrap(flows, "checkin_for", "        compose: the check-in (checkin_for)")
+    b.wrap(flows, "home_changed", "        record: the Home refresh (home_changed)")
+    b.wrap(jobs, "finish", "  the job's finish (jobs.finish)")
     b.wrap(sends, "claim", "        ledger claim")
     b.wrap(sends, "confirm", "        ledger confirm")
     b.wrap(sends, "mark_sent", "        ledger mark_sent")

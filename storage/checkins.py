@@ -1,9 +1,13 @@
 """Queries on check-ins, cadences and holidays."""
 
+import functools
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
 from storage.conflicts import insert_if_absent
@@ -25,9 +29,45 @@ def get(session: Session, *, checkin_id: int) -> Checkin | None:
     return session.get(Checkin, checkin_id)
 
 
+@functools.cache
+def _set_prompt() -> sa.Update:
+    """Built once: a prompt of a fan-out runs it."""
+    c = Checkin.__table__.c
+    return (
+        sa.update(Checkin.__table__)
+        .where(c.id == sa.bindparam("b_id"), sa.or_(c.prompt_ts.is_(None), c.prompt_ts == ""))
+        .values(prompt_channel=sa.bindparam("b_channel"), prompt_ts=sa.bindparam("b_ts"))
+        .returning(c.id)
+    )
+
+
+def set_prompt(session: Session, *, checkin_id: int, channel: str, ts: str) -> bool:
+    """The check-in's prompt, unless it has one: True when set (the thread its conversation lives in)."""
+    params = {"b_id": checkin_id, "b_channel": channel, "b_ts": ts}
+    return session.execute(_set_prompt(), params).first() is not None
+
+
+@functools.cache
+def _get_for() -> Any:
+    return select(Checkin).where(
+        Checkin.person_id == sa.bindparam("b_person"), Checkin.period_key == sa.bindparam("b_key")
+    )
+
+
 def get_for(session: Session, *, person_id: int, period_key: str) -> Checkin | None:
-    query = select(Checkin).where(Checkin.person_id == person_id, Checkin.period_key == period_key)
-    return session.exec(query).first()
+    params = {"b_person": person_id, "b_key": period_key}
+    return session.execute(_get_for(), params).scalars().first()
+
+
+@functools.cache
+def _ensure(postgres: bool) -> Any:
+    insert = pg_insert if postgres else sqlite_insert
+    values = ["person_id", "period_key", "opens_at", "closes_at", "status", "answers", "template_id"]
+    return (
+        insert(Checkin.__table__)
+        .values({name: sa.bindparam(f"b_{name}") for name in values})
+        .on_conflict_do_nothing(index_elements=["person_id", "period_key"])
+    )
 
 
 def ensure(
@@ -40,20 +80,16 @@ def ensure(
     template_id: int | None = None,
 ) -> Checkin:
     """The person's check-in for the period, created if missing (two callers at once get the same row)."""
-    insert_if_absent(
-        session,
-        Checkin,
-        {
-            "person_id": person_id,
-            "period_key": period_key,
-            "opens_at": opens_at,
-            "closes_at": closes_at,
-            "status": CheckinStatus.prompted.value,
-            "answers": {},
-            "template_id": template_id,
-        },
-        key=["person_id", "period_key"],
-    )
+    values = {
+        "b_person_id": person_id,
+        "b_period_key": period_key,
+        "b_opens_at": opens_at,
+        "b_closes_at": closes_at,
+        "b_status": CheckinStatus.prompted.value,
+        "b_answers": {},
+        "b_template_id": template_id,
+    }
+    session.execute(_ensure(session.get_bind().dialect.name == "postgresql"), values)
     checkin = get_for(session, person_id=person_id, period_key=period_key)
     assert checkin is not None
     return checkin
@@ -145,9 +181,14 @@ def template_version(session: Session, *, slug: str, version: int) -> CheckinTem
     return session.exec(query).first()
 
 
+@functools.cache
+def _latest_template() -> Any:
+    query = select(CheckinTemplate).where(CheckinTemplate.slug == sa.bindparam("b_slug"))
+    return query.order_by(CheckinTemplate.version.desc()).limit(1)
+
+
 def latest_template(session: Session, *, slug: str) -> CheckinTemplate | None:
-    query = select(CheckinTemplate).where(CheckinTemplate.slug == slug)
-    return session.exec(query.order_by(CheckinTemplate.version.desc())).first()
+    return session.execute(_latest_template(), {"b_slug": slug}).scalars().first()
 
 
 def latest_templates(session: Session) -> list[CheckinTemplate]:

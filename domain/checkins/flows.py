@@ -15,6 +15,7 @@ from domain.checkins.service import checkin_for
 from domain.core import delivery
 from domain.core.progress import Progress, silent
 from domain.core.services import Services
+from domain.core.slack import Posted
 from domain.home.refresh import changed as home_changed
 from message_templates.render import render_message
 from storage import checkins as store
@@ -40,6 +41,13 @@ def send(services: Services, due: Due, *, now: datetime, clock: Callable[[], dat
         label = period_label(checkin, person)
         return render_message(template, person=person, checkin=checkin, label=label, kind=due.kind.value)
 
+    def record(session: Session, posted: Posted) -> None:
+        # the thread the conversation lives in never moves: only a check-in without one gets it
+        if due.kind == SendKind.prompt and store.set_prompt(
+            session, checkin_id=checkin_ids[0], channel=posted.channel, ts=posted.ts
+        ):
+            home_changed(session, person.id)
+
     sent = delivery.send_once(
         services,
         person=person,
@@ -49,16 +57,9 @@ def send(services: Services, due: Due, *, now: datetime, clock: Callable[[], dat
         oldest=period.opens,
         now=now,
         clock=clock,
+        record=record,
     )
-    if sent is None:
-        return False
-    if due.kind == SendKind.prompt:
-        with services.session() as session:
-            checkin = store.get(session, checkin_id=checkin_ids[0])
-            if not checkin.prompt_ts:  # the thread the conversation lives in never moves
-                checkin.prompt_channel, checkin.prompt_ts = sent.posted.channel, sent.posted.ts
-                home_changed(session, checkin.person_id)
-    return sent.new
+    return sent is not None and sent.new
 
 
 def fan_out(

@@ -131,8 +131,9 @@ def extra_for_team(session: Session, team: str) -> tuple[Question, ...]:
 def for_team(session: Session, team: str) -> CheckinTemplate:
     """The version a team's next check-in asks: its template's latest, then its manager's own questions. Those
     together are a template of the team's own, versioned like any, so later edits rewrite nothing."""
-    base = latest(session, slug_for_team(session, team))
-    extra = extra_for_team(session, team)
+    chosen = store.team_template(session, team=team)  # read once: none is the common case, and not cached
+    base = latest(session, chosen.slug if chosen is not None else DEFAULT)
+    extra = tuple(Question.from_json(q) for q in chosen.extra) if chosen is not None else ()
     if not extra:
         return base
     slug = f"{OWN}{team}"[:64]

@@ -114,6 +114,7 @@ def send_once(
     clock: Callable[[], datetime] | None = None,
     channel: str | None = None,
     thread_ts: str | None = None,
+    record: Callable[[Session, Posted], None] | None = None,
 ) -> Sent | None:
     """Posts `compose`'s message to the person's DM once per (person, key, kind); None when not sent here
     (someone else has, or it is no longer needed). Raises DeliveryFailed when Slack refused it.
@@ -122,7 +123,8 @@ def send_once(
     the time as a long fan-out goes on. `oldest` bounds the search of the DM for an interrupted send.
     `channel`: post there instead of the person's DM (the person owns the ledger row); a claim retaken
     there is not looked for first, so a send cut off after Slack took it may repeat in that channel.
-    `thread_ts`: post as a reply in that thread of `channel`.
+    `thread_ts`: post as a reply in that thread of `channel`. `record` keeps what the caller needs of the
+    post (its ts) in the transaction that marks it sent.
     """
     at = clock or (lambda: now)
     holder, orphans_of = _claimant(services)
@@ -147,6 +149,9 @@ def send_once(
         if message is None:
             sends.mark_cancelled(session, send_id=claim.id, holder=holder)
             return None
+        # a new claim is confirmed in the compose's transaction; a retaken one after the look into the DM
+        if not claim.retaken and not sends.confirm(session, send_id=claim.id, holder=holder, now=at()):
+            return None  # taken over meanwhile: the new holder sends it
     gateway = services.gateway
     metadata = {"event_type": SEND_EVENT, "event_payload": {"send_id": claim.id}}
     try:
@@ -162,7 +167,7 @@ def send_once(
                 oldest=oldest.timestamp(),
             )
         )
-        if not landed:
+        if claim.retaken and not landed:
             with services.session() as session:
                 if not sends.confirm(session, send_id=claim.id, holder=holder, now=at()):
                     return None  # taken over meanwhile: the new holder sends it
@@ -179,6 +184,8 @@ def send_once(
         sends.mark_sent(
             session, send_id=claim.id, holder=holder, channel=posted.channel, ts=posted.ts, now=at()
         )
+        if record is not None:
+            record(session, posted)
     return Sent(posted=posted, new=not landed)
 
 
