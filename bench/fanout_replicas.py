@@ -21,6 +21,8 @@ class Run:
     by_replica: dict[str, int]  # prompts each replica's workers sent (from the ledger)
     unfinished: int  # prompt jobs not done when the run ended
     cpu: float  # CPU seconds the replicas (serving processes and workers) used meanwhile
+    machine: float  # CPU seconds every process on the machine used meanwhile (the sandbox's, others')
+    bench: float  # CPU seconds of the bench's own process: the sandbox answering the posts, mostly
 
 
 def start_replicas(
@@ -76,7 +78,8 @@ def run(env: dict, replicas: dict[str, int], expected: int, count_sent, timeout:
         return sum(processes.tree_cpu_seconds(pid) for pid in replicas.values())
 
     try:
-        cpu_before = cpu()
+        cpu_before, machine_before = cpu(), processes.machine_cpu_seconds()
+        bench_before = processes.cpu_seconds()
         start = time.monotonic()
         now = utcnow()
         with services.session() as session:
@@ -87,7 +90,8 @@ def run(env: dict, replicas: dict[str, int], expected: int, count_sent, timeout:
         while count_sent() < expected and time.monotonic() < deadline:
             time.sleep(0.05)
         wall = time.monotonic() - start
-        used = cpu() - cpu_before
+        used, machine = cpu() - cpu_before, processes.machine_cpu_seconds() - machine_before
+        bench = processes.cpu_seconds() - bench_before
         time.sleep(2.0)  # a late duplicate would show now
         with services.session() as session:
             claimants = session.execute(
@@ -102,7 +106,15 @@ def run(env: dict, replicas: dict[str, int], expected: int, count_sent, timeout:
     finally:
         services.engine.dispose()
     by_name = dict(sorted(by_replica.items()))
-    return Run(wall=wall, enqueue=enqueued, by_replica=by_name, unfinished=unfinished, cpu=used)
+    return Run(
+        wall=wall,
+        enqueue=enqueued,
+        by_replica=by_name,
+        unfinished=unfinished,
+        cpu=used,
+        machine=machine,
+        bench=bench,
+    )
 
 
 def _pid(claimed_by: str) -> int:
@@ -118,6 +130,10 @@ def report(result: Run, sent: int) -> list[str]:
     return [
         f"replicas' CPU     {result.cpu:.1f} s, {per:.1f} ms a prompt"
         f" ({os.cpu_count()} cores: at most {os.cpu_count() * 1000 / per if per else 0:.0f} a second)",
+        f"machine's CPU     {result.machine:.1f} s of the {result.wall * (os.cpu_count() or 1):.1f} s"
+        " its cores had meanwhile (the replicas, the sandbox and the bench, anything else running)",
+        f"bench's CPU       {result.bench:.1f} s, {result.bench / sent * 1000 if sent else 0:.1f} ms a prompt"
+        " (this process: the sandbox answering the posts, adding the jobs, counting what Slack got)",
         f"jobs added        in {result.enqueue:.1f} s",
         f"sent by           {', '.join(f'{k} {v}' for k, v in result.by_replica.items())}",
         f"jobs left         {result.unfinished} prompt job(s) not done at the end",

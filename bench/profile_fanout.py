@@ -3,9 +3,9 @@
 The sandbox (the local Slack, rate limits off) and the app run in this process; the org is imported with
 the app's own code (`fanout.py`'s org: a manager per 10 people), a job is added per prompt due
 (`schedules/per_person.py`, as the tick's job and `fanout.py --replicas` do), and the jobs are claimed and
-run by the real job consumer (`bot/consumer.py`: claim, run `send.prompt`, finish), but in this thread, one
-claim of `--claim` jobs at a time, instead of on its threads. The pace is the shared one, at --limit per
-minute: a run of N prompts takes N / (limit/60) s, mostly asleep. CPU is counted with this thread's clock
+run by the real job consumer (`bot/consumer.py`: claim, run `send.prompt`, finish), but in this thread, as
+one of its threads does while jobs are queued. The pace is the shared one, at --limit per minute: a run of
+N prompts takes N / (limit/60) s, mostly asleep. CPU is counted with this thread's clock
 (`time.thread_time`), so the sandbox's threads answering the posts are not in it; the process's clock, with
 them, is printed too.
 
@@ -19,6 +19,7 @@ with --profile cProfile's top functions (this thread's CPU).
 import argparse
 import cProfile
 import csv
+import inspect
 import io
 import math
 import os
@@ -36,7 +37,7 @@ from fanout import BOT_TOKEN, PROMPT, SECRET, build_org, revision  # noqa: E402
 from processes import postgres_database  # noqa: E402
 
 from bot.app import build_services, create_consumer  # noqa: E402
-from bot.consumer import THREADS  # noqa: E402
+from bot.consumer import Consumer  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from domain.checkins import due  # noqa: E402
 from domain.org import service as org  # noqa: E402
@@ -115,6 +116,16 @@ def breakdown() -> Breakdown:
     return b
 
 
+CHAINS = "busy" in inspect.signature(Consumer._run).parameters  # before --breakdown wraps it
+
+
+def drain(consumer: Consumer) -> None:
+    """Runs what is queued as one of a busy consumer's threads does: a claim, then each job's successor
+    claimed as it finishes (before that was done, by a claim of one job after each)."""
+    while claimed := consumer._claim(1, look_first=True):
+        consumer._run(claimed[0], **({"busy": True} if CHAINS else {}))
+
+
 def setup(args: argparse.Namespace, stack: ExitStack) -> tuple[Sandbox, Settings, list[str]]:
     tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="checkins-profile-fanout-")))
     database_url = (
@@ -155,9 +166,6 @@ def main() -> int:
     parser.add_argument("--prompts", type=int, default=1000, help="about this many prompts (one per person)")
     parser.add_argument("--warm-up", type=int, default=100, help="prompts run before counting")
     parser.add_argument("--limit", type=float, default=6000, help="the app's pace, posts per minute")
-    parser.add_argument(
-        "--claim", type=int, default=THREADS, help="jobs claimed at a time (a consumer's threads)"
-    )
     parser.add_argument("--breakdown", action="store_true", help="CPU of the main steps, per prompt")
     parser.add_argument("--profile", action="store_true", help="cProfile the counted prompts")
     parser.add_argument("--top", type=int, default=40)
@@ -173,36 +181,28 @@ def main() -> int:
         now = utcnow()
         with services.session() as session:
             units = [per_person.of_due(d) for d in due.due_prompts(session, now=now, send_now=True)]
-        added = per_person.enqueue(services, units, now=now)
-        parts = breakdown() if args.breakdown else None
-        profile = cProfile.Profile(time.thread_time) if args.profile else None
         print(
-            f"{added} prompt jobs on {services.engine.dialect.name}, pace {args.limit:g}/min, claimed"
-            f" {args.claim} at a time; app at {revision()}; load {os.getloadavg()[0]:.1f}"
+            f"{len(units)} prompt jobs on {services.engine.dialect.name}, pace {args.limit:g}/min;"
+            f" app at {revision()}; load {os.getloadavg()[0]:.1f}"
         )
-
-        ran = counted = 0
-        cpu = wall = process = 0.0
-        while True:
-            counting = ran >= args.warm_up
-            if counting and parts:
-                parts.on = True
-            started = (time.thread_time(), time.monotonic(), time.process_time())
-            if counting and profile:
-                profile.enable()
-            claimed = consumer._claim(args.claim, look_first=True)
-            for job in claimed:
-                consumer._run(job)
-            if counting and profile:
-                profile.disable()
-            if counting:
-                cpu += time.thread_time() - started[0]
-                wall += time.monotonic() - started[1]
-                process += time.process_time() - started[2]
-                counted += len(claimed)
-            if not claimed:
-                break
-            ran += len(claimed)
+        per_person.enqueue(services, units[: args.warm_up], now=now)
+        drain(consumer)
+        per_person.enqueue(services, units[args.warm_up :], now=now)
+        parts = breakdown() if args.breakdown else None
+        if parts:
+            parts.on = True
+        profile = cProfile.Profile(time.thread_time) if args.profile else None
+        before = sum(1 for c in sb.calls_to("chat.postMessage") if c.ok)
+        started = (time.thread_time(), time.monotonic(), time.process_time())
+        if profile:
+            profile.enable()
+        drain(consumer)
+        if profile:
+            profile.disable()
+        cpu = time.thread_time() - started[0]
+        wall = time.monotonic() - started[1]
+        process = time.process_time() - started[2]
+        counted = sum(1 for c in sb.calls_to("chat.postMessage") if c.ok) - before
         consumer.close()
 
         sent = sum(1 for c in sb.calls_to("chat.postMessage") if c.ok)

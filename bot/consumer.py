@@ -96,7 +96,7 @@ class Consumer:
             for job in claimed:
                 with self._lock:
                     self._running.add(job.id)
-                self._pool.submit(self._run, job)
+                self._pool.submit(self._run, job, busy=len(claimed) == free)
             if not claimed:
                 self._wake.wait(self._poll)
 
@@ -117,8 +117,20 @@ class Consumer:
                       job.id, job.kind, job.key, job.tries)  # fmt: skip
 
     # -- running -------------------------------------------------------------------------------------------
-    def _run(self, job: jobs.Claimed) -> None:
+    def _run(self, job: jobs.Claimed, *, busy: bool = False) -> None:
+        """The job; when the queue is `busy` (the claim got all it asked for), then the next one, claimed in
+        the transaction that finishes it, and so on while there are any: a fan-out's job costs one write
+        instead of a look, a claim and a finish."""
+        following: jobs.Claimed | None = job
+        try:
+            while following is not None:
+                following = self._run_one(following, chain=busy)
+        finally:
+            self._freed.set()  # a thread is free: look for more at once
+
+    def _run_one(self, job: jobs.Claimed, *, chain: bool) -> jobs.Claimed | None:
         holder = self.services.holder
+        following: list[jobs.Claimed] = []
         try:
             runner = self.runners.get(job.kind)
             if runner is None:
@@ -146,10 +158,15 @@ class Consumer:
             with jobs.writing(self.services.engine), self.services.session() as session:
                 if not jobs.finish(session, job_id=job.id, holder=holder):
                     log.warning("job %s (%s) ran past its lease and was taken over", job.id, job.kind)
+                claimed = []
+                if chain and not self._stopping.is_set():
+                    claimed = jobs.claim(session, holder=holder, lease=self.lease, limit=1)
+            following = claimed  # once committed
         finally:
             with self._lock:
                 self._running.discard(job.id)
-            self._freed.set()  # a thread is free: look for more at once
+                self._running.update(j.id for j in following)
+        return following[0] if following else None
 
     def _renew_loop(self) -> None:
         while not self._done.wait(self.lease.total_seconds() / 3):

@@ -1,11 +1,12 @@
 """Queries for the Home tab's state (storage.models.HomeView): what a person chose to see, which render
 of it Slack has, and the short lease that lets one publisher at a time send it."""
 
+import functools
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from storage.models import HomeView
 
@@ -58,8 +59,16 @@ def shown_own(session: Session, *, person_ids: Iterable[int]) -> list[int]:
     ids = list(set(person_ids))
     if not ids:
         return []
-    query = select(HomeView.person_id).where(HomeView.person_id.in_(ids), HomeView.subject_id.is_(None))
-    return list(session.exec(query).all())
+    return list(session.execute(_shown_own(), {"b_ids": ids}).scalars())
+
+
+@functools.cache
+def _shown_own() -> sa.Select:
+    """Built once: every change to someone's to-do list (each prompt of a fan-out) runs it."""
+    c = HomeView.__table__.c
+    return sa.select(c.person_id).where(
+        c.person_id.in_(sa.bindparam("b_ids", expanding=True)), c.subject_id.is_(None)
+    )
 
 
 def start_publishing(session: Session, *, person_id: int, now: datetime) -> HomeView | None:
