@@ -23,6 +23,7 @@ class Run:
     cpu: float  # CPU seconds the replicas (serving processes and workers) used meanwhile
     machine: float  # CPU seconds every process on the machine used meanwhile (the sandbox's, others')
     bench: float  # CPU seconds of the bench's own process: the sandbox answering the posts, mostly
+    serving: float  # of `cpu`, the serving processes' own (the rest is their worker processes')
 
 
 def start_replicas(
@@ -77,8 +78,12 @@ def run(env: dict, replicas: dict[str, int], expected: int, count_sent, timeout:
     def cpu() -> float:
         return sum(processes.tree_cpu_seconds(pid) for pid in replicas.values())
 
+    def serving() -> float:
+        return sum(processes.cpu_seconds(pid) for pid in replicas.values())
+
     try:
         cpu_before, machine_before = cpu(), processes.machine_cpu_seconds()
+        serving_before = serving()
         bench_before = processes.cpu_seconds()
         start = time.monotonic()
         now = utcnow()
@@ -92,6 +97,7 @@ def run(env: dict, replicas: dict[str, int], expected: int, count_sent, timeout:
         wall = time.monotonic() - start
         used, machine = cpu() - cpu_before, processes.machine_cpu_seconds() - machine_before
         bench = processes.cpu_seconds() - bench_before
+        serving_used = serving() - serving_before
         time.sleep(2.0)  # a late duplicate would show now
         with services.session() as session:
             claimants = session.execute(
@@ -114,6 +120,7 @@ def run(env: dict, replicas: dict[str, int], expected: int, count_sent, timeout:
         cpu=used,
         machine=machine,
         bench=bench,
+        serving=serving_used,
     )
 
 
@@ -129,7 +136,8 @@ def report(result: Run, sent: int) -> list[str]:
     per = result.cpu / sent * 1000 if sent else 0.0
     return [
         f"replicas' CPU     {result.cpu:.1f} s, {per:.1f} ms a prompt"
-        f" ({os.cpu_count()} cores: at most {os.cpu_count() * 1000 / per if per else 0:.0f} a second)",
+        f" ({os.cpu_count()} cores: at most {os.cpu_count() * 1000 / per if per else 0:.0f} a second);"
+        f" {result.serving:.1f} s of it in the serving processes, the rest in their workers",
         f"machine's CPU     {result.machine:.1f} s of the {result.wall * (os.cpu_count() or 1):.1f} s"
         " its cores had meanwhile (the replicas, the sandbox and the bench, anything else running)",
         f"bench's CPU       {result.bench:.1f} s, {result.bench / sent * 1000 if sent else 0:.1f} ms a prompt"

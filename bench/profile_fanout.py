@@ -101,6 +101,7 @@ def breakdown() -> Breakdown:
     b.wrap(flows, "checkin_for", "        compose: the check-in (checkin_for)")
     b.wrap(flows, "home_changed", "        record: the Home refresh (home_changed)")
     b.wrap(jobs, "finish", "  the job's finish (jobs.finish)")
+    b.wrap(jobs, "claim", "  the next job's claim (jobs.claim)")
     b.wrap(sends, "claim", "        ledger claim")
     b.wrap(sends, "confirm", "        ledger confirm")
     b.wrap(sends, "mark_sent", "        ledger mark_sent")
