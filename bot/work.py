@@ -271,7 +271,7 @@ class GroupCommit:
     def _write(self, batch: list[_Waiting]) -> list[bool]:
         engine = self.services.engine
         new = [(SLACK_REQUEST, waiting.key, waiting.payload) for waiting in batch]
-        with jobs.writing(engine), engine.begin() as conn:  # a connection: an ORM session costs CPU
+        with engine.begin() as conn:  # a connection: an ORM session costs CPU
             return jobs.enqueue_many(conn, new)
 
 

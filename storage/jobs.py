@@ -9,9 +9,8 @@ whose worker died is claimed again once its lease runs out; after MAX_TRIES it i
 
 import functools
 import json
-import threading
 from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -386,15 +385,6 @@ def _age(now: datetime, then: Any) -> float:
     if then.tzinfo is None:
         then = then.replace(tzinfo=now.tzinfo)
     return max(0.0, (now - then).total_seconds())
-
-
-_sqlite_writes = threading.Lock()
-
-
-def writing(engine: sa.Engine) -> AbstractContextManager[Any]:
-    """One job write at a time in this process on SQLite (it has one writer anyway): threads queue on a lock
-    rather than on SQLite's busy wait, which sleeps in steps."""
-    return _sqlite_writes if engine.dialect.name == "sqlite" else nullcontext()
 
 
 def forget(session: Session, *, slack_user_id: str) -> int:
