@@ -127,11 +127,13 @@ def _statements(postgres: bool) -> dict[str, Any]:
         .on_conflict_do_nothing(index_elements=["key"])
         .returning(_T.c.id)
     )
-    if postgres:  # the NOTIFY in the same statement, for a job added: one round trip less per ack
+    quiet = enqueue
+    if postgres:  # the NOTIFY in the same statement, for a job added: one round trip less
         added = enqueue.cte("added")
         enqueue = sa.select(added.c.id, sa.func.pg_notify(NOTIFY_CHANNEL, "")).select_from(added)
     return {
         "enqueue": enqueue,
+        "enqueue quietly": quiet,
         "any": sa.select(_T.c.id).where(_runnable_at(postgres)).limit(1),
         "claim": sa.update(_T)
         .where(_T.c.id.in_(chosen))
@@ -166,11 +168,12 @@ def enqueue(
     key: str,
     payload: dict[str, Any] | str,
     delay: timedelta = timedelta(0),
+    notify: bool = True,
 ) -> bool:
     """Adds a job unless one with this key exists; True when added. Commit before acknowledging anything.
     `payload` may come as its JSON text already (the hand-off's, checked for what the databases refuse);
     a connection rather than an ORM session saves the ack the session's own CPU."""
-    return enqueue_many(session, [(kind, key, payload)], delay=delay)[0]
+    return enqueue_many(session, [(kind, key, payload)], delay=delay, notify=notify)[0]
 
 
 def enqueue_many(
@@ -178,9 +181,12 @@ def enqueue_many(
     new: Sequence[tuple[str, str, dict[str, Any] | str]],
     *,
     delay: timedelta = timedelta(0),
+    notify: bool = True,
 ) -> list[bool]:
-    """`enqueue` for several jobs (kind, key, payload) in one transaction: whether each was added."""
-    statement = _statements(_postgres(session))["enqueue"]
+    """`enqueue` for several jobs (kind, key, payload) in one transaction: whether each was added.
+    `notify=False`: no NOTIFY on PostgreSQL, whose commit would wait for every other notifying transaction's
+    (see `notify`); the caller wakes the consumers itself."""
+    statement = _statements(_postgres(session))["enqueue" if notify else "enqueue quietly"]
     times = _times(session, now=timedelta(0), b_run_after=delay)
     added = []
     for kind, key, payload in new:
@@ -209,6 +215,14 @@ def enqueue_batch(session: Session, new: Sequence[tuple[str, str, dict[str, Any]
     if added and postgres:
         session.execute(sa.select(sa.func.pg_notify(NOTIFY_CHANNEL, "")))
     return added
+
+
+def notify(conn: sa.Connection) -> None:
+    """Wakes every LISTENing consumer (PostgreSQL), in a transaction of its own that waits for no disk flush.
+    PostgreSQL holds a lock on the whole server from a notifying transaction's commit to its end, so
+    notifying transactions commit one at a time, each with its flush: a wake lost in a crash costs a poll."""
+    conn.execute(sa.text("SET LOCAL synchronous_commit TO OFF"))
+    conn.execute(sa.select(sa.func.pg_notify(NOTIFY_CHANNEL, "")))
 
 
 @dataclass(frozen=True)

@@ -49,7 +49,10 @@ def test_another_process_waits_for_the_gate_then_writes(path):
     holder = connect(path)
     holder.execute("INSERT INTO t VALUES ('first')")
     child = subprocess.Popen(
-        [sys.executable, "-c", textwrap.dedent(f"""
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
             import sqlite3, sys
             from storage.sqlite_gate import GatedConnection
             conn = sqlite3.connect({str(path)!r}, factory=GatedConnection, timeout=0)
@@ -57,7 +60,8 @@ def test_another_process_waits_for_the_gate_then_writes(path):
             conn.execute("INSERT INTO t VALUES ('second')")
             conn.commit()
             print("written", flush=True)
-        """)],
+        """),
+        ],
         stdout=subprocess.PIPE,
         text=True,
     )
