@@ -293,18 +293,17 @@ class Notifier:
         self._pending.set()
 
     def _loop(self) -> None:
-        while True:
+        while not self._stopping:
             self._pending.wait()
             self._pending.clear()  # before the NOTIFY: a job added during it gets the next
-            if self._stopping:
-                return
             try:
                 with self.services.engine.begin() as conn:
                     jobs.notify(conn)
-            except SQLAlchemyError as err:  # the consumers poll meanwhile
+            except Exception as err:  # the consumers poll meanwhile; this thread goes on
                 log.warning("could not notify the consumers of new jobs: %s", type(err).__name__)
 
     def close(self) -> None:
+        """After a last NOTIFY, whether or not one was pending: the acks' jobs are told of."""
         self._stopping = True
         self._pending.set()
         self._thread.join(timeout=5)
