@@ -340,6 +340,28 @@ class SlackGateway:
                 return None
             raise
 
+    def may_post(self, channel: str, user_id: str) -> bool:
+        """Whether the person may post in the channel: anyone in a public one (they may join it), only its
+        members in a private one."""
+        try:
+            if not self._form_call("conversations.info", channel=channel)["channel"].get("is_private"):
+                return True
+        except SlackError as err:
+            if err.code == "channel_not_found":
+                return False
+            raise
+        cursor = ""
+        while True:
+            params: dict[str, Any] = {"channel": channel, "limit": 1000}
+            if cursor:
+                params["cursor"] = cursor
+            data = self._form_call("conversations.members", **params)
+            if user_id in data.get("members", []):
+                return True
+            cursor = (data.get("response_metadata") or {}).get("next_cursor") or ""
+            if not cursor:
+                return False
+
     def user_info(self, user_id: str) -> SlackUser | None:
         try:
             return SlackUser.from_api(self._form_call("users.info", user=user_id)["user"])

@@ -23,6 +23,7 @@ DEFAULT_PER_MINUTE: dict[str, int] = {
     "conversations.open": TIER3,
     "conversations.info": TIER3,
     "conversations.history": TIER3,
+    "conversations.members": TIER4,
     "views.open": TIER4,
     "views.update": TIER4,
     "views.push": TIER4,

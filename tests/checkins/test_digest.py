@@ -22,7 +22,10 @@ def standup_with_channel(world):
     sb, maria = world.sb, world.ids["maria@acme.test"]
     channel = sb.add_channel("platform-standup", app_member=False)
     sb.slash_command(maria, "/checkins", f"channel <#{channel}|platform-standup>")
-    wait_for(lambda: "The app is not in" in sb.transcript(maria) and "not_in_channel" in sb.transcript(maria))
+    wait_for(lambda: f"I am not in <#{channel}>: invite me there" in str(sb.ephemerals(maria)))
+    assert sb.channel_messages(channel) == []  # refused before anything was kept or posted
+    with world.services.session() as session:
+        assert store.team_channel(session, team="Platform") is None
     sb.invite_app(channel)
     sb.slash_command(maria, "/checkins", f"channel <#{channel}|platform-standup>")
     wait_for(lambda: "Platform's check-in digest will be posted in" in sb.transcript(maria))
@@ -103,6 +106,32 @@ def test_only_the_teams_manager_or_an_hr_admin_gives_it_a_channel(world):
     sb.slash_command(ana, "/checkins", f"channel <#{channel}|anas-channel>")
     wait_for(lambda: "Only managers and HR admins" in sb.transcript(ana))
     assert sb.channel_messages(channel) == []
+
+
+def test_a_channel_is_checked_before_it_is_kept(world):
+    """Refused with a line for its chooser alone: an id longer than the ledger's keys hold, a channel the app
+    cannot see, and a private one the manager is not in (the team's answers would go to strangers)."""
+    sb, services, maria = world.sb, world.services, world.ids["maria@acme.test"]
+    ana = world.ids["ana@acme.test"]
+    secret = sb.add_channel("leadership", is_private=True, members=[ana])
+    ours = sb.add_channel("platform-private", is_private=True, members=[maria, ana])
+    for typed, refusal in (
+        ("<#C0123456789ABCDEF>", "That is not a channel Slack would name"),
+        ("<#C0NOSUCH|gone>", "I cannot see that channel"),
+        (f"<#{secret}|leadership>", f"You are not in <#{secret}>, a private channel"),
+    ):
+        sb.slash_command(maria, "/checkins", f"channel {typed}")
+        wait_for(lambda r=refusal: r in str(sb.ephemerals(maria)))
+    with services.session() as session:
+        assert store.team_channel(session, team="Platform") is None
+    assert sb.channel_messages(secret) == []
+    sb.slash_command(maria, "/checkins", f"channel <#{ours}|platform-private>")
+    wait_for(lambda: "Platform's check-in digest will be posted in" in sb.transcript(maria))
+    with services.session() as session:
+        assert store.team_channel(session, team="Platform").channel == ours
+    assert len(sb.channel_messages(ours)) == 1  # the welcome
+    refused = [s for s in sb.seen(maria) if "channel" in s.text and "digest will be posted" not in s.text]
+    assert len(refused) == 3 and {s.kind for s in refused} <= {"ephemeral", "response"}  # to Maria alone
 
 
 # --- when Slack refuses ------------------------------------------------------------------------------------
