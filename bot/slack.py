@@ -218,7 +218,7 @@ class SlackGateway:
             args["thread_ts"] = thread_ts
         if metadata:
             args["metadata"] = metadata
-        # A bulk post is not given up on a run of 429s (the client's own retries skip the pacer): it holds
+        # A bulk post rides out a run of 429s here (the client's own retries would skip the pacer): it holds
         # every bulk sender for Retry-After and tries again, for a bounded time well under a claim's life.
         deadline = time.monotonic() + BULK_PATIENCE
         while True:

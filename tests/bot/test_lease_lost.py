@@ -7,6 +7,7 @@ import signal
 import time
 from dataclasses import replace
 
+import sqlalchemy as sa
 from sqlmodel import select
 
 from bot.app import build_runtime
@@ -32,6 +33,27 @@ def _ledger(services, person_id: int) -> Send | None:
         return row
 
 
+def _stop_between_writes(pid: int, engine) -> None:
+    """SIGSTOP, though not while the worker holds a write lock (its lease renewal's), which would stall
+    every other worker too: if it does, let it go on a moment and stop it again."""
+    for _ in range(20):
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            with engine.connect() as conn:
+                if conn.dialect.name == "sqlite":
+                    conn.exec_driver_sql("PRAGMA busy_timeout = 300")
+                    conn.exec_driver_sql("BEGIN IMMEDIATE")
+                else:
+                    conn.exec_driver_sql("SET LOCAL lock_timeout = '300ms'")
+                    conn.exec_driver_sql("SELECT id FROM jobs FOR UPDATE")
+                conn.rollback()
+            return
+        except sa.exc.OperationalError:
+            os.kill(pid, signal.SIGCONT)
+            time.sleep(0.05)
+    raise AssertionError(f"worker {pid} kept a write lock")
+
+
 def test_a_run_that_lost_its_lease_while_waiting_for_the_pace_does_not_prompt_again(sandbox, settings):
     runtime = build_runtime(replace(settings, job_lease_seconds=LEASE_SECONDS), migrate=False, workers=2)
     stopped: int | None = None
@@ -53,7 +75,7 @@ def test_a_run_that_lost_its_lease_while_waiting_for_the_pace_does_not_prompt_ag
         assert first is not None and first.state == "claimed" and first.claimed_by.startswith("j")
         stopped = int(first.claimed_by.split("@", 1)[1].split(":")[1])  # the worker holding the claim
         assert stopped in [p.pid for p in runtime.work.consumers.processes]
-        os.kill(stopped, signal.SIGSTOP)  # alive, but renewing no lease
+        _stop_between_writes(stopped, services.engine)  # alive, but renewing no lease
 
         # the job's next run, on the other worker, once the lease has run out and the 429's hold has passed
         wait_for(lambda: _prompts(sandbox, who), timeout=LEASE_SECONDS + RETRY_AFTER + 30)
