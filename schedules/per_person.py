@@ -188,7 +188,7 @@ def enqueue(services: Services, units: list[Unit], *, now: datetime) -> int:
     added = 0
     # committed a batch at a time: the workers start on the first while the rest are added
     for start in range(0, len(new), ENQUEUE_BATCH):
-        with job_table.writing(services.engine), services.session() as session:
+        with services.session() as session:
             added += job_table.enqueue_batch(session, new[start : start + ENQUEUE_BATCH])
     return added
 

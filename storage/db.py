@@ -10,6 +10,8 @@ from alembic.config import Config
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from storage.sqlite_gate import GatedConnection
+
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
@@ -21,17 +23,20 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str, *, pooled: bool = True) -> Engine:
+def make_engine(url: str, *, pooled: bool = True, ping: bool = True) -> Engine:
+    """`ping=False`: a pooled PostgreSQL connection is used without first checking that it is alive (a round
+    trip each time): its caller retries once when it was not (the hand-off, bot/work.py)."""
     url = normalise_url(url)
     pool_args: dict = {} if pooled else {"poolclass": sa.pool.NullPool}
     # A database error's text would carry the statement's parameters (emails, what people wrote) into logs.
     pool_args["hide_parameters"] = True
     if url.startswith("sqlite"):
-        engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **pool_args)
+        connect_args = {"check_same_thread": False, "timeout": 30, "factory": GatedConnection}
+        engine = sa.create_engine(url, connect_args=connect_args, **pool_args)
         sa.event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if pooled:
-        pool_args.update({"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20})
+        pool_args.update({"pool_pre_ping": ping, "pool_size": 10, "max_overflow": 20})
     return sa.create_engine(url, **pool_args)
 
 

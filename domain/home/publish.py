@@ -83,15 +83,16 @@ def publish(services: Services, *, person_id: int) -> None:
     """Sends the wanted render, holding the person's publishing lease; renders again for what was asked
     while it published. Without the lease (another publisher has it) it leaves the work to that one."""
     for _ in range(ROUNDS):
-        with services.session() as session:
+        with services.session() as session:  # committed at once: a write holds SQLite's one writer
             row = store.start_publishing(session, person_id=person_id, now=utcnow())
-            if row is None:
-                return
-            version = row.wanted
-            slack_user_id, view = _render(session, row)
+        if row is None:
+            return
+        version = row.wanted
         try:
+            with services.session() as session:  # the render only reads
+                slack_user_id, view = _render(session, row)
             services.gateway.publish_home(slack_user_id, view)
-        except Exception:
+        except Exception:  # the lease let go: the job's next try publishes
             with services.session() as session:
                 store.stop_publishing(session, person_id=person_id)
             raise
