@@ -3,10 +3,11 @@ each person's *team* answers as a reply in its thread, updated when they edit, a
 answers come in. Every post goes out once, through the send ledger. Answers for the manager alone never go
 there.
 
-When Slack refuses a post for now, the tick tries it again (`catch_up`, the ledger's retry rule); when the
-channel is gone for the app (not in it, removed, archived), the team's managers are told once per channel,
-and the answers stay kept. A period's digest stays in the channel it started in, its thread holding the
-answers so far: a channel chosen mid-period gets the next period's."""
+When Slack refuses a post for now, or a reply stops waiting for the period's message (another process is
+posting it), the tick tries it again (`catch_up`, the ledger's retry rule); when the channel is gone for the
+app (not in it, removed, archived), the team's managers are told once per channel, and the answers stay
+kept. A period's digest stays in the channel it started in, its thread holding the answers so far: a channel
+chosen mid-period gets the next period's."""
 
 import logging
 import time
@@ -140,6 +141,7 @@ def share_with_team(services: Services, *, checkin_id: int, now: datetime, wait:
         header_ts = _header_ts(services, person, checkin, poster=poster, now=now, wait=wait)
         if header_ts is None:
             log.warning("a digest of %s has no message yet: person %s's reply waits", key, person.id)
+            _wait_for_catch_up(services, person=person, key=key, now=now)
             return
         with services.session() as session:
             earlier = sends.rows(session, kind=SendKind.digest_reply, pairs=[(person.id, key)]).get(
@@ -207,6 +209,25 @@ def _header_ts(
         if time.monotonic() >= deadline:
             return None
         time.sleep(0.1)
+
+
+def _wait_for_catch_up(services: Services, *, person: Person, key: str, now: datetime) -> None:
+    """The reply, not posted for want of the period's message, goes in the ledger as failed for now: the
+    tick's `catch_up` posts it once the ledger's back-off has passed (unless another run holds it)."""
+    with services.session() as session:
+        claim = sends.claim(
+            session,
+            person_id=person.id,
+            period_key=key,
+            kind=SendKind.digest_reply,
+            holder=services.holder,
+            now=now,
+            stale_after=delivery.STALE_CLAIM,
+        )
+        if claim is not None:
+            sends.mark_failed(
+                session, send_id=claim.id, holder=services.holder, error="no_digest_message", permanent=False
+            )
 
 
 def _header_owner(session: Session, team: str, key: str) -> Person | None:

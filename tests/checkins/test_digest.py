@@ -2,6 +2,8 @@
 thread (updated on edit), answers for the manager alone never there, and the app saying when it is not in
 the channel."""
 
+import time
+
 import pytest
 
 from schedules.jobs import run_tick
@@ -164,6 +166,35 @@ def test_a_digest_message_slack_refused_for_now_is_posted_by_a_later_tick_with_t
     run_tick(services, now=utcnow() + timedelta(minutes=12))  # nothing more
     assert len(sb.channel_messages(channel)) == 1 + 3
     assert told_gone(sb, world.ids["maria@acme.test"]) == []
+
+
+def test_a_reply_that_gave_up_waiting_for_a_slow_digest_message_is_posted_by_a_later_tick(world):
+    """The first answer's digest message waits out a 429 longer than a second answer waits for it: the
+    second reply is left for the tick, which posts it in the thread once."""
+    from datetime import timedelta
+
+    sb, services = world.sb, world.services
+    channel = standup_with_channel(world)
+    tick_now(services)
+    sb.inject_ratelimit("chat.postMessage", count=1, retry_after=15, channel=channel)
+    answer(world, "ana@acme.test", {"yesterday": "Billing", "today": "Review", "on_track": "yes"})
+    answer(world, "bo@acme.test", {"yesterday": "Emails", "today": "Tour", "on_track": "yes"})
+    refused = wait_for(lambda: [c for c in sb.calls_to("chat.postMessage") if c.status == 429], timeout=10)
+    assert refused[0].args["channel"] == channel  # Ana's process posts the message 15 s later
+    (header,), (reply,) = wait_for(lambda: digest_of(sb, channel)[1] and digest_of(sb, channel), timeout=60)
+    assert "Billing" in str(reply["blocks"])
+    time.sleep(1.0)
+    assert len(digest_of(sb, channel)[1]) == 1  # Bo's stopped waiting for the message: it waits for a tick
+    run_tick(services, now=utcnow() + timedelta(minutes=6))
+    wait_for(lambda: len(digest_of(sb, channel)[1]) == 2)
+    (header,), replies = digest_of(sb, channel)
+    assert {r["thread_ts"] for r in replies} == {header["ts"]} and "Emails" in str(replies[1]["blocks"])
+    wait_for(lambda: digest_of(sb, channel)[0][0]["text"].endswith("2 of 4 so far"))
+    run_tick(services, now=utcnow() + timedelta(minutes=12))  # nothing more
+    assert len(sb.channel_messages(channel)) == 1 + 3
+    with services.session() as session:
+        assert sends.count(session, kind=SendKind.digest_reply, state="sent") == 2
+    assert sb.problems == []
 
 
 def test_an_archived_channel_is_told_to_the_manager_once_and_the_answers_are_kept(world):
