@@ -59,6 +59,13 @@ def _send_checkin(services: Services, person: Person, unit: Unit, now: datetime)
     return checkin_flows.send(services, checkin_due.Due(person, period, SendKind(unit.kind)), now=now)
 
 
+def of_invitation(invitation: reviews.Invitation) -> Unit:
+    """A review invitation as a unit (the tick, and whoever invites people to a given quarter)."""
+    return Unit(
+        reviews.INVITATION, invitation.person.id, ledger_key(invitation.cycle), {"cycle": invitation.cycle}
+    )
+
+
 def _summary(manager: Person, cycle: Cycle, key: str) -> Unit:
     data = {
         "kind": cycle.kind,
@@ -112,10 +119,7 @@ def due(services: Services, *, now: datetime) -> list[Unit]:
         units = [of_due(d) for d in checkin_due.due_prompts(session, now=now)]
         units += [of_due(d) for d in checkin_due.due_reminders(session, now=now)]
         units += [_summary(*row) for row in summaries.due(session, now=now)]
-        units += [
-            Unit(reviews.INVITATION, i.person.id, ledger_key(i.cycle), {"cycle": i.cycle})
-            for i in reviews.due_invitations(session, now=now)
-        ]
+        units += [of_invitation(i) for i in reviews.due_invitations(session, now=now)]
         units += [
             Unit(
                 feedback_flows.REQUEST_REMINDER,
