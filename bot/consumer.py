@@ -39,7 +39,9 @@ Runner = Callable[[dict[str, Any]], object]
 
 
 class Consumer:
-    """Runs jobs of the kinds in `runners` (kind -> function of the job's payload) on `threads` threads."""
+    """Runs jobs of the kinds in `runners` (kind -> function of the job's payload) on `threads` threads.
+    `only_runners`: claims no job of another kind (the CLI's fan-outs leave the rest to the workers); else
+    such a job fails here, said so."""
 
     def __init__(
         self,
@@ -48,8 +50,10 @@ class Consumer:
         *,
         threads: int = THREADS,
         lease: timedelta = jobs.DEFAULT_LEASE,
+        only_runners: bool = False,
     ):
         self.services, self.runners, self.lease = services, runners, lease
+        self._kinds = sorted(runners) if only_runners else None
         self._threads = threads
         self._postgres = services.engine.dialect.name == "postgresql"
         self._poll = POLL_POSTGRES if self._postgres else POLL_SQLITE
@@ -104,10 +108,12 @@ class Consumer:
         """`look_first`: not told of a new job, so a read first (the claim is a write)."""
         if look_first:
             with self.services.session() as session:
-                if not jobs.any_runnable(session):
+                if not jobs.any_runnable(session, kinds=self._kinds):
                     return []
         with jobs.writing(self.services.engine), self.services.session() as session:
-            return jobs.claim(session, holder=self.services.holder, lease=self.lease, limit=limit)
+            return jobs.claim(
+                session, holder=self.services.holder, lease=self.lease, limit=limit, kinds=self._kinds
+            )
 
     def _reap(self) -> None:
         with jobs.writing(self.services.engine), self.services.session() as session:
@@ -183,7 +189,7 @@ class Consumer:
         if self._running:
             return False
         with self.services.session() as session:
-            return not jobs.any_runnable(session)
+            return not jobs.any_runnable(session, kinds=self._kinds)
 
     def close(self, *, finish_queued: float = 0.0) -> None:
         """Stops claiming and lets running jobs finish. `finish_queued` seconds: first run what is queued

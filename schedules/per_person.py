@@ -59,7 +59,8 @@ def _send_checkin(services: Services, person: Person, unit: Unit, now: datetime)
     return checkin_flows.send(services, checkin_due.Due(person, period, SendKind(unit.kind)), now=now)
 
 
-def _summary(manager: Person, cycle: Cycle, key: str) -> Unit:
+def of_summary(manager: Person, cycle: Cycle, key: str) -> Unit:
+    """A manager's summary of a cycle, under its ledger key (the tick's, or `summary send`'s own)."""
     data = {
         "kind": cycle.kind,
         "key": cycle.key,
@@ -74,6 +75,12 @@ def _send_summary(services: Services, person: Person, unit: Unit, now: datetime)
     d = unit.data
     cycle = Cycle(d["kind"], d["key"], d["label"], _at(d["starts"]), _at(d["ends"]))
     return summary_flows.send_one(services, person, cycle, unit.period, now=now)
+
+
+def of_invitation(invitation: reviews.Invitation) -> Unit:
+    return Unit(
+        reviews.INVITATION, invitation.person.id, ledger_key(invitation.cycle), {"cycle": invitation.cycle}
+    )
 
 
 def _send_invitation(services: Services, person: Person, unit: Unit, now: datetime) -> bool:
@@ -111,11 +118,8 @@ def due(services: Services, *, now: datetime) -> list[Unit]:
     with services.session() as session:
         units = [of_due(d) for d in checkin_due.due_prompts(session, now=now)]
         units += [of_due(d) for d in checkin_due.due_reminders(session, now=now)]
-        units += [_summary(*row) for row in summaries.due(session, now=now)]
-        units += [
-            Unit(reviews.INVITATION, i.person.id, ledger_key(i.cycle), {"cycle": i.cycle})
-            for i in reviews.due_invitations(session, now=now)
-        ]
+        units += [of_summary(*row) for row in summaries.due(session, now=now)]
+        units += [of_invitation(i) for i in reviews.due_invitations(session, now=now)]
         units += [
             Unit(
                 feedback_flows.REQUEST_REMINDER,
@@ -159,8 +163,8 @@ def _attempt(row: Send | None, now: datetime) -> int | None:
     return None
 
 
-def enqueue(services: Services, units: list[Unit], *, now: datetime) -> int:
-    """Adds a job per unit the ledger lets go now, unless its key exists: the number added."""
+def plan(services: Services, units: list[Unit], *, now: datetime) -> list[str | None]:
+    """Each unit's job key when the ledger lets it go now, else None (settled, in flight, backing off)."""
     by_kind: dict[str, list[Unit]] = defaultdict(list)
     for unit in units:
         by_kind[unit.kind].append(unit)
@@ -169,28 +173,41 @@ def enqueue(services: Services, units: list[Unit], *, now: datetime) -> int:
             kind: sends.rows(session, kind=kind, pairs=[(u.person_id, u.period) for u in group])
             for kind, group in by_kind.items()
         }
-    new: list[tuple[str, str, dict[str, Any]]] = []  # (job kind, key, payload)
-    at = utcnow().isoformat()
+    keys: list[str | None] = []
     for unit in units:
         attempt = _attempt(ledger[unit.kind].get((unit.person_id, unit.period)), now)
-        if attempt is None:
-            continue
-        payload = {
-            "kind": unit.kind,
-            "person": unit.person_id,
-            "period": unit.period,
-            "data": unit.data,
-            "now": now.isoformat(),
-            "at": at,
-        }
-        key = f"{JOB_PREFIX}{unit.kind}:{unit.person_id}:{unit.period}:{attempt}"
-        new.append((JOB_PREFIX + unit.kind, key, payload))
-    added = 0
+        keys.append(None if attempt is None else key_of(unit, attempt))
+    return keys
+
+
+def key_of(unit: Unit, attempt: int) -> str:
+    return f"{JOB_PREFIX}{unit.kind}:{unit.person_id}:{unit.period}:{attempt}"
+
+
+def add(services: Services, units: list[Unit], keys: list[str | None], *, now: datetime) -> list[int]:
+    """A job per unit with a key (see `plan`), unless its key exists: the ids of the jobs added."""
+    at = utcnow().isoformat()
+    new = [
+        (
+            JOB_PREFIX + unit.kind,
+            key,
+            {"kind": unit.kind, "person": unit.person_id, "period": unit.period, "data": unit.data,
+             "now": now.isoformat(), "at": at},
+        )
+        for unit, key in zip(units, keys, strict=True)
+        if key is not None
+    ]  # fmt: skip
+    added: list[int] = []
     # committed a batch at a time: the workers start on the first while the rest are added
     for start in range(0, len(new), ENQUEUE_BATCH):
         with job_table.writing(services.engine), services.session() as session:
-            added += job_table.enqueue_batch(session, new[start : start + ENQUEUE_BATCH])
+            added += job_table.enqueue_batch_ids(session, new[start : start + ENQUEUE_BATCH])
     return added
+
+
+def enqueue(services: Services, units: list[Unit], *, now: datetime) -> int:
+    """Adds a job per unit the ledger lets go now, unless its key exists: the number added."""
+    return len(add(services, units, plan(services, units, now=now), now=now))
 
 
 def run(services: Services, payload: dict[str, Any]) -> bool:
@@ -205,4 +222,5 @@ def run(services: Services, payload: dict[str, Any]) -> bool:
 
 
 def runners(services: Services) -> dict[str, Callable[[dict[str, Any]], object]]:
+    """A runner per unit's kind (the tick's workers, and `checkin send` and the like in the CLI)."""
     return {JOB_PREFIX + kind: (lambda payload: run(services, payload)) for kind in SENDERS}

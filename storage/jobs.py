@@ -87,20 +87,23 @@ def _times(session: Session | sa.Connection, **deltas: timedelta) -> dict[str, A
     return {name: now + delta for name, delta in deltas.items()}
 
 
-def _runnable_at(postgres: bool) -> sa.ColumnElement[bool]:
+def _runnable_at(postgres: bool, some_kinds: bool = False) -> sa.ColumnElement[bool]:
     now = _at(postgres, "now")
     # state IN (...) first: the index on (state, run_after) then skips the day of done jobs kept
-    return sa.and_(
+    runnable = sa.and_(
         _T.c.state.in_([QUEUED, RUNNING]),
         sa.or_(
             sa.and_(_T.c.state == QUEUED, _T.c.run_after <= now),
             sa.and_(_T.c.state == RUNNING, _T.c.lease_until < now, _T.c.tries < MAX_TRIES),
         ),
     )
+    if some_kinds:  # a consumer that runs only these kinds (the CLI's fan-outs) leaves the rest to others
+        return sa.and_(runnable, _T.c.kind.in_(sa.bindparam("kinds", expanding=True)))
+    return runnable
 
 
 @functools.cache
-def _statements(postgres: bool) -> dict[str, Any]:
+def _statements(postgres: bool, some_kinds: bool = False) -> dict[str, Any]:
     insert = pg_insert if postgres else sqlite_insert
     # A payload comes as JSON text (json.dumps'd once, where it was checked: see enqueue)
     payload: sa.ColumnElement[Any] = sa.bindparam("b_payload", type_=sa.Text())
@@ -108,7 +111,7 @@ def _statements(postgres: bool) -> dict[str, Any]:
         payload = sa.cast(payload, JSONB)
     chosen = (
         sa.select(_T.c.id)
-        .where(_runnable_at(postgres))
+        .where(_runnable_at(postgres, some_kinds))
         .order_by(_T.c.id)
         .limit(sa.bindparam("limit", type_=sa.Integer()))
         .with_for_update(skip_locked=True)  # PostgreSQL; SQLite renders nothing
@@ -133,7 +136,7 @@ def _statements(postgres: bool) -> dict[str, Any]:
         enqueue = sa.select(added.c.id, sa.func.pg_notify(NOTIFY_CHANNEL, "")).select_from(added)
     return {
         "enqueue": enqueue,
-        "any": sa.select(_T.c.id).where(_runnable_at(postgres)).limit(1),
+        "any": sa.select(_T.c.id).where(_runnable_at(postgres, some_kinds)).limit(1),
         "claim": sa.update(_T)
         .where(_T.c.id.in_(chosen))
         .values(
@@ -195,8 +198,13 @@ def enqueue_many(
 def enqueue_batch(session: Session, new: Sequence[tuple[str, str, dict[str, Any]]]) -> int:
     """Adds each (kind, key, payload) whose key is new in one statement (one round trip for a batch of a
     fan-out, where `enqueue_many` makes one per job): the number added."""
+    return len(enqueue_batch_ids(session, new))
+
+
+def enqueue_batch_ids(session: Session, new: Sequence[tuple[str, str, dict[str, Any]]]) -> list[int]:
+    """`enqueue_batch`, telling the ids of the jobs added (not those whose key was there already)."""
     if not new:
-        return 0
+        return []
     postgres = _postgres(session)
     now = _now(session)
     rows = [
@@ -206,7 +214,7 @@ def enqueue_batch(session: Session, new: Sequence[tuple[str, str, dict[str, Any]
     ]  # fmt: skip
     insert = pg_insert if postgres else sqlite_insert
     statement = insert(Job).values(rows).on_conflict_do_nothing(index_elements=["key"]).returning(Job.id)
-    added = len(session.execute(statement).all())
+    added = list(session.execute(statement).scalars())
     if added and postgres:
         session.execute(sa.select(sa.func.pg_notify(NOTIFY_CHANNEL, "")))
     return added
@@ -251,17 +259,32 @@ def _runnable(session: Session) -> sa.ColumnElement[bool]:
     )
 
 
-def any_runnable(session: Session) -> bool:
-    """A read, no lock: whether a claim is worth a write (SQLite has one writer at a time)."""
-    statement = _statements(_postgres(session))["any"]
-    return session.execute(statement, _times(session, now=timedelta(0))).first() is not None
+def _kinds(kinds: Sequence[str] | None) -> dict[str, Any]:
+    return {"kinds": list(kinds)} if kinds is not None else {}
 
 
-def claim(session: Session, *, holder: str, lease: timedelta, limit: int = 1) -> list[Claimed]:
-    """Up to `limit` runnable jobs, now `holder`'s until their lease runs out. The UPDATE is the first
-    statement of its transaction, so on SQLite it holds the write lock from its start."""
-    params = {"b_holder": holder, "limit": limit, **_times(session, now=timedelta(0), lease=lease)}
-    rows = session.execute(_statements(_postgres(session))["claim"], params).all()
+def any_runnable(session: Session, *, kinds: Sequence[str] | None = None) -> bool:
+    """A read, no lock: whether a claim is worth a write (SQLite has one writer at a time). `kinds`: only
+    jobs of these kinds."""
+    statement = _statements(_postgres(session), kinds is not None)["any"]
+    return (
+        session.execute(statement, {**_times(session, now=timedelta(0)), **_kinds(kinds)}).first() is not None
+    )
+
+
+def claim(
+    session: Session, *, holder: str, lease: timedelta, limit: int = 1, kinds: Sequence[str] | None = None
+) -> list[Claimed]:
+    """Up to `limit` runnable jobs (of `kinds` only, when given), now `holder`'s until their lease runs
+    out. The UPDATE is the first statement of its transaction, so on SQLite it holds the write lock from its
+    start."""
+    params = {
+        "b_holder": holder,
+        "limit": limit,
+        **_times(session, now=timedelta(0), lease=lease),
+        **_kinds(kinds),
+    }
+    rows = session.execute(_statements(_postgres(session), kinds is not None)["claim"], params).all()
     return sorted((Claimed(*row) for row in rows), key=lambda job: job.id)
 
 

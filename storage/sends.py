@@ -171,3 +171,19 @@ def count(session: Session, *, kind: str, state: str | None = None) -> int:
     if state:
         query = query.where(Send.state == state)
     return session.exec(query).one()
+
+
+def failed_since(session: Session, *, kind: str, period_keys: Iterable[str], since: datetime) -> int:
+    """How many of this kind's sends for these keys failed (for now or for good) after `since`: a fan-out's
+    failures so far."""
+    query = (
+        select(sa.func.count())
+        .select_from(Send)
+        .where(
+            Send.kind == kind,
+            Send.period_key.in_(sorted(set(period_keys))),
+            Send.state == "failed",
+            Send.claimed_at >= since,
+        )
+    )
+    return session.exec(query).one()

@@ -1,0 +1,144 @@
+"""`checkin send`, `summary send` and `review start` as jobs: what is due becomes the tick's per-person units
+(schedules/per_person.py: the same keys and runners), added to the job table, and a consumer in this
+process runs them beside any `checkins serve` workers until each has had its try.
+
+A run killed midway leaves jobs, not 30-minute claims: its running jobs are claimed again once their lease
+runs out (by a worker, or by the next run's consumer), and their next run takes over the ledger's claims.
+"""
+
+import time
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from bot.consumer import Consumer
+from bot.send_report import SETTLED, Fate, Pair, Wording, fates
+from domain.core.delivery import job_of
+from domain.core.progress import Progress
+from domain.core.services import Services
+from schedules import per_person
+from storage import job_watch, jobs, sends
+
+# Senders here: the pace (storage/pace.py) spaces their posts; fewer leave its slots unused while one waits on
+# Slack or the database (bench/README.md).
+THREADS = 16
+REPLAN_SECONDS = 5.0  # --wait: how often a failure's back-off or a stale claim is looked at for a new job
+POLL_SECONDS = 1.0  # --wait: how often the ledger is read for what is still open
+
+
+@dataclass
+class Run:
+    units: list[per_person.Unit]
+    job_of_unit: list[int | None]  # each unit's job: this run's, one found under its key, or its claim's
+    added: set[int] = field(default_factory=set)  # the jobs this run added
+    tried: set[int] = field(default_factory=set)  # the jobs seen to have had their try
+
+    @property
+    def kind(self) -> str:
+        return self.units[0].kind if self.units else ""
+
+    def pair(self, index: int) -> Pair:
+        return (self.units[index].person_id, self.units[index].period)
+
+    def pairs(self, indexes: Iterable[int] | None = None) -> dict[Pair, int | None]:
+        chosen = range(len(self.units)) if indexes is None else indexes
+        return {self.pair(i): self.job_of_unit[i] for i in chosen}
+
+
+def send(
+    services: Services,
+    units: list[per_person.Unit],
+    *,
+    now: datetime,
+    lease: timedelta,
+    say: Wording,
+    wait_seconds: float,
+    progress: Progress,
+) -> dict[Pair, Fate]:
+    """Adds a job per unit the ledger lets go, runs them here (and anywhere else a worker claims them)
+    until each has had its try, and with `wait_seconds` until every message is settled or the time is up.
+    The fate of each (person, key). All units are of one kind."""
+    consumer = Consumer(
+        services, per_person.runners(services), threads=THREADS, lease=lease, only_runners=True
+    ).start()  # before the jobs are added: it starts on the first batch while the rest are added
+    run = Run(units, [None] * len(units))
+    try:
+        _add(services, run, list(range(len(units))), now=now)
+        _had_their_try(services, run, progress, since=now)
+        deadline = time.monotonic() + wait_seconds
+        open_, planned = list(range(len(units))), time.monotonic()
+        while time.monotonic() < deadline:
+            outcome = fates(services, kind=run.kind, units=run.pairs(open_), since=now, say=say)
+            open_ = [i for i in open_ if outcome[run.pair(i)].state not in SETTLED]
+            progress(len(units) - len(open_), len(units))
+            if not open_:
+                break
+            if time.monotonic() - planned >= REPLAN_SECONDS:  # a back-off passed, a claim gone stale
+                _add(services, run, open_, now=max(now, _clock(services)))
+                planned = time.monotonic()
+            time.sleep(min(POLL_SECONDS, max(0.0, deadline - time.monotonic())))
+        _had_their_try(services, run, progress, since=now)  # what the wait added has its try too
+    finally:
+        consumer.close()
+    return fates(services, kind=run.kind, units=run.pairs(), since=now, say=say)
+
+
+def _clock(services: Services) -> datetime:
+    with services.session() as session:
+        return job_watch.clock(session)
+
+
+def _add(services: Services, run: Run, indexes: list[int], *, now: datetime) -> None:
+    """Jobs for these units, where the ledger lets them go; each unit's job noted (a unit the ledger holds
+    in a job's claim: that job)."""
+    if not indexes:
+        return
+    units = [run.units[i] for i in indexes]
+    keys = per_person.plan(services, units, now=now)
+    run.added.update(per_person.add(services, units, keys, now=now))
+    with services.session() as session:
+        found = job_watch.by_keys(session, [k for k in keys if k is not None])
+        held = [u for u, k in zip(units, keys, strict=True) if k is None]
+        ledger = sends.rows(session, kind=run.kind, pairs=[(u.person_id, u.period) for u in held])
+    for i, unit, key in zip(indexes, units, keys, strict=True):
+        if key is not None and key in found:
+            run.job_of_unit[i] = found[key].id
+        elif key is None:
+            row = ledger.get((unit.person_id, unit.period))
+            run.job_of_unit[i] = (
+                job_of(row.claimed_by) if row is not None and row.state == "claimed" else None
+            )
+
+
+def _had_their_try(services: Services, run: Run, progress: Progress, *, since: datetime) -> None:
+    """Until every job watched has had its try: done, failed, or queued again after a failed try. A job run
+    here, or queued, or whose lease ran out (claimed here next), is waited for; so is one this run added
+    that a worker elsewhere runs. One found running elsewhere under a live lease is not: its holder may have
+    died (reported in flight, with its lease's end)."""
+    watched = Counter(j for j in run.job_of_unit if j is not None)
+    pending = set(watched) - run.tried
+    total = len(run.units)
+    keys = {u.period for u in run.units}
+    while True:
+        with services.session() as session:
+            seen = job_watch.by_ids(session, pending)
+            at = job_watch.clock(session)
+            failed = sends.failed_since(session, kind=run.kind, period_keys=keys, since=since)
+        tried = {j for j in pending if j not in seen or _tried(seen[j], j in run.added, services.holder, at)}
+        run.tried |= tried
+        pending -= tried
+        progress(total - sum(watched[j] for j in pending), total, failed)
+        if not pending:
+            return
+        # a read of every job waited for, so not too often while thousands are
+        time.sleep(min(2.0, max(0.2, len(pending) / 2500)))
+
+
+def _tried(job: job_watch.Seen, added: bool, holder: str, at: datetime) -> bool:
+    if job.state in (jobs.DONE, jobs.FAILED):
+        return True
+    if job.state == jobs.QUEUED:
+        return job.tries > 0 and job.run_after > at  # waiting out the back-off of a failed try
+    lease_over = job.lease_until is None or job.lease_until < at
+    return not (job.holder == holder or lease_over or added)
