@@ -8,14 +8,15 @@ runs out (by a worker, or by the next run's consumer), and their next run takes 
 
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.consumer import Consumer
 from bot.send_report import SETTLED, Fate, Pair, Wording, fates
 from domain.core.delivery import job_of
-from domain.core.progress import Progress
+from domain.core.progress import Progress, silent
 from domain.core.services import Services
 from schedules import per_person
 from storage import job_watch, jobs, sends
@@ -54,34 +55,46 @@ def send(
     lease: timedelta,
     say: Wording,
     wait_seconds: float,
-    progress: Progress,
+    shown: Callable[[str], AbstractContextManager[Progress]] = lambda _: nullcontext(silent),
 ) -> dict[Pair, Fate]:
     """Adds a job per unit the ledger lets go, runs them here (and anywhere else a worker claims them)
     until each has had its try, and with `wait_seconds` until every message is settled or the time is up.
-    The fate of each (person, key). All units are of one kind."""
+    The fate of each (person, key). All units are of one kind. `shown(step)`: the progress of a step ("":
+    the jobs' tries; "settled": the wait)."""
     consumer = Consumer(
         services, per_person.runners(services), threads=THREADS, lease=lease, only_runners=True
     ).start()  # before the jobs are added: it starts on the first batch while the rest are added
     run = Run(units, [None] * len(units))
     try:
         _add(services, run, list(range(len(units))), now=now)
-        _had_their_try(services, run, progress, since=now)
-        deadline = time.monotonic() + wait_seconds
-        open_, planned = list(range(len(units))), time.monotonic()
-        while time.monotonic() < deadline:
-            outcome = fates(services, kind=run.kind, units=run.pairs(open_), since=now, say=say)
-            open_ = [i for i in open_ if outcome[run.pair(i)].state not in SETTLED]
-            progress(len(units) - len(open_), len(units))
-            if not open_:
-                break
-            if time.monotonic() - planned >= REPLAN_SECONDS:  # a back-off passed, a claim gone stale
-                _add(services, run, open_, now=max(now, _clock(services)))
-                planned = time.monotonic()
-            time.sleep(min(POLL_SECONDS, max(0.0, deadline - time.monotonic())))
-        _had_their_try(services, run, progress, since=now)  # what the wait added has its try too
+        with shown("") as progress:
+            _had_their_try(services, run, progress, since=now)
+        if wait_seconds:
+            with shown("settled") as progress:
+                _settle(services, run, progress, now=now, say=say, seconds=wait_seconds)
+            _had_their_try(services, run, silent, since=now)  # what the wait added has its try too
     finally:
         consumer.close()
     return fates(services, kind=run.kind, units=run.pairs(), since=now, say=say)
+
+
+def _settle(
+    services: Services, run: Run, progress: Progress, *, now: datetime, say: Wording, seconds: float
+) -> None:
+    """`--wait`: until every message is settled (the consumer here claims a dead run's jobs once their
+    lease runs out), adding the next job of one whose back-off has passed or whose claim went stale."""
+    deadline = time.monotonic() + seconds
+    open_, planned = list(range(len(run.units))), time.monotonic()
+    while time.monotonic() < deadline:
+        outcome = fates(services, kind=run.kind, units=run.pairs(open_), since=now, say=say)
+        open_ = [i for i in open_ if outcome[run.pair(i)].state not in SETTLED]
+        progress(len(run.units) - len(open_), len(run.units))
+        if not open_:
+            return
+        if time.monotonic() - planned >= REPLAN_SECONDS:
+            _add(services, run, open_, now=max(now, _clock(services)))
+            planned = time.monotonic()
+        time.sleep(min(POLL_SECONDS, max(0.0, deadline - time.monotonic())))
 
 
 def _clock(services: Services) -> datetime:

@@ -60,15 +60,14 @@ def send_and_report(
     settled (in flight elsewhere, or failed)."""
     from bot import send_jobs
 
-    with shown(label) as progress:
-        outcome = send_jobs.send(
-            services,
-            units,
-            now=now,
-            lease=settings.job_lease,
-            say=say,
-            wait_seconds=wait_seconds,
-            progress=progress,
-        )
+    outcome = send_jobs.send(
+        services,
+        units,
+        now=now,
+        lease=settings.job_lease,
+        say=say,
+        wait_seconds=wait_seconds,
+        shown=lambda step: shown(f"{label}: {step}" if step else label),
+    )
     if not report(outcome, emails=emails, say=say):
         sys.exit(1)
