@@ -113,7 +113,7 @@ def _add(services: Services, run: Run, indexes: list[int], *, now: datetime) -> 
     with services.session() as session:
         found = job_watch.by_keys(session, [k for k in keys if k is not None])
         held = [u for u, k in zip(units, keys, strict=True) if k is None]
-        ledger = sends.rows(session, kind=run.kind, pairs=[(u.person_id, u.period) for u in held])
+        ledger = sends.states(session, kind=run.kind, pairs=[(u.person_id, u.period) for u in held])
     for i, unit, key in zip(indexes, units, keys, strict=True):
         if key is not None and key in found:
             run.job_of_unit[i] = found[key].id

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import click
+from sqlalchemy import Row
 
 from domain.core.delivery import STALE_CLAIM, job_of
 from domain.core.services import Services
 from storage import job_watch, jobs, sends
-from storage.models import Send
 
 Pair = tuple[int, str]  # (person id, ledger key)
 
@@ -54,7 +54,7 @@ def fates(
     """Each message's fate from the ledger and the jobs. `units`: each pair's job (None: none was added);
     `since`: when the command started (a message sent before was not needed)."""
     with services.session() as session:
-        ledger = sends.rows(session, kind=kind, pairs=list(units))
+        ledger = sends.states(session, kind=kind, pairs=list(units))
         holders = {p: job_of(r.claimed_by) for p, r in ledger.items() if r.state == "claimed"}
         wanted = {j for j in units.values() if j is not None} | {j for j in holders.values() if j is not None}
         seen = job_watch.by_ids(session, wanted)
@@ -71,7 +71,7 @@ def fates(
     return out
 
 
-def _ledger(row: Send, since: datetime, say: Wording) -> Fate:
+def _ledger(row: Row, since: datetime, say: Wording) -> Fate:
     if row.state == "sent":
         return Fate(SENT if row.sent_at and row.sent_at >= since else NOT_NEEDED)
     if row.state == "failed" and row.attempts >= sends.MAX_ATTEMPTS:
@@ -83,7 +83,7 @@ def _ledger(row: Send, since: datetime, say: Wording) -> Fate:
     return Fate(NOT_NEEDED)  # cancelled: answered or skipped meanwhile
 
 
-def _claimed(row: Send, job: job_watch.Seen | None, say: Wording) -> Fate:
+def _claimed(row: Row, job: job_watch.Seen | None, say: Wording) -> Fate:
     """Claimed, not settled: by a job's run (sent again when the job runs again), or by a process outside
     any job (sent again once the claim is stale)."""
     if job is None or job.state == jobs.DONE:

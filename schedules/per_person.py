@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Row
+
 from domain.checkins import due as checkin_due
 from domain.checkins import flows as checkin_flows
 from domain.checkins.periods import Period
@@ -28,7 +30,7 @@ from domain.summaries import service as summaries
 from domain.summaries.cycles import Cycle
 from storage import jobs as job_table
 from storage import people, sends
-from storage.models import Person, Send, SendKind
+from storage.models import Person, SendKind
 from storage.types import utcnow
 
 JOB_PREFIX = "send."  # a unit's job kind: send.<its kind in the ledger>
@@ -151,7 +153,7 @@ def send(services: Services, unit: Unit, *, now: datetime) -> bool:
 
 
 # -- as jobs ----------------------------------------------------------------------------------------------
-def _attempt(row: Send | None, now: datetime) -> int | None:
+def _attempt(row: Row | None, now: datetime) -> int | None:
     """The ledger's attempts so far when a job may claim the send now; None when it may not: settled, being
     sent (by a job, which runs again if its worker dies), or waiting out a back-off."""
     if row is None:
@@ -170,7 +172,7 @@ def plan(services: Services, units: list[Unit], *, now: datetime) -> list[str | 
         by_kind[unit.kind].append(unit)
     with services.session() as session:
         ledger = {
-            kind: sends.rows(session, kind=kind, pairs=[(u.person_id, u.period) for u in group])
+            kind: sends.states(session, kind=kind, pairs=[(u.person_id, u.period) for u in group])
             for kind, group in by_kind.items()
         }
     keys: list[str | None] = []
