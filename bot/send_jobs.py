@@ -26,6 +26,8 @@ from storage import job_watch, jobs, sends
 THREADS = 16
 REPLAN_SECONDS = 5.0  # --wait: how often a failure's back-off or a stale claim is looked at for a new job
 POLL_SECONDS = 1.0  # --wait: how often the ledger is read for what is still open
+POLL_TRIES_SECONDS = 0.25  # how often the jobs are looked at until each has had its try
+WINDOW = 500  # jobs looked at a poll: at 100 posts/s, the next 5 s
 
 
 @dataclass
@@ -130,22 +132,27 @@ def _had_their_try(services: Services, run: Run, progress: Progress, *, since: d
     that a worker elsewhere runs. One found running elsewhere under a live lease is not: its holder may have
     died (reported in flight, with its lease's end)."""
     watched = Counter(j for j in run.job_of_unit if j is not None)
-    pending = set(watched) - run.tried
+    pending = sorted(set(watched) - run.tried)
     total = len(run.units)
+    left = sum(watched[j] for j in pending)
     keys = {u.period for u in run.units}
     while True:
+        # Jobs are claimed oldest first: the oldest still pending are read, a window at a time, so a fan-out
+        # of thousands costs a short read per poll
+        window = pending[:WINDOW]
         with services.session() as session:
-            seen = job_watch.by_ids(session, pending)
+            seen = job_watch.by_ids(session, window)
             at = job_watch.clock(session)
             failed = sends.failed_since(session, kind=run.kind, period_keys=keys, since=since)
-        tried = {j for j in pending if j not in seen or _tried(seen[j], j in run.added, services.holder, at)}
-        run.tried |= tried
-        pending -= tried
-        progress(total - sum(watched[j] for j in pending), total, failed)
+        tried = {j for j in window if j not in seen or _tried(seen[j], j in run.added, services.holder, at)}
+        if tried:
+            run.tried |= tried
+            pending = [j for j in pending if j not in tried]
+            left -= sum(watched[j] for j in tried)
+        progress(total - left, total, failed)
         if not pending:
             return
-        # a read of every job waited for, so not too often while thousands are
-        time.sleep(min(2.0, max(0.2, len(pending) / 2500)))
+        time.sleep(POLL_TRIES_SECONDS)
 
 
 def _tried(job: job_watch.Seen, added: bool, holder: str, at: datetime) -> bool:
