@@ -41,7 +41,7 @@ Runner = Callable[[dict[str, Any]], object]
 class Consumer:
     """Runs jobs of the kinds in `runners` (kind -> function of the job's payload) on `threads` threads.
     `only_runners`: claims no job of another kind (the CLI's fan-outs leave the rest to the workers); else
-    such a job fails here, said so."""
+    such a job fails here, said so. `claim_batch`: see below."""
 
     def __init__(
         self,
@@ -51,9 +51,13 @@ class Consumer:
         threads: int = THREADS,
         lease: timedelta = jobs.DEFAULT_LEASE,
         only_runners: bool = False,
+        claim_batch: int = 1,
     ):
         self.services, self.runners, self.lease = services, runners, lease
         self._kinds = sorted(runners) if only_runners else None
+        # While jobs keep coming, claim once this many threads are free: a claim is a write, and a fan-out
+        # of thousands claimed one at a time spends a write per job on it
+        self._claim_batch = claim_batch
         self._threads = threads
         self._postgres = services.engine.dialect.name == "postgresql"
         self._poll = POLL_POSTGRES if self._postgres else POLL_SQLITE
@@ -80,9 +84,10 @@ class Consumer:
     # -- claiming --------------------------------------------------------------------------------------------
     def _claim_loop(self) -> None:
         last_reap = 0.0
+        more = False  # the last claim took all it could: more are likely waiting, no read needed first
         while not self._stopping.is_set():
             free = self._threads - len(self._running)
-            if free <= 0:
+            if free <= 0 or (more and free < self._claim_batch):
                 self._freed.wait(0.5)
                 self._freed.clear()
                 continue
@@ -92,7 +97,8 @@ class Consumer:
                 if time.monotonic() - last_reap > self.lease.total_seconds() / 2:
                     last_reap = time.monotonic()
                     self._reap()
-                claimed = self._claim(free, look_first=not woken)
+                claimed = self._claim(free, look_first=not (woken or more))
+                more = len(claimed) == free
             except SQLAlchemyError:
                 log.exception("could not claim jobs; trying again")
                 claimed = []

@@ -24,10 +24,11 @@ from storage import job_watch, jobs, sends
 # Senders here: the pace (storage/pace.py) spaces their posts; fewer leave its slots unused while one waits on
 # Slack or the database (bench/README.md).
 THREADS = 16
+CLAIM_BATCH = 4  # jobs claimed at once while more wait: a write per 4 jobs, not per job
 REPLAN_SECONDS = 5.0  # --wait: how often a failure's back-off or a stale claim is looked at for a new job
 POLL_SECONDS = 1.0  # --wait: how often the ledger is read for what is still open
-POLL_TRIES_SECONDS = 0.25  # how often the jobs are looked at until each has had its try
-WINDOW = 500  # jobs looked at a poll: at 100 posts/s, the next 5 s
+POLL_TRIES_SECONDS = 0.5  # how often the jobs are looked at until each has had its try
+WINDOW = 200  # jobs looked at a poll: at 100 posts/s, the next 2 s
 
 
 @dataclass
@@ -64,7 +65,12 @@ def send(
     The fate of each (person, key). All units are of one kind. `shown(step)`: the progress of a step ("":
     the jobs' tries; "settled": the wait)."""
     consumer = Consumer(
-        services, per_person.runners(services), threads=THREADS, lease=lease, only_runners=True
+        services,
+        per_person.runners(services),
+        threads=THREADS,
+        lease=lease,
+        only_runners=True,
+        claim_batch=CLAIM_BATCH,
     ).start()  # before the jobs are added: it starts on the first batch while the rest are added
     run = Run(units, [None] * len(units))
     try:
