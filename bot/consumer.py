@@ -116,13 +116,13 @@ class Consumer:
             with self.services.session() as session:
                 if not jobs.any_runnable(session, kinds=self._kinds):
                     return []
-        with jobs.writing(self.services.engine), self.services.session() as session:
+        with self.services.session() as session:
             return jobs.claim(
                 session, holder=self.services.holder, lease=self.lease, limit=limit, kinds=self._kinds
             )
 
     def _reap(self) -> None:
-        with jobs.writing(self.services.engine), self.services.session() as session:
+        with self.services.session() as session:
             dead = jobs.reap(session)
         for job in dead:
             log.error("job %s (%s, %s) failed for good: its worker stopped before finishing, %d times",
@@ -139,7 +139,7 @@ class Consumer:
                 runner(job.payload)
         except Exception as err:  # recorded on the job, tried again or failed for good
             error = f"{type(err).__name__}: {err}"
-            with jobs.writing(self.services.engine), self.services.session() as session:
+            with self.services.session() as session:
                 state = jobs.fail(session, job_id=job.id, holder=holder, error=error, tries=job.tries)
             # The log names the error's type only: its text may quote a person. The whole error stays on the
             # job, for `checkins jobs --failures`, and goes with the job (pruned, or erased with the person).
@@ -155,7 +155,7 @@ class Consumer:
                     type(err).__name__,
                 )
         else:
-            with jobs.writing(self.services.engine), self.services.session() as session:
+            with self.services.session() as session:
                 if not jobs.finish(session, job_id=job.id, holder=holder):
                     log.warning("job %s (%s) ran past its lease and was taken over", job.id, job.kind)
         finally:
@@ -168,7 +168,7 @@ class Consumer:
             with self._lock:
                 ids = list(self._running)
             try:
-                with jobs.writing(self.services.engine), self.services.session() as session:
+                with self.services.session() as session:
                     jobs.extend(session, ids=ids, holder=self.services.holder, lease=self.lease)
             except SQLAlchemyError:
                 log.exception("could not renew the leases of running jobs")

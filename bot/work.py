@@ -271,19 +271,54 @@ class GroupCommit:
     def _write(self, batch: list[_Waiting]) -> list[bool]:
         engine = self.services.engine
         new = [(SLACK_REQUEST, waiting.key, waiting.payload) for waiting in batch]
-        with jobs.writing(engine), engine.begin() as conn:  # a connection: an ORM session costs CPU
+        with engine.begin() as conn:  # a connection: an ORM session costs CPU
             return jobs.enqueue_many(conn, new)
+
+
+class Notifier:
+    """PostgreSQL: tells the consumers of other processes that jobs were added, after the acks and apart from
+    them. A NOTIFY in each ack's transaction made the acks commit one at a time, each waiting for the disk
+    (jobs.notify); here one thread sends one NOTIFY for whatever was added since its last."""
+
+    def __init__(self, services: Services):
+        self.services = services
+        self._pending = threading.Event()
+        self._stopping = False
+        self._thread = threading.Thread(target=self._loop, name="checkins-notify", daemon=True)
+        self._thread.start()
+
+    def added(self) -> None:
+        self._pending.set()
+
+    def _loop(self) -> None:
+        while True:
+            self._pending.wait()
+            self._pending.clear()  # before the NOTIFY: a job added during it gets the next
+            if self._stopping:
+                return
+            try:
+                with self.services.engine.begin() as conn:
+                    jobs.notify(conn)
+            except SQLAlchemyError as err:  # the consumers poll meanwhile
+                log.warning("could not notify the consumers of new jobs: %s", type(err).__name__)
+
+    def close(self) -> None:
+        self._stopping = True
+        self._pending.set()
+        self._thread.join(timeout=5)
 
 
 class JobWork:
     """The hand-off: each request committed as a job before its ack (on SQLite with those arriving
-    meanwhile), then the consumers here woken (those elsewhere hear of it from the database: LISTEN/NOTIFY
-    on PostgreSQL, polling on SQLite)."""
+    meanwhile), then the consumers here woken (those elsewhere hear of it from the database: a NOTIFY sent
+    apart on PostgreSQL, polling on SQLite)."""
 
     def __init__(self, services: Services, consumers: Consumers):
         self.services = services
         self.consumers = consumers
-        self._commits = GroupCommit(services) if services.engine.dialect.name == "sqlite" else None
+        sqlite = services.engine.dialect.name == "sqlite"
+        self._commits = GroupCommit(services) if sqlite else None
+        self._notifier = None if sqlite else Notifier(services)
 
     def submit(self, handoff: Handoff) -> None:
         key = handoff.key  # a new one at each look for a request that is not an event
@@ -292,11 +327,15 @@ class JobWork:
             added = self._commits.add(key, payload)
         else:
             with self.services.engine.begin() as conn:  # a connection: an ORM session costs the ack CPU
-                added = jobs.enqueue(conn, kind=SLACK_REQUEST, key=key, payload=payload)
+                added = jobs.enqueue(conn, kind=SLACK_REQUEST, key=key, payload=payload, notify=False)
         if added:
             self.consumers.wake()
+            if self._notifier is not None:
+                self._notifier.added()
         else:
             log.info("dropping repeated request %s: its job exists", key)
 
     def close(self) -> None:
+        if self._notifier is not None:
+            self._notifier.close()
         self.consumers.close()

@@ -43,7 +43,7 @@ def _due(kind: str, key: str, payload: dict[str, Any] | None = None) -> None:
     two schedulers in one minute add one)."""
     if _services is None:
         raise RuntimeError("schedules.jobs.bind(services) was not called")
-    with job_table.writing(_services.engine), _services.session() as session:
+    with _services.session() as session:
         if not job_table.pending(session, kind=kind):
             job_table.enqueue(session, kind=kind, key=key, payload=payload or {})
 

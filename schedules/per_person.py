@@ -202,7 +202,7 @@ def add(services: Services, units: list[Unit], keys: list[str | None], *, now: d
     added: list[int] = []
     # committed a batch at a time: the workers start on the first while the rest are added
     for start in range(0, len(new), ENQUEUE_BATCH):
-        with job_table.writing(services.engine), services.session() as session:
+        with services.session() as session:
             added += job_table.enqueue_batch_ids(session, new[start : start + ENQUEUE_BATCH])
     return added
 

@@ -10,6 +10,8 @@ from alembic.config import Config
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from storage.sqlite_gate import GatedConnection
+
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
@@ -27,7 +29,8 @@ def make_engine(url: str, *, pooled: bool = True) -> Engine:
     # A database error's text would carry the statement's parameters (emails, what people wrote) into logs.
     pool_args["hide_parameters"] = True
     if url.startswith("sqlite"):
-        engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **pool_args)
+        connect_args = {"check_same_thread": False, "timeout": 30, "factory": GatedConnection}
+        engine = sa.create_engine(url, connect_args=connect_args, **pool_args)
         sa.event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if pooled:

@@ -9,9 +9,8 @@ whose worker died is claimed again once its lease runs out; after MAX_TRIES it i
 
 import functools
 import json
-import threading
 from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -131,11 +130,13 @@ def _statements(postgres: bool, some_kinds: bool = False) -> dict[str, Any]:
         .on_conflict_do_nothing(index_elements=["key"])
         .returning(_T.c.id)
     )
-    if postgres:  # the NOTIFY in the same statement, for a job added: one round trip less per ack
+    quiet = enqueue
+    if postgres:  # the NOTIFY in the same statement, for a job added: one round trip less
         added = enqueue.cte("added")
         enqueue = sa.select(added.c.id, sa.func.pg_notify(NOTIFY_CHANNEL, "")).select_from(added)
     return {
         "enqueue": enqueue,
+        "enqueue quietly": quiet,
         "any": sa.select(_T.c.id).where(_runnable_at(postgres, some_kinds)).limit(1),
         "claim": sa.update(_T)
         .where(_T.c.id.in_(chosen))
@@ -170,11 +171,12 @@ def enqueue(
     key: str,
     payload: dict[str, Any] | str,
     delay: timedelta = timedelta(0),
+    notify: bool = True,
 ) -> bool:
     """Adds a job unless one with this key exists; True when added. Commit before acknowledging anything.
     `payload` may come as its JSON text already (the hand-off's, checked for what the databases refuse);
     a connection rather than an ORM session saves the ack the session's own CPU."""
-    return enqueue_many(session, [(kind, key, payload)], delay=delay)[0]
+    return enqueue_many(session, [(kind, key, payload)], delay=delay, notify=notify)[0]
 
 
 def enqueue_many(
@@ -182,9 +184,12 @@ def enqueue_many(
     new: Sequence[tuple[str, str, dict[str, Any] | str]],
     *,
     delay: timedelta = timedelta(0),
+    notify: bool = True,
 ) -> list[bool]:
-    """`enqueue` for several jobs (kind, key, payload) in one transaction: whether each was added."""
-    statement = _statements(_postgres(session))["enqueue"]
+    """`enqueue` for several jobs (kind, key, payload) in one transaction: whether each was added.
+    `notify=False`: no NOTIFY on PostgreSQL, whose commit would wait for every other notifying transaction's
+    (see `notify`); the caller wakes the consumers itself."""
+    statement = _statements(_postgres(session))["enqueue" if notify else "enqueue quietly"]
     times = _times(session, now=timedelta(0), b_run_after=delay)
     added = []
     for kind, key, payload in new:
@@ -218,6 +223,14 @@ def enqueue_batch_ids(session: Session, new: Sequence[tuple[str, str, dict[str, 
     if added and postgres:
         session.execute(sa.select(sa.func.pg_notify(NOTIFY_CHANNEL, "")))
     return added
+
+
+def notify(conn: sa.Connection) -> None:
+    """Wakes every LISTENing consumer (PostgreSQL), in a transaction of its own that waits for no disk flush.
+    PostgreSQL holds a lock on the whole server from a notifying transaction's commit to its end, so
+    notifying transactions commit one at a time, each with its flush: a wake lost in a crash costs a poll."""
+    conn.execute(sa.text("SET LOCAL synchronous_commit TO OFF"))
+    conn.execute(sa.select(sa.func.pg_notify(NOTIFY_CHANNEL, "")))
 
 
 @dataclass(frozen=True)
@@ -409,15 +422,6 @@ def _age(now: datetime, then: Any) -> float:
     if then.tzinfo is None:
         then = then.replace(tzinfo=now.tzinfo)
     return max(0.0, (now - then).total_seconds())
-
-
-_sqlite_writes = threading.Lock()
-
-
-def writing(engine: sa.Engine) -> AbstractContextManager[Any]:
-    """One job write at a time in this process on SQLite (it has one writer anyway): threads queue on a lock
-    rather than on SQLite's busy wait, which sleeps in steps."""
-    return _sqlite_writes if engine.dialect.name == "sqlite" else nullcontext()
 
 
 def forget(session: Session, *, slack_user_id: str) -> int:

@@ -83,11 +83,12 @@ def publish(services: Services, *, person_id: int) -> None:
     """Sends the wanted render, holding the person's publishing lease; renders again for what was asked
     while it published. Without the lease (another publisher has it) it leaves the work to that one."""
     for _ in range(ROUNDS):
-        with services.session() as session:
+        with services.session() as session:  # committed at once: a write holds SQLite's one writer
             row = store.start_publishing(session, person_id=person_id, now=utcnow())
-            if row is None:
-                return
-            version = row.wanted
+        if row is None:
+            return
+        version = row.wanted
+        with services.session() as session:  # the render only reads
             slack_user_id, view = _render(session, row)
         try:
             services.gateway.publish_home(slack_user_id, view)

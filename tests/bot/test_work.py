@@ -260,3 +260,48 @@ def test_a_job_the_database_refuses_fails_its_own_request_only(engine, backend):
 
     assert isinstance(results.pop("request:bad"), sa.exc.DataError)
     assert results == {"request:first": True, **{f"request:{n}": True for n in range(5)}}
+
+
+class _Woken:
+    """Consumers in this process: counts the wakes."""
+
+    def __init__(self):
+        self.wakes = 0
+
+    def wake(self):
+        self.wakes += 1
+
+    def close(self):
+        pass
+
+
+def test_a_handed_off_request_wakes_the_consumers_here_and_elsewhere_once(engine, backend):
+    """Elsewhere: the NOTIFY that PostgreSQL's LISTENing workers hear, sent apart from the ack's own
+    transaction; SQLite's workers look for work instead. A retried event adds nothing and wakes no one."""
+    from bot.work import JobWork
+
+    here = _Woken()
+    work = JobWork(Services(engine=engine, gateway=None), here)
+    event = Handoff(body={"type": "event_callback", "event_id": "EvWake1", "event": {}}, headers={})
+    listener = None
+    if backend == "postgresql":
+        import psycopg
+
+        url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        listener = psycopg.connect(url, autocommit=True)
+        listener.execute("LISTEN checkins_jobs")
+    try:
+        work.submit(event)
+        assert here.wakes == 1
+        if listener is not None:
+            assert len(list(listener.notifies(timeout=5, stop_after=1))) == 1
+        work.submit(event)  # Slack's retry
+        assert here.wakes == 1
+        if listener is not None:
+            assert list(listener.notifies(timeout=0.5)) == []
+    finally:
+        work.close()
+        if listener is not None:
+            listener.close()
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM jobs WHERE key = 'event:EvWake1'")).scalar() == 1

@@ -197,6 +197,12 @@ def test_the_home_tab_shows_the_next_1on1_whose_buttons_add_and_discuss_points(w
     # off the agenda, into the file shown below it
     wait_for(lambda: f"oo_point_{career.id}" not in str(sb.home(ana)))
     assert "Conference in May" in str(sb.home(ana)) and "Discussed: Career path" in str(sb.home(ana))
+    maria = ids["maria@acme.test"]  # nothing to act on, but a 1:1 to prepare: not "nothing waits"
+    sb.open_home(maria)
+    wait_for(lambda: "Conference in May" in str(sb.home(maria)))
+    assert home_todos(sb, maria) == []
+    assert "Nothing to act on now; your next 1:1 is below." in str(sb.home(maria))
+    assert "Nothing waits for you now." not in str(sb.home(maria))
 
 
 def test_forged_reads_and_edits_of_someone_elses_1on1_are_refused(world):
