@@ -20,6 +20,7 @@ from domain.core.progress import Progress, silent
 from domain.core.services import Services
 from schedules import per_person
 from storage import job_watch, jobs, sends
+from storage.types import utcnow
 
 # Senders here: the pace (storage/pace.py) spaces their posts; fewer leave its slots unused while one waits on
 # Slack or the database (bench/README.md).
@@ -100,14 +101,9 @@ def _settle(
         if not open_:
             return
         if time.monotonic() - planned >= REPLAN_SECONDS:
-            _add(services, run, open_, now=max(now, _clock(services)))
+            _add(services, run, open_, now=max(now, utcnow()))  # the ledger's times are this clock's
             planned = time.monotonic()
         time.sleep(min(POLL_SECONDS, max(0.0, deadline - time.monotonic())))
-
-
-def _clock(services: Services) -> datetime:
-    with services.session() as session:
-        return job_watch.clock(session)
 
 
 def _add(services: Services, run: Run, indexes: list[int], *, now: datetime) -> None:
@@ -158,7 +154,7 @@ def _had_their_try(services: Services, run: Run, progress: Progress, *, since: d
         progress(total - left, total, failed)
         if not pending:
             return
-        time.sleep(POLL_TRIES_SECONDS)
+        time.sleep(min(POLL_TRIES_SECONDS, 0.05 + len(pending) / 400))  # a few jobs: soon done
 
 
 def _tried(job: job_watch.Seen, added: bool, holder: str, at: datetime) -> bool:
