@@ -16,6 +16,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import sqlalchemy as sa
 from slack_bolt import Ack, App, BoltRequest, BoltResponse
 from slack_bolt.request.payload_utils import (
     is_block_actions,
@@ -24,11 +25,12 @@ from slack_bolt.request.payload_utils import (
     is_slash_command,
     is_view_closed,
 )
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from domain.core import bounds
 from domain.core.services import Services
 from storage import jobs
+from storage.db import make_engine
 
 log = logging.getLogger(__name__)
 
@@ -291,21 +293,25 @@ class Notifier:
         self._pending.set()
 
     def _loop(self) -> None:
-        while True:
+        while not self._stopping:
             self._pending.wait()
             self._pending.clear()  # before the NOTIFY: a job added during it gets the next
-            if self._stopping:
-                return
             try:
                 with self.services.engine.begin() as conn:
                     jobs.notify(conn)
-            except SQLAlchemyError as err:  # the consumers poll meanwhile
+            except Exception as err:  # the consumers poll meanwhile; this thread goes on
                 log.warning("could not notify the consumers of new jobs: %s", type(err).__name__)
 
     def close(self) -> None:
+        """After a last NOTIFY, whether or not one was pending: the acks' jobs are told of."""
         self._stopping = True
         self._pending.set()
         self._thread.join(timeout=5)
+
+
+def handoff_engine(engine: sa.Engine) -> sa.Engine:
+    url = engine.url.render_as_string(hide_password=False)
+    return make_engine(url, ping=False)
 
 
 class JobWork:
@@ -319,15 +325,14 @@ class JobWork:
         sqlite = services.engine.dialect.name == "sqlite"
         self._commits = GroupCommit(services) if sqlite else None
         self._notifier = None if sqlite else Notifier(services)
+        # PostgreSQL: connections of its own, used without the pool's liveness check (a round trip before
+        # each ack's); one found dead (the server restarted) is retried once on a new connection.
+        self._engine = None if sqlite else handoff_engine(services.engine)
 
     def submit(self, handoff: Handoff) -> None:
         key = handoff.key  # a new one at each look for a request that is not an event
         payload = handoff.payload_json()
-        if self._commits is not None:
-            added = self._commits.add(key, payload)
-        else:
-            with self.services.engine.begin() as conn:  # a connection: an ORM session costs the ack CPU
-                added = jobs.enqueue(conn, kind=SLACK_REQUEST, key=key, payload=payload, notify=False)
+        added = self._commits.add(key, payload) if self._commits is not None else self._enqueue(key, payload)
         if added:
             self.consumers.wake()
             if self._notifier is not None:
@@ -335,7 +340,20 @@ class JobWork:
         else:
             log.info("dropping repeated request %s: its job exists", key)
 
+    def _enqueue(self, key: str, payload: str) -> bool:
+        assert self._engine is not None
+        for last in (False, True):
+            try:
+                with self._engine.begin() as conn:  # a connection: an ORM session costs the ack CPU
+                    return jobs.enqueue(conn, kind=SLACK_REQUEST, key=key, payload=payload, notify=False)
+            except DBAPIError as err:
+                if last or not err.connection_invalidated:
+                    raise
+        raise AssertionError("unreachable")
+
     def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
         if self._notifier is not None:
             self._notifier.close()
         self.consumers.close()

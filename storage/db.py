@@ -23,7 +23,9 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str, *, pooled: bool = True) -> Engine:
+def make_engine(url: str, *, pooled: bool = True, ping: bool = True) -> Engine:
+    """`ping=False`: a pooled PostgreSQL connection is used without first checking that it is alive (a round
+    trip each time): its caller retries once when it was not (the hand-off, bot/work.py)."""
     url = normalise_url(url)
     pool_args: dict = {} if pooled else {"poolclass": sa.pool.NullPool}
     # A database error's text would carry the statement's parameters (emails, what people wrote) into logs.
@@ -34,7 +36,7 @@ def make_engine(url: str, *, pooled: bool = True) -> Engine:
         sa.event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if pooled:
-        pool_args.update({"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20})
+        pool_args.update({"pool_pre_ping": ping, "pool_size": 10, "max_overflow": 20})
     return sa.create_engine(url, **pool_args)
 
 

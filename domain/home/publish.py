@@ -88,11 +88,11 @@ def publish(services: Services, *, person_id: int) -> None:
         if row is None:
             return
         version = row.wanted
-        with services.session() as session:  # the render only reads
-            slack_user_id, view = _render(session, row)
         try:
+            with services.session() as session:  # the render only reads
+                slack_user_id, view = _render(session, row)
             services.gateway.publish_home(slack_user_id, view)
-        except Exception:
+        except Exception:  # the lease let go: the job's next try publishes
             with services.session() as session:
                 store.stop_publishing(session, person_id=person_id)
             raise

@@ -305,3 +305,33 @@ def test_a_handed_off_request_wakes_the_consumers_here_and_elsewhere_once(engine
             listener.close()
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM jobs WHERE key = 'event:EvWake1'")).scalar() == 1
+
+
+def test_an_ack_after_the_database_dropped_the_hand_offs_connections_still_commits_its_job(engine, backend):
+    """The hand-off's connections are not checked before each use (a round trip per ack): one the server
+    dropped (a restart, a failover) is found dead by the insert itself, and the insert is retried once."""
+    if backend != "postgresql":
+        pytest.skip("SQLite has no server to drop a connection")
+    from bot.work import JobWork
+
+    work = JobWork(Services(engine=engine, gateway=None), _Woken())
+
+    def event(n: int) -> Handoff:
+        return Handoff(body={"type": "event_callback", "event_id": f"EvGone{n}", "event": {}}, headers={})
+
+    try:
+        work.submit(event(1))
+        with engine.connect() as conn:  # as a restart would: every other connection to this database goes
+            dropped = conn.execute(
+                sa.text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            ).scalar()
+        assert dropped >= 1
+        work.submit(event(2))
+    finally:
+        work.close()
+    with engine.connect() as conn:
+        keys = conn.execute(sa.text("SELECT key FROM jobs ORDER BY id")).scalars().all()
+    assert keys == ["event:EvGone1", "event:EvGone2"]
