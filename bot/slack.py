@@ -1,11 +1,12 @@
 """The one door to Slack's Web API (slack_sdk): retries, pacing, pagination. The domain reaches it through
 `Services.gateway`, knowing only the port it implements (domain/core/slack.py)."""
 
+import copy
 import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,7 +18,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
-from domain.core.slack import Posted, SlackError, SlackUser
+from domain.core.slack import Posted, SlackError, SlackUser, Superseded
 from storage import pace
 
 log = logging.getLogger(__name__)
@@ -154,6 +155,12 @@ class SlackGateway:
 
     def __init__(self, client: WebClient, *, posts_per_minute: float = 300, engine: sa.Engine | None = None):
         self.client = client
+        # Bulk posts retry a 429 in `post`, through the pace and the caller's `still_ours` each time: the
+        # client's own retries would post again unchecked, after a claim may have passed to another run.
+        self.bulk_client = copy.copy(client)
+        self.bulk_client.retry_handlers = [
+            h for h in client.retry_handlers if not isinstance(h, RateLimitErrorRetryHandler)
+        ]
         self.pacer: Pacer | SharedPace = (
             SharedPace(engine, posts_per_minute) if engine is not None else Pacer(posts_per_minute)
         )
@@ -164,9 +171,9 @@ class SlackGateway:
     def _form_call(self, method: str, **params: Any) -> dict[str, Any]:
         return self._api(method, params=params)
 
-    def _api(self, method: str, **request: Any) -> dict[str, Any]:
+    def _api(self, method: str, *, client: WebClient | None = None, **request: Any) -> dict[str, Any]:
         try:
-            return self.client.api_call(method, **request).data  # type: ignore[return-value]
+            return (client or self.client).api_call(method, **request).data  # type: ignore[return-value]
         except SlackApiError as err:
             retry_after = (
                 float(err.response.headers.get("Retry-After", 0) or 0)
@@ -203,19 +210,23 @@ class SlackGateway:
         thread_ts: str | None = None,
         bulk: bool = False,
         metadata: dict[str, Any] | None = None,
+        still_ours: Callable[[], bool] | None = None,
     ) -> Posted:
+        """`still_ours` is asked once the pace lets the post go, before each try: False raises Superseded."""
         args = {"channel": channel, **message}
         if thread_ts:
             args["thread_ts"] = thread_ts
         if metadata:
             args["metadata"] = metadata
-        # A bulk post is not given up on a run of 429s (the client's own retries skip the pacer): it holds
+        # A bulk post rides out a run of 429s here (the client's own retries would skip the pacer): it holds
         # every bulk sender for Retry-After and tries again, for a bounded time well under a claim's life.
         deadline = time.monotonic() + BULK_PATIENCE
         while True:
             self.pacer.take(wait=bulk)
+            if still_ours is not None and not still_ours():
+                raise Superseded(channel)
             try:
-                data = self._call("chat.postMessage", **args)
+                data = self._api("chat.postMessage", client=self.bulk_client if bulk else None, json=args)
                 return Posted(channel=data["channel"], ts=data["ts"])
             except SlackError as err:
                 if not (bulk and err.code == "ratelimited" and time.monotonic() < deadline):
@@ -339,6 +350,28 @@ class SlackGateway:
             if err.code == "channel_not_found":
                 return None
             raise
+
+    def may_post(self, channel: str, user_id: str) -> bool:
+        """Whether the person may post in the channel: anyone in a public one (they may join it), only its
+        members in a private one."""
+        try:
+            if not self._form_call("conversations.info", channel=channel)["channel"].get("is_private"):
+                return True
+        except SlackError as err:
+            if err.code == "channel_not_found":
+                return False
+            raise
+        cursor = ""
+        while True:
+            params: dict[str, Any] = {"channel": channel, "limit": 1000}
+            if cursor:
+                params["cursor"] = cursor
+            data = self._form_call("conversations.members", **params)
+            if user_id in data.get("members", []):
+                return True
+            cursor = (data.get("response_metadata") or {}).get("next_cursor") or ""
+            if not cursor:
+                return False
 
     def user_info(self, user_id: str) -> SlackUser | None:
         try:

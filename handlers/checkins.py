@@ -111,7 +111,7 @@ def checkins_command(ack: Ack, command: dict[str, Any], respond: Respond, servic
             answer = templates.archive(session, slack_user_id=user_id, slug=words[2].lower(), now=now)
         elif words and words[0].lower() == "channel":
             team, channel, previous = digest.choose_channel(
-                session, slack_user_id=user_id, text=argument, now=now
+                session, services.gateway, slack_user_id=user_id, text=argument, now=now
             )
             session.commit()
             answer = digest.welcome(services, team=team, channel=channel, previous=previous)

@@ -363,5 +363,8 @@ class Sandbox(Driver):
         internal_error, a transient one)."""
         self.server.inject_error(method, error, count, status, channel)
 
-    def inject_ratelimit(self, method: str, count: int = 1, retry_after: int = 1) -> None:
-        self.limiter.inject(method, count, retry_after)
+    def inject_ratelimit(
+        self, method: str, count: int = 1, retry_after: int = 1, channel: str | None = None
+    ) -> None:
+        """The next `count` calls of `method` (posting in `channel`, if given) get 429."""
+        self.limiter.inject(method, count, retry_after, channel)

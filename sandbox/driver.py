@@ -18,6 +18,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -189,12 +190,14 @@ class Driver:
         retry: tuple[int, str | None] | None = None,
         payload: Any = None,
         headers: dict[str, str] | None = None,
+        avoid: frozenset[int] = frozenset(),
     ) -> Reply:
         """Send one request (`retry` = (X-Slack-Retry-Num, reason) for event retries) and wait for its ack.
-        `headers` go over HTTP as given, after the signature's (to forge one)."""
+        `headers` go over HTTP as given, after the signature's (to forge one). `avoid`: Socket Mode
+        connections that did not ack this event's earlier attempts."""
         if self.transport == "socket":
             self._genuine(sign, timestamp)  # refuses unsigned or dated requests
-            reply = self._over_socket(kind, payload, retry)
+            reply = self._over_socket(kind, payload, retry, avoid)
         else:
             reply = self._over_http(kind, body, content_type, sign, timestamp, retry, headers or {})
         reply.payload = payload
@@ -202,9 +205,11 @@ class Driver:
             self.ws.sent.append(reply)
         return reply
 
-    def _over_socket(self, kind: str, payload: dict, retry: tuple[int, str | None] | None) -> Reply:
+    def _over_socket(
+        self, kind: str, payload: dict, retry: tuple[int, str | None] | None, avoid: frozenset[int]
+    ) -> Reply:
         envelope = envelope_for(kind, payload, retry)
-        got = self.socket.deliver(envelope, self.ack_timeout)
+        got = self.socket.deliver(envelope, self.ack_timeout, avoid)
         if got.error == "no_socket_connection":
             self.ws.flag(f"no Socket Mode connection open: {envelope['type']} envelope not delivered")
         return Reply(
@@ -823,7 +828,15 @@ class Driver:
             "event_context": "4-" + secrets.token_hex(16),
         }
 
-    def _deliver(self, envelope: dict, num: int | None, reason: str | None, sign: bool, timestamp) -> Reply:
+    def _deliver(
+        self,
+        envelope: dict,
+        num: int | None,
+        reason: str | None,
+        sign: bool,
+        timestamp,
+        tried: Sequence[Reply] = (),
+    ) -> Reply:
         body = json.dumps(envelope).encode()
         return self._post(
             "events",
@@ -833,6 +846,7 @@ class Driver:
             timestamp=timestamp,
             retry=None if num is None else (num, reason),
             payload=envelope,
+            avoid=frozenset(r.connection for r in tried if r.connection is not None),
         )
 
     def send_event(
@@ -858,7 +872,8 @@ class Driver:
             if attempts[-1].ok:
                 break
             time.sleep(delay * self.retry_delay_scale)
-            attempts.append(self._deliver(envelope, num, attempts[-1].error, sign, timestamp))
+            # over Socket Mode, on another connection than those that did not ack it, if one is open
+            attempts.append(self._deliver(envelope, num, attempts[-1].error, sign, timestamp, attempts))
         reply = attempts[-1]
         reply.attempts = attempts
         if not reply.ok:

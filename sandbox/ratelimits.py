@@ -23,6 +23,7 @@ DEFAULT_PER_MINUTE: dict[str, int] = {
     "conversations.open": TIER3,
     "conversations.info": TIER3,
     "conversations.history": TIER3,
+    "conversations.members": TIER4,
     "views.open": TIER4,
     "views.update": TIER4,
     "views.push": TIER4,
@@ -82,7 +83,8 @@ class RateLimiter:
         self._buckets: dict[str, TokenBucket] = {}
         self._channel_limit = (DEFAULT_CHANNEL_PER_SECOND, DEFAULT_CHANNEL_BURST)
         self._channel_buckets: dict[str, TokenBucket] = {}
-        self._injected: dict[str, list[int]] = {}  # method -> [remaining, retry_after]
+        # method -> [remaining, retry_after, channel or None]: the next calls (to that channel) get 429
+        self._injected: dict[str, list] = {}
 
     def set_rate_limit(self, method: str, per_minute: float, burst: float | None = None) -> None:
         with self._lock:
@@ -94,10 +96,11 @@ class RateLimiter:
             self._channel_limit = (per_second, max(1.0, per_second) if burst is None else burst)
             self._channel_buckets.clear()
 
-    def inject(self, method: str, count: int, retry_after: int = 1) -> None:
-        """The next `count` calls of `method` get 429 whatever the buckets say (a "429 storm")."""
+    def inject(self, method: str, count: int, retry_after: int = 1, channel: str | None = None) -> None:
+        """The next `count` calls of `method` (to `channel`, if given) get 429 whatever the buckets say (a
+        "429 storm")."""
         with self._lock:
-            self._injected[method] = [count, max(1, int(retry_after))]
+            self._injected[method] = [count, max(1, int(retry_after)), channel]
 
     def _bucket(self, method: str) -> TokenBucket:
         if method not in self._buckets:
@@ -117,7 +120,7 @@ class RateLimiter:
         """Count one call of `method` (to `channel`, for chat.postMessage) unless it must be refused."""
         with self._lock:
             injected = self._injected.get(method)
-            if injected and injected[0] > 0:
+            if injected and injected[0] > 0 and injected[2] in (None, channel):
                 injected[0] -= 1
                 return Verdict(False, injected[1])
             if not self.enabled:

@@ -100,6 +100,7 @@ class ApiServer:
             "conversations.open": self.conversations_open,
             "conversations.info": self.conversations_info,
             "conversations.history": self.conversations_history,
+            "conversations.members": self.conversations_members,
             "conversations.replies": self.conversations_replies,
             "views.open": self.views_open,
             "views.push": self.views_push,
@@ -415,6 +416,24 @@ class ApiServer:
             if channel["is_private"] and not info["is_member"]:
                 raise ApiError("channel_not_found")
         return {"channel": info}
+
+    def conversations_members(self, args: dict) -> dict:
+        """The channel's members (its people; a public channel without a list holds everyone), paged with
+        `cursor` / `limit` (100 by default, 1,000 at most); channel_not_found where the app cannot see it."""
+        channel = self.ws.resolve_channel(args.get("channel"))
+        if channel["is_private"] and channel.get("app_member") is False:
+            raise ApiError("channel_not_found")
+        with self.ws.lock:
+            ids = self.ws.audience(channel)
+        try:
+            start = int(base64.b64decode(args.get("cursor") or "").decode() or 0)
+            limit = min(int(args.get("limit") or 100), USERS_PAGE_MAX)
+        except (ValueError, binascii.Error, UnicodeDecodeError):
+            raise ApiError("invalid_cursor") from None
+        page = ids[start : start + max(limit, 1)]
+        after = start + len(page)
+        next_cursor = base64.b64encode(str(after).encode()).decode() if after < len(ids) else ""
+        return {"members": page, "response_metadata": {"next_cursor": next_cursor}}
 
     def conversations_history(self, args: dict) -> dict:
         """Top-level messages, newest first; metadata only with include_all_metadata, as Slack does."""

@@ -1,9 +1,13 @@
 """Slack's side of Socket Mode: the WebSocket server an app reaches with a ticket from apps.connections.open.
 
 Envelopes go out, acks come back. Each new connection first gets `hello`; envelopes go round-robin to the
-open connections that were not told to disconnect; an ack counts on any open connection of the app
-(slack_sdk's built-in client sends every ack on its newest connection). At most 10 connections are open
-at once, as Slack allows per app: the 11th gets `disconnect` / `too_many_websockets` and is closed.
+open connections that were not told to disconnect (Slack: "each payload may be sent to any of the
+connections"); an ack counts on any open connection of the app (slack_sdk's built-in client sends every
+ack on its newest connection). An event sent again after no ack came (its connection dropped, or the app
+was too slow) goes to another open connection than the ones that did not ack it, where there is one:
+several replicas each holding a connection, one killed mid-burst, lose only what they never acked. At most
+10 connections are open at once, as Slack allows per app: the 11th gets `disconnect` / `too_many_websockets`
+and is closed.
 """
 
 import json
@@ -217,13 +221,14 @@ class SocketModeServer:
             return self._cond.wait_for(lambda: len(self._usable()) >= count, timeout)
 
     # -- envelopes ------------------------------------------------------------------------------
-    def deliver(self, envelope: dict, ack_timeout: float) -> Delivery:
-        """Send to the next open connection (waiting up to ack_timeout for one), then wait for the ack."""
+    def deliver(self, envelope: dict, ack_timeout: float, avoid: frozenset[int] = frozenset()) -> Delivery:
+        """Send to the next open connection (waiting up to ack_timeout for one), then wait for the ack.
+        `avoid`: connections that did not ack this request before, passed over while another is open."""
         pending = _Pending()
         with self._cond:
             self._pending[envelope["envelope_id"]] = pending
         try:
-            conn = self._send_to_next(envelope, time.monotonic() + ack_timeout)
+            conn = self._send_to_next(envelope, time.monotonic() + ack_timeout, avoid)
             if conn is None:
                 return Delivery(error="no_socket_connection")
             sent = time.monotonic()
@@ -239,7 +244,7 @@ class SocketModeServer:
             with self._cond:
                 self._pending.pop(envelope["envelope_id"], None)
 
-    def _send_to_next(self, envelope: dict, deadline: float) -> _Connection | None:
+    def _send_to_next(self, envelope: dict, deadline: float, avoid: frozenset[int]) -> _Connection | None:
         text = json.dumps(envelope)
         while True:
             with self._cond:
@@ -247,6 +252,7 @@ class SocketModeServer:
                 usable = self._usable()
                 if not usable:
                     return None
+                usable = [c for c in usable if c.id not in avoid] or usable
                 conn = usable[self._turn % len(usable)]
                 self._turn += 1
             try:

@@ -61,6 +61,13 @@ def _send_checkin(services: Services, person: Person, unit: Unit, now: datetime)
     return checkin_flows.send(services, checkin_due.Due(person, period, SendKind(unit.kind)), now=now)
 
 
+def of_invitation(invitation: reviews.Invitation) -> Unit:
+    """A review invitation as a unit (the tick, and `review start`)."""
+    return Unit(
+        reviews.INVITATION, invitation.person.id, ledger_key(invitation.cycle), {"cycle": invitation.cycle}
+    )
+
+
 def of_summary(manager: Person, cycle: Cycle, key: str) -> Unit:
     """A manager's summary of a cycle, under its ledger key (the tick's, or `summary send`'s own)."""
     data = {
@@ -77,12 +84,6 @@ def _send_summary(services: Services, person: Person, unit: Unit, now: datetime)
     d = unit.data
     cycle = Cycle(d["kind"], d["key"], d["label"], _at(d["starts"]), _at(d["ends"]))
     return summary_flows.send_one(services, person, cycle, unit.period, now=now)
-
-
-def of_invitation(invitation: reviews.Invitation) -> Unit:
-    return Unit(
-        reviews.INVITATION, invitation.person.id, ledger_key(invitation.cycle), {"cycle": invitation.cycle}
-    )
 
 
 def _send_invitation(services: Services, person: Person, unit: Unit, now: datetime) -> bool:

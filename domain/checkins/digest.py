@@ -3,10 +3,11 @@ each person's *team* answers as a reply in its thread, updated when they edit, a
 answers come in. Every post goes out once, through the send ledger. Answers for the manager alone never go
 there.
 
-When Slack refuses a post for now, the tick tries it again (`catch_up`, the ledger's retry rule); when the
-channel is gone for the app (not in it, removed, archived), the team's managers are told once per channel,
-and the answers stay kept. A period's digest stays in the channel it started in, its thread holding the
-answers so far: a channel chosen mid-period gets the next period's."""
+When Slack refuses a post for now, or a reply stops waiting for the period's message (another process is
+posting it), the tick tries it again (`catch_up`, the ledger's retry rule); when the channel is gone for the
+app (not in it, removed, archived), the team's managers are told once per channel, and the answers stay
+kept. A period's digest stays in the channel it started in, its thread holding the answers so far: a channel
+chosen mid-period gets the next period's."""
 
 import logging
 import time
@@ -20,21 +21,24 @@ from domain.checkins.periods import period_label
 from domain.checkins.questions import answered
 from domain.checkins.settings import teams_for
 from domain.core import delivery
-from domain.core.channels import CHANNEL
+from domain.core.channels import CHANNEL, check_app_in
 from domain.core.delivery import TRANSIENT_ERRORS
 from domain.core.directory import person_for
 from domain.core.refusals import NotAllowed, Refusal
 from domain.core.services import Services
-from domain.core.slack import SlackError
+from domain.core.slack import Slack, SlackError
 from message_templates.render import Markup, channel_mention, markup, render_message
 from storage import checkins as store
 from storage import people, sends
-from storage.models import Checkin, Person, SendKind
+from storage.models import Checkin, Person, Send, SendKind
 
 log = logging.getLogger(__name__)
 
 HEADER_WAIT = 5.0  # seconds another answer's process may take to post the period's digest message
 CHANNEL_GONE = ("not_in_channel", "channel_not_found", "is_archived")  # for good, until someone acts
+GONE_KEY = "ch:"  # + the channel's id: the ledger's key of the notice that a team's channel is gone
+# The longest channel id the ledger's key leaves room for: 13 (Slack's, such as C024BE91L, are shorter).
+CHANNEL_ID_MAX = Send.__table__.c.period_key.type.length - len(GONE_KEY)  # type: ignore[attr-defined]
 
 
 class DigestError(Refusal):
@@ -42,10 +46,12 @@ class DigestError(Refusal):
 
 
 def choose_channel(
-    session: Session, *, slack_user_id: str, text: str, now: datetime
+    session: Session, gateway: Slack, *, slack_user_id: str, text: str, now: datetime
 ) -> tuple[str, str, str | None]:
     """`/checkins channel #channel [TEAM]` by the team's manager or an HR admin: (team, channel id, the
-    channel it had before)."""
+    channel it had before). Refused now rather than at the first digest: a channel the app cannot post to,
+    and one its chooser may not post to (a private channel they are not in: the team's answers would go to
+    people they cannot see)."""
     person = person_for(session, slack_user_id)
     teams = teams_for(session, person)
     if not teams:
@@ -53,14 +59,26 @@ def choose_channel(
     match = CHANNEL.search(text)
     if match is None:
         raise DigestError("Name the channel as #channel, then the team if you have several.")
+    channel = match.group(1)
+    if len(channel) > CHANNEL_ID_MAX:
+        raise DigestError("That is not a channel Slack would name: choose it as #channel.")
     team = text[match.end() :].strip() or (person.team if person.team in teams else teams[0])
     if team not in teams:
         raise NotAllowed(f"You can give a channel to {', '.join(teams)} only.")
+    check_app_in(gateway, channel)
+    if not gateway.may_post(channel, slack_user_id):
+        raise NotAllowed(
+            markup(
+                "You are not in ",
+                channel_mention(channel),
+                f", a private channel: choose one you are in for {team}'s digest.",
+            )
+        )
     before = store.team_channel(session, team=team)
     previous = before.channel if before else None
-    store.save_team_channel(session, team=team, channel=match.group(1), now=now)
-    log.info("person %s gave a team the digest channel %s", person.id, match.group(1))
-    return team, match.group(1), previous
+    store.save_team_channel(session, team=team, channel=channel, now=now)
+    log.info("person %s gave a team the digest channel %s", person.id, channel)
+    return team, channel, previous
 
 
 def welcome(services: Services, *, team: str, channel: str, previous: str | None = None) -> Markup:
@@ -123,6 +141,7 @@ def share_with_team(services: Services, *, checkin_id: int, now: datetime, wait:
         header_ts = _header_ts(services, person, checkin, poster=poster, now=now, wait=wait)
         if header_ts is None:
             log.warning("a digest of %s has no message yet: person %s's reply waits", key, person.id)
+            _wait_for_catch_up(services, person=person, key=key, now=now)
             return
         with services.session() as session:
             earlier = sends.rows(session, kind=SendKind.digest_reply, pairs=[(person.id, key)]).get(
@@ -192,6 +211,25 @@ def _header_ts(
         time.sleep(0.1)
 
 
+def _wait_for_catch_up(services: Services, *, person: Person, key: str, now: datetime) -> None:
+    """The reply, not posted for want of the period's message, goes in the ledger as failed for now: the
+    tick's `catch_up` posts it once the ledger's back-off has passed (unless another run holds it)."""
+    with services.session() as session:
+        claim = sends.claim(
+            session,
+            person_id=person.id,
+            period_key=key,
+            kind=SendKind.digest_reply,
+            holder=services.holder,
+            now=now,
+            stale_after=delivery.STALE_CLAIM,
+        )
+        if claim is not None:
+            sends.mark_failed(
+                session, send_id=claim.id, holder=services.holder, error="no_digest_message", permanent=False
+            )
+
+
 def _header_owner(session: Session, team: str, key: str) -> Person | None:
     """Whose ledger row holds the period's message (None while its first answer has not claimed it); its
     refusal for good, raised again, so that this answer is not left waiting for it."""
@@ -228,7 +266,7 @@ def tell_gone(services: Services, *, team: str, channel: str, code: str, now: da
             delivery.send_once(
                 services,
                 person=person,
-                key=f"ch:{channel}",
+                key=GONE_KEY + channel,
                 kind=SendKind.digest_problem,
                 compose=lambda _: message,
                 oldest=now - timedelta(days=1),

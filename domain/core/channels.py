@@ -38,8 +38,17 @@ def choose(
     match = CHANNEL.search(channel_text)
     if match is None:
         raise ChannelError("Name the channel as #channel (the app must be invited to it).")
+    check_app_in(gateway, match.group(1))
+    app_settings.set_setting(session, key=key, value=match.group(1))
+    app_settings.set_setting(session, key=f"{key}{OWNER_SUFFIX}", value=str(admin.id))
+    return match.group(1)
+
+
+def check_app_in(gateway: Slack, channel: str) -> None:
+    """Refuses a channel the app cannot post to (none such, or the app not in it): now, not at its first
+    post."""
     try:
-        member = gateway.app_in_channel(match.group(1))
+        member = gateway.app_in_channel(channel)
     except SlackError as err:
         if err.code != "missing_scope":
             raise
@@ -56,10 +65,7 @@ def choose(
         raise ChannelError(
             markup(
                 "I am not in ",
-                channel_mention(match.group(1)),
+                channel_mention(channel),
                 ": invite me there (`/invite @checkins`), then choose it again.",
             )
         )
-    app_settings.set_setting(session, key=key, value=match.group(1))
-    app_settings.set_setting(session, key=f"{key}{OWNER_SUFFIX}", value=str(admin.id))
-    return match.group(1)

@@ -2,9 +2,10 @@
 through the send ledger (`send_once`: prompts, reminders, invitations), one or many (`fan_out`).
 
 Each message is claimed in the database (unique per person, key and kind) before it is posted, carries its
-ledger id as Slack metadata, and is confirmed as still ours just before the post. A claim taken over from a
-process that died mid-send (after 30 minutes, or after its job's lease when a job's run made it) first looks
-for that id in the person's DM, so a message Slack already has is not sent again.
+ledger id as Slack metadata, and is confirmed as still ours just before each try of the post, once the pace
+lets it go (one UPDATE checks the holder and refreshes the claim). A claim taken over from a process that
+died mid-send (after 30 minutes, or after its job's lease when a job's run made it) first looks for that id
+in the person's DM, so a message Slack already has is not sent again.
 """
 
 import logging
@@ -19,7 +20,7 @@ from sqlmodel import Session
 
 from domain.core.progress import Progress, silent
 from domain.core.services import Services
-from domain.core.slack import Posted, SlackError
+from domain.core.slack import Posted, SlackError, Superseded
 from storage import jobs, sends
 from storage.models import Person
 
@@ -30,7 +31,7 @@ T = TypeVar("T")
 SEND_EVENT = "checkins_send"
 RELAY_EVENT = "checkins_relay"  # a DM passed on to the other side of a check-in thread
 # A claim older than this was left by a process that died mid-send: another may take it over. Longer than
-# one post can take (the gateway rides out up to 10 Retry-After waits), and refreshed just before posting.
+# one post can take (the gateway rides out 429s for up to 10 minutes), and refreshed before each try.
 STALE_CLAIM = timedelta(minutes=30)
 # Slack errors worth another try later; any other (user_not_found, account_inactive, ...) is final.
 TRANSIENT_ERRORS = {
@@ -163,13 +164,24 @@ def send_once(
                 oldest=oldest.timestamp(),
             )
         )
-        if not landed:
+
+        def still_ours() -> bool:
+            # once the pace lets the post go (a wait of minutes at worst): a run that lost its job's lease
+            # meanwhile may have lost its claim to the job's next run, which sends the message instead
             with services.session() as session:
-                if not sends.confirm(session, send_id=claim.id, holder=holder, now=at()):
-                    return None  # taken over meanwhile: the new holder sends it
+                return sends.confirm(session, send_id=claim.id, holder=holder, now=at())
+
         posted = landed or gateway.post(
-            channel or person.slack_user_id, message, bulk=True, metadata=metadata, thread_ts=thread_ts
+            channel or person.slack_user_id,
+            message,
+            bulk=True,
+            metadata=metadata,
+            thread_ts=thread_ts,
+            still_ours=still_ours,
         )
+    except Superseded:
+        log.info("%s to person %s for %s: its claim was taken over, not sent here", kind, person.id, key)
+        return None
     except SlackError as err:
         permanent = err.code not in TRANSIENT_ERRORS
         log.warning("%s to person %s for %s failed: %s", kind, person.id, key, err.code)

@@ -1,7 +1,7 @@
 """What the domain knows of Slack: the calls it makes (the `Slack` port, which bot/slack.py implements on
 slack_sdk), what they answer, and how they fail. No Slack library is imported here."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -21,6 +21,10 @@ class SlackError(Exception):
         super().__init__(what)
         self.method = method
         self.code = code
+
+
+class Superseded(Exception):
+    """A post not made: its sender was no longer the one to make it (see `Slack.post`'s `still_ours`)."""
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,7 @@ class Slack(Protocol):
         thread_ts: str | None = None,
         bulk: bool = False,
         metadata: dict[str, Any] | None = None,
+        still_ours: Callable[[], bool] | None = None,
     ) -> Posted: ...
 
     def find_in_dm(
@@ -120,6 +125,8 @@ class Slack(Protocol):
     def lookup_by_email(self, email: str) -> SlackUser | None: ...
 
     def app_in_channel(self, channel: str) -> bool | None: ...
+
+    def may_post(self, channel: str, user_id: str) -> bool: ...
 
     def user_info(self, user_id: str) -> SlackUser | None: ...
 

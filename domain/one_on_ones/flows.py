@@ -81,19 +81,6 @@ def due_agendas(services: Services, *, now: datetime) -> list[tuple[Person, int,
     return due
 
 
-def send_agendas(services: Services, *, now: datetime) -> int:
-    """The day before each meeting, the agenda to both sides, once each. Then the open action items of
-    whoever has a check-in open."""
-    sent = 0
-    for person, series_id, meeting in due_agendas(services, now=now):
-        try:
-            sent += send_agenda(services, person, series_id=series_id, meeting=meeting, now=now)
-        except delivery.DeliveryFailed:
-            continue  # a transient error is tried again by a later tick
-    follow_up_actions(services, now=now)
-    return sent
-
-
 def send_agenda(
     services: Services, person: Person, *, series_id: int, meeting: datetime, now: datetime
 ) -> bool:

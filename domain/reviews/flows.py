@@ -7,10 +7,9 @@ from datetime import datetime
 from sqlmodel import Session
 
 from domain.core import delivery
-from domain.core.progress import Progress, silent
 from domain.core.services import Services
 from domain.reviews.cycles import ledger_key, parse_cycle
-from domain.reviews.service import INVITATION, Invitation, Outcome, due_invitations, local_start, open_invited
+from domain.reviews.service import INVITATION, Invitation, Outcome, local_start, open_invited
 from storage import reviews as store
 
 log = logging.getLogger(__name__)
@@ -35,34 +34,6 @@ def invite(services: Services, invitation: Invitation, *, now: datetime) -> bool
         now=now,
     )
     return sent is not None and sent.new
-
-
-def start(
-    services: Services,
-    *,
-    now: datetime,
-    cycle: str | None = None,
-    emails: list[str] | None = None,
-    send_now: bool = False,
-) -> delivery.FanOut:
-    """Invites everyone due (see service.due_invitations); one failure does not stop the rest."""
-    with services.session() as session:
-        due = due_invitations(session, now=now, cycle=cycle, emails=emails, send_now=send_now)
-    return invite_all(services, due, now=now)
-
-
-def invite_all(
-    services: Services, due: list[Invitation], *, now: datetime, progress: Progress = silent
-) -> delivery.FanOut:
-    report = delivery.fan_out(
-        due,
-        lambda invitation: invite(services, invitation, now=now),
-        whom=lambda invitation: f"person {invitation.person.id} (review {invitation.cycle})",
-        progress=progress,
-    )
-    if due:
-        log.info("reviews: %d/%d invitations sent", report.sent, len(due))
-    return report
 
 
 def deliver(services: Services, outcome: Outcome) -> None:

@@ -63,9 +63,18 @@ def week_over(key: str, now: datetime) -> bool:
     return now >= datetime.combine(date.fromisoformat(key[len(_WEEK) :]) + timedelta(days=8), time(9), UTC)
 
 
-def by_summary(rows: Iterable[tuple], now: datetime) -> dict[tuple, tuple[datetime, datetime, set[str]]]:
-    """Closed periods, (group..., period key, first opening, last closing), as the summaries they make:
-    (group..., summary key) -> (first opening, last closing, its period keys); a week only once it is over."""
+# A daily team's week is read this much further back than the summaries due: its Monday may have closed more
+# than a week before the week is over everywhere (east of UTC: Tuesday 00:00 UTC in Tokyo).
+WEEK_BACK = timedelta(days=7)
+
+
+def by_summary(
+    rows: Iterable[tuple], now: datetime, *, fresh_after: datetime
+) -> dict[tuple, tuple[datetime, datetime, set[str]]]:
+    """Closed periods, (group..., period key, first opening, last closing), read from WEEK_BACK before
+    `fresh_after`, as the summaries they make: (group..., summary key) -> (first opening, last closing, its
+    period keys); a week once it is over, all its days; only those whose last period closed after
+    `fresh_after`."""
     merged: dict[tuple, tuple[datetime, datetime, set[str]]] = {}
     for *group, key, first_open, last_close in rows:
         at = (*group, summary_key(key))
@@ -74,7 +83,7 @@ def by_summary(rows: Iterable[tuple], now: datetime) -> dict[tuple, tuple[dateti
             merged[at] = (min(first, first_open), max(last, last_close), keys | {key})
         else:
             merged[at] = (first_open, last_close, {key})
-    return {at: value for at, value in merged.items() if week_over(at[-1], now)}
+    return {at: value for at, value in merged.items() if week_over(at[-1], now) and value[1] > fresh_after}
 
 
 def period_cycle_of(key: str, first_open: datetime, last_close: datetime) -> Cycle:

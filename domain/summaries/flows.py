@@ -13,7 +13,7 @@ from domain.core.progress import Progress, silent
 from domain.core.services import Services
 from domain.core.slack import SlackError
 from domain.summaries.chart import chart_png
-from domain.summaries.cycles import Cycle, by_summary, period_cycle_of, sent_now_key
+from domain.summaries.cycles import WEEK_BACK, Cycle, by_summary, period_cycle_of, sent_now_key
 from domain.summaries.figures import Summary
 from domain.summaries.service import FRESH, HR_CHANNEL, HR_SUMMARY, SUMMARY, build, hr_summary
 from message_templates.render import render_message
@@ -130,8 +130,9 @@ def send_hr_due(services: Services, *, now: datetime) -> int:
             return 0
         # A period key is shared by every team on that cadence, whatever its time zone: the post waits
         # until the period has closed for all of them.
-        closed = store.closed_periods(session, per_manager=False, closed_after=now - FRESH, now=now)
-        summed = {key: value for (key,), value in by_summary(closed, now).items()}
+        back = now - FRESH - WEEK_BACK
+        closed = store.closed_periods(session, per_manager=False, closed_after=back, now=now)
+        summed = {key: value for (key,), value in by_summary(closed, now, fresh_after=now - FRESH).items()}
         sent = store.sent_keys(session, kind=HR_SUMMARY, keys=list(summed), person_ids=[by.id])
         periods = {
             key: (first_open, last_close, _teams_in(session, keys))

@@ -16,6 +16,7 @@ from domain.summaries import flags as flag_rules
 from domain.summaries import goals as shared_goals
 from domain.summaries import meetings
 from domain.summaries.cycles import (
+    WEEK_BACK,
     Cycle,
     by_summary,
     in_cycle,
@@ -200,10 +201,12 @@ def due(session: Session, *, now: datetime) -> list[tuple[Person, Cycle, str]]:
     """(manager, cycle, ledger key) of every summary due and not yet sent: the same few queries whatever
     the size of the org, since this runs every minute."""
     managers = {m.id: m for m in store.managers(session)}
-    closed = store.closed_periods(session, per_manager=True, closed_after=now - FRESH, now=now)
+    closed = store.closed_periods(session, per_manager=True, closed_after=now - FRESH - WEEK_BACK, now=now)
     candidates = [
         (managers[manager_id], period_cycle_of(key, first_open, last_close))
-        for (manager_id, key), (first_open, last_close, _) in by_summary(closed, now).items()
+        for (manager_id, key), (first_open, last_close, _) in by_summary(
+            closed, now, fresh_after=now - FRESH
+        ).items()
         if manager_id in managers
     ]
     today = now.date()

@@ -2,6 +2,8 @@
 thread (updated on edit), answers for the manager alone never there, and the app saying when it is not in
 the channel."""
 
+import time
+
 import pytest
 
 from schedules.jobs import run_tick
@@ -22,7 +24,10 @@ def standup_with_channel(world):
     sb, maria = world.sb, world.ids["maria@acme.test"]
     channel = sb.add_channel("platform-standup", app_member=False)
     sb.slash_command(maria, "/checkins", f"channel <#{channel}|platform-standup>")
-    wait_for(lambda: "The app is not in" in sb.transcript(maria) and "not_in_channel" in sb.transcript(maria))
+    wait_for(lambda: f"I am not in <#{channel}>: invite me there" in str(sb.ephemerals(maria)))
+    assert sb.channel_messages(channel) == []  # refused before anything was kept or posted
+    with world.services.session() as session:
+        assert store.team_channel(session, team="Platform") is None
     sb.invite_app(channel)
     sb.slash_command(maria, "/checkins", f"channel <#{channel}|platform-standup>")
     wait_for(lambda: "Platform's check-in digest will be posted in" in sb.transcript(maria))
@@ -105,6 +110,32 @@ def test_only_the_teams_manager_or_an_hr_admin_gives_it_a_channel(world):
     assert sb.channel_messages(channel) == []
 
 
+def test_a_channel_is_checked_before_it_is_kept(world):
+    """Refused with a line for its chooser alone: an id longer than the ledger's keys hold, a channel the app
+    cannot see, and a private one the manager is not in (the team's answers would go to strangers)."""
+    sb, services, maria = world.sb, world.services, world.ids["maria@acme.test"]
+    ana = world.ids["ana@acme.test"]
+    secret = sb.add_channel("leadership", is_private=True, members=[ana])
+    ours = sb.add_channel("platform-private", is_private=True, members=[maria, ana])
+    for typed, refusal in (
+        ("<#C0123456789ABCDEF>", "That is not a channel Slack would name"),
+        ("<#C0NOSUCH|gone>", "I cannot see that channel"),
+        (f"<#{secret}|leadership>", f"You are not in <#{secret}>, a private channel"),
+    ):
+        sb.slash_command(maria, "/checkins", f"channel {typed}")
+        wait_for(lambda r=refusal: r in str(sb.ephemerals(maria)))
+    with services.session() as session:
+        assert store.team_channel(session, team="Platform") is None
+    assert sb.channel_messages(secret) == []
+    sb.slash_command(maria, "/checkins", f"channel <#{ours}|platform-private>")
+    wait_for(lambda: "Platform's check-in digest will be posted in" in sb.transcript(maria))
+    with services.session() as session:
+        assert store.team_channel(session, team="Platform").channel == ours
+    assert len(sb.channel_messages(ours)) == 1  # the welcome
+    refused = [s for s in sb.seen(maria) if "channel" in s.text and "digest will be posted" not in s.text]
+    assert len(refused) == 3 and {s.kind for s in refused} <= {"ephemeral", "response"}  # to Maria alone
+
+
 # --- when Slack refuses ------------------------------------------------------------------------------------
 
 
@@ -135,6 +166,35 @@ def test_a_digest_message_slack_refused_for_now_is_posted_by_a_later_tick_with_t
     run_tick(services, now=utcnow() + timedelta(minutes=12))  # nothing more
     assert len(sb.channel_messages(channel)) == 1 + 3
     assert told_gone(sb, world.ids["maria@acme.test"]) == []
+
+
+def test_a_reply_that_gave_up_waiting_for_a_slow_digest_message_is_posted_by_a_later_tick(world):
+    """The first answer's digest message waits out a 429 longer than a second answer waits for it: the
+    second reply is left for the tick, which posts it in the thread once."""
+    from datetime import timedelta
+
+    sb, services = world.sb, world.services
+    channel = standup_with_channel(world)
+    tick_now(services)
+    sb.inject_ratelimit("chat.postMessage", count=1, retry_after=15, channel=channel)
+    answer(world, "ana@acme.test", {"yesterday": "Billing", "today": "Review", "on_track": "yes"})
+    answer(world, "bo@acme.test", {"yesterday": "Emails", "today": "Tour", "on_track": "yes"})
+    refused = wait_for(lambda: [c for c in sb.calls_to("chat.postMessage") if c.status == 429], timeout=10)
+    assert refused[0].args["channel"] == channel  # Ana's process posts the message 15 s later
+    (header,), (reply,) = wait_for(lambda: digest_of(sb, channel)[1] and digest_of(sb, channel), timeout=60)
+    assert "Billing" in str(reply["blocks"])
+    time.sleep(1.0)
+    assert len(digest_of(sb, channel)[1]) == 1  # Bo's stopped waiting for the message: it waits for a tick
+    run_tick(services, now=utcnow() + timedelta(minutes=6))
+    wait_for(lambda: len(digest_of(sb, channel)[1]) == 2)
+    (header,), replies = digest_of(sb, channel)
+    assert {r["thread_ts"] for r in replies} == {header["ts"]} and "Emails" in str(replies[1]["blocks"])
+    wait_for(lambda: digest_of(sb, channel)[0][0]["text"].endswith("2 of 4 so far"))
+    run_tick(services, now=utcnow() + timedelta(minutes=12))  # nothing more
+    assert len(sb.channel_messages(channel)) == 1 + 3
+    with services.session() as session:
+        assert sends.count(session, kind=SendKind.digest_reply, state="sent") == 2
+    assert sb.problems == []
 
 
 def test_an_archived_channel_is_told_to_the_manager_once_and_the_answers_are_kept(world):

@@ -8,7 +8,6 @@ from sqlmodel import select
 
 from domain.checkins import service as checkin_service
 from domain.one_on_ones import reading, rhythm
-from domain.one_on_ones.flows import send_agendas
 from domain.performance_file import entries as performance_file
 from domain.performance_file import export, privacy
 from schedules.jobs import run_retention, run_tick
@@ -111,14 +110,14 @@ def test_points_carry_over_until_discussed_which_enters_the_reports_file(world):
     sb.slash_command(ana, "/checkins", "1on1 add Training budget")
     wait_for(lambda: len(points(services)) == 2)
     first = meeting_after(found, utcnow())
-    send_agendas(services, now=first - timedelta(hours=20))
+    run_tick(services, now=first - timedelta(hours=20))
     wait_for(lambda: bot_dms(sb, maria, AGENDA))
     career = points(services)[0]
     sb.click(maria, "one_on_one_discussed", str(career.id))
     wait_for(lambda: "Marked discussed: Career path" in sb.transcript(maria))
     second = meeting_after(found, first)
     assert second - first == timedelta(days=7)
-    send_agendas(services, now=second - timedelta(hours=20))
+    run_tick(services, now=second - timedelta(hours=20))
     for uid in (ana, maria):
         latest = wait_for(lambda u=uid: len(bot_dms(sb, u, AGENDA)) == 2 and bot_dms(sb, u, AGENDA))[-1]
         assert "Training budget" in str(latest["blocks"]) and "Career path" not in str(latest["blocks"])
@@ -262,7 +261,7 @@ def test_a_manager_change_ends_the_series_and_invites_the_new_manager_once(world
     sb.slash_command(ana, "/checkins", "1on1 add Still there?")
     wait_for(lambda: "You have no 1:1 yet" in sb.transcript(ana))
     for _ in range(2):
-        send_agendas(services, now=utcnow())
+        run_tick(services, now=utcnow())
     (invite,) = wait_for(lambda: bot_dms(sb, dee, "Ana now reports to you"))
     assert "1on1 with" in str(invite["blocks"])
     with services.session() as session:

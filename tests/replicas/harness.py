@@ -1,6 +1,7 @@
 """Replicas of `checkins serve` as an operator runs them: real processes on one database, each with its worker
-processes and its scheduler runner, behind the sandbox playing Slack and a load balancer (requests in turn,
-an event's retry to the next replica)."""
+processes and its scheduler runner, behind the sandbox playing Slack. Over HTTP the sandbox is also the load
+balancer (requests in turn, an event's retry to the next replica); over Socket Mode each replica holds its own
+connection, Slack spreads envelopes over them and sends an unacked event again on another."""
 
 import os
 import signal
@@ -32,9 +33,15 @@ class Replica:
 class Replicas:
     """`count` replicas, each `checkins serve --workers W` with the scheduler runner on."""
 
-    def __init__(self, sandbox, database_url: str, tmp_path: Path, *, workers: int = 2, **env: str):
+    def __init__(
+        self, sandbox, database_url: str, tmp_path: Path, *, transport: str, workers: int = 2, **env: str
+    ):
         self.sandbox, self.tmp_path, self.workers = sandbox, tmp_path, workers
+        self.transport = transport
         self.env = {"PYTHONUNBUFFERED": "1", **env}
+        if transport == "socket":
+            self.env["SLACK_APP_TOKEN"] = sandbox.app_token
+            sandbox.use_socket_mode()
         self.database_url = database_url
         self.replicas: list[Replica] = []
         self.logs: dict[str, Path] = {}
@@ -47,7 +54,7 @@ class Replicas:
         log = self.tmp_path / f"{name}.log"
         with open(log, "ab") as out:
             proc = subprocess.Popen(
-                [CHECKINS, "serve", "--http", "--workers", str(self.workers)],
+                [CHECKINS, "serve", f"--{self.transport}", "--workers", str(self.workers)],
                 env=env,
                 cwd=self.tmp_path,
                 stdout=out,
@@ -69,18 +76,23 @@ class Replicas:
             self._ready(replica)
         self.replicas = started
         self._route()
+        if self.transport == "socket":
+            self.sandbox.wait_for_socket_connections(count)  # each connected before it answered /healthz
         return self
 
     def _route(self) -> None:
-        self.sandbox.set_app_urls([r.url for r in self.replicas])
+        """Over HTTP, the balancer's list; over Socket Mode a replica is reached once it connects."""
+        if self.transport == "http":
+            self.sandbox.set_app_urls([r.url for r in self.replicas])
 
     def by_pid(self, pid: int) -> Replica:
         return next(r for r in self.replicas if r.proc.pid == pid)
 
     def kill(self, replica: Replica, *, restart: bool = True) -> None:
         """SIGKILL the serving process and its workers at once. With `restart`, a supervisor starts it again
-        (on a new port, routed to once it answers /healthz); meanwhile the balancer still sends it requests,
-        which fail, and Slack retries events on the next replica."""
+        (on a new port, routed to once it answers /healthz). Meanwhile, over HTTP, the balancer still sends
+        it requests, which fail, and Slack retries events on the next replica; over Socket Mode its
+        connection is gone, and Slack sends the events it had not acked again on another connection."""
         self.known_pids.update({pid: replica.name for pid in replica.pids})
         for pid in replica.pids:
             os.kill(pid, signal.SIGKILL)

@@ -1,8 +1,9 @@
-"""Three replicas of `checkins serve` on one database (PostgreSQL, or one SQLite file), the sandbox sending
-requests to them in turn and retrying events on the next. In the middle of a burst of DMs and of a fan-out
-of prompts: a worker SIGKILLed, a whole replica SIGKILLed (a supervisor starts it again), then the
-scheduler's lease holder. Nothing acknowledged is lost, nothing is doubled, the scheduler moves in under
-30 s, and the replicas together keep the workspace's pace."""
+"""Three replicas of `checkins serve` on one database (PostgreSQL, or one SQLite file), over either transport:
+over HTTP the sandbox sends requests to them in turn and retries events on the next; over Socket Mode each
+holds a connection, envelopes are spread over them, and an event not acked is sent again on another. In the
+middle of a burst of DMs and of a fan-out of prompts: a worker SIGKILLed, a whole replica SIGKILLed (a
+supervisor starts it again), then the scheduler's lease holder. Nothing acknowledged is lost, nothing is
+doubled, the scheduler moves in under 30 s, and the replicas together keep the workspace's pace."""
 
 import os
 import signal
@@ -75,7 +76,7 @@ def _busiest(times: list[float], window: float) -> int:
     return most
 
 
-def test_three_replicas_lose_and_double_nothing_through_kills_over_http(sandbox, database_url, tmp_path):
+def test_three_replicas_lose_and_double_nothing_through_kills(sandbox, database_url, tmp_path, transport):
     sandbox.rate_limits_enabled = False  # the app's shared pace is what is measured
     emails = [f"p{n:03d}@acme.test" for n in range(PEOPLE)]
     ids = slack_users(sandbox, {"boss@acme.test": "UTC", **dict.fromkeys(emails, "UTC")})
@@ -91,6 +92,7 @@ def test_three_replicas_lose_and_double_nothing_through_kills_over_http(sandbox,
         sandbox,
         database_url,
         tmp_path,
+        transport=transport,
         CHECKINS_JOB_LEASE_SECONDS=str(LEASE_SECONDS),
         CHECKINS_POSTS_PER_MINUTE=str(PER_MINUTE),
     )
@@ -123,10 +125,11 @@ def test_three_replicas_lose_and_double_nothing_through_kills_over_http(sandbox,
                 for e in emails
             ]
 
-        def send(n: int) -> tuple[str, str, int]:
+        def send(n: int) -> tuple[str, str, int, int]:
             email = emails[n % PEOPLE]
             text = f"burst message {n:04d}"
-            return email, text, sandbox.send_dm(ids[email], text).status
+            reply = sandbox.send_dm(ids[email], text)
+            return email, text, reply.status, len(reply.attempts)
 
         with ThreadPoolExecutor(8) as pool:
             futures = [pool.submit(send, n) for n in range(BURST)]
@@ -157,7 +160,8 @@ def test_three_replicas_lose_and_double_nothing_through_kills_over_http(sandbox,
         cluster.settle()
         watch.join()
         failover, new_holder = watch.failover, watch.moved_to or "?:?"
-        acked = {(email, text) for email, text, status in results if status == 200}
+        acked = {(email, text) for email, text, status, _ in results if status == 200}
+        sent_again = sum(tries > 1 for *_, tries in results)
 
         def kept() -> list[tuple[str, str]]:
             with session_scope(engine) as session:
@@ -194,7 +198,8 @@ def test_three_replicas_lose_and_double_nothing_through_kills_over_http(sandbox,
         busiest, limit = _busiest(posts, WINDOW), PER_MINUTE / 60 * WINDOW
         lost, doubled = len(acked - set(texts)), len(texts) - len(set(texts))
         print(
-            f"\n{engine.dialect.name}: {len(acked)}/{BURST} DMs acked, lost {lost}, doubled {doubled};"
+            f"\n{engine.dialect.name} over {transport}: {len(acked)}/{BURST} DMs acked"
+            f" ({sent_again} after a retry), lost {lost}, doubled {doubled};"
             f" prompts {sum(c > 0 for c in counts)}/{PEOPLE}, doubled {sum(max(0, c - 1) for c in counts)},"
             f" sent by {sorted(senders)}; scheduler moved in {failover:.1f}s"
             f" ({holder.split(':')[1]} -> {new_holder.split(':')[1]}); busiest {WINDOW:g}s window"
@@ -202,6 +207,7 @@ def test_three_replicas_lose_and_double_nothing_through_kills_over_http(sandbox,
             f" failed jobs {len(failed)}, unfinished {unfinished()}; killed: {'; '.join(moments)}"
         )
         assert len(acked) >= BURST * 0.9  # retried on another replica: almost every DM got its ack
+        assert sent_again >= 1  # the kills caught requests in flight: they were acked by another replica
         assert (lost, doubled) == (0, 0)
         assert counts == [1] * PEOPLE
         assert failed == [] and unfinished() == 0

@@ -98,6 +98,21 @@ def test_channel_posts_by_id_and_name(sb, client, ana, bob):
     assert [s.text for s in sb.seen(bob)] == ["Kudos to Ana", "Summary"]
 
 
+def test_conversations_members_pages_through_a_channels_people(sb, client, ana, bob):
+    everyone = sb.add_channel("general")
+    hr = sb.add_channel("hr-summary", is_private=True, members=[bob, ana])
+    hidden = sb.add_channel("leadership", is_private=True, members=[bob], app_member=False)
+    assert set(client.conversations_members(channel=everyone)["members"]) == {ana, bob}
+    first = client.conversations_members(channel=hr, limit=1)
+    cursor = first["response_metadata"]["next_cursor"]
+    second = client.conversations_members(channel=hr, limit=1, cursor=cursor)
+    assert second["response_metadata"]["next_cursor"] == ""
+    assert sorted(first["members"] + second["members"]) == sorted([ana, bob])
+    with pytest.raises(SlackApiError) as info:
+        client.conversations_members(channel=hidden)  # a private channel the app is not in: unseen
+    assert info.value.response["error"] == "channel_not_found"
+
+
 def test_message_text_over_40000_is_truncated(client, sb, ana):
     answer = client.chat_postMessage(channel=ana, text="a" * 40_005)
     assert len(answer["message"]["text"]) == 40_000

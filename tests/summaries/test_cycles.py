@@ -1,6 +1,6 @@
 """What a summary covers: months, quarters and check-in periods, and which check-ins fall in them."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 
@@ -75,13 +75,15 @@ def test_daily_check_ins_are_summed_up_by_their_week_once_it_is_over_everywhere(
         (7, "d:2026-11-20", utc(2026, 11, 20, 9), utc(2026, 11, 23, 9)),
         (7, "w:2026-11-20", utc(2026, 11, 20, 10), utc(2026, 11, 27, 10)),
     ]
-    assert set(by_summary(rows, utc(2026, 11, 24, 8, 59))) == {(7, "w:2026-11-20")}
-    summed = by_summary(rows, utc(2026, 11, 24, 9))
+    early, over = utc(2026, 11, 24, 8, 59), utc(2026, 11, 24, 9)
+    assert set(by_summary(rows, early, fresh_after=early - timedelta(days=7))) == {(7, "w:2026-11-20")}
+    summed = by_summary(rows, over, fresh_after=over - timedelta(days=7))  # Monday closed before: still in
     assert summed[(7, "dw:2026-11-16")] == (
         utc(2026, 11, 16, 9),
         utc(2026, 11, 23, 9),
         {"d:2026-11-16", "d:2026-11-20"},
     )
+    assert (7, "dw:2026-11-16") not in by_summary(rows, over, fresh_after=utc(2026, 11, 23, 9))  # not fresh
     cycle = period_cycle_of("dw:2026-11-16", utc(2026, 11, 16, 9), utc(2026, 11, 23, 9))
     assert cycle.label == "daily check-ins of the week of Mon 16 Nov"
     assert in_cycle(checkin("d:2026-11-18", utc(2026, 11, 18, 9), utc(2026, 11, 19, 9)), cycle)

@@ -273,3 +273,65 @@ def test_the_hr_channel_goes_on_posting_after_its_chooser_is_deleted_and_the_oth
     assert "*Platform*" in str(post)
     assert len([m for m in sb.dm_messages(chen) if "has left" in m["text"]]) == 1  # told once
     assert sb.problems == []
+
+
+def test_a_daily_team_east_of_utc_has_its_monday_in_the_weeks_summary(world, sandbox):
+    """Tokyo checks in every working day at 09:00 (00:00 UTC). The week is summed up on the next Tuesday at
+    09:00 UTC, more than 7 days after Monday's period closed: Monday is still part of the week."""
+    from domain.feedback import service as feedback_service
+    from domain.summaries import service as summaries
+    from storage import checkins as store
+
+    sb, services = world.sb, world.services
+    tokyo = slack_users(sandbox, {"kenji@acme.test": "Asia/Tokyo", "yui@acme.test": "Asia/Tokyo"})
+    kenji, yui = tokyo["kenji@acme.test"], tokyo["yui@acme.test"]
+    rows = [
+        ["kenji@acme.test", "", "Tokyo", "manager", ""],
+        ["yui@acme.test", "kenji@acme.test", "Tokyo", "", ""],
+    ]
+    assert import_org(services, csv_text(rows)).ok
+    sb.slash_command(kenji, "/checkins", "settings")
+    wait_for(lambda: sb.open_views(kenji))
+    daily = {"template": "standup", "frequency": "daily", "time": "09:00"}
+    assert sb.submit_view(kenji, daily).status == 200
+    wait_for(lambda: sb.open_views(kenji) == [])
+    joined(services, utc(2026, 11, 17))
+    with services.session() as session:
+        for cadence in store.cadences(session).values():
+            cadence.updated_at = utc(2026, 11, 17)
+    for day in range(23, 28):  # Monday 23 to Friday 27 November, 09:00 in Tokyo
+        run_tick(services, now=utc(2026, 11, day, 0, 0))
+    with services.session() as session:  # on Monday in Tokyo: an answer, and feedback for Yui
+        yuis = people.get_by_slack_id(session, slack_user_id=yui)
+        monday = store.get_for(session, person_id=yuis.id, period_key="d:2026-11-23")
+        assert monday is not None
+        done = checkin_service.submit(
+            session,
+            slack_user_id=yui,
+            checkin_id=monday.id,
+            answers={"yesterday": "Setup", "today": "Demo", "on_track": "yes"},
+            now=utc(2026, 11, 23, 3),
+        )
+        assert not done.errors
+        given = feedback_service.give(
+            session, giver_slack_id=kenji, recipient_slack_id=yui, text="Great demo", now=utc(2026, 11, 23, 3)
+        )
+        assert not given.errors
+
+    sent_at = utc(2026, 12, 1, 9, 0)  # the week is over everywhere
+    with services.session() as session:
+        (cycle,) = [
+            c
+            for m, c, _ in summaries.due(session, now=sent_at)
+            if m.slack_user_id == kenji and c.kind == "period"
+        ]
+    assert cycle.key == "dw:2026-11-23"
+    assert (cycle.starts, cycle.ends) == (
+        utc(2026, 11, 23, 0),
+        utc(2026, 11, 30, 0),
+    )  # Monday to Friday's close
+    run_tick(services, now=sent_at)
+    weekly = lambda: [m for m in summaries_to(sb, kenji) if "week" in m["text"]]  # noqa: E731
+    (summary,) = wait_for(weekly)
+    assert summary["text"].startswith("Your team, daily check-ins of the week of Mon 23 Nov:")
+    assert "*feedback received* 1" in str(summary["blocks"])  # given on Monday

@@ -1,0 +1,96 @@
+"""A worker alive but past its job's lease (stalled: SIGSTOP stands for a long pause, a lease renewal that
+failed) while its prompt waits for the workspace's pace. The job's next run, on another worker, takes the
+send ledger's claim over and posts; the first run, going on, must not post a second prompt."""
+
+import os
+import signal
+import time
+from dataclasses import replace
+
+import sqlalchemy as sa
+from sqlmodel import select
+
+from bot.app import build_runtime
+from schedules.jobs import run_tick_job
+from storage import people
+from storage.models import Send
+from tests.support import csv_text, import_org, joined, slack_users, utc, wait_for
+
+LEASE_SECONDS = 2
+RETRY_AFTER = 6  # seconds: Slack's 429 holds the first run's post this long, past its lease
+
+
+def _prompts(sb, uid) -> list[dict]:
+    return [m for m in sb.dm_messages(uid) if m.get("bot_id") and m["text"].startswith("Time for your")]
+
+
+def _ledger(services, person_id: int) -> Send | None:
+    with services.session() as session:
+        query = select(Send).where(Send.kind == "prompt", Send.person_id == person_id)
+        row = session.exec(query).one_or_none()
+        if row is not None:
+            session.expunge(row)
+        return row
+
+
+def _stop_between_writes(pid: int, engine) -> None:
+    """SIGSTOP, though not while the worker holds a write lock (its lease renewal's), which would stall
+    every other worker too: if it does, let it go on a moment and stop it again."""
+    for _ in range(20):
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            with engine.connect() as conn:
+                if conn.dialect.name == "sqlite":
+                    conn.exec_driver_sql("PRAGMA busy_timeout = 300")
+                    conn.exec_driver_sql("BEGIN IMMEDIATE")
+                else:
+                    conn.exec_driver_sql("SET LOCAL lock_timeout = '300ms'")
+                    conn.exec_driver_sql("SELECT id FROM jobs FOR UPDATE")
+                conn.rollback()
+            return
+        except sa.exc.OperationalError:
+            os.kill(pid, signal.SIGCONT)
+            time.sleep(0.05)
+    raise AssertionError(f"worker {pid} kept a write lock")
+
+
+def test_a_run_that_lost_its_lease_while_waiting_for_the_pace_does_not_prompt_again(sandbox, settings):
+    runtime = build_runtime(replace(settings, job_lease_seconds=LEASE_SECONDS), migrate=False, workers=2)
+    stopped: int | None = None
+    try:
+        services = runtime.services
+        slack_users(sandbox, {"boss@acme.test": "UTC", "ana@acme.test": "UTC"})
+        rows = [["boss@acme.test", "", "T", "", ""], ["ana@acme.test", "boss@acme.test", "T", "", ""]]
+        assert import_org(services, csv_text(rows)).ok
+        joined(services, utc(2026, 11, 14))
+        sandbox.rate_limits_enabled = False
+        sandbox.inject_ratelimit("chat.postMessage", count=1, retry_after=RETRY_AFTER)
+
+        run_tick_job(services, now=utc(2026, 11, 20, 16, 0))  # a Friday: the weekly prompts are due
+        refused = wait_for(lambda: [c for c in sandbox.calls_to("chat.postMessage") if not c.ok], timeout=30)
+        who = refused[0].args["channel"]  # the prompt Slack said 429 to
+        with services.session() as session:
+            person_id = people.get_by_slack_id(session, slack_user_id=who).id
+        first = _ledger(services, person_id)
+        assert first is not None and first.state == "claimed" and first.claimed_by.startswith("j")
+        stopped = int(first.claimed_by.split("@", 1)[1].split(":")[1])  # the worker holding the claim
+        assert stopped in [p.pid for p in runtime.work.consumers.processes]
+        _stop_between_writes(stopped, services.engine)  # alive, but renewing no lease
+
+        # the job's next run, on the other worker, once the lease has run out and the 429's hold has passed
+        wait_for(lambda: _prompts(sandbox, who), timeout=LEASE_SECONDS + RETRY_AFTER + 30)
+        wait_for(lambda: _ledger(services, person_id).state == "sent", timeout=10)
+        rerun = _ledger(services, person_id)
+        assert rerun.claimed_by != first.claimed_by and rerun.attempts == 2
+
+        os.kill(stopped, signal.SIGCONT)  # its wait for the pace is over: it goes on at once
+        stopped = None
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and len(_prompts(sandbox, who)) < 2:
+            time.sleep(0.1)
+        assert len(_prompts(sandbox, who)) == 1
+        assert _ledger(services, person_id).state == "sent"
+    finally:
+        if stopped is not None:
+            os.kill(stopped, signal.SIGCONT)
+        runtime.close()
