@@ -19,8 +19,6 @@ from datetime import timedelta
 from multiprocessing.connection import Connection
 from typing import Any
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from bot import logs
 from domain.core.services import Services
 from storage import jobs
@@ -99,8 +97,8 @@ class Consumer:
                     self._reap()
                 claimed = self._claim(free, look_first=not (woken or more))
                 more = len(claimed) == free
-            except SQLAlchemyError:
-                log.exception("could not claim jobs; trying again")
+            except Exception as err:  # one line, not a stack each second; the loop must outlive any error
+                log.error("could not claim jobs (%s); trying again", type(err).__name__)
                 claimed = []
                 self._stopping.wait(1.0)
             for job in claimed:
@@ -170,8 +168,8 @@ class Consumer:
             try:
                 with self.services.session() as session:
                     jobs.extend(session, ids=ids, holder=self.services.holder, lease=self.lease)
-            except SQLAlchemyError:
-                log.exception("could not renew the leases of running jobs")
+            except Exception as err:
+                log.error("could not renew the leases of running jobs (%s)", type(err).__name__)
 
     def _listen_loop(self) -> None:
         """PostgreSQL: a connection of its own, LISTENing for new jobs."""

@@ -65,9 +65,10 @@ def send(
     until each has had its try, and with `wait_seconds` until every message is settled or the time is up.
     The fate of each (person, key). All units are of one kind. `shown(step)`: the progress of a step ("":
     the jobs' tries; "settled": the wait)."""
+    kinds = {per_person.JOB_PREFIX + unit.kind for unit in units}  # not the tick's other work
     consumer = Consumer(
         services,
-        per_person.runners(services),
+        {kind: runner for kind, runner in per_person.runners(services).items() if kind in kinds},
         threads=THREADS,
         lease=lease,
         only_runners=True,
@@ -113,7 +114,7 @@ def _add(services: Services, run: Run, indexes: list[int], *, now: datetime) -> 
         return
     units = [run.units[i] for i in indexes]
     keys = per_person.plan(services, units, now=now)
-    run.added.update(per_person.add(services, units, keys, now=now))
+    run.added.update(per_person.add(services, units, keys, now=now, again_if_failed=True))
     with services.session() as session:
         found = job_watch.by_keys(session, [k for k in keys if k is not None])
         held = [u for u, k in zip(units, keys, strict=True) if k is None]

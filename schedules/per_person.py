@@ -10,7 +10,7 @@ once its back-off has passed; one claimed by a process that died outside any job
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Row
@@ -187,8 +187,16 @@ def key_of(unit: Unit, attempt: int) -> str:
     return f"{JOB_PREFIX}{unit.kind}:{unit.person_id}:{unit.period}:{attempt}"
 
 
-def add(services: Services, units: list[Unit], keys: list[str | None], *, now: datetime) -> list[int]:
-    """A job per unit with a key (see `plan`), unless its key exists: the ids of the jobs added."""
+def add(
+    services: Services,
+    units: list[Unit],
+    keys: list[str | None],
+    *,
+    now: datetime,
+    again_if_failed: bool = False,
+) -> list[int]:
+    """A job per unit with a key (see `plan`), unless its key exists: the ids of the jobs added.
+    `again_if_failed`: also those whose job failed for good (see jobs.enqueue_batch_ids)."""
     at = utcnow().isoformat()
     new = [
         (
@@ -204,7 +212,9 @@ def add(services: Services, units: list[Unit], keys: list[str | None], *, now: d
     # committed a batch at a time: the workers start on the first while the rest are added
     for start in range(0, len(new), ENQUEUE_BATCH):
         with services.session() as session:
-            added += job_table.enqueue_batch_ids(session, new[start : start + ENQUEUE_BATCH])
+            added += job_table.enqueue_batch_ids(
+                session, new[start : start + ENQUEUE_BATCH], again_if_failed=again_if_failed
+            )
     return added
 
 
@@ -217,7 +227,7 @@ def run(services: Services, payload: dict[str, Any]) -> bool:
     """A unit's job. Its `now` is the tick's, moved on by the time the job waited. Slack's refusal is in the
     ledger: a transient one is added again by a later tick after its back-off."""
     unit = Unit(payload["kind"], payload["person"], payload["period"], payload["data"])
-    now = _at(payload["now"]) + (utcnow() - _at(payload["at"]))
+    now = _at(payload["now"]) + max(utcnow() - _at(payload["at"]), timedelta(0))  # a clock behind: not back
     try:
         return send(services, unit, now=now)
     except delivery.DeliveryFailed:

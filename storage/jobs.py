@@ -206,8 +206,12 @@ def enqueue_batch(session: Session, new: Sequence[tuple[str, str, dict[str, Any]
     return len(enqueue_batch_ids(session, new))
 
 
-def enqueue_batch_ids(session: Session, new: Sequence[tuple[str, str, dict[str, Any]]]) -> list[int]:
-    """`enqueue_batch`, telling the ids of the jobs added (not those whose key was there already)."""
+def enqueue_batch_ids(
+    session: Session, new: Sequence[tuple[str, str, dict[str, Any]]], *, again_if_failed: bool = False
+) -> list[int]:
+    """`enqueue_batch`, telling the ids of the jobs added (not those whose key was there already).
+    `again_if_failed`: a job under the same key that failed for good is queued again, with its tries
+    cleared (an operator's rerun, once the cause is fixed; a tick leaves it failed)."""
     if not new:
         return []
     postgres = _postgres(session)
@@ -217,8 +221,18 @@ def enqueue_batch_ids(session: Session, new: Sequence[tuple[str, str, dict[str, 
          "created_at": now}
         for kind, key, payload in new
     ]  # fmt: skip
-    insert = pg_insert if postgres else sqlite_insert
-    statement = insert(Job).values(rows).on_conflict_do_nothing(index_elements=["key"]).returning(Job.id)
+    insert = (pg_insert if postgres else sqlite_insert)(Job).values(rows)
+    if again_if_failed:
+        queued_again = {
+            "state": QUEUED, "tries": 0, "run_after": now, "error": None, "holder": None, "lease_until": None,
+            "finished_at": None, "payload": insert.excluded.payload,
+        }  # fmt: skip
+        insert = insert.on_conflict_do_update(
+            index_elements=["key"], set_=queued_again, where=Job.state == FAILED
+        )
+    else:
+        insert = insert.on_conflict_do_nothing(index_elements=["key"])
+    statement = insert.returning(Job.id)
     added = list(session.execute(statement).scalars())
     if added and postgres:
         session.execute(sa.select(sa.func.pg_notify(NOTIFY_CHANNEL, "")))

@@ -391,3 +391,42 @@ def test_an_api_url_that_is_not_slack_is_one_line_naming_it(tmp_path, sandbox):
     assert result.returncode == 1
     assert result.stderr.startswith("checkins: SLACK_API_URL does not answer as Slack does: ")
     assert result.stderr.count("\n") == 1
+
+
+def test_a_fan_out_runs_jobs_of_its_own_kind_only(tmp_path, sandbox, database_url):
+    """`review start` sends the invitations; a prompt the tick queued meanwhile stays the workers' (sent
+    at their pace, in nobody's report here)."""
+    from bot.app import build_services
+    from bot.settings import Settings
+    from storage import jobs
+    from storage.types import utcnow
+    from tests.support import joined, utc
+
+    people = {"boss@acme.test": "UTC", "e1@acme.test": "UTC"}
+    slack_users(sandbox, people)
+    org = tmp_path / "org.csv"
+    org.write_text(
+        csv_text([["boss@acme.test", "", "T", "", ""], ["e1@acme.test", "boss@acme.test", "T", "", ""]])
+    )
+    env = cli_env(sandbox, database_url)
+    assert run_cli(["org", "import", str(org)], env, tmp_path).returncode == 0
+    settings = Settings(
+        slack_bot_token=BOT_TOKEN,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=sandbox.api_url,
+        database_url=database_url,
+    )
+    services = build_services(settings, migrate=False)
+    joined(services, utc(2020, 1, 1))
+    now = utcnow().isoformat()
+    prompt = {"kind": "prompt", "person": 1, "period": "2020-W01", "data": {}, "now": now, "at": now}
+    with services.session() as session:
+        jobs.enqueue(session, kind="send.prompt", key="the tick's prompt", payload=prompt)
+    result = run_cli(["review", "start"], env, tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 review invitation(s) sent" in result.stdout
+    with services.session() as session:
+        [(state, tries)] = session.execute(
+            sa.text("SELECT state, tries FROM jobs WHERE key = 'the tick''s prompt'")
+        ).all()
+    assert (state, tries) == (jobs.QUEUED, 0)
