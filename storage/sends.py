@@ -111,6 +111,15 @@ def mark_failed(session: Session, *, send_id: int, holder: str, error: str, perm
     session.execute(sa.update(Send).where(_mine(send_id, holder)).values(**values))
 
 
+def give_up(session: Session, *, person_id: int, period_key: str, kind: str, error: str) -> None:
+    """A send failed for now will not be tried again: what it needed failed for good."""
+    key = sa.and_(Send.person_id == person_id, Send.period_key == period_key, Send.kind == kind)
+    statement = (
+        sa.update(Send).where(key, Send.state == "failed").values(attempts=MAX_ATTEMPTS, error=error[:200])
+    )
+    session.execute(statement)
+
+
 def mark_cancelled(session: Session, *, send_id: int, holder: str) -> None:
     """Claimed, then not needed (answered meanwhile): settled without a message."""
     session.execute(sa.update(Send).where(_mine(send_id, holder)).values(state="cancelled"))
