@@ -19,8 +19,6 @@ from datetime import timedelta
 from multiprocessing.connection import Connection
 from typing import Any
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from bot import logs
 from domain.core.services import Services
 from storage import jobs
@@ -39,7 +37,9 @@ Runner = Callable[[dict[str, Any]], object]
 
 
 class Consumer:
-    """Runs jobs of the kinds in `runners` (kind -> function of the job's payload) on `threads` threads."""
+    """Runs jobs of the kinds in `runners` (kind -> function of the job's payload) on `threads` threads.
+    `only_runners`: claims no job of another kind (the CLI's fan-outs leave the rest to the workers); else
+    such a job fails here, said so. `claim_batch`: see below."""
 
     def __init__(
         self,
@@ -48,8 +48,14 @@ class Consumer:
         *,
         threads: int = THREADS,
         lease: timedelta = jobs.DEFAULT_LEASE,
+        only_runners: bool = False,
+        claim_batch: int = 1,
     ):
         self.services, self.runners, self.lease = services, runners, lease
+        self._kinds = sorted(runners) if only_runners else None
+        # While jobs keep coming, claim once this many threads are free: a claim is a write, and a fan-out
+        # of thousands claimed one at a time spends a write per job on it
+        self._claim_batch = claim_batch
         self._threads = threads
         self._postgres = services.engine.dialect.name == "postgresql"
         self._poll = POLL_POSTGRES if self._postgres else POLL_SQLITE
@@ -76,9 +82,10 @@ class Consumer:
     # -- claiming --------------------------------------------------------------------------------------------
     def _claim_loop(self) -> None:
         last_reap = 0.0
+        more = False  # the last claim took all it could: more are likely waiting, no read needed first
         while not self._stopping.is_set():
             free = self._threads - len(self._running)
-            if free <= 0:
+            if free <= 0 or (more and free < self._claim_batch):
                 self._freed.wait(0.5)
                 self._freed.clear()
                 continue
@@ -88,9 +95,10 @@ class Consumer:
                 if time.monotonic() - last_reap > self.lease.total_seconds() / 2:
                     last_reap = time.monotonic()
                     self._reap()
-                claimed = self._claim(free, look_first=not woken)
-            except SQLAlchemyError:
-                log.exception("could not claim jobs; trying again")
+                claimed = self._claim(free, look_first=not (woken or more))
+                more = len(claimed) == free
+            except Exception as err:  # one line, not a stack each second; the loop must outlive any error
+                log.error("could not claim jobs (%s); trying again", type(err).__name__)
                 claimed = []
                 self._stopping.wait(1.0)
             for job in claimed:
@@ -104,10 +112,12 @@ class Consumer:
         """`look_first`: not told of a new job, so a read first (the claim is a write)."""
         if look_first:
             with self.services.session() as session:
-                if not jobs.any_runnable(session):
+                if not jobs.any_runnable(session, kinds=self._kinds):
                     return []
         with self.services.session() as session:
-            return jobs.claim(session, holder=self.services.holder, lease=self.lease, limit=limit)
+            return jobs.claim(
+                session, holder=self.services.holder, lease=self.lease, limit=limit, kinds=self._kinds
+            )
 
     def _reap(self) -> None:
         with self.services.session() as session:
@@ -160,7 +170,7 @@ class Consumer:
                     log.warning("job %s (%s) ran past its lease and was taken over", job.id, job.kind)
                 claimed = []
                 if chain and not self._stopping.is_set():
-                    claimed = jobs.claim(session, holder=holder, lease=self.lease, limit=1)
+                    claimed = jobs.claim(session, holder=holder, lease=self.lease, limit=1, kinds=self._kinds)
             following = claimed  # once committed
         finally:
             with self._lock:
@@ -175,8 +185,8 @@ class Consumer:
             try:
                 with self.services.session() as session:
                     jobs.extend(session, ids=ids, holder=self.services.holder, lease=self.lease)
-            except SQLAlchemyError:
-                log.exception("could not renew the leases of running jobs")
+            except Exception as err:
+                log.error("could not renew the leases of running jobs (%s)", type(err).__name__)
 
     def _listen_loop(self) -> None:
         """PostgreSQL: a connection of its own, LISTENing for new jobs."""
@@ -200,7 +210,7 @@ class Consumer:
         if self._running:
             return False
         with self.services.session() as session:
-            return not jobs.any_runnable(session)
+            return not jobs.any_runnable(session, kinds=self._kinds)
 
     def close(self, *, finish_queued: float = 0.0) -> None:
         """Stops claiming and lets running jobs finish. `finish_queued` seconds: first run what is queued

@@ -10,8 +10,10 @@ once its back-off has passed; one claimed by a process that died outside any job
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
+
+from sqlalchemy import Row
 
 from domain.checkins import due as checkin_due
 from domain.checkins import flows as checkin_flows
@@ -28,7 +30,7 @@ from domain.summaries import service as summaries
 from domain.summaries.cycles import Cycle
 from storage import jobs as job_table
 from storage import people, sends
-from storage.models import Person, Send, SendKind
+from storage.models import Person, SendKind
 from storage.types import utcnow
 
 JOB_PREFIX = "send."  # a unit's job kind: send.<its kind in the ledger>
@@ -60,13 +62,14 @@ def _send_checkin(services: Services, person: Person, unit: Unit, now: datetime)
 
 
 def of_invitation(invitation: reviews.Invitation) -> Unit:
-    """A review invitation as a unit (the tick, and whoever invites people to a given quarter)."""
+    """A review invitation as a unit (the tick, and `review start`)."""
     return Unit(
         reviews.INVITATION, invitation.person.id, ledger_key(invitation.cycle), {"cycle": invitation.cycle}
     )
 
 
-def _summary(manager: Person, cycle: Cycle, key: str) -> Unit:
+def of_summary(manager: Person, cycle: Cycle, key: str) -> Unit:
+    """A manager's summary of a cycle, under its ledger key (the tick's, or `summary send`'s own)."""
     data = {
         "kind": cycle.kind,
         "key": cycle.key,
@@ -118,7 +121,7 @@ def due(services: Services, *, now: datetime) -> list[Unit]:
     with services.session() as session:
         units = [of_due(d) for d in checkin_due.due_prompts(session, now=now)]
         units += [of_due(d) for d in checkin_due.due_reminders(session, now=now)]
-        units += [_summary(*row) for row in summaries.due(session, now=now)]
+        units += [of_summary(*row) for row in summaries.due(session, now=now)]
         units += [of_invitation(i) for i in reviews.due_invitations(session, now=now)]
         units += [
             Unit(
@@ -151,7 +154,7 @@ def send(services: Services, unit: Unit, *, now: datetime) -> bool:
 
 
 # -- as jobs ----------------------------------------------------------------------------------------------
-def _attempt(row: Send | None, now: datetime) -> int | None:
+def _attempt(row: Row | None, now: datetime) -> int | None:
     """The ledger's attempts so far when a job may claim the send now; None when it may not: settled, being
     sent (by a job, which runs again if its worker dies), or waiting out a back-off."""
     if row is None:
@@ -163,45 +166,68 @@ def _attempt(row: Send | None, now: datetime) -> int | None:
     return None
 
 
-def enqueue(services: Services, units: list[Unit], *, now: datetime) -> int:
-    """Adds a job per unit the ledger lets go now, unless its key exists: the number added."""
+def plan(services: Services, units: list[Unit], *, now: datetime) -> list[str | None]:
+    """Each unit's job key when the ledger lets it go now, else None (settled, in flight, backing off)."""
     by_kind: dict[str, list[Unit]] = defaultdict(list)
     for unit in units:
         by_kind[unit.kind].append(unit)
     with services.session() as session:
         ledger = {
-            kind: sends.rows(session, kind=kind, pairs=[(u.person_id, u.period) for u in group])
+            kind: sends.states(session, kind=kind, pairs=[(u.person_id, u.period) for u in group])
             for kind, group in by_kind.items()
         }
-    new: list[tuple[str, str, dict[str, Any]]] = []  # (job kind, key, payload)
-    at = utcnow().isoformat()
+    keys: list[str | None] = []
     for unit in units:
         attempt = _attempt(ledger[unit.kind].get((unit.person_id, unit.period)), now)
-        if attempt is None:
-            continue
-        payload = {
-            "kind": unit.kind,
-            "person": unit.person_id,
-            "period": unit.period,
-            "data": unit.data,
-            "now": now.isoformat(),
-            "at": at,
-        }
-        key = f"{JOB_PREFIX}{unit.kind}:{unit.person_id}:{unit.period}:{attempt}"
-        new.append((JOB_PREFIX + unit.kind, key, payload))
-    added = 0
+        keys.append(None if attempt is None else key_of(unit, attempt))
+    return keys
+
+
+def key_of(unit: Unit, attempt: int) -> str:
+    return f"{JOB_PREFIX}{unit.kind}:{unit.person_id}:{unit.period}:{attempt}"
+
+
+def add(
+    services: Services,
+    units: list[Unit],
+    keys: list[str | None],
+    *,
+    now: datetime,
+    again_if_failed: bool = False,
+) -> list[int]:
+    """A job per unit with a key (see `plan`), unless its key exists: the ids of the jobs added.
+    `again_if_failed`: also those whose job failed for good (see jobs.enqueue_batch_ids)."""
+    at = utcnow().isoformat()
+    new = [
+        (
+            JOB_PREFIX + unit.kind,
+            key,
+            {"kind": unit.kind, "person": unit.person_id, "period": unit.period, "data": unit.data,
+             "now": now.isoformat(), "at": at},
+        )
+        for unit, key in zip(units, keys, strict=True)
+        if key is not None
+    ]  # fmt: skip
+    added: list[int] = []
     # committed a batch at a time: the workers start on the first while the rest are added
     for start in range(0, len(new), ENQUEUE_BATCH):
         with services.session() as session:
-            added += job_table.enqueue_batch(session, new[start : start + ENQUEUE_BATCH])
+            added += job_table.enqueue_batch_ids(
+                session, new[start : start + ENQUEUE_BATCH], again_if_failed=again_if_failed
+            )
     return added
+
+
+def enqueue(services: Services, units: list[Unit], *, now: datetime) -> int:
+    """Adds a job per unit the ledger lets go now, unless its key exists: the number added."""
+    return len(add(services, units, plan(services, units, now=now), now=now))
 
 
 def run(services: Services, payload: dict[str, Any]) -> bool:
     """A unit's job. Its `now` is the tick's, moved on by the time the job waited. Slack's refusal is in the
     ledger: a transient one is added again by a later tick after its back-off."""
     unit = Unit(payload["kind"], payload["person"], payload["period"], payload["data"])
-    now = _at(payload["now"]) + (utcnow() - _at(payload["at"]))
+    now = _at(payload["now"]) + max(utcnow() - _at(payload["at"]), timedelta(0))  # a clock behind: not back
     try:
         return send(services, unit, now=now)
     except delivery.DeliveryFailed:
@@ -209,4 +235,5 @@ def run(services: Services, payload: dict[str, Any]) -> bool:
 
 
 def runners(services: Services) -> dict[str, Callable[[dict[str, Any]], object]]:
+    """A runner per unit's kind (the tick's workers, and `checkin send` and the like in the CLI)."""
     return {JOB_PREFIX + kind: (lambda payload: run(services, payload)) for kind in SENDERS}

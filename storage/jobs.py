@@ -86,33 +86,38 @@ def _times(session: Session | sa.Connection, **deltas: timedelta) -> dict[str, A
     return {name: now + delta for name, delta in deltas.items()}
 
 
-def _runnable_at(postgres: bool) -> sa.ColumnElement[bool]:
+def _runnable_at(postgres: bool, some_kinds: bool = False) -> sa.ColumnElement[bool]:
     now = _at(postgres, "now")
     # state IN (...) first: the index on (state, run_after) then skips the day of done jobs kept
-    return sa.and_(
+    runnable = sa.and_(
         _T.c.state.in_([QUEUED, RUNNING]),
         sa.or_(
             sa.and_(_T.c.state == QUEUED, _T.c.run_after <= now),
             sa.and_(_T.c.state == RUNNING, _T.c.lease_until < now, _T.c.tries < MAX_TRIES),
         ),
     )
+    if some_kinds:  # a consumer that runs only these kinds (the CLI's fan-outs) leaves the rest to others
+        return sa.and_(runnable, _T.c.kind.in_(sa.bindparam("kinds", expanding=True)))
+    return runnable
 
 
 @functools.cache
-def _statements(postgres: bool) -> dict[str, Any]:
+def _statements(postgres: bool, some_kinds: bool = False) -> dict[str, Any]:
     insert = pg_insert if postgres else sqlite_insert
     # A payload comes as JSON text (json.dumps'd once, where it was checked: see enqueue)
     payload: sa.ColumnElement[Any] = sa.bindparam("b_payload", type_=sa.Text())
     if postgres:
         payload = sa.cast(payload, JSONB)
     now, limit = _at(postgres, "now"), sa.bindparam("limit", type_=sa.Integer())
+    # a consumer that runs only some kinds (the CLI's fan-outs) leaves the rest to others
+    kinds = [_T.c.kind.in_(sa.bindparam("kinds", expanding=True))] if some_kinds else []
     # Queued jobs and those whose worker died each come from a scan of the (state, run_after) index in its
     # order, so a claim costs as much with 10,000 queued as with 10: one ORDER BY id over both sorted every
     # queued row (3.7 ms a claim with 11,000 queued on SQLite, under its one writer's lock). FOR UPDATE SKIP
     # LOCKED on PostgreSQL; SQLite renders nothing.
     queued = (
         sa.select(_T.c.id)
-        .where(_T.c.state == QUEUED, _T.c.run_after <= now)
+        .where(_T.c.state == QUEUED, _T.c.run_after <= now, *kinds)
         .order_by(_T.c.run_after, _T.c.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -120,7 +125,7 @@ def _statements(postgres: bool) -> dict[str, Any]:
     )
     expired = (
         sa.select(_T.c.id)
-        .where(_T.c.state == RUNNING, _T.c.lease_until < now, _T.c.tries < MAX_TRIES)
+        .where(_T.c.state == RUNNING, _T.c.lease_until < now, _T.c.tries < MAX_TRIES, *kinds)
         .order_by(_T.c.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -149,7 +154,7 @@ def _statements(postgres: bool) -> dict[str, Any]:
     return {
         "enqueue": enqueue,
         "enqueue quietly": quiet,
-        "any": sa.select(_T.c.id).where(_runnable_at(postgres)).limit(1),
+        "any": sa.select(_T.c.id).where(_runnable_at(postgres, some_kinds)).limit(1),
         "claim": sa.update(_T)
         .where(_T.c.id.in_(chosen))
         .values(
@@ -215,8 +220,17 @@ def enqueue_many(
 def enqueue_batch(session: Session, new: Sequence[tuple[str, str, dict[str, Any]]]) -> int:
     """Adds each (kind, key, payload) whose key is new in one statement (one round trip for a batch of a
     fan-out, where `enqueue_many` makes one per job): the number added."""
+    return len(enqueue_batch_ids(session, new))
+
+
+def enqueue_batch_ids(
+    session: Session, new: Sequence[tuple[str, str, dict[str, Any]]], *, again_if_failed: bool = False
+) -> list[int]:
+    """`enqueue_batch`, telling the ids of the jobs added (not those whose key was there already).
+    `again_if_failed`: a job under the same key that failed for good is queued again, with its tries
+    cleared (an operator's rerun, once the cause is fixed; a tick leaves it failed)."""
     if not new:
-        return 0
+        return []
     postgres = _postgres(session)
     now = _now(session)
     rows = [
@@ -224,9 +238,19 @@ def enqueue_batch(session: Session, new: Sequence[tuple[str, str, dict[str, Any]
          "created_at": now}
         for kind, key, payload in new
     ]  # fmt: skip
-    insert = pg_insert if postgres else sqlite_insert
-    statement = insert(Job).values(rows).on_conflict_do_nothing(index_elements=["key"]).returning(Job.id)
-    added = len(session.execute(statement).all())
+    insert = (pg_insert if postgres else sqlite_insert)(Job).values(rows)
+    if again_if_failed:
+        queued_again = {
+            "state": QUEUED, "tries": 0, "run_after": now, "error": None, "holder": None, "lease_until": None,
+            "finished_at": None, "payload": insert.excluded.payload,
+        }  # fmt: skip
+        insert = insert.on_conflict_do_update(
+            index_elements=["key"], set_=queued_again, where=Job.state == FAILED
+        )
+    else:
+        insert = insert.on_conflict_do_nothing(index_elements=["key"])
+    statement = insert.returning(Job.id)
+    added = list(session.execute(statement).scalars())
     if added and postgres:
         session.execute(sa.select(sa.func.pg_notify(NOTIFY_CHANNEL, "")))
     return added
@@ -279,17 +303,32 @@ def _runnable(session: Session) -> sa.ColumnElement[bool]:
     )
 
 
-def any_runnable(session: Session) -> bool:
-    """A read, no lock: whether a claim is worth a write (SQLite has one writer at a time)."""
-    statement = _statements(_postgres(session))["any"]
-    return session.execute(statement, _times(session, now=timedelta(0))).first() is not None
+def _kinds(kinds: Sequence[str] | None) -> dict[str, Any]:
+    return {"kinds": list(kinds)} if kinds is not None else {}
 
 
-def claim(session: Session, *, holder: str, lease: timedelta, limit: int = 1) -> list[Claimed]:
-    """Up to `limit` runnable jobs, now `holder`'s until their lease runs out. The UPDATE is the first
-    statement of its transaction, so on SQLite it holds the write lock from its start."""
-    params = {"b_holder": holder, "limit": limit, **_times(session, now=timedelta(0), lease=lease)}
-    rows = session.execute(_statements(_postgres(session))["claim"], params).all()
+def any_runnable(session: Session, *, kinds: Sequence[str] | None = None) -> bool:
+    """A read, no lock: whether a claim is worth a write (SQLite has one writer at a time). `kinds`: only
+    jobs of these kinds."""
+    statement = _statements(_postgres(session), kinds is not None)["any"]
+    return (
+        session.execute(statement, {**_times(session, now=timedelta(0)), **_kinds(kinds)}).first() is not None
+    )
+
+
+def claim(
+    session: Session, *, holder: str, lease: timedelta, limit: int = 1, kinds: Sequence[str] | None = None
+) -> list[Claimed]:
+    """Up to `limit` runnable jobs (of `kinds` only, when given), now `holder`'s until their lease runs
+    out. The UPDATE is the first statement of its transaction, so on SQLite it holds the write lock from its
+    start."""
+    params = {
+        "b_holder": holder,
+        "limit": limit,
+        **_times(session, now=timedelta(0), lease=lease),
+        **_kinds(kinds),
+    }
+    rows = session.execute(_statements(_postgres(session), kinds is not None)["claim"], params).all()
     return sorted((Claimed(*row) for row in rows), key=lambda job: job.id)
 
 

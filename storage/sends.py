@@ -149,6 +149,15 @@ def mark_failed(session: Session, *, send_id: int, holder: str, error: str, perm
     session.execute(sa.update(Send).where(_mine(send_id, holder)).values(**values))
 
 
+def give_up(session: Session, *, person_id: int, period_key: str, kind: str, error: str) -> None:
+    """A send failed for now will not be tried again: what it needed failed for good."""
+    key = sa.and_(Send.person_id == person_id, Send.period_key == period_key, Send.kind == kind)
+    statement = (
+        sa.update(Send).where(key, Send.state == "failed").values(attempts=MAX_ATTEMPTS, error=error[:200])
+    )
+    session.execute(statement)
+
+
 def mark_cancelled(session: Session, *, send_id: int, holder: str) -> None:
     """Claimed, then not needed (answered meanwhile): settled without a message."""
     session.execute(sa.update(Send).where(_mine(send_id, holder)).values(state="cancelled"))
@@ -192,6 +201,33 @@ def rows(session: Session, *, kind: str, pairs: Iterable[tuple[int, str]]) -> di
     }
 
 
+def states(session: Session, *, kind: str, pairs: Iterable[tuple[int, str]]) -> dict[tuple[int, str], sa.Row]:
+    """`rows`, as plain rows of the columns that say what became of a send (no ORM objects: a fan-out
+    reads thousands): person_id, period_key, state, attempts, claimed_by, claimed_at, sent_at, error."""
+    wanted = set(pairs)
+    if not wanted:
+        return {}
+    query = sa.select(
+        Send.person_id,
+        Send.period_key,
+        Send.state,
+        Send.attempts,
+        Send.claimed_by,
+        Send.claimed_at,
+        Send.sent_at,
+        Send.error,
+    ).where(
+        Send.kind == kind,
+        Send.period_key.in_(sorted({k for _, k in wanted})),
+        Send.person_id.in_(sorted({p for p, _ in wanted})),
+    )
+    return {
+        (r.person_id, r.period_key): r
+        for r in session.execute(query)
+        if (r.person_id, r.period_key) in wanted
+    }
+
+
 def sent_times(session: Session, *, kind: str, period_keys: Iterable[str]) -> dict[tuple[int, str], datetime]:
     """When each (person_id, period_key) got this kind of message."""
     query = select(Send.person_id, Send.period_key, Send.sent_at).where(
@@ -208,4 +244,20 @@ def count(session: Session, *, kind: str, state: str | None = None) -> int:
     query = select(sa.func.count()).select_from(Send).where(Send.kind == kind)
     if state:
         query = query.where(Send.state == state)
+    return session.exec(query).one()
+
+
+def failed_since(session: Session, *, kind: str, period_keys: Iterable[str], since: datetime) -> int:
+    """How many of this kind's sends for these keys failed (for now or for good) after `since`: a fan-out's
+    failures so far."""
+    query = (
+        select(sa.func.count())
+        .select_from(Send)
+        .where(
+            Send.kind == kind,
+            Send.period_key.in_(sorted(set(period_keys))),
+            Send.state == "failed",
+            Send.claimed_at >= since,
+        )
+    )
     return session.exec(query).one()

@@ -2,8 +2,7 @@
 
 import click
 
-from bot.cli.common import check_people, settle_and_report, wait_option
-from bot.cli.progress import shown
+from bot.cli.common import check_people, send_and_report, wait_option
 from bot.settings import load_settings
 
 
@@ -22,24 +21,23 @@ def checkin_send(emails: tuple[str, ...], wait_seconds: float) -> None:
     from bot.app import build_services
     from bot.send_report import PROMPTS
     from domain.checkins import due as checkin_due
-    from domain.checkins import flows
-    from storage.models import SendKind
+    from schedules import per_person
     from storage.types import utcnow
 
-    services = build_services(load_settings(), check_slack=True)
+    settings = load_settings()
+    services = build_services(settings, check_slack=True)
     now = utcnow()
     check_people(services, emails, "gets no check-ins")
     with services.session() as session:
         due = checkin_due.due_prompts(session, now=now, emails=emails or None, send_now=True)
-    with shown("checkin send") as progress:
-        report = flows.fan_out(services, due, now=now, progress=progress)
-    settle_and_report(
+    send_and_report(
+        settings,
         services,
-        kind=SendKind.prompt,
+        [per_person.of_due(d) for d in due],
         emails={(d.person.id, d.period.key): d.person.email for d in due},
-        sent=report.sent,
-        errors=report.errors,
         say=PROMPTS,
+        label="checkin send",
+        now=now,
         wait_seconds=wait_seconds,
     )
 

@@ -1,11 +1,13 @@
 """What several commands share: checks on the people a command names (a name no one has is a usage
-error, status 2, like any bad argument), `--wait`, and the truthful report that ends a fan-out."""
+error, status 2, like any bad argument), `--wait`, and a fan-out as jobs with the truthful report that ends
+it."""
 
 import sys
 
 import click
 
-from bot.send_report import Pair, Wording, report, wait_until_settled
+from bot.cli.progress import shown
+from bot.send_report import Pair, Wording, report
 
 
 def _refuse(message: str) -> None:
@@ -45,15 +47,27 @@ wait_option = click.option(
     type=click.FloatRange(min=0),
     default=0,
     metavar="SECONDS",
-    help="Then wait up to this long for messages in flight or to be retried to settle, before reporting.",
+    help="Then go on sending for up to this long, until no message is in flight or to be retried (a dead"
+    " run's, once its lease runs out; a refused one's, after its back-off), before reporting.",
 )
 
 
-def settle_and_report(
-    services, *, kind: str, emails: dict[Pair, str], sent: int, errors, say: Wording, wait_seconds: float
+def send_and_report(
+    settings, services, units, *, emails: dict[Pair, str], say: Wording, label: str, now, wait_seconds: float
 ) -> None:
-    """`--wait`, then the send ledger's account; exit status 1 while anyone's message is not settled
-    (in flight elsewhere, or failed)."""
-    wait_until_settled(services, kind=kind, pairs=emails, seconds=wait_seconds)
-    if not report(services, kind=kind, emails=emails, sent=sent, errors=errors, say=say):
+    """The units as jobs, run here and by any worker until each has had its try (with `--wait`, until all
+    are settled), then the ledger's and the jobs' account; exit status 1 while anyone's message is not
+    settled (in flight elsewhere, or failed)."""
+    from bot import send_jobs
+
+    outcome = send_jobs.send(
+        services,
+        units,
+        now=now,
+        lease=settings.job_lease,
+        say=say,
+        wait_seconds=wait_seconds,
+        shown=lambda step: shown(f"{label}: {step}" if step else label),
+    )
+    if not report(outcome, emails=emails, say=say):
         sys.exit(1)

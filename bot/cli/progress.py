@@ -18,7 +18,8 @@ EVERY_DEFAULT = 5.0
 
 
 class Lines:
-    """A line at most every `every` seconds; the last one too, once any was printed (it ends the story)."""
+    """A line at most every `every` seconds, when the count has moved; the last one too, once any was
+    printed (it ends the story)."""
 
     def __init__(self, label: str, stream: IO[str], every: float, clock: Callable[[], float]) -> None:
         self.label, self.stream, self.every, self.clock = label, stream, every, clock
@@ -29,7 +30,7 @@ class Lines:
 
     def __call__(self, done: int, total: int, failed: int = 0) -> None:
         self.state = (done, total, failed)
-        if self.clock() - self.last >= self.every:
+        if self.state != self.shown and self.clock() - self.last >= self.every:
             self._print()
 
     def close(self) -> None:

@@ -2,8 +2,7 @@
 
 import click
 
-from bot.cli.common import check_people, settle_and_report, wait_option
-from bot.cli.progress import shown
+from bot.cli.common import check_people, send_and_report, wait_option
 from bot.settings import load_settings
 
 
@@ -29,9 +28,9 @@ def review_start(cycle: str | None, emails: tuple[str, ...], early: bool, wait_s
     """Exit status 1 while anyone's invitation is not settled: in flight elsewhere, or failed."""
     from bot.app import build_services
     from bot.send_report import INVITATIONS
-    from domain.reviews import flows
     from domain.reviews.cycles import ledger_key, parse_cycle
-    from domain.reviews.service import INVITATION, due_invitations
+    from domain.reviews.service import due_invitations
+    from schedules import per_person
     from storage.types import utcnow
 
     now = utcnow()
@@ -49,18 +48,18 @@ def review_start(cycle: str | None, emails: tuple[str, ...], early: bool, wait_s
                 "reviewed once it has ended (--early starts its reviews now anyway)",
                 param_hint="'--cycle'",
             )
-    services = build_services(load_settings(), check_slack=True)
+    settings = load_settings()
+    services = build_services(settings, check_slack=True)
     check_people(services, emails, "has no review")
     with services.session() as session:
         due = due_invitations(session, now=now, cycle=cycle, emails=list(emails) or None, send_now=True)
-    with shown("review start") as progress:
-        report = flows.invite_all(services, due, now=now, progress=progress)
-    settle_and_report(
+    send_and_report(
+        settings,
         services,
-        kind=INVITATION,
+        [per_person.of_invitation(i) for i in due],
         emails={(i.person.id, ledger_key(i.cycle)): i.person.email for i in due},
-        sent=report.sent,
-        errors=report.errors,
         say=INVITATIONS,
+        label="review start",
+        now=now,
         wait_seconds=wait_seconds,
     )

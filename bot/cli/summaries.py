@@ -2,8 +2,7 @@
 
 import click
 
-from bot.cli.common import check_managers, settle_and_report, wait_option
-from bot.cli.progress import shown
+from bot.cli.common import check_managers, send_and_report, wait_option
 from bot.settings import load_settings
 
 
@@ -22,22 +21,22 @@ def summary_send(emails: tuple[str, ...], wait_seconds: float) -> None:
     from bot.app import build_services
     from bot.send_report import SUMMARIES
     from domain.summaries import flows
-    from domain.summaries.service import SUMMARY
+    from schedules import per_person
     from storage.types import utcnow
 
-    services = build_services(load_settings(), check_slack=True)
+    settings = load_settings()
+    services = build_services(settings, check_slack=True)
     check_managers(services, emails)
     now = utcnow()
     with services.session() as session:
         todo = flows.due_now(session, now=now, emails=emails)
-    with shown("summary send") as progress:
-        report = flows.send(services, todo, now=now, progress=progress)
-    settle_and_report(
+    send_and_report(
+        settings,
         services,
-        kind=SUMMARY,
+        [per_person.of_summary(*row) for row in todo],
         emails={(manager.id, key): manager.email for manager, _, key in todo},
-        sent=report.sent,
-        errors=(),
         say=SUMMARIES,
+        label="summary send",
+        now=now,
         wait_seconds=wait_seconds,
     )

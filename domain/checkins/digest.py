@@ -166,10 +166,16 @@ def share_with_team(services: Services, *, checkin_id: int, now: datetime, wait:
         services.gateway.update(channel, header_ts, header)
     except (delivery.DeliveryFailed, SlackError) as err:
         log.warning("a digest in %s: %s", channel, err.code)
+        if err.code in TRANSIENT_ERRORS:
+            return
         if err.code in CHANNEL_GONE:
             tell_gone(services, team=team, channel=channel, code=err.code, now=now)
-        elif err.code not in TRANSIENT_ERRORS:
+        else:
             log.error("a digest in %s failed for good: %s", channel, err.code)
+        with services.session() as session:  # a reply waiting for a message that will never be: not retried
+            sends.give_up(
+                session, person_id=person.id, period_key=key, kind=SendKind.digest_reply, error=err.code
+            )
 
 
 def _header_ts(

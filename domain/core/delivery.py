@@ -9,6 +9,7 @@ in the person's DM, so a message Slack already has is not sent again.
 """
 
 import logging
+import re
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -206,6 +207,15 @@ def _claimant(services: Services) -> tuple[str, str | None]:
     if job is None:
         return services.holder, None
     return f"j{job.id}.{job.tries}@{services.holder}"[:64], f"j{job.id}." if job.tries > 1 else None
+
+
+def job_of(claimed_by: str | None) -> int | None:
+    """The job whose run made a ledger claim (see `_claimant`), if a job's run made it."""
+    found = _JOB_RUN.match(claimed_by or "")
+    return int(found.group(1)) if found else None
+
+
+_JOB_RUN = re.compile(r"j(\d+)\.\d+@")
 
 
 @dataclass

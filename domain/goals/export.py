@@ -9,8 +9,6 @@ import io
 import json
 from typing import Any
 
-from matplotlib.figure import Figure  # renders to memory, no pyplot state shared between threads
-
 from domain.goals.tree import Node, Tree
 
 FORMATS = ("png", "csv", "json")
@@ -74,6 +72,10 @@ def to_json(tree: Tree) -> bytes:
 
 
 def to_png(tree: Tree) -> bytes:
+    # Imported here, as in domain/summaries/chart.py: matplotlib costs every process importing the app
+    # ~50 MiB. A Figure renders to memory, with no pyplot state shared between threads.
+    from matplotlib.figure import Figure
+
     rows = max(1, len(tree.nodes))
     inches = ROW_INCHES * rows + 0.9  # fixed margins in inches, whatever the height
     figure = Figure(figsize=(13, inches), dpi=100)

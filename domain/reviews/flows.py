@@ -7,7 +7,6 @@ from datetime import datetime
 from sqlmodel import Session
 
 from domain.core import delivery
-from domain.core.progress import Progress, silent
 from domain.core.services import Services
 from domain.reviews.cycles import ledger_key, parse_cycle
 from domain.reviews.service import INVITATION, Invitation, Outcome, local_start, open_invited
@@ -35,20 +34,6 @@ def invite(services: Services, invitation: Invitation, *, now: datetime) -> bool
         now=now,
     )
     return sent is not None and sent.new
-
-
-def invite_all(
-    services: Services, due: list[Invitation], *, now: datetime, progress: Progress = silent
-) -> delivery.FanOut:
-    report = delivery.fan_out(
-        due,
-        lambda invitation: invite(services, invitation, now=now),
-        whom=lambda invitation: f"person {invitation.person.id} (review {invitation.cycle})",
-        progress=progress,
-    )
-    if due:
-        log.info("reviews: %d/%d invitations sent", report.sent, len(due))
-    return report
 
 
 def deliver(services: Services, outcome: Outcome) -> None:

@@ -158,84 +158,94 @@ def test_serve_migrates_answers_signed_requests_and_refuses_unsigned_ones_over_h
     assert "Traceback" not in output
 
 
-def test_a_fan_out_killed_midway_and_run_again_sends_everyone_exactly_one_prompt(
-    tmp_path, sandbox, database_url
+@pytest.mark.parametrize(
+    ("command", "kind", "text", "not_needed"),
+    [
+        (["checkin", "send"], "prompt", "Time for your check-in", "already sent or skipped"),
+        (["review", "start"], "review_invite", "Time to review", "already invited"),
+    ],
+    ids=["checkin-send", "review-start"],
+)
+def test_a_fan_out_killed_midway_is_reported_in_flight_then_sent_once_within_a_lease(
+    tmp_path, sandbox, database_url, command, kind, text, not_needed
 ):
+    """A fan-out SIGKILLed midway leaves jobs, not 30-minute claims: a rerun at once says which messages
+    the dead run holds and when they go again (its lease's end), with status 1; a rerun with --wait takes
+    them over once the lease has run out and everyone has exactly one."""
+    from datetime import UTC, datetime
+
     from bot.app import build_services
     from bot.settings import Settings
-    from domain.checkins import due as checkin_due
-    from domain.checkins import flows
     from storage import sends
     from storage.types import utcnow
+    from tests.support import joined, utc
 
+    lease = 15  # seconds; the rerun must start before it runs out
     people = {"boss@acme.test": "UTC", **{f"e{n:02d}@acme.test": "UTC" for n in range(40)}}
     ids = slack_users(sandbox, people)
     org = tmp_path / "org.csv"
     org.write_text(
         csv_text([[e, "" if e.startswith("boss") else "boss@acme.test", "T", "", ""] for e in people])
     )
-    env = cli_env(sandbox, database_url, CHECKINS_POSTS_PER_MINUTE="600")
+    env = cli_env(
+        sandbox, database_url, CHECKINS_POSTS_PER_MINUTE="600", CHECKINS_JOB_LEASE_SECONDS=str(lease)
+    )
     assert run_cli(["org", "import", str(org)], env, tmp_path).returncode == 0
+    settings = Settings(
+        slack_bot_token=BOT_TOKEN,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=sandbox.api_url,
+        database_url=database_url,
+    )
+    services = build_services(settings, migrate=False)
+    joined(services, utc(2020, 1, 1))  # in the org before the last quarter ended: each has a review
     sandbox.set_rate_limit("chat.postMessage", per_minute=600, burst=1)  # 10 a second: 4 s for everyone
 
     def delivered() -> int:
         return sum(1 for c in sandbox.calls_to("chat.postMessage") if c.status == 200)
 
     proc = subprocess.Popen(
-        [CHECKINS, "checkin", "send"],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        [CHECKINS, *command], env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     deadline = time.monotonic() + 30
     while delivered() < 10 and time.monotonic() < deadline:
         time.sleep(0.01)
-    proc.kill()  # no cleanup, no ledger update for what was in flight
+    proc.kill()  # no cleanup: its jobs stay claimed under their lease, their ledger claims in flight
     proc.wait()
+    killed = utcnow()
     killed_at = delivered()
     assert 10 <= killed_at < 40
     sandbox.set_rate_limit("chat.postMessage", per_minute=6000, burst=100)  # the rest need not crawl
 
-    again = run_cli(["checkin", "send"], env, tmp_path)  # the admin runs it again at once
-    # the dead run's claims are in flight, not "not needed": said so, named, and the status says it too
-    assert again.returncode == 1, again.stderr
+    again = run_cli(command, env, tmp_path)  # the admin runs it again at once
+    assert utcnow() < killed + timedelta(seconds=lease * 2 / 3), "the rerun came too late to see the lease"
+    # the dead run's messages are in flight, not "not needed": said so, named, with when they go again (the
+    # end of the dead run's lease), and the status says it too
+    assert again.returncode == 1, again.stdout + again.stderr
     [sent_line, in_flight_line] = again.stdout.splitlines()
-    in_flight = int(in_flight_line.split()[0])
-    assert in_flight >= 1 and " in flight in another process (if it died: sent again from " in in_flight_line
-    assert sent_line.endswith(" not needed (already sent or skipped)")
-    assert int(sent_line.split()[0]) >= 1
-    # Claims the dead process held are taken over once stale (here, 11 minutes later)
-    settings = Settings(
-        slack_bot_token=BOT_TOKEN,
-        slack_signing_secret=SIGNING_SECRET,
-        slack_api_url=sandbox.api_url,
-        database_url=database_url,
-        posts_per_minute=6000,
-    )
-    services = build_services(settings, migrate=False)
-    # `--wait`: a run that waits for what is in flight reports it once it has landed, and exits 0
-    command = [CHECKINS, "checkin", "send", "--wait", "60"]
-    waiting = subprocess.Popen(command, env=env, cwd=tmp_path, stdout=subprocess.PIPE, text=True)
-    time.sleep(3)  # its own fan-out finds the claims still held, so it waits
-    assert waiting.poll() is None
-    later = utcnow() + flows.STALE_CLAIM + timedelta(minutes=1)
-    with services.session() as session:
-        due = checkin_due.due_prompts(session, now=later, send_now=True)
-    flows.fan_out(services, due, now=later)
-    waited, _ = waiting.communicate(timeout=60)
-    assert waiting.returncode == 0, waited
-    assert waited.splitlines()[0].endswith(" not needed (already sent or skipped)")
-    assert len(waited.splitlines()) == 1
+    assert sent_line.endswith(f" not needed ({not_needed})")
+    held = int(in_flight_line.split()[0])
+    assert held >= 1
+    head, _, names = in_flight_line.partition("): ")
+    assert head.startswith(f"{held} in flight in another process (if it died: sent again from ")
+    assert head.endswith(" UTC, by a worker or a rerun") and "@acme.test" in names
+    clock = head.split("sent again from ")[1].split()[0]
+    again_at = datetime.combine(killed.date(), datetime.strptime(clock, "%H:%M:%S").time(), UTC)
+    assert killed - timedelta(seconds=2) <= again_at <= killed + timedelta(seconds=lease + 2), clock
+    assert killed_at + int(sent_line.split()[0]) <= 40  # what this run sent, the dead run had not
 
-    counts = [
-        sum(1 for m in sandbox.dm_messages(ids[e]) if m["text"].startswith("Time for your check-in"))
-        for e in people
-    ]
-    assert counts == [0] + [1] * 40  # the boss has no manager: no check-in
+    started = time.monotonic()
+    waited = run_cli([*command, "--wait", "60"], env, tmp_path)
+    assert waited.returncode == 0, waited.stdout + waited.stderr
+    assert time.monotonic() - started < lease + 10  # the dead run's messages went once its lease ran out
+    [line] = waited.stdout.splitlines()
+    assert line.endswith(f" not needed ({not_needed})") and int(line.split()[0]) >= 1
+
+    counts = [sum(1 for m in sandbox.dm_messages(ids[e]) if m["text"].startswith(text)) for e in people]
+    assert counts == [0] + [1] * 40  # the boss has no manager: no check-in, no review
     with services.session() as session:
-        assert sends.count(session, kind="prompt", state="sent") == 40
-        assert sends.count(session, kind="prompt") == 40
+        assert sends.count(session, kind=kind, state="sent") == 40
+        assert sends.count(session, kind=kind) == 40
     services.engine.dispose()
 
 
@@ -381,3 +391,42 @@ def test_an_api_url_that_is_not_slack_is_one_line_naming_it(tmp_path, sandbox):
     assert result.returncode == 1
     assert result.stderr.startswith("checkins: SLACK_API_URL does not answer as Slack does: ")
     assert result.stderr.count("\n") == 1
+
+
+def test_a_fan_out_runs_jobs_of_its_own_kind_only(tmp_path, sandbox, database_url):
+    """`review start` sends the invitations; a prompt the tick queued meanwhile stays the workers' (sent
+    at their pace, in nobody's report here)."""
+    from bot.app import build_services
+    from bot.settings import Settings
+    from storage import jobs
+    from storage.types import utcnow
+    from tests.support import joined, utc
+
+    people = {"boss@acme.test": "UTC", "e1@acme.test": "UTC"}
+    slack_users(sandbox, people)
+    org = tmp_path / "org.csv"
+    org.write_text(
+        csv_text([["boss@acme.test", "", "T", "", ""], ["e1@acme.test", "boss@acme.test", "T", "", ""]])
+    )
+    env = cli_env(sandbox, database_url)
+    assert run_cli(["org", "import", str(org)], env, tmp_path).returncode == 0
+    settings = Settings(
+        slack_bot_token=BOT_TOKEN,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=sandbox.api_url,
+        database_url=database_url,
+    )
+    services = build_services(settings, migrate=False)
+    joined(services, utc(2020, 1, 1))
+    now = utcnow().isoformat()
+    prompt = {"kind": "prompt", "person": 1, "period": "2020-W01", "data": {}, "now": now, "at": now}
+    with services.session() as session:
+        jobs.enqueue(session, kind="send.prompt", key="the tick's prompt", payload=prompt)
+    result = run_cli(["review", "start"], env, tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 review invitation(s) sent" in result.stdout
+    with services.session() as session:
+        [(state, tries)] = session.execute(
+            sa.text("SELECT state, tries FROM jobs WHERE key = 'the tick''s prompt'")
+        ).all()
+    assert (state, tries) == (jobs.QUEUED, 0)

@@ -103,7 +103,7 @@ def test_summary_send_and_review_start_report_what_another_process_has_in_flight
     assert result.exit_code == 1
     assert result.output.splitlines() == [
         "0 summary(ies) sent; 0 not needed (already sent, or nothing to sum up)",
-        f"1 in flight in another process (if it died: sent again from {now + STALE_CLAIM:%H:%M} UTC,"
+        f"1 in flight in another process (if it died: sent again from {now + STALE_CLAIM:%H:%M:%S} UTC,"
         " by a rerun): maria@acme.test",
     ]
     result = invoke("review", "start")

@@ -197,6 +197,32 @@ def test_a_reply_that_gave_up_waiting_for_a_slow_digest_message_is_posted_by_a_l
     assert sb.problems == []
 
 
+def test_a_reply_waiting_for_a_digest_message_that_failed_for_good_is_not_retried_forever(world):
+    """The period's message never comes (the channel was archived while it waited out a 429): a reply that
+    waits for it is given up at the next try instead of being tried again every 5 minutes."""
+    from datetime import timedelta
+
+    sb, services = world.sb, world.services
+    channel = standup_with_channel(world)
+    tick_now(services)
+    sb.inject_ratelimit("chat.postMessage", count=1, retry_after=15, channel=channel)
+    answer(world, "ana@acme.test", {"yesterday": "Billing", "today": "Review", "on_track": "yes"})
+    answer(world, "bo@acme.test", {"yesterday": "Emails", "today": "Tour", "on_track": "yes"})
+    wait_for(lambda: [c for c in sb.calls_to("chat.postMessage") if c.status == 429], timeout=10)
+    sb.archive_channel(channel)  # before Ana's process tries the message again
+
+    def ledger(kind: str) -> list:
+        with services.session() as session:
+            return [row for row in sends.rows(session, kind=kind, pairs=_pairs(session)).values()]
+
+    wait_for(lambda: [r for r in ledger(SendKind.digest) if r.state == "failed"], timeout=60)
+    wait_for(lambda: [r for r in ledger(SendKind.digest_reply) if r.state == "failed"], timeout=60)
+    run_tick(services, now=utcnow() + timedelta(minutes=6))
+    with services.session() as session:
+        later = utcnow() + timedelta(hours=1)
+        assert sends.retries_due(session, kinds=(SendKind.digest, SendKind.digest_reply), now=later) == set()
+
+
 def test_an_archived_channel_is_told_to_the_manager_once_and_the_answers_are_kept(world):
     from datetime import timedelta
 
@@ -263,3 +289,8 @@ def _key(session):
     from storage.models import Checkin
 
     return session.exec(select(Checkin.period_key)).first()
+
+
+def _pairs(session) -> list[tuple[int, str]]:
+    key = _key(session)
+    return [(person_id, key) for person_id in _ids(session)]

@@ -2,10 +2,12 @@
 revision and agreement, draft goals for next quarter and the plan in check-ins; who may do what."""
 
 import logging
+from datetime import datetime, timedelta
 
 from click.testing import CliRunner
 
 from bot.cli import cli
+from domain.core.delivery import STALE_CLAIM
 from domain.goals import periods as goal_periods
 from domain.reviews.assessment import submit_assessment, submit_self
 from domain.reviews.cycles import ledger_key, parse_cycle, previous_cycle
@@ -355,6 +357,36 @@ def test_checkins_review_start_invites_now_once_and_explains_refusals(world, dat
     assert f"*{QUARTER.label}* ends on {QUARTER.ends_on:%A %-d %B}: time to look back" in str(
         bot_dms(sb, ids["bo@acme.test"], QUARTER.label)
     )
+
+
+def test_review_start_reports_slacks_refusals_for_now_and_for_good_with_their_reason(world, database_url):
+    """Each invitation is a job; Slack's refusal is in the ledger: a transient one is retried after its
+    back-off (said when), any other is final. Either way the status is 1."""
+    sb, ids = world.sb, world.ids
+    joined(world.services, utc(LAST.starts_on.year, LAST.starts_on.month, LAST.starts_on.day))
+    sb.inject_error("chat.postMessage", "internal_error", channel=ids["ana@acme.test"])
+    sb.inject_error("chat.postMessage", "channel_not_found", channel=ids["bo@acme.test"])
+    started = utcnow()
+    result = review_start(sb, database_url)("--cycle", LAST.key)
+    assert result.exit_code == 1, result.output
+    [sent, for_now, for_good] = result.output.splitlines()
+    assert sent == "2 review invitation(s) sent; 0 not needed (already invited)"
+    head, _, names = for_now.partition("): ")
+    assert (
+        head.startswith("1 failed for now (retried by a rerun from ")
+        and names == "ana@acme.test (internal_error)"
+    )
+    at = datetime.strptime(head.split(" from ")[1].split()[0], "%H:%M:%S").time()
+    assert (
+        started + sends.RETRY_AFTER_FAILURE - timedelta(seconds=1)
+        <= datetime.combine(started.date(), at, started.tzinfo)
+        < started + STALE_CLAIM
+    )
+    assert for_good == "1 failed for good: bo@acme.test (channel_not_found)"
+    assert {e for e in REPORTS if bot_dms(sb, ids[e], "Time to review")} == {
+        "chen@acme.test",
+        "dee@acme.test",
+    }
 
 
 def test_review_start_by_default_reviews_the_quarter_that_ended_last_with_people_there_before_its_end(

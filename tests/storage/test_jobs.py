@@ -45,6 +45,23 @@ def test_a_batch_adds_the_jobs_whose_keys_are_new_in_one_statement(engine):
     assert sorted(j.payload["n"] for j in claimed) == [0, 0, 1, 3, 4]  # send:2 kept its first payload
 
 
+def test_a_job_failed_for_good_is_queued_again_by_an_operators_rerun_only(engine):
+    """A rerun of `checkin send` once the cause is fixed sends again; the tick, every minute, does not."""
+    batch = [("send.prompt", "send.prompt:1:2026-W49:0", {"n": 1})]
+    with session_scope(engine) as session:
+        [added] = jobs.enqueue_batch_ids(session, batch)
+    [job] = _claim(engine, "a")
+    with session_scope(engine) as session:
+        state = jobs.fail(session, job_id=job.id, holder="a", error="boom", tries=jobs.MAX_TRIES)
+    assert state == jobs.FAILED
+    with session_scope(engine) as session:
+        assert jobs.enqueue_batch_ids(session, batch) == []  # the tick's
+        assert jobs.enqueue_batch_ids(session, batch, again_if_failed=True) == [added]
+        assert jobs.enqueue_batch_ids(session, batch, again_if_failed=True) == []  # queued: left as it is
+    [again] = _claim(engine, "b")
+    assert (again.id, again.tries) == (added, 1)
+
+
 def test_a_claimed_job_is_nobody_elses_until_its_lease_runs_out(engine):
     _enqueue(engine, "one")
     [job] = _claim(engine, "a", lease=timedelta(seconds=1))
