@@ -19,7 +19,6 @@ import cProfile
 import csv
 import io
 import os
-import pstats
 import sys
 import tempfile
 import time
@@ -35,6 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import bare_bolt_app  # noqa: E402  (bench/ is on the path as the script's own folder)
+from profiling import print_top  # noqa: E402
 from signed_requests import BOT_TOKEN, LABELS, PATH, PEOPLE, SECRET, Requests  # noqa: E402
 from slack_bolt import App  # noqa: E402
 
@@ -250,12 +250,7 @@ def main() -> int:
             measure("checkins", checkins, requests, args.requests, None)
             parts.report(args.requests)
         if profile:
-            out = io.StringIO()
-            stats = pstats.Stats(profile, stream=out).sort_stats(args.sort)
-            stats.print_stats(args.top)
-            if os.environ.get("PROFILE_CALLERS"):
-                stats.print_callers(os.environ["PROFILE_CALLERS"])
-            print(out.getvalue())
+            print_top(profile, sort=args.sort, top=args.top)
     return 0
 
 

@@ -23,7 +23,6 @@ import inspect
 import io
 import math
 import os
-import pstats
 import sys
 import tempfile
 import time
@@ -35,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from fanout import BOT_TOKEN, PROMPT, SECRET, build_org, revision  # noqa: E402
 from processes import postgres_database  # noqa: E402
+from profiling import print_top  # noqa: E402
 
 from bot.app import build_services, create_consumer  # noqa: E402
 from bot.consumer import Consumer  # noqa: E402
@@ -223,12 +223,7 @@ def main() -> int:
         if parts:
             parts.report(counted)
         if profile:
-            out = io.StringIO()
-            stats = pstats.Stats(profile, stream=out).sort_stats(args.sort)
-            stats.print_stats(args.top)
-            if os.environ.get("PROFILE_CALLERS"):
-                stats.print_callers(os.environ["PROFILE_CALLERS"])
-            print(out.getvalue())
+            print_top(profile, sort=args.sort, top=args.top)
     return 0
 
 

@@ -158,6 +158,24 @@ def test_serve_migrates_answers_signed_requests_and_refuses_unsigned_ones_over_h
     assert "Traceback" not in output
 
 
+def _reviewed_org(sandbox, database_url):
+    """The app's services on the CLI's database, everyone in the org before the last quarter ended (each
+    has a review)."""
+    from bot.app import build_services
+    from bot.settings import Settings
+    from tests.support import joined, utc
+
+    settings = Settings(
+        slack_bot_token=BOT_TOKEN,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=sandbox.api_url,
+        database_url=database_url,
+    )
+    services = build_services(settings, migrate=False)
+    joined(services, utc(2020, 1, 1))
+    return services
+
+
 @pytest.mark.parametrize(
     ("command", "kind", "text", "not_needed"),
     [
@@ -174,11 +192,8 @@ def test_a_fan_out_killed_midway_is_reported_in_flight_then_sent_once_within_a_l
     them over once the lease has run out and everyone has exactly one."""
     from datetime import UTC, datetime
 
-    from bot.app import build_services
-    from bot.settings import Settings
     from storage import sends
     from storage.types import utcnow
-    from tests.support import joined, utc
 
     lease = 15  # seconds; the rerun must start before it runs out
     people = {"boss@acme.test": "UTC", **{f"e{n:02d}@acme.test": "UTC" for n in range(40)}}
@@ -191,14 +206,7 @@ def test_a_fan_out_killed_midway_is_reported_in_flight_then_sent_once_within_a_l
         sandbox, database_url, CHECKINS_POSTS_PER_MINUTE="600", CHECKINS_JOB_LEASE_SECONDS=str(lease)
     )
     assert run_cli(["org", "import", str(org)], env, tmp_path).returncode == 0
-    settings = Settings(
-        slack_bot_token=BOT_TOKEN,
-        slack_signing_secret=SIGNING_SECRET,
-        slack_api_url=sandbox.api_url,
-        database_url=database_url,
-    )
-    services = build_services(settings, migrate=False)
-    joined(services, utc(2020, 1, 1))  # in the org before the last quarter ended: each has a review
+    services = _reviewed_org(sandbox, database_url)
     sandbox.set_rate_limit("chat.postMessage", per_minute=600, burst=1)  # 10 a second: 4 s for everyone
 
     def delivered() -> int:
@@ -396,11 +404,8 @@ def test_an_api_url_that_is_not_slack_is_one_line_naming_it(tmp_path, sandbox):
 def test_a_fan_out_runs_jobs_of_its_own_kind_only(tmp_path, sandbox, database_url):
     """`review start` sends the invitations; a prompt the tick queued meanwhile stays the workers' (sent
     at their pace, in nobody's report here)."""
-    from bot.app import build_services
-    from bot.settings import Settings
     from storage import jobs
     from storage.types import utcnow
-    from tests.support import joined, utc
 
     people = {"boss@acme.test": "UTC", "e1@acme.test": "UTC"}
     slack_users(sandbox, people)
@@ -410,14 +415,7 @@ def test_a_fan_out_runs_jobs_of_its_own_kind_only(tmp_path, sandbox, database_ur
     )
     env = cli_env(sandbox, database_url)
     assert run_cli(["org", "import", str(org)], env, tmp_path).returncode == 0
-    settings = Settings(
-        slack_bot_token=BOT_TOKEN,
-        slack_signing_secret=SIGNING_SECRET,
-        slack_api_url=sandbox.api_url,
-        database_url=database_url,
-    )
-    services = build_services(settings, migrate=False)
-    joined(services, utc(2020, 1, 1))
+    services = _reviewed_org(sandbox, database_url)
     now = utcnow().isoformat()
     prompt = {"kind": "prompt", "person": 1, "period": "2020-W01", "data": {}, "now": now, "at": now}
     with services.session() as session:
