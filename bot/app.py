@@ -93,13 +93,16 @@ def create_worker_app(settings: Settings, services: Services) -> App:
     return _register(app)
 
 
-def build_services(settings: Settings, *, migrate: bool = True, check_slack: bool = False) -> Services:
+def build_services(
+    settings: Settings, *, migrate: bool = True, check_slack: bool = False, ping: bool = True
+) -> Services:
     """Applies pending migrations first, so the app never runs on an old schema. With `check_slack`, a bot
-    token Slack refuses (or an API URL that cannot be reached) fails here, at start (a SlackError)."""
+    token Slack refuses (or an API URL that cannot be reached) fails here, at start (a SlackError).
+    `ping=False`: PostgreSQL connections are used without a liveness round trip first (storage.db)."""
     if migrate:
         upgrade(settings.database_url)
     client = make_client(settings.slack_bot_token, settings.slack_api_url)
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, ping=ping)
     gateway = SlackGateway(client, posts_per_minute=settings.posts_per_minute, engine=engine)
     if check_slack:
         gateway.check()
@@ -122,7 +125,9 @@ class ConsumerBuilder:
     settings: Settings
 
     def __call__(self) -> Consumer:
-        return create_consumer(self.settings, build_services(self.settings, migrate=False))
+        # A job whose connection the server had dropped (a restart) fails once and is tried again: a worker
+        # needs no round trip before each of its sessions to find out.
+        return create_consumer(self.settings, build_services(self.settings, migrate=False, ping=False))
 
 
 def _no_checkpoints(engine: sa.Engine) -> None:

@@ -25,7 +25,7 @@ def normalise_url(url: str) -> str:
 
 def make_engine(url: str, *, pooled: bool = True, ping: bool = True) -> Engine:
     """`ping=False`: a pooled PostgreSQL connection is used without first checking that it is alive (a round
-    trip each time): its caller retries once when it was not (the hand-off, bot/work.py)."""
+    trip each time): its caller tries again when it was not (the hand-off, bot/work.py; a worker's jobs)."""
     url = normalise_url(url)
     pool_args: dict = {} if pooled else {"poolclass": sa.pool.NullPool}
     # A database error's text would carry the statement's parameters (emails, what people wrote) into logs.

@@ -6,6 +6,7 @@ import threading
 import time
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from bot.consumer import Consumer
@@ -176,6 +177,48 @@ def test_a_consumer_runs_each_job_once_and_retries_a_failure(engine, monkeypatch
         consumer.close()
     assert sorted(ran) == [-1, *range(20)]
     assert flaky["tries"] == 2
+
+
+def test_a_worker_without_liveness_pings_gets_past_connections_the_server_dropped(engine, backend):
+    """A worker's sessions take pooled connections without a round trip first: after a restart (here, the
+    server dropping every connection) a job fails once on a dead one and is tried again."""
+    if backend != "postgresql":
+        pytest.skip("SQLite has no server to drop a connection")
+    from domain.core.services import Services
+
+    url = engine.url.render_as_string(hide_password=False)
+    services = Services(engine=make_engine(url, ping=False), gateway=None)
+    ran: list[int] = []
+
+    def query(payload):
+        with services.session() as session:
+            session.execute(sa.text("SELECT 1"))
+        ran.append(payload["n"])
+
+    def until(n: int) -> None:
+        deadline = time.monotonic() + 20
+        while len(ran) < n and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+    consumer = Consumer(services, {"n": query}).start()
+    try:
+        _enqueue(engine, "before", kind="n", n=1)
+        until(1)
+        with engine.connect() as conn:
+            conn.execute(
+                sa.text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            )
+        _enqueue(engine, "after", kind="n", n=2)
+        until(2)
+    finally:
+        consumer.close()
+        services.engine.dispose()
+    assert ran == [1, 2]
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT state FROM jobs ORDER BY id")).scalars().all() == [jobs.DONE] * 2
 
 
 def test_healthz_is_503_when_the_database_does_not_answer():
