@@ -189,16 +189,26 @@ def rows(session: Session, *, kind: str, pairs: Iterable[tuple[int, str]]) -> di
     wanted = set(pairs)
     if not wanted:
         return {}
-    query = select(Send).where(
-        Send.kind == kind,
-        Send.period_key.in_(sorted({k for _, k in wanted})),
-        Send.person_id.in_(sorted({p for p, _ in wanted})),
-    )
-    return {
-        (r.person_id, r.period_key): r
-        for r in session.exec(query).all()
-        if (r.person_id, r.period_key) in wanted
-    }
+    found: dict[tuple[int, str], Send] = {}
+    for people in _by_people(wanted):
+        query = select(Send).where(
+            Send.kind == kind,
+            Send.period_key.in_(sorted({k for _, k in wanted})),
+            Send.person_id.in_(people),
+        )
+        found.update(
+            ((r.person_id, r.period_key), r)
+            for r in session.exec(query).all()
+            if (r.person_id, r.period_key) in wanted
+        )
+    return found
+
+
+def _by_people(pairs: set[tuple[int, str]], size: int = 500) -> list[list[int]]:
+    """The pairs' people, a few hundred at a time: a large fan-out's would pass the limit on a statement's
+    parameters (65,535 on PostgreSQL)."""
+    people = sorted({p for p, _ in pairs})
+    return [people[i : i + size] for i in range(0, len(people), size)]
 
 
 def states(session: Session, *, kind: str, pairs: Iterable[tuple[int, str]]) -> dict[tuple[int, str], sa.Row]:
@@ -207,25 +217,21 @@ def states(session: Session, *, kind: str, pairs: Iterable[tuple[int, str]]) -> 
     wanted = set(pairs)
     if not wanted:
         return {}
-    query = sa.select(
-        Send.person_id,
-        Send.period_key,
-        Send.state,
-        Send.attempts,
-        Send.claimed_by,
-        Send.claimed_at,
-        Send.sent_at,
-        Send.error,
-    ).where(
-        Send.kind == kind,
-        Send.period_key.in_(sorted({k for _, k in wanted})),
-        Send.person_id.in_(sorted({p for p, _ in wanted})),
-    )
-    return {
-        (r.person_id, r.period_key): r
-        for r in session.execute(query)
-        if (r.person_id, r.period_key) in wanted
-    }
+    columns = (Send.person_id, Send.period_key, Send.state, Send.attempts, Send.claimed_by, Send.claimed_at,
+               Send.sent_at, Send.error)  # fmt: skip
+    found: dict[tuple[int, str], sa.Row] = {}
+    for people in _by_people(wanted):
+        query = sa.select(*columns).where(
+            Send.kind == kind,
+            Send.period_key.in_(sorted({k for _, k in wanted})),
+            Send.person_id.in_(people),
+        )
+        found.update(
+            ((r.person_id, r.period_key), r)
+            for r in session.execute(query)
+            if (r.person_id, r.period_key) in wanted
+        )
+    return found
 
 
 def sent_times(session: Session, *, kind: str, period_keys: Iterable[str]) -> dict[tuple[int, str], datetime]:

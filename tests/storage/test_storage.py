@@ -127,3 +127,19 @@ def test_the_id_migration_keeps_sqlite_data_and_its_references(tmp_path):
     with session_scope(engine) as session:
         assert _person(session, 5).id == newest.id + 1
     engine.dispose()
+
+
+def test_the_ledger_reads_a_fan_out_of_any_size(engine):
+    """A fan-out's report asks about every person it reached: more than a statement's parameters allow
+    (32,766 on SQLite) are read a few hundred at a time."""
+    from storage import sends
+
+    with session_scope(engine) as session:
+        person = people.save(session, person=Person(slack_user_id="U0LEDGER1", email="l@x.test", name="L"))
+        now = datetime.now(UTC)
+        sends.claim(session, person_id=person.id, period_key="2026-W49", kind="prompt", holder="h", now=now,
+                    stale_after=timedelta(minutes=30))  # fmt: skip
+    pairs = [(n, "2026-W49") for n in range(100_000, 170_000)] + [(person.id, "2026-W49")]
+    with session_scope(engine) as session:
+        assert list(sends.states(session, kind="prompt", pairs=pairs)) == [(person.id, "2026-W49")]
+        assert list(sends.rows(session, kind="prompt", pairs=pairs)) == [(person.id, "2026-W49")]
