@@ -131,7 +131,7 @@ def test_the_id_migration_keeps_sqlite_data_and_its_references(tmp_path):
 
 def test_the_ledger_reads_a_fan_out_of_any_size(engine):
     """A fan-out's report asks about every person it reached: more than a statement's parameters allow
-    (32,766 on SQLite) are read a few hundred at a time."""
+    (65,535 on PostgreSQL) are read a few hundred at a time."""
     from storage import sends
 
     with session_scope(engine) as session:
