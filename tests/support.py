@@ -135,3 +135,18 @@ def tick_now(services: Services) -> None:
 
     prompt_now(services)
     run_tick(services, now=utcnow())
+
+
+def jobs_settled(services: Services, timeout: float = 10.0) -> None:
+    """Until no job waits or runs: what a person sees (a published Home, a DM) comes before its job's finish
+    is committed, so a test that looks at the job table next waits for that too."""
+    import sqlalchemy as sa
+
+    from storage import jobs
+
+    def settled() -> bool:
+        with services.session() as session:
+            busy = sa.select(jobs.Job.id).where(jobs.Job.state.in_([jobs.QUEUED, jobs.RUNNING])).limit(1)
+            return session.execute(busy).first() is None
+
+    wait_for(settled, timeout)
