@@ -168,18 +168,26 @@ def test_a_digest_message_slack_refused_for_now_is_posted_by_a_later_tick_with_t
     assert told_gone(sb, world.ids["maria@acme.test"]) == []
 
 
+def _two_answers_behind_a_429(world):
+    """Ana answers first, and her process's digest message meets a 429 (15 s); Bo answers meanwhile. The
+    channel, and the refused call."""
+    sb = world.sb
+    channel = standup_with_channel(world)
+    tick_now(world.services)
+    sb.inject_ratelimit("chat.postMessage", count=1, retry_after=15, channel=channel)
+    answer(world, "ana@acme.test", {"yesterday": "Billing", "today": "Review", "on_track": "yes"})
+    answer(world, "bo@acme.test", {"yesterday": "Emails", "today": "Tour", "on_track": "yes"})
+    refused = wait_for(lambda: [c for c in sb.calls_to("chat.postMessage") if c.status == 429], timeout=10)
+    return channel, refused
+
+
 def test_a_reply_that_gave_up_waiting_for_a_slow_digest_message_is_posted_by_a_later_tick(world):
     """The first answer's digest message waits out a 429 longer than a second answer waits for it: the
     second reply is left for the tick, which posts it in the thread once."""
     from datetime import timedelta
 
     sb, services = world.sb, world.services
-    channel = standup_with_channel(world)
-    tick_now(services)
-    sb.inject_ratelimit("chat.postMessage", count=1, retry_after=15, channel=channel)
-    answer(world, "ana@acme.test", {"yesterday": "Billing", "today": "Review", "on_track": "yes"})
-    answer(world, "bo@acme.test", {"yesterday": "Emails", "today": "Tour", "on_track": "yes"})
-    refused = wait_for(lambda: [c for c in sb.calls_to("chat.postMessage") if c.status == 429], timeout=10)
+    channel, refused = _two_answers_behind_a_429(world)
     assert refused[0].args["channel"] == channel  # Ana's process posts the message 15 s later
     (header,), (reply,) = wait_for(lambda: digest_of(sb, channel)[1] and digest_of(sb, channel), timeout=60)
     assert "Billing" in str(reply["blocks"])
@@ -203,12 +211,7 @@ def test_a_reply_waiting_for_a_digest_message_that_failed_for_good_is_not_retrie
     from datetime import timedelta
 
     sb, services = world.sb, world.services
-    channel = standup_with_channel(world)
-    tick_now(services)
-    sb.inject_ratelimit("chat.postMessage", count=1, retry_after=15, channel=channel)
-    answer(world, "ana@acme.test", {"yesterday": "Billing", "today": "Review", "on_track": "yes"})
-    answer(world, "bo@acme.test", {"yesterday": "Emails", "today": "Tour", "on_track": "yes"})
-    wait_for(lambda: [c for c in sb.calls_to("chat.postMessage") if c.status == 429], timeout=10)
+    channel, _ = _two_answers_behind_a_429(world)
     sb.archive_channel(channel)  # before Ana's process tries the message again
 
     def ledger(kind: str) -> list:
