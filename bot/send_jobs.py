@@ -145,7 +145,7 @@ def _had_their_try(services: Services, run: Run, progress: Progress, *, since: d
         window = pending[:WINDOW]
         with services.session() as session:
             seen = job_watch.by_ids(session, window)
-            at = job_watch.clock(session)
+            at = jobs.clock(session)
             failed = sends.failed_since(session, kind=run.kind, period_keys=keys, since=since)
         tried = {j for j in window if j not in seen or _tried(seen[j], j in run.added, services.holder, at)}
         if tried:

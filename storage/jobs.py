@@ -419,7 +419,7 @@ def overview(session: Session) -> list[Line]:
         .group_by(state, Job.kind)
         .order_by(state, Job.kind)
     )
-    at = _clock(session)
+    at = clock(session)
     return [
         Line(state=s, kind=k, count=n, oldest_seconds=_age(at, oldest))
         for s, k, n, oldest in session.execute(statement).all()
@@ -431,7 +431,7 @@ def oldest_queued_seconds(session: Session) -> float:
     oldest = session.execute(
         sa.select(sa.func.min(Job.created_at)).where(Job.state == QUEUED, Job.run_after <= _now(session))
     ).scalar()
-    return _age(_clock(session), oldest)
+    return _age(clock(session), oldest)
 
 
 def failures(session: Session, *, limit: int = 20) -> list[Job]:
@@ -439,7 +439,8 @@ def failures(session: Session, *, limit: int = 20) -> list[Job]:
     return list(session.execute(statement).scalars())
 
 
-def _clock(session: Session) -> datetime:
+def clock(session: Session) -> datetime:
+    """The time leases are compared on: PostgreSQL's clock, or this machine's for a SQLite file."""
     if _postgres(session):
         return session.execute(sa.select(sa.func.clock_timestamp())).scalar_one()
     return utcnow()

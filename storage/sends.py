@@ -12,6 +12,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
 from storage.models import Send
+from storage.types import chunks
 
 # A transient failure is tried again after a back-off, this many times in all (about an hour).
 MAX_ATTEMPTS = 12
@@ -190,7 +191,7 @@ def rows(session: Session, *, kind: str, pairs: Iterable[tuple[int, str]]) -> di
     if not wanted:
         return {}
     found: dict[tuple[int, str], Send] = {}
-    for people in _by_people(wanted):
+    for people in chunks(sorted({p for p, _ in wanted})):
         query = select(Send).where(
             Send.kind == kind,
             Send.period_key.in_(sorted({k for _, k in wanted})),
@@ -204,13 +205,6 @@ def rows(session: Session, *, kind: str, pairs: Iterable[tuple[int, str]]) -> di
     return found
 
 
-def _by_people(pairs: set[tuple[int, str]], size: int = 500) -> list[list[int]]:
-    """The pairs' people, a few hundred at a time: a large fan-out's would pass the limit on a statement's
-    parameters (65,535 on PostgreSQL)."""
-    people = sorted({p for p, _ in pairs})
-    return [people[i : i + size] for i in range(0, len(people), size)]
-
-
 def states(session: Session, *, kind: str, pairs: Iterable[tuple[int, str]]) -> dict[tuple[int, str], sa.Row]:
     """`rows`, as plain rows of the columns that say what became of a send (no ORM objects: a fan-out
     reads thousands): person_id, period_key, state, attempts, claimed_by, claimed_at, sent_at, error."""
@@ -220,7 +214,7 @@ def states(session: Session, *, kind: str, pairs: Iterable[tuple[int, str]]) -> 
     columns = (Send.person_id, Send.period_key, Send.state, Send.attempts, Send.claimed_by, Send.claimed_at,
                Send.sent_at, Send.error)  # fmt: skip
     found: dict[tuple[int, str], sa.Row] = {}
-    for people in _by_people(wanted):
+    for people in chunks(sorted({p for p, _ in wanted})):
         query = sa.select(*columns).where(
             Send.kind == kind,
             Send.period_key.in_(sorted({k for _, k in wanted})),

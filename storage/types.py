@@ -1,6 +1,8 @@
-"""Column types that behave the same on SQLite and PostgreSQL."""
+"""Column types that behave the same on SQLite and PostgreSQL, and values cut in chunks for IN lists."""
 
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
@@ -31,3 +33,11 @@ JSONData = sa.JSON().with_variant(JSONB(), "postgresql")
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def chunks(values: Iterable[Any], size: int = 500) -> Iterator[list[Any]]:
+    """Values a few hundred at a time: a statement binds a bounded number of parameters (65,535 on
+    PostgreSQL)."""
+    values = list(values)
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
