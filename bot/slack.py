@@ -28,6 +28,10 @@ BULK_PATIENCE = 10 * 60  # seconds; below delivery.STALE_CLAIM (30 min)
 # A process's bulk senders reserve at most this many slots in one statement (a fan-out has 16 senders).
 MOST_SLOTS_AT_ONCE = 16
 SLOT_KEPT = 1.0  # seconds a reserved slot stays good past its time
+# A bulk post's one try: its socket timeout, below delivery.POST_COVER (what a confirmed claim's job lease
+# is kept for), so a try cannot outlast the claim. Tries again go through the pace and `still_ours`.
+BULK_TIMEOUT = 20
+BULK_TRIES_AGAIN = 2  # after a connection error or Slack's own (5xx) error, as the client's handlers did
 
 
 def make_client(token: str, base_url: str) -> WebClient:
@@ -41,6 +45,10 @@ def make_client(token: str, base_url: str) -> WebClient:
             ServerErrorRetryHandler(max_retry_count=2),
         ],
     )
+
+
+# A bulk post's errors tried again at once (bounded by BULK_TRIES_AGAIN), as the client's handlers would.
+TRY_AGAIN = {"connection_error", "internal_error", "service_unavailable", "fatal_error", "request_timeout"}
 
 
 class Pacer:
@@ -155,12 +163,11 @@ class SlackGateway:
 
     def __init__(self, client: WebClient, *, posts_per_minute: float = 300, engine: sa.Engine | None = None):
         self.client = client
-        # Bulk posts retry a 429 in `post`, through the pace and the caller's `still_ours` each time: the
-        # client's own retries would post again unchecked, after a claim may have passed to another run.
+        # Bulk posts retry in `post`, through the pace and the caller's `still_ours` each time: the client's
+        # own retries would post again unchecked, past the time the claim was confirmed for.
         self.bulk_client = copy.copy(client)
-        self.bulk_client.retry_handlers = [
-            h for h in client.retry_handlers if not isinstance(h, RateLimitErrorRetryHandler)
-        ]
+        self.bulk_client.retry_handlers = []
+        self.bulk_client.timeout = min(client.timeout, BULK_TIMEOUT)
         self.pacer: Pacer | SharedPace = (
             SharedPace(engine, posts_per_minute) if engine is not None else Pacer(posts_per_minute)
         )
@@ -220,7 +227,7 @@ class SlackGateway:
             args["metadata"] = metadata
         # A bulk post rides out a run of 429s here (the client's own retries would skip the pacer): it holds
         # every bulk sender for Retry-After and tries again, for a bounded time well under a claim's life.
-        deadline = time.monotonic() + BULK_PATIENCE
+        deadline, again = time.monotonic() + BULK_PATIENCE, BULK_TRIES_AGAIN
         while True:
             self.pacer.take(wait=bulk)
             if still_ours is not None and not still_ours():
@@ -229,6 +236,10 @@ class SlackGateway:
                 data = self._api("chat.postMessage", client=self.bulk_client if bulk else None, json=args)
                 return Posted(channel=data["channel"], ts=data["ts"])
             except SlackError as err:
+                if bulk and err.code in TRY_AGAIN and again > 0:
+                    again -= 1
+                    time.sleep(1.0)
+                    continue
                 if not (bulk and err.code == "ratelimited" and time.monotonic() < deadline):
                     raise
                 self.pacer.hold(max(err.retry_after, 1.0))

@@ -363,6 +363,15 @@ class Sandbox(Driver):
         internal_error, a transient one)."""
         self.server.inject_error(method, error, count, status, channel)
 
+    def slow_down(self, method: str, seconds: float, count: int = 1) -> None:
+        """The next `count` calls of `method` are taken at once but acted on (a message posted) and answered
+        only `seconds` later: Slack slow to answer. `slowed` lists their arguments as they arrive."""
+        self.server.slow_down(method, seconds, count)
+
+    @property
+    def slowed(self) -> list[dict]:
+        return self.server.slowed_calls()
+
     def inject_ratelimit(
         self, method: str, count: int = 1, retry_after: int = 1, channel: str | None = None
     ) -> None:

@@ -14,6 +14,7 @@ import json
 import logging
 import re
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from typing import Any
@@ -84,6 +85,9 @@ class ApiServer:
         self.ws, self.limiter, self.bot_token = ws, limiter, bot_token
         self._injected: dict[tuple, list] = {}  # (method, channel or None) -> [remaining, error, status]
         self._injected_lock = threading.Lock()
+        # method -> [remaining, seconds]: the next calls are taken, then acted on only after a while
+        self._slow: dict[str, list] = {}
+        self.slowed: list[dict] = []  # the arguments of each call held so, as it arrived
         self.app_token, self.open_socket = app_token, open_socket
         self.on_bot_dm = on_bot_dm
         self.host, self.port = host, port
@@ -210,6 +214,7 @@ class ApiServer:
                 {"ok": False, "error": "ratelimited"}, 429, {"Retry-After": str(verdict.retry_after)}
             )
 
+        self._hold_if_slow(method, args)
         try:
             self._injected_error(method, args.get("channel"))
             result = handler(args)
@@ -225,6 +230,23 @@ class ApiServer:
     ) -> None:
         with self._injected_lock:
             self._injected[(method, channel)] = [count, error, status]
+
+    def slow_down(self, method: str, seconds: float, count: int = 1) -> None:
+        with self._injected_lock:
+            self._slow[method] = [count, seconds]
+
+    def slowed_calls(self) -> list[dict]:
+        with self._injected_lock:
+            return list(self.slowed)
+
+    def _hold_if_slow(self, method: str, args: dict) -> None:
+        with self._injected_lock:
+            slow = self._slow.get(method)
+            if not slow or slow[0] <= 0:
+                return
+            slow[0] -= 1
+            self.slowed.append(copy.deepcopy(args))
+        time.sleep(slow[1])
 
     def _injected_error(self, method: str, channel: Any) -> None:
         with self._injected_lock:

@@ -337,12 +337,14 @@ def _mine(job_id: int, holder: str) -> sa.ColumnElement[bool]:
 
 
 def extend(session: Session, *, ids: Sequence[int], holder: str, lease: timedelta) -> None:
-    """Renews the lease of jobs still running here, so a long one is not taken over."""
+    """Renews the lease of jobs still running here, so a long one is not taken over. Never shortens one: a
+    post in flight has it cover its call (storage/sends.confirm)."""
     if ids:
+        until = _now(session, lease)
         session.execute(
             sa.update(Job)
             .where(Job.id.in_(ids), Job.holder == holder, Job.state == RUNNING)
-            .values(lease_until=_now(session, lease))
+            .values(lease_until=sa.case((Job.lease_until > until, Job.lease_until), else_=until))
         )
 
 

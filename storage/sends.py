@@ -11,12 +11,22 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
+from storage.jobs import Job
 from storage.models import Send
-from storage.types import chunks
+from storage.types import UTCDateTime, chunks, utcnow
 
 # A transient failure is tried again after a back-off, this many times in all (about an hour).
 MAX_ATTEMPTS = 12
 RETRY_AFTER_FAILURE = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class JobRun:
+    """The run of a job that made a claim: the job's id, its try, and the worker holding it."""
+
+    id: int
+    tries: int
+    worker: str
 
 
 @dataclass(frozen=True)
@@ -49,7 +59,24 @@ def _statements(postgres: bool) -> dict[str, Any]:
     stale = c.claimed_at < _param("b_stale_before")
     retake = sa.update(_S).values(**claimed, attempts=c.attempts + 1, error=None).returning(c.id)
     mine = sa.and_(c.id == _param("b_id"), c.claimed_by == _param("b_holder"), c.state == "claimed")
+    j = Job.__table__.c
+    # the job's lease made to last `b_cover` from now (the database's clock) at least, never shortened
+    until: Any = (
+        sa.func.clock_timestamp() + sa.bindparam("b_cover", type_=sa.Interval())
+        if postgres
+        else sa.bindparam("b_until", type_=UTCDateTime())
+    )
+    run = sa.and_(
+        j.id == _param("b_job"),
+        j.holder == _param("b_worker"),
+        j.tries == _param("b_tries"),
+        j.state == "running",
+    )
     return {
+        "cover": sa.update(Job.__table__)
+        .where(run)
+        .values(lease_until=sa.case((j.lease_until > until, j.lease_until), else_=until))
+        .returning(j.id),
         "claim": insert(_S)
         .values(
             person_id=_param("b_person"),
@@ -119,8 +146,27 @@ def _mine(send_id: int, holder: str) -> sa.ColumnElement[bool]:
     return sa.and_(Send.id == send_id, Send.claimed_by == holder, Send.state == "claimed")
 
 
-def confirm(session: Session, *, send_id: int, holder: str, now: datetime) -> bool:
-    """Just before posting: still ours? Refreshes the claim, so it cannot go stale while it is sent."""
+def confirm(
+    session: Session,
+    *,
+    send_id: int,
+    holder: str,
+    now: datetime,
+    job: JobRun | None = None,
+    cover: timedelta = timedelta(0),
+) -> bool:
+    """Just before posting: still ours? Refreshes the claim (`now`: the current time), so it cannot go stale
+    while it is sent. When a job's run made the claim, the job must still be that run's, and its lease is made
+    to last `cover` (the post's longest call) from now: the job's next run, the only one that takes the claim
+    over at once, cannot start while the post is in flight, and then finds it in the DM."""
+    if job is not None:
+        params: dict[str, Any] = {"b_job": job.id, "b_worker": job.worker, "b_tries": job.tries}
+        if session.get_bind().dialect.name == "postgresql":
+            params["b_cover"] = cover
+        else:
+            params["b_until"] = utcnow() + cover
+        if _run(session, "cover", params).first() is None:
+            return False
     params = {"b_id": send_id, "b_holder": holder, "b_now": now}
     return _run(session, "confirm", params).first() is not None
 

@@ -3,13 +3,15 @@ through the send ledger (`send_once`: prompts, reminders, invitations), one or m
 
 Each message is claimed in the database (unique per person, key and kind) before it is posted, carries its
 ledger id as Slack metadata, and is confirmed as still ours just before each try of the post, once the pace
-lets it go (one UPDATE checks the holder and refreshes the claim). A claim taken over from a process that
-died mid-send (after 30 minutes, or after its job's lease when a job's run made it) first looks for that id
-in the person's DM, so a message Slack already has is not sent again.
+lets it go (an UPDATE checks the holder and refreshes the claim; a job's run also keeps its job's lease for
+the longest the call may take, POST_COVER). A claim taken over from a process that died mid-send (after 30
+minutes, or after its job's lease when a job's run made it) first looks for that id in the person's DM, so a
+message Slack already has is not sent again.
 """
 
 import logging
 import re
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -33,6 +35,9 @@ RELAY_EVENT = "checkins_relay"  # a DM passed on to the other side of a check-in
 # A claim older than this was left by a process that died mid-send: another may take it over. Longer than
 # one post can take (the gateway rides out 429s for up to 10 minutes), and refreshed before each try.
 STALE_CLAIM = timedelta(minutes=30)
+# The longest a post's call may take once confirmed (bot/slack.py bounds each try of a bulk post below it): a
+# job's run confirming its claim keeps its job's lease this long at least. Not above the default job lease.
+POST_COVER = timedelta(seconds=25)
 # Slack errors worth another try later; any other (user_not_found, account_inactive, ...) is final.
 TRANSIENT_ERRORS = {
     "ratelimited",
@@ -128,8 +133,12 @@ def send_once(
     `thread_ts`: post as a reply in that thread of `channel`. `record` keeps what the caller needs of the
     post (its ts) in the transaction that marks it sent.
     """
-    at = clock or (lambda: now)
+    started = time.monotonic()
+    # the time moves on from `now`: a claim confirmed after a long wait for the pace is refreshed to then
+    at = clock or (lambda: now + timedelta(seconds=time.monotonic() - started))
     holder, orphans_of = _claimant(services)
+    job = jobs.current()
+    run = sends.JobRun(job.id, job.tries, services.holder) if job is not None else None
     assert person.id is not None
     with services.session() as session:  # committed before the post, so every other process sees it
         claim = sends.claim(
@@ -171,7 +180,9 @@ def send_once(
             # once the pace lets the post go (a wait of minutes at worst): a run that lost its job's lease
             # meanwhile may have lost its claim to the job's next run, which sends the message instead
             with services.session() as session:
-                return sends.confirm(session, send_id=claim.id, holder=holder, now=at())
+                return sends.confirm(
+                    session, send_id=claim.id, holder=holder, now=at(), job=run, cover=POST_COVER
+                )
 
         posted = landed or gateway.post(
             channel or person.slack_user_id,

@@ -1,6 +1,8 @@
 """A worker alive but past its job's lease (stalled: SIGSTOP stands for a long pause, a lease renewal that
-failed) while its prompt waits for the workspace's pace. The job's next run, on another worker, takes the
-send ledger's claim over and posts; the first run, going on, must not post a second prompt."""
+failed) while its prompt waits for the workspace's pace, or while Slack is slow to answer its post. The job's
+next run, on another worker, takes the send ledger's claim over and posts unless Slack has the prompt; the
+first run, going on, must not post a second prompt. And a claim confirmed after a long wait is refreshed to
+the time of the confirm, not to when its run started."""
 
 import os
 import signal
@@ -11,6 +13,7 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from bot.app import build_runtime
+from domain.core.delivery import POST_COVER
 from schedules.jobs import run_tick_job
 from storage import people
 from storage.models import Send
@@ -54,16 +57,25 @@ def _stop_between_writes(pid: int, engine) -> None:
     raise AssertionError(f"worker {pid} kept a write lock")
 
 
+def _team(sandbox, services) -> None:
+    slack_users(sandbox, {"boss@acme.test": "UTC", "ana@acme.test": "UTC"})
+    rows = [["boss@acme.test", "", "T", "", ""], ["ana@acme.test", "boss@acme.test", "T", "", ""]]
+    assert import_org(services, csv_text(rows)).ok
+    joined(services, utc(2026, 11, 14))
+    sandbox.rate_limits_enabled = False
+
+
+def _person_id(services, slack_user_id: str) -> int:
+    with services.session() as session:
+        return people.get_by_slack_id(session, slack_user_id=slack_user_id).id
+
+
 def test_a_run_that_lost_its_lease_while_waiting_for_the_pace_does_not_prompt_again(sandbox, settings):
     runtime = build_runtime(replace(settings, job_lease_seconds=LEASE_SECONDS), migrate=False, workers=2)
     stopped: int | None = None
     try:
         services = runtime.services
-        slack_users(sandbox, {"boss@acme.test": "UTC", "ana@acme.test": "UTC"})
-        rows = [["boss@acme.test", "", "T", "", ""], ["ana@acme.test", "boss@acme.test", "T", "", ""]]
-        assert import_org(services, csv_text(rows)).ok
-        joined(services, utc(2026, 11, 14))
-        sandbox.rate_limits_enabled = False
+        _team(sandbox, services)
         sandbox.inject_ratelimit("chat.postMessage", count=1, retry_after=RETRY_AFTER)
 
         run_tick_job(services, now=utc(2026, 11, 20, 16, 0))  # a Friday: the weekly prompts are due
@@ -90,6 +102,63 @@ def test_a_run_that_lost_its_lease_while_waiting_for_the_pace_does_not_prompt_ag
             time.sleep(0.1)
         assert len(_prompts(sandbox, who)) == 1
         assert _ledger(services, person_id).state == "sent"
+    finally:
+        if stopped is not None:
+            os.kill(stopped, signal.SIGCONT)
+        runtime.close()
+
+
+def test_a_claim_confirmed_after_a_long_wait_is_refreshed_to_that_time(sandbox, settings):
+    """The 429 holds the post RETRY_AFTER seconds: the confirm before its second try refreshes the claim to
+    then, so the claim goes stale 30 minutes after it, not 30 minutes after the run started."""
+    runtime = build_runtime(settings, migrate=False, workers=1)
+    try:
+        services = runtime.services
+        _team(sandbox, services)
+        sandbox.inject_ratelimit("chat.postMessage", count=1, retry_after=RETRY_AFTER)
+        run_tick_job(services, now=utc(2026, 11, 20, 16, 0))
+        refused = wait_for(lambda: [c for c in sandbox.calls_to("chat.postMessage") if not c.ok], timeout=30)
+        person_id = _person_id(services, refused[0].args["channel"])
+        first = _ledger(services, person_id)
+        assert first is not None and first.state == "claimed"
+        wait_for(lambda: _ledger(services, person_id).state == "sent", timeout=RETRY_AFTER + 30)
+        confirmed = _ledger(services, person_id).claimed_at
+        assert (confirmed - first.claimed_at).total_seconds() >= RETRY_AFTER - 1
+    finally:
+        runtime.close()
+
+
+SLOW = 8  # seconds Slack takes over the first prompt: past the job's lease, within the post's cover
+
+
+def test_a_run_that_lost_its_lease_while_slack_was_slow_to_answer_does_not_prompt_twice(sandbox, settings):
+    """The first run's post reaches Slack, which takes SLOW seconds over it while that worker stalls: the
+    confirm before the post kept the job's lease for POST_COVER, so the job's next run starts only after
+    Slack has the prompt, and finds it in the DM."""
+    assert LEASE_SECONDS < SLOW < POST_COVER.total_seconds() - 5
+    runtime = build_runtime(replace(settings, job_lease_seconds=LEASE_SECONDS), migrate=False, workers=2)
+    stopped: int | None = None
+    try:
+        services = runtime.services
+        _team(sandbox, services)
+        sandbox.slow_down("chat.postMessage", SLOW, count=1)
+
+        run_tick_job(services, now=utc(2026, 11, 20, 16, 0))
+        who = wait_for(lambda: sandbox.slowed, timeout=30)[0]["channel"]  # in flight, not yet posted
+        person_id = _person_id(services, who)
+        first = _ledger(services, person_id)
+        stopped = int(first.claimed_by.split("@", 1)[1].split(":")[1])
+        _stop_between_writes(stopped, services.engine)  # its request is with Slack; it renews no lease
+
+        wait_for(lambda: _prompts(sandbox, who), timeout=SLOW + 10)  # the slow post lands
+        retaken = POST_COVER.total_seconds() + 30
+        wait_for(lambda: _ledger(services, person_id).claimed_by != first.claimed_by, timeout=retaken)
+        wait_for(lambda: _ledger(services, person_id).state == "sent", timeout=10)
+        assert len(_prompts(sandbox, who)) == 1  # the next run found it in the DM
+        os.kill(stopped, signal.SIGCONT)
+        stopped = None
+        time.sleep(2)
+        assert len(_prompts(sandbox, who)) == 1
     finally:
         if stopped is not None:
             os.kill(stopped, signal.SIGCONT)
