@@ -145,6 +145,7 @@ def test_a_run_that_lost_its_lease_while_slack_was_slow_to_answer_does_not_promp
 
         run_tick_job(services, now=utc(2026, 11, 20, 16, 0))
         who = wait_for(lambda: sandbox.slowed, timeout=30)[0]["channel"]  # in flight, not yet posted
+        landed = time.monotonic() + SLOW + 1  # by then Slack has acted on it
         person_id = _person_id(services, who)
         first = _ledger(services, person_id)
         stopped = int(first.claimed_by.split("@", 1)[1].split(":")[1])
@@ -154,6 +155,7 @@ def test_a_run_that_lost_its_lease_while_slack_was_slow_to_answer_does_not_promp
         retaken = POST_COVER.total_seconds() + 30
         wait_for(lambda: _ledger(services, person_id).claimed_by != first.claimed_by, timeout=retaken)
         wait_for(lambda: _ledger(services, person_id).state == "sent", timeout=10)
+        time.sleep(max(0.0, landed - time.monotonic()))
         assert len(_prompts(sandbox, who)) == 1  # the next run found it in the DM
         os.kill(stopped, signal.SIGCONT)
         stopped = None

@@ -15,6 +15,7 @@ from schedules.jobs import run_tick_job
 from storage import jobs, people, sends
 from storage.db import session_scope
 from storage.models import Person
+from storage.types import utcnow
 from tests.support import joined, utc, wait_for
 
 REPORTS = ["ana@acme.test", "bo@acme.test", "chen@acme.test", "dee@acme.test"]
@@ -96,13 +97,24 @@ def test_the_next_run_of_a_job_takes_over_its_dead_runs_claim_and_finds_what_lan
     with services.session() as session:
         ana, bo, chen = (people.get_by_email(session, email=e) for e in REPORTS[:3])
     period = units[ana.id].period
+    # the jobs' second runs, held by this process (their post's confirm keeps their lease going)
+    with services.session() as session:
+        job = {
+            n: jobs.Job(key=f"test:{n}", kind="test.run", payload={}, state=jobs.RUNNING, tries=2,
+                        run_after=NOW, lease_until=utcnow() + timedelta(hours=1), holder=services.holder,
+                        created_at=NOW)
+            for n in (7, 8, 9, 10)
+        }  # fmt: skip
+        session.add_all(job.values())
+        session.flush()
+        job = {n: j.id for n, j in job.items()}
     with services.session() as session:
         claims = {
             pid: sends.claim(
                 session, person_id=pid, period_key=period, kind="prompt", holder=f"j{job}.1@dead", now=NOW,
                 stale_after=flows.STALE_CLAIM,
             )
-            for pid, job in ((ana.id, 7), (bo.id, 8), (chen.id, 9))
+            for pid, job in ((ana.id, job[7]), (bo.id, job[8]), (chen.id, job[9]))
         }  # fmt: skip
     services.gateway.dm(
         ana.slack_user_id,
@@ -110,9 +122,9 @@ def test_the_next_run_of_a_job_takes_over_its_dead_runs_claim_and_finds_what_lan
         metadata={"event_type": flows.SEND_EVENT, "event_payload": {"send_id": claims[ana.id].id}},
     )
 
-    def run_as(job_id: int, tries: int, person_id: int) -> bool:
-        job = jobs.Claimed(id=job_id, key=f"k{job_id}", kind="send.prompt", payload={}, tries=tries)
-        with jobs.running(job):
+    def run_as(n: int, tries: int, person_id: int) -> bool:
+        run = jobs.Claimed(id=job[n], key=f"test:{n}", kind="test.run", payload={}, tries=tries)
+        with jobs.running(run):
             return per_person.send(services, units[person_id], now=NOW + timedelta(seconds=40))
 
     assert run_as(10, 2, chen.id) is False  # another job: Chen's claim is job 9's, alive as far as it knows
