@@ -47,8 +47,12 @@ def make_client(token: str, base_url: str) -> WebClient:
     )
 
 
-# A bulk post's errors tried again at once (bounded by BULK_TRIES_AGAIN), as the client's handlers would.
-TRY_AGAIN = {"connection_error", "internal_error", "service_unavailable", "fatal_error", "request_timeout"}
+def _server_side(err: SlackError) -> bool:
+    """Slack unreachable, or its own failure (5xx): what the client's retry handlers try again."""
+    cause = err.__cause__
+    return err.code == "connection_error" or (
+        isinstance(cause, SlackApiError) and cause.response.status_code >= 500
+    )
 
 
 class Pacer:
@@ -236,7 +240,7 @@ class SlackGateway:
                 data = self._api("chat.postMessage", client=self.bulk_client if bulk else None, json=args)
                 return Posted(channel=data["channel"], ts=data["ts"])
             except SlackError as err:
-                if bulk and err.code in TRY_AGAIN and again > 0:
+                if bulk and again > 0 and _server_side(err):
                     again -= 1
                     time.sleep(1.0)
                     continue

@@ -165,3 +165,10 @@ def test_a_run_that_lost_its_lease_while_slack_was_slow_to_answer_does_not_promp
         if stopped is not None:
             os.kill(stopped, signal.SIGCONT)
         runtime.close()
+
+
+def test_a_bulk_posts_try_ends_within_what_its_confirm_covers():
+    from bot.slack import BULK_TIMEOUT
+    from storage.jobs import DEFAULT_LEASE
+
+    assert BULK_TIMEOUT < POST_COVER.total_seconds() <= DEFAULT_LEASE.total_seconds()
