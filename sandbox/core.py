@@ -359,8 +359,8 @@ class Sandbox(Driver):
     def inject_error(
         self, method: str, error: str, count: int = 1, status: int = 200, channel: str | None = None
     ) -> None:
-        """The next `count` calls of `method` (naming `channel`, if given) fail with `error` (say
-        internal_error, a transient one)."""
+        """The next `count` calls of `method` (naming `channel`, if given: for views.publish, the user
+        whose Home it is) fail with `error` (say internal_error, a transient one)."""
         self.server.inject_error(method, error, count, status, channel)
 
     def slow_down(self, method: str, seconds: float, count: int = 1) -> None:

@@ -216,7 +216,7 @@ class ApiServer:
 
         self._hold_if_slow(method, args)
         try:
-            self._injected_error(method, args.get("channel"))
+            self._injected_error(method, args.get("channel") or args.get("user_id"))
             result = handler(args)
         except ApiError as exc:
             self._record(method, args, exc.status, exc.error)

@@ -243,9 +243,10 @@ def save_team_channel(session: Session, *, team: str, channel: str, now: datetim
     session.flush()
 
 
-def claim_digest(session: Session, *, team: str, period_key: str, channel: str) -> bool:
-    """True for the one caller that creates the period's digest row (and so posts its message)."""
-    values = {"team": team, "period_key": period_key, "channel": channel, "ts": None}
+def claim_digest(session: Session, *, team: str, period_key: str, channel: str, poster_id: int) -> bool:
+    """True for the one caller that creates the period's digest row; its message is posted under
+    `poster_id`'s ledger row, by that caller or, if it dies first, by any later one."""
+    values = {"team": team, "period_key": period_key, "channel": channel, "ts": None, "poster_id": poster_id}
     return insert_if_absent(session, TeamDigest, values, key=["team", "period_key"]) is not None
 
 

@@ -77,6 +77,7 @@ REFERENCES: dict[tuple[str, str], Rule] = {
     ("one_on_one_private_notes", "author_id"): Rule.delete,  # nobody else may ever read them
     ("home_views", "person_id"): Rule.delete,
     ("home_views", "subject_id"): Rule.clear,  # the viewer's Home goes back to their own file
+    ("team_digests", "poster_id"): Rule.clear,  # the team's digest stays; its ledger row went with them
 }
 
 # Cleared together with a reference: where that person's side of it lives in Slack (their DM).
@@ -191,7 +192,7 @@ RETENTION: dict[str, str] = {
     "team_templates": "settings",
     "team_channels": "settings",
     "checkin_templates": "the questions as asked, every version kept for the check-ins that answered it",
-    "team_digests": "where a team's digest of a period is in its channel: no personal data",
+    "team_digests": "where a team's digest of a period is in its channel, and whose ledger row posts it",
     "anonymous_answers": "window",  # by their period (no time kept): gone once it closed before the cutoff
     "app_settings": "settings",
     "holidays": "settings",

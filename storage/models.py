@@ -186,6 +186,10 @@ class TeamDigest(SQLModel, table=True):
     period_key: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
     channel: str = Field(sa_column=sa.Column(sa.String(32), nullable=False))
     ts: str | None = Field(default=None, sa_column=sa.Column(sa.String(32), nullable=True))
+    # whose ledger row (kind digest) posts the message: any later process posts it there if its elector died
+    poster_id: int | None = Field(
+        default=None, sa_column=sa.Column(sa.Integer, sa.ForeignKey("people.id"), nullable=True)
+    )
 
 
 class AnonymousAnswer(SQLModel, table=True):

@@ -131,7 +131,9 @@ def share_with_team(services: Services, *, checkin_id: int, now: datetime, wait:
         if not shown:
             return
         team, key = person.team, checkin.period_key
-        poster = store.claim_digest(session, team=team, period_key=key, channel=row.channel)
+        poster = store.claim_digest(
+            session, team=team, period_key=key, channel=row.channel, poster_id=checkin.person_id
+        )
         # The period's digest stays where it started: its thread holds the answers so far.
         channel = store.digest(session, team=team, period_key=key).channel
         reply = render_message(
@@ -181,14 +183,15 @@ def share_with_team(services: Services, *, checkin_id: int, now: datetime, wait:
 def _header_ts(
     services: Services, person: Person, checkin: Checkin, *, poster: bool, now: datetime, wait: float
 ) -> str | None:
-    """The period's digest message: posted by the first answer's process, or again by a later one when
-    Slack refused it for now (under the first answerer's ledger row, so it is posted once)."""
+    """The period's digest message: posted by the first answer's process, or by a later one when Slack
+    refused it for now or that process died before claiming it (under the first answerer's ledger row, so
+    it is posted once)."""
     key = checkin.period_key
     with services.session() as session:
         row = store.digest(session, team=person.team, period_key=key)
         if row.ts:
             return row.ts
-        owner = person if poster else _header_owner(session, person.team, key)
+        owner = person if poster else _header_owner(session, person.team, key, row.poster_id)
         header = _header(session, person, checkin)
         channel = row.channel
     if owner is not None:
@@ -236,16 +239,19 @@ def _wait_for_catch_up(services: Services, *, person: Person, key: str, now: dat
             )
 
 
-def _header_owner(session: Session, team: str, key: str) -> Person | None:
-    """Whose ledger row holds the period's message (None while its first answer has not claimed it); its
-    refusal for good, raised again, so that this answer is not left waiting for it."""
+def _header_owner(session: Session, team: str, key: str, poster_id: int | None) -> Person | None:
+    """Whose ledger row holds the period's message: the first answerer's, named with the digest (None for a
+    digest from before that, while its first answer has not claimed it); its refusal for good, raised
+    again, so that this answer is not left waiting for it."""
     members = {p.id: p for p in people.in_team(session, team=team)}
-    found = sends.rows(session, kind=SendKind.digest, pairs=[(i, key) for i in members])
+    owners = [poster_id] if poster_id is not None else list(members)
+    found = sends.rows(session, kind=SendKind.digest, pairs=[(i, key) for i in owners])
     for (person_id, _), row in found.items():
         if row.state == "failed" and row.attempts >= sends.MAX_ATTEMPTS:
             raise delivery.DeliveryFailed(f"the digest message of {key}", row.error or "")
-        return members[person_id]
-    return None
+        if poster_id is None:
+            return members[person_id]
+    return people.get(session, person_id=poster_id) if poster_id is not None else None
 
 
 def tell_gone(services: Services, *, team: str, channel: str, code: str, now: datetime) -> None:

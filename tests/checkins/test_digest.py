@@ -297,3 +297,32 @@ def _key(session):
 def _pairs(session) -> list[tuple[int, str]]:
     key = _key(session)
     return [(person_id, key) for person_id in _ids(session)]
+
+
+def test_a_digest_message_whose_first_poster_died_before_claiming_it_is_posted_by_a_later_answer(world):
+    """Ana's answer made the period's digest row, naming her as its poster, and her process died before it
+    claimed the message in the ledger (the state it leaves, written here): Bo's answer posts the message
+    under Ana's ledger row, once, and his reply in its thread; a later tick adds nothing."""
+    from datetime import timedelta
+
+    from sqlmodel import select
+
+    from storage import people
+    from storage.models import Checkin
+
+    sb, services = world.sb, world.services
+    channel = standup_with_channel(world)
+    tick_now(services)
+    with services.session() as session:
+        ana = people.get_by_email(session, email="ana@acme.test")
+        key = session.exec(select(Checkin.period_key).where(Checkin.person_id == ana.id)).first()
+        assert store.claim_digest(session, team="Platform", period_key=key, channel=channel, poster_id=ana.id)
+    answer(world, "bo@acme.test", {"yesterday": "Emails", "today": "Tour", "on_track": "yes"})
+    (header,), (reply,) = wait_for(lambda: digest_of(sb, channel)[1] and digest_of(sb, channel), timeout=15)
+    assert reply["thread_ts"] == header["ts"] and "Emails" in str(reply["blocks"])
+    with services.session() as session:
+        row = sends.rows(session, kind=SendKind.digest, pairs=[(ana.id, key)])[(ana.id, key)]
+        assert row.state == "sent" and row.ts == header["ts"]
+    run_tick(services, now=utcnow() + timedelta(minutes=6))
+    assert len(sb.channel_messages(channel)) == 1 + 2
+    assert sb.problems == []

@@ -1,6 +1,6 @@
 """The Home tab kept current: a change on someone's to-do list made elsewhere shows on their Home without
 their opening it again, a burst of changes makes a bounded number of views.publish, and a request run late
-never publishes an older choice over a newer one."""
+never publishes an older choice over a newer one; a publish Slack refused lets go of its lease at once."""
 
 import time
 
@@ -140,3 +140,18 @@ def test_a_check_in_whose_prompt_was_suppressed_late_in_its_period_is_on_home_un
     with services.session() as session:
         row = checkin_store.get_for(session, person_id=person.id, period_key=period.key)
         assert row is not None and row.status == "submitted"
+
+
+def test_a_refused_publish_lets_go_of_its_lease_so_the_next_open_publishes_at_once(world):
+    """The publishing lease is taken before the render and let go when the render or views.publish fails:
+    else the Home would wait out home_views.LEASE (30 s) before anyone could publish it."""
+    sb, ana = world.sb, world.ids["ana@acme.test"]
+    sb.inject_error("views.publish", "internal_error", channel=ana)
+    started = time.monotonic()
+    sb.open_home(ana)
+    wait_for(lambda: [c for c in sb.calls_to("views.publish") if c.args.get("user_id") == ana], timeout=10)
+    sb.open_home(ana)
+    wait_for(lambda: "Your check-in is open." in shown(sb, ana), timeout=10)
+    assert time.monotonic() - started < home_views.LEASE.total_seconds() / 2
+    refused = [c for c in sb.calls_to("views.publish") if c.args.get("user_id") == ana and not c.ok]
+    assert len(refused) == 1
