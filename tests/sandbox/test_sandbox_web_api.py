@@ -288,3 +288,29 @@ def test_every_call_is_recorded(sb, client, ana):
     assert call.args["channel"] == ana and call.args["text"] == "hi"
     assert "token" not in call.args
     assert call.status == 200 and call.error is None and call.ok
+
+
+def test_a_slow_method_posts_only_after_its_delay_and_says_what_it_holds(sb, client, ana):
+    import threading
+    import time
+
+    sb.slow_down("chat.postMessage", 0.5)
+    started = time.monotonic()
+    posting = threading.Thread(target=lambda: client.chat_postMessage(channel=ana, text="slow"))
+    posting.start()
+    while not sb.slowed:
+        time.sleep(0.01)
+    assert sb.slowed[0]["channel"] == ana and sb.dm_messages(ana) == []  # taken, not acted on yet
+    posting.join()
+    assert time.monotonic() - started >= 0.5 and [m["text"] for m in sb.dm_messages(ana)] == ["slow"]
+    client.chat_postMessage(channel=ana, text="quick")  # the next call is not held
+    assert len(sb.slowed) == 1
+
+
+def test_a_users_views_publish_may_be_refused(sb, client, ana):
+    bo = sb.add_user(email="bo@example.com", real_name="Bo")
+    sb.inject_error("views.publish", "internal_error", channel=ana)
+    view = {"type": "home", "blocks": []}
+    client.views_publish(user_id=bo, view=view)
+    assert _error(client.views_publish, user_id=ana, view=view) == "internal_error"
+    client.views_publish(user_id=ana, view=view)
