@@ -17,13 +17,13 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
-def upgrade() -> None:
-    with op.batch_alter_table("team_digests") as batch:
+def upgrade() -> None:  # ids never reused on SQLite (0008): the recreated table stays AUTOINCREMENT
+    with op.batch_alter_table("team_digests", table_kwargs={"sqlite_autoincrement": True}) as batch:
         batch.add_column(sa.Column("poster_id", sa.Integer(), nullable=True))
         batch.create_foreign_key("fk_team_digests_poster_id_people", "people", ["poster_id"], ["id"])
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("team_digests") as batch:
+    with op.batch_alter_table("team_digests", table_kwargs={"sqlite_autoincrement": True}) as batch:
         batch.drop_constraint("fk_team_digests_poster_id_people", type_="foreignkey")
         batch.drop_column("poster_id")
