@@ -246,10 +246,8 @@ class SlackGateway:
                     continue
                 if not (bulk and err.code == "ratelimited" and time.monotonic() < deadline):
                     raise
-                # Every bulk sender is held, whatever channel this was: Slack's 429 says `ratelimited` and
-                # Retry-After, never which limit (the workspace's for the method, or about 1 a second in one
-                # channel), so a channel's cannot be told from the workspace's, where posting on would draw
-                # more 429s. A channel's Retry-After is short (a second or so): holding all costs that.
+                # Every bulk sender is held: a 429 says `ratelimited` and Retry-After, never which limit (the
+                # workspace's, or ~1 a second in one channel), and a channel's Retry-After is about a second.
                 self.pacer.hold(max(err.retry_after, 1.0))
 
     def find_in_dm(
