@@ -72,11 +72,21 @@ def _statements(postgres: bool) -> dict[str, Any]:
         j.tries == _param("b_tries"),
         j.state == "running",
     )
-    return {
-        "cover": sa.update(Job.__table__)
+    cover = (
+        sa.update(Job.__table__)
         .where(run)
         .values(lease_until=sa.case((j.lease_until > until, j.lease_until), else_=until))
-        .returning(j.id),
+        .returning(j.id)
+    )
+    confirm = sa.update(_S).where(mine).values(claimed_at=_param("b_now")).returning(c.id)
+    if postgres:  # one round trip: the job's lease in a CTE, the claim only if the job is still the run's
+        covered = cover.cte("covered")
+        confirm_covered = confirm.where(sa.exists(sa.select(covered.c.id)))
+    else:
+        confirm_covered = None
+    return {
+        "cover": cover,
+        "confirm_covered": confirm_covered,
         "claim": insert(_S)
         .values(
             person_id=_param("b_person"),
@@ -96,7 +106,7 @@ def _statements(postgres: bool) -> dict[str, Any]:
                 retry_due,
             ),
         ),
-        "confirm": sa.update(_S).where(mine).values(claimed_at=_param("b_now")).returning(c.id),
+        "confirm": confirm,
         "sent": sa.update(_S)
         .where(mine)
         .values(state="sent", channel=_param("b_channel"), ts=_param("b_ts"), sent_at=_param("b_now")),
@@ -159,15 +169,14 @@ def confirm(
     while it is sent. When a job's run made the claim, the job must still be that run's, and its lease is made
     to last `cover` (the post's longest call) from now: the job's next run, the only one that takes the claim
     over at once, cannot start while the post is in flight, and then finds it in the DM."""
-    if job is not None:
-        params: dict[str, Any] = {"b_job": job.id, "b_worker": job.worker, "b_tries": job.tries}
-        if session.get_bind().dialect.name == "postgresql":
-            params["b_cover"] = cover
-        else:
-            params["b_until"] = utcnow() + cover
-        if _run(session, "cover", params).first() is None:
-            return False
-    params = {"b_id": send_id, "b_holder": holder, "b_now": now}
+    params: dict[str, Any] = {"b_id": send_id, "b_holder": holder, "b_now": now}
+    if job is None:
+        return _run(session, "confirm", params).first() is not None
+    params.update(b_job=job.id, b_worker=job.worker, b_tries=job.tries)
+    if session.get_bind().dialect.name == "postgresql":
+        return _run(session, "confirm_covered", {**params, "b_cover": cover}).first() is not None
+    if _run(session, "cover", {**params, "b_until": utcnow() + cover}).first() is None:
+        return False
     return _run(session, "confirm", params).first() is not None
 
 
